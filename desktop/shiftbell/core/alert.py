@@ -1,0 +1,125 @@
+"""The alert as Shiftbell sees it, whatever source it came from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from shiftbell.core.errors import PayloadError
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a severity a person or a source wrote; common synonyms are accepted."""
+        word = text.strip().lower()
+        try:
+            return cls(_SEVERITY_SYNONYMS.get(word, word))
+        except ValueError:
+            allowed = ", ".join(s.value for s in cls)
+            raise PayloadError(f"unknown severity {text!r}: use one of {allowed}") from None
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+_SEVERITY_SYNONYMS = {
+    "information": "info",
+    "informational": "info",
+    "notice": "info",
+    "low": "info",
+    "none": "info",
+    "warn": "warning",
+    "minor": "warning",
+    "medium": "warning",
+    "error": "critical",
+    "crit": "critical",
+    "major": "critical",
+    "high": "critical",
+    "page": "critical",
+    "fatal": "critical",
+    "emergency": "critical",
+}
+
+
+class Status(StrEnum):
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, order=True)
+class AlertKey:
+    """Identity of an alert at its source: which feed, and that feed's own id for it."""
+
+    feed_id: str
+    source_id: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What a feed reports about one alert, before the board merges it.
+
+    `firing=False` means the source says it is resolved. `acknowledged` is the
+    source's own acknowledged state (someone acknowledged it elsewhere).
+    """
+
+    source_id: str
+    title: str
+    severity: Severity = Severity.WARNING
+    summary: str = ""
+    url: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+    firing: bool = True
+    acknowledged: bool = False
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One occurrence of an alert, from first firing to resolution.
+
+    `alarm_since` is when the current unacknowledged stretch began: escalation
+    counts from it, and it moves when an acknowledged alert fires again harder.
+    """
+
+    id: str
+    key: AlertKey
+    title: str
+    severity: Severity
+    status: Status
+    started_at: datetime
+    alarm_since: datetime
+    updated_at: datetime
+    source: str = ""
+    summary: str = ""
+    url: str = ""
+    labels: tuple[tuple[str, str], ...] = field(default=())
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not Status.RESOLVED
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status is Status.FIRING
+
+
+def alert_id_for(key: AlertKey, started_at: datetime) -> str:
+    """A short id that is stable across restarts and distinct per occurrence.
+
+    Derived, not counted, so the store and the board never have to agree on a
+    sequence; eight hex digits are short enough to type in `shiftbell ack`.
+    """
+    raw = f"{key.feed_id}\x1f{key.source_id}\x1f{started_at.isoformat()}".encode()
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:8]

@@ -1,0 +1,158 @@
+"""AlertBoard: the one in-memory truth about which alerts exist and in what state.
+
+Feeds report `Incoming` alerts either one at a time (push sources, the local
+receiver) or as a full snapshot (polling sources). The board merges them and
+answers with `Changes`, which is all the UI and the store need to react.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from shiftbell.core.alert import Alert, AlertKey, Incoming, Status, alert_id_for
+from shiftbell.core.errors import UnknownAlertError
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one merge did. Each alert appears in at most one of the three lists."""
+
+    new: tuple[Alert, ...] = ()
+    updated: tuple[Alert, ...] = ()
+    resolved: tuple[Alert, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.updated or self.resolved)
+
+    @property
+    def all(self) -> tuple[Alert, ...]:
+        return self.new + self.updated + self.resolved
+
+    def __add__(self, other: Changes) -> Changes:
+        return Changes(
+            self.new + other.new, self.updated + other.updated, self.resolved + other.resolved
+        )
+
+
+class AlertBoard:
+    """Active alerts keyed by `AlertKey`; resolved ones leave the board (history keeps them)."""
+
+    def __init__(self, active: Iterable[Alert] = ()) -> None:
+        self._by_key: dict[AlertKey, Alert] = {}
+        for alert in active:
+            if alert.is_active:
+                self._by_key[alert.key] = alert
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def active(self) -> list[Alert]:
+        """Active alerts, most urgent first: firing before acknowledged, then by severity."""
+        return sorted(
+            self._by_key.values(),
+            key=lambda a: (a.status is not Status.FIRING, -a.severity.rank, a.started_at, a.id),
+        )
+
+    def get(self, alert_id: str) -> Alert | None:
+        return next((a for a in self._by_key.values() if a.id == alert_id), None)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    # -- merging -----------------------------------------------------------------------------
+
+    def merge_event(
+        self, feed_id: str, incoming: Incoming, now: datetime, source: str = ""
+    ) -> Changes:
+        """Merge one alert reported by a push feed."""
+        return self._merge_one(AlertKey(feed_id, incoming.source_id), incoming, now, source)
+
+    def merge_snapshot(
+        self, feed_id: str, incoming: Sequence[Incoming], now: datetime, source: str = ""
+    ) -> Changes:
+        """Merge a feed's complete list of current alerts: any of its alerts not in it resolved."""
+        changes = Changes()
+        seen: set[AlertKey] = set()
+        for item in incoming:
+            key = AlertKey(feed_id, item.source_id)
+            seen.add(key)
+            changes += self._merge_one(key, item, now, source)
+        gone = [k for k in self._by_key if k.feed_id == feed_id and k not in seen]
+        for key in sorted(gone):
+            changes += Changes(resolved=(self._resolve(key, now),))
+        return changes
+
+    def _merge_one(self, key: AlertKey, item: Incoming, now: datetime, source: str) -> Changes:
+        current = self._by_key.get(key)
+        if not item.firing:
+            if current is None:
+                return Changes()
+            return Changes(resolved=(self._resolve(key, now),))
+        if current is None:
+            started = item.started_at or now
+            status = Status.ACKNOWLEDGED if item.acknowledged else Status.FIRING
+            alert = Alert(
+                id=alert_id_for(key, started),
+                key=key,
+                title=item.title,
+                severity=item.severity,
+                status=status,
+                started_at=started,
+                alarm_since=now,
+                updated_at=now,
+                source=source,
+                summary=item.summary,
+                url=item.url,
+                labels=item.labels,
+                acknowledged_at=now if item.acknowledged else None,
+            )
+            self._by_key[key] = alert
+            return Changes(new=(alert,))
+        merged = replace(
+            current,
+            title=item.title,
+            severity=item.severity,
+            summary=item.summary,
+            url=item.url,
+            labels=item.labels,
+            source=source or current.source,
+        )
+        if current.status is Status.ACKNOWLEDGED and item.severity.rank > current.severity.rank:
+            # An acknowledged alert that gets worse must wake the person again.
+            merged = replace(merged, status=Status.FIRING, acknowledged_at=None, alarm_since=now)
+        elif current.status is Status.FIRING and item.acknowledged:
+            merged = replace(merged, status=Status.ACKNOWLEDGED, acknowledged_at=now)
+        if merged == current:
+            return Changes()
+        merged = replace(merged, updated_at=now)
+        self._by_key[key] = merged
+        return Changes(updated=(merged,))
+
+    def _resolve(self, key: AlertKey, now: datetime) -> Alert:
+        alert = replace(
+            self._by_key.pop(key), status=Status.RESOLVED, resolved_at=now, updated_at=now
+        )
+        return alert
+
+    # -- acknowledging -----------------------------------------------------------------------
+
+    def acknowledge(self, alert_id: str, now: datetime) -> Changes:
+        """Acknowledge one alert. Acknowledging an acknowledged alert changes nothing."""
+        alert = self.get(alert_id)
+        if alert is None:
+            raise UnknownAlertError(f"no active alert with id {alert_id!r}")
+        return self._acknowledge(alert, now)
+
+    def acknowledge_all(self, now: datetime) -> Changes:
+        changes = Changes()
+        for alert in self.active():
+            changes += self._acknowledge(alert, now)
+        return changes
+
+    def _acknowledge(self, alert: Alert, now: datetime) -> Changes:
+        if alert.status is not Status.FIRING:
+            return Changes()
+        acked = replace(alert, status=Status.ACKNOWLEDGED, acknowledged_at=now, updated_at=now)
+        self._by_key[alert.key] = acked
+        return Changes(updated=(acked,))

@@ -1,0 +1,41 @@
+"""Shiftbell's own exception tree.
+
+Third-party errors (httpx, aiohttp, sqlite3, tomllib) are mapped to these at the
+edge, so callers handle one family and every message is one a person can act on.
+"""
+
+
+class ShiftbellError(Exception):
+    """Base of every error Shiftbell raises on purpose."""
+
+
+class FeedError(ShiftbellError):
+    """A feed could not deliver alerts or take an acknowledgement."""
+
+
+class FeedAuthError(FeedError):
+    """The source rejected our credentials (401/403)."""
+
+
+class FeedUnreachableError(FeedError):
+    """The source could not be reached (DNS, refused, timeout, 5xx)."""
+
+
+class FeedPayloadError(FeedError):
+    """The source answered with something we cannot read."""
+
+
+class PayloadError(ShiftbellError):
+    """An alert payload pushed to us is malformed; the message says what is wrong."""
+
+
+class ConfigError(ShiftbellError):
+    """The config file cannot be used; the message names the file and line."""
+
+
+class StoreError(ShiftbellError):
+    """State could not be saved or read (disk full, corrupt database, permissions)."""
+
+
+class UnknownAlertError(ShiftbellError):
+    """An acknowledgement named an alert id that does not exist."""

@@ -1,0 +1,144 @@
+"""AlertDesk: the one place where alerts change, callable from any thread.
+
+Feeds and the local receiver run on the worker thread, acknowledgements come
+from the UI thread; both go through here. The desk merges into the board, saves
+to the store, and tells its listeners, all under one lock, so listeners see
+changes in the order they happened and the store never lags the board.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
+
+from shiftbell.core.alert import Alert, Incoming
+from shiftbell.core.board import AlertBoard, Changes
+from shiftbell.core.clock import Clock
+from shiftbell.core.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Changes], None]
+T = TypeVar("T")
+
+
+class AlertStoreLike(Protocol):
+    def load_active(self) -> list[Alert]: ...
+    def record(self, changes: Changes, via: str = "") -> None: ...
+    def history(self, limit: int = 200) -> list[Alert]: ...
+
+
+class AlertDesk:
+    """Board, store and listeners behind one lock.
+
+    Attributes:
+        store_problem: the last error saving state, or "" when saving works. The
+            in-memory board stays right when the disk fails, so nothing is lost
+            while the app runs; the UI shows this so the person knows.
+    """
+
+    def __init__(self, clock: Clock, store: AlertStoreLike | None = None) -> None:
+        self._clock = clock
+        self._store = store
+        self._lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._problem_listeners: list[Callable[[str], None]] = []
+        self.store_problem = ""
+        active = self._guard_store(store.load_active, []) if store is not None else []
+        self._board = AlertBoard(active)
+
+    def subscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def subscribe_problems(self, listener: Callable[[str], None]) -> None:
+        """Called with a message when saving starts failing, and with "" when it works again."""
+        with self._lock:
+            self._problem_listeners.append(listener)
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def ingest(self, feed_id: str, items: Iterable[Incoming], source: str = "") -> Changes:
+        """Merge alerts a push feed reported, one event each."""
+        with self._lock:
+            now = self._clock.now()
+            changes = Changes()
+            for item in items:
+                changes += self._board.merge_event(feed_id, item, now, source)
+            return self._publish(changes, via=source or feed_id)
+
+    def replace_snapshot(
+        self, feed_id: str, items: Sequence[Incoming], source: str = ""
+    ) -> Changes:
+        """Merge a feed's full list of current alerts; the feed's others are resolved."""
+        with self._lock:
+            changes = self._board.merge_snapshot(feed_id, items, self._clock.now(), source)
+            return self._publish(changes, via=source or feed_id)
+
+    # -- acknowledging -----------------------------------------------------------------------
+
+    def acknowledge(self, alert_id: str, via: str) -> Changes:
+        """Acknowledge one alert; raises UnknownAlertError for an id that is not active."""
+        with self._lock:
+            return self._publish(self._board.acknowledge(alert_id, self._clock.now()), via)
+
+    def acknowledge_all(self, via: str) -> Changes:
+        with self._lock:
+            return self._publish(self._board.acknowledge_all(self._clock.now()), via)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def active(self) -> list[Alert]:
+        with self._lock:
+            return self._board.active()
+
+    def get(self, alert_id: str) -> Alert | None:
+        with self._lock:
+            return self._board.get(alert_id)
+
+    def history(self, limit: int = 200) -> list[Alert]:
+        """Acknowledged and resolved alerts, newest first (from the store)."""
+        with self._lock:
+            if self._store is None:
+                return []
+            return self._guard_store(lambda: self._store.history(limit) if self._store else [], [])
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _publish(self, changes: Changes, via: str) -> Changes:
+        if not changes:
+            return changes
+        if self._store is not None:
+            store = self._store
+            self._guard_store(lambda: store.record(changes, via), None)
+        for listener in self._listeners:
+            try:
+                listener(changes)
+            except Exception:  # a broken listener must not stop the others or the feed
+                log.exception("alert listener failed")
+        return changes
+
+    def _guard_store(self, action: Callable[[], T], fallback: T) -> T:
+        try:
+            result = action()
+        except StoreError as exc:
+            self._set_problem(str(exc))
+            return fallback
+        self._set_problem("")
+        return result
+
+    def _set_problem(self, message: str) -> None:
+        if message == self.store_problem:
+            return
+        self.store_problem = message
+        if message:
+            log.error("cannot save state: %s", message)
+        else:
+            log.info("saving state works again")
+        for listener in self._problem_listeners:
+            try:
+                listener(message)
+            except Exception:
+                log.exception("problem listener failed")

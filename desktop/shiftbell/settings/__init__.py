@@ -1,0 +1,1 @@
+"""Typed settings with defaults, read from and written to commented TOML; no Qt."""

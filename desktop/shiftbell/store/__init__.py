@@ -1,0 +1,1 @@
+"""SQLite persistence of alerts, acknowledgements and history; no Qt."""
