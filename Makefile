@@ -1,0 +1,61 @@
+# The two commands of the README: `make run` and `make test`. Both set up
+# everything on a fresh Debian machine: the venv, the package, and (as root) the
+# Debian packages Qt and the test desktop need; not root, they print the apt line.
+
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+# Qt's xcb platform, QtMultimedia's PulseAudio output and a font.
+RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 \
+              libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
+              libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
+              libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core libnotify-bin
+# The real virtual desktop, notification daemon, sound server and Alertmanager of the tests.
+TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
+              sox imagemagick xdotool prometheus-alertmanager
+
+.PHONY: run test lint unit e2e screenshot sounds icons debs-run debs-test clean
+
+run: debs-run $(STAMP)
+	$(VENV)/bin/shiftbell run --show
+
+test: debs-run debs-test $(STAMP) lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check desktop tests tools benchmarks
+	$(VENV)/bin/ruff format --check desktop tests tools benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit tests/ui
+
+e2e: debs-run debs-test $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+screenshot: debs-run debs-test $(STAMP)
+	$(PY) tools/screenshot.py docs/window.png
+
+sounds:
+	python3 tools/make_sounds.py
+
+icons: $(STAMP)
+	$(PY) tools/make_icons.py
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+debs-run:
+	@tools/ensure-debs $(RUN_DEBS)
+
+debs-test:
+	@tools/ensure-debs $(TEST_DEBS)
+
+clean:
+	rm -rf $(VENV) build dist desktop/*.egg-info .pytest_cache .mypy_cache .ruff_cache
