@@ -1,0 +1,164 @@
+"""Composition root: builds every part of the running app and wires them together.
+
+Only this module knows all the parts. Start-up never dies on bad input: a broken
+config, an unwritable disk, a taken port or a missing audio device each become a
+problem shown in the tray and the window, and the rest keeps working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from shiftbell import __version__
+from shiftbell.core.errors import FeedError, StoreError
+from shiftbell.desk import AlertDesk
+from shiftbell.feeds.local import LocalReceiver, ReceiverCommands
+from shiftbell.feeds.token import load_or_create_token
+from shiftbell.logging_setup import setup_logging
+from shiftbell.paths import AppPaths
+from shiftbell.settings.toml_store import load_settings
+from shiftbell.store.alert_store import AlertStore
+from shiftbell.system_clock import SystemClock
+
+log = logging.getLogger("shiftbell")
+
+RECEIVER_FEED_NAME = "Local receiver"
+
+
+def display_available() -> bool:
+    """Whether a GUI session is there to draw on; Qt would abort without one."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_app(args: argparse.Namespace) -> int:
+    paths = AppPaths.default()
+    log_problem = setup_logging(paths.log_file)
+    log.info("Shiftbell %s starting (pid %d)", __version__, os.getpid())
+    headless = bool(getattr(args, "headless", False)) or not display_available()
+    if headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        log.warning(
+            "No display available (DISPLAY and WAYLAND_DISPLAY are unset): running headless. "
+            "Alerts are still received, notified where possible and the alarm still sounds."
+        )
+
+    # Qt is imported only here, after QT_QPA_PLATFORM is settled.
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+    from shiftbell.ui.alarm import AlarmPlayer
+    from shiftbell.ui.controller import UiController, level_function
+    from shiftbell.ui.icons import icon
+    from shiftbell.ui.notifier import Notifier
+    from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
+    from shiftbell.ui.signals import install_quit_on_signals
+    from shiftbell.ui.tray import TrayIcon
+    from shiftbell.ui.tray_state import FeedStatus
+    from shiftbell.ui.window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Shiftbell")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("shiftbell")
+    app.setQuitOnLastWindowClosed(False)  # the tray keeps running with the window closed
+    app.setWindowIcon(QIcon(icon("shiftbell")))
+
+    clock = SystemClock()
+    problems: dict[str, str] = {}
+    if log_problem:
+        problems["log"] = log_problem
+    loaded = load_settings(paths.config_file)
+    settings = loaded.settings
+    if loaded.problems:
+        problems["config"] = "Config: " + "; ".join(loaded.problems) + " (using defaults there)"
+    if loaded.created:
+        log.info("wrote the default config to %s", paths.config_file)
+
+    store: AlertStore | None = None
+    try:
+        store = AlertStore.open(paths.db_file)
+        if store.recovered_from is not None:
+            problems["store-recovered"] = (
+                f"The alert database was damaged; it was moved to {store.recovered_from} "
+                "and a new one started."
+            )
+    except StoreError as exc:
+        problems["store"] = f"{exc} Alerts are kept in memory only until this is fixed."
+    desk = AlertDesk(clock, store)
+
+    runner = AsyncRunner()
+    runner.start()
+    caller = MainThreadCaller()
+    window = MainWindow()
+    tray = TrayIcon(snooze_choices=settings.notifications.snooze_choices_min)
+    notifier = Notifier(
+        runner.loop, balloon=tray.show_message, backend=settings.notifications.backend
+    )
+    alarm = AlarmPlayer(output_device=settings.alarm.output_device)
+    controller = UiController(
+        desk, clock, settings.escalation, window, tray, notifier, alarm, caller
+    )
+    for topic, text in problems.items():
+        controller.set_problem(topic, text)
+    if headless:
+        controller.set_problem("display", "No display: running headless (no tray, no window).")
+
+    receiver = LocalReceiver(
+        desk,
+        load_or_create_token(paths.token_file),
+        settings.receiver.port,
+        level_of=level_function(settings.escalation, clock),
+        commands=ReceiverCommands(
+            show_window=lambda: caller.call(controller.show_window),
+            test_alarm=lambda: caller.call(controller.test_alarm),
+            snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
+        ),
+    )
+    try:
+        runner.run(receiver.start())
+        controller.set_feed_status(
+            FeedStatus(
+                RECEIVER_FEED_NAME, True, f"listening on {receiver.url}", clock.now(), clock.now()
+            )
+        )
+        log.info("local receiver listening on %s", receiver.url)
+    except FeedError as exc:
+        controller.set_feed_status(
+            FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
+        )
+
+    controller.quit_requested.connect(app.quit)
+    install_quit_on_signals(app)
+    if not headless:
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            tray.show()
+        else:
+            log.warning("no system tray on this desktop: showing the window instead")
+            controller.set_problem(
+                "tray", "No system tray found: keep this window open to see alerts."
+            )
+            window.bring_to_front()
+        if getattr(args, "show", False):
+            controller.show_window()
+    log.info("ready")
+    try:
+        return app.exec()
+    finally:
+        log.info("shutting down")
+        alarm.stop()
+        tray.hide()
+        try:
+            runner.run(receiver.stop(), timeout=5)
+        except Exception:
+            log.exception("stopping the receiver failed")
+        notifier.close()
+        runner.stop()
+        if store is not None:
+            store.close()

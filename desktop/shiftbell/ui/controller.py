@@ -1,0 +1,215 @@
+"""Keeps the tray, the window, the notifications and the alarm in step with the desk.
+
+Changes arrive from any thread through the desk's listeners and are handed to
+the main thread; acknowledgements from the tray, the window and notification
+buttons all come here and take one path, so every place behaves the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from shiftbell.core.alert import Alert, Status
+from shiftbell.core.board import Changes
+from shiftbell.core.clock import Clock
+from shiftbell.core.errors import UnknownAlertError
+from shiftbell.core.escalation import EscalationSettings, alarm_state, level_for
+from shiftbell.desk import AlertDesk
+from shiftbell.ui.alarm import AlarmPlayer
+from shiftbell.ui.notifier import Notifier
+from shiftbell.ui.runner import MainThreadCaller
+from shiftbell.ui.tray import TrayIcon
+from shiftbell.ui.tray_state import FeedStatus, tray_state
+from shiftbell.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+# 4 Hz: fast enough that a volume ramp sounds smooth and an acknowledgement from
+# another process is silent well within 200 ms; it only runs while something fires.
+TICK_MS = 250
+AGE_REFRESH_MS = 30_000
+
+
+class UiController(QObject):
+    """The main-thread side of the app.
+
+    Signals:
+        quit_requested: the person chose Quit in the tray menu.
+    """
+
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        desk: AlertDesk,
+        clock: Clock,
+        escalation: EscalationSettings,
+        window: MainWindow,
+        tray: TrayIcon,
+        notifier: Notifier,
+        alarm: AlarmPlayer,
+        caller: MainThreadCaller,
+    ) -> None:
+        super().__init__()
+        self._desk = desk
+        self._clock = clock
+        self._escalation = escalation
+        self._window = window
+        self._tray = tray
+        self._notifier = notifier
+        self._alarm = alarm
+        self._caller = caller
+        self._snoozed_until: datetime | None = None
+        self._raised_window = False
+        self._problems: dict[str, str] = {}
+        self._feeds: dict[str, FeedStatus] = {}
+        self._known_status: dict[str, Status] = {}
+
+        self._tick_timer = QTimer(self)
+        self._tick_timer.setInterval(TICK_MS)
+        self._tick_timer.timeout.connect(self.tick)
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self._refresh_window)
+        self._age_timer.start()
+
+        window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
+        window.acknowledge_all_requested.connect(lambda: self.acknowledge_all("window"))
+        tray.open_requested.connect(self.show_window)
+        tray.acknowledge_all_requested.connect(lambda: self.acknowledge_all("tray"))
+        tray.snooze_requested.connect(self.snooze)
+        tray.resume_requested.connect(self.resume)
+        tray.test_alarm_requested.connect(self.test_alarm)
+        tray.quit_requested.connect(self.quit_requested)
+        notifier.acknowledge_requested.connect(
+            lambda alert_id: self.acknowledge(alert_id, "notification")
+        )
+        notifier.snooze_requested.connect(self.snooze)
+        notifier.backend_changed.connect(lambda text: self.set_problem("notifications", text))
+        alarm.problem.connect(lambda text: self.set_problem("audio", text))
+
+        desk.subscribe(lambda changes: caller.call(lambda: self._on_changes(changes)))
+        desk.subscribe_problems(lambda text: caller.call(lambda: self.set_problem("store", text)))
+        for alert in desk.active():
+            self._known_status[alert.id] = alert.status
+        self.refresh(history=True)
+
+    # -- commands from the tray, the window, notifications and the receiver --------------------
+
+    def acknowledge(self, alert_id: str, via: str) -> None:
+        try:
+            self._desk.acknowledge(alert_id, via)
+        except UnknownAlertError as exc:
+            log.info("acknowledge from %s: %s", via, exc)
+        # Silence now, not at the next tick: the person clicked to stop the noise.
+        self.tick()
+
+    def acknowledge_all(self, via: str) -> None:
+        self._desk.acknowledge_all(via)
+        self.tick()
+
+    def snooze(self, minutes: int) -> None:
+        self._snoozed_until = self._clock.now() + timedelta(minutes=minutes)
+        log.info("alarm snoozed for %d min, until %s", minutes, self._snoozed_until.isoformat())
+        self.refresh()
+
+    def resume(self) -> None:
+        self._snoozed_until = None
+        log.info("alarm resumed")
+        self.refresh()
+
+    def test_alarm(self) -> None:
+        log.info("test alarm")
+        self._alarm.test_alarm()
+        self._notifier.notify_test()
+
+    def show_window(self) -> None:
+        self._window.set_alerts(self._desk.active(), self._clock.now())
+        self._window.bring_to_front()
+
+    def set_feed_status(self, status: FeedStatus) -> None:
+        self._feeds[status.name] = status
+        self._window.set_feed_statuses(list(self._feeds.values()))
+        self._update_tray()
+
+    def set_problem(self, topic: str, text: str) -> None:
+        """An app-wide problem by topic (store, audio, notifications, config, ...); "" clears it."""
+        if text:
+            if self._problems.get(topic) != text:
+                log.warning("%s: %s", topic, text)
+            self._problems[topic] = text
+        elif self._problems.pop(topic, None) is not None:
+            log.info("%s: recovered", topic)
+        self._window.set_problems(list(self._problems.values()))
+        self._update_tray()
+
+    @property
+    def snoozed_until(self) -> datetime | None:
+        return self._snoozed_until
+
+    # -- reacting ----------------------------------------------------------------------------
+
+    def _on_changes(self, changes: Changes) -> None:
+        for alert in changes.new + changes.updated:
+            previous = self._known_status.get(alert.id)
+            if alert.status is Status.FIRING and previous is not Status.FIRING:
+                self._notifier.notify_new(alert)
+            elif alert.status is not Status.FIRING and previous is Status.FIRING:
+                self._notifier.withdraw(alert.id)
+            self._known_status[alert.id] = alert.status
+        for alert in changes.resolved:
+            if self._known_status.pop(alert.id, None) is Status.FIRING:
+                self._notifier.withdraw(alert.id)
+        history_changed = bool(changes.resolved) or any(
+            a.status is not Status.FIRING for a in changes.updated
+        )
+        self.refresh(history=history_changed)
+
+    def refresh(self, history: bool = False) -> None:
+        self._refresh_window()
+        if history:
+            self._window.set_history(self._desk.history())
+        self._update_tray()
+        self.tick()
+
+    def tick(self) -> None:
+        """Make the speakers and the window match the escalation policy right now."""
+        now = self._clock.now()
+        if self._snoozed_until is not None and now >= self._snoozed_until:
+            self._snoozed_until = None
+            log.info("snooze over")
+            self._update_tray()
+        active = self._desk.active()
+        state = alarm_state(active, self._escalation, now, self._snoozed_until)
+        self._alarm.apply(state)
+        if state.raise_window and not self._raised_window:
+            log.info("escalation: bringing the window to the front")
+            self.show_window()
+        self._raised_window = state.raise_window
+        busy = self._snoozed_until is not None or any(a.status is Status.FIRING for a in active)
+        if busy and not self._tick_timer.isActive():
+            self._tick_timer.start()
+        elif not busy and self._tick_timer.isActive():
+            self._tick_timer.stop()
+
+    def _refresh_window(self) -> None:
+        self._window.set_alerts(self._desk.active(), self._clock.now())
+
+    def _update_tray(self) -> None:
+        state = tray_state(
+            self._desk.active(),
+            list(self._feeds.values()),
+            self._snoozed_until,
+            self._clock.now(),
+            list(self._problems.values()),
+        )
+        self._tray.set_state(state)
+
+
+def level_function(escalation: EscalationSettings, clock: Clock) -> Callable[[Alert], int]:
+    """The current escalation stage of an alert, for `shiftbell status`."""
+    return lambda alert: int(level_for(alert, escalation, clock.now()).stage)
