@@ -23,14 +23,16 @@ TOKEN_FILE_NAME = "receiver-token"
 _POSIX = os.name == "posix"
 
 
-def load_or_create_token(data_dir: Path) -> str:
+def load_or_create_token(location: Path) -> str:
     """Return the receiver token, creating it with mode 0600 on first use.
 
-    A file another user could read is set back to 0600 with a warning; an empty
-    one (a crash between creating and writing it) gets a fresh token.
+    `location` is the data dir, or the token file itself (`AppPaths.token_file`,
+    recognised by its name `receiver-token`). A file another user could read is
+    set back to 0600 with a warning; an empty one (a crash between creating and
+    writing it) gets a fresh token.
     """
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = data_dir / TOKEN_FILE_NAME
+    path = location if location.name == TOKEN_FILE_NAME else location / TOKEN_FILE_NAME
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
     try:
         # O_EXCL and the mode in one call: the file never exists with looser
