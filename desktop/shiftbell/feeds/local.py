@@ -41,6 +41,9 @@ from shiftbell.core.board import Changes
 from shiftbell.core.errors import FeedError, PayloadError, UnknownAlertError
 from shiftbell.desk import AlertDesk
 from shiftbell.feeds.payloads import (
+    CLI_USER_AGENT_PREFIX,
+    DEFAULT_RECEIVER_PORT,
+    RECEIVER_HOST,
     alert_to_json,
     parse_alertmanager_webhook,
     parse_local_alerts,
@@ -49,18 +52,14 @@ from shiftbell.feeds.payloads import (
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
-DEFAULT_PORT = 8974
+HOST = RECEIVER_HOST
+DEFAULT_PORT = DEFAULT_RECEIVER_PORT
 MAX_BODY_BYTES = 1024 * 1024
 
 LOCAL_FEED_ID = "local"
 LOCAL_SOURCE = "local"
 WEBHOOK_FEED_ID = "alertmanager-webhook"
 WEBHOOK_SOURCE = "Alertmanager (webhook)"
-
-# `shiftbell` (cli.py) sends this User-Agent, so acknowledgements made from the
-# command line are recorded as such in the history.
-CLI_USER_AGENT_PREFIX = "shiftbell-cli/"
 
 T = TypeVar("T")
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
