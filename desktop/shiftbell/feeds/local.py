@@ -286,6 +286,10 @@ class LocalReceiver:
             f": {titles}" if items else "",
         )
         body: dict[str, Any] = {"alerts": self._json_list(alerts)}
+        named = {AlertKey(feed_id, key) for key in seen}
+        dropped = [a for a in changes.resolved if a.key not in named]
+        if dropped:
+            body["resolved"] = self._json_list(dropped)  # a snapshot that left them out
         if not_found:
             body["not_found"] = not_found
         return web.json_response(body, status=201 if changes.new else 200)
@@ -293,6 +297,7 @@ class LocalReceiver:
     # -- reading and acknowledging -----------------------------------------------------------
 
     async def _list_alerts(self, request: web.Request) -> web.Response:
+        log.debug("listing active alerts")  # polled by scripts: INFO would flood the log
         return web.json_response({"alerts": self._json_list(self._desk.active())})
 
     async def _ack_one(self, request: web.Request) -> web.Response:

@@ -294,6 +294,11 @@ def test_put_snapshot_resolves_keys_not_listed(harness: Harness) -> None:
     harness.post("/api/v1/alerts", _load("local/batch.json"))
     response = harness.put("/api/v1/alerts", _load("local/snapshot.json"))
     assert response.status_code == 201  # replica-lag is new
+    assert [a["key"] for a in response.json()["alerts"]] == ["queue-depth", "replica-lag"]
+    assert {a["title"] for a in response.json()["resolved"]} == {
+        "Certificate expires in 6 days",
+        "Weekly report ready",
+    }
     assert set(harness.board()) == {"queue-depth", "replica-lag"}
     cleared = harness.put("/api/v1/alerts", [])
     assert cleared.status_code == 200
