@@ -114,6 +114,7 @@ def run_app(args: argparse.Namespace) -> int:
         desk,
         load_or_create_token(paths.token_file),
         settings.receiver.port,
+        config_path=paths.config_file,
         level_of=level_function(settings.escalation, clock),
         commands=ReceiverCommands(
             show_window=lambda: caller.call(controller.show_window),

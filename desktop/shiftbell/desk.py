@@ -46,7 +46,9 @@ class AlertDesk:
         self._listeners: list[Listener] = []
         self._problem_listeners: list[Callable[[str], None]] = []
         self.store_problem = ""
-        active = self._guard_store(store.load_active, []) if store is not None else []
+        active: list[Alert] = []
+        if store is not None:
+            active = self._guard_store(store.load_active, active)
         self._board = AlertBoard(active)
 
     def subscribe(self, listener: Listener) -> None:
