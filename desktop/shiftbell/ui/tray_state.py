@@ -1,0 +1,164 @@
+"""What the tray icon should show, as a pure function of plain data.
+
+No Qt here: the rules that decide between "all clear", "firing", "snoozed" and
+"something is broken" are the ones a person on call relies on at a glance, so
+they are tested without a QApplication, a tray or a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+from shiftbell.core.alert import Alert, Severity, Status
+
+APP_NAME = "Shiftbell"
+# Long titles would make the tooltip wider than the screen on some desktops.
+_TITLE_LIMIT = 80
+
+
+class TrayIconName(StrEnum):
+    """The tray icon files in resources/icons/, one per state (without `.svg`)."""
+
+    CLEAR = "clear"
+    FIRING_INFO = "firing-info"
+    FIRING_WARNING = "firing-warning"
+    FIRING_CRITICAL = "firing-critical"
+    ACKNOWLEDGED = "acknowledged"
+    FEED_ERROR = "feed-error"
+    SNOOZED = "snoozed"
+
+    @classmethod
+    def firing(cls, severity: Severity) -> TrayIconName:
+        return cls(f"firing-{severity.value}")
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """How one feed is doing, as the window's status lines and the tray tooltip show it.
+
+    Attributes:
+        name: the feed's display name ("Local receiver", "Alertmanager prod").
+        ok: whether the feed currently works.
+        message: what is going on, e.g. "listening on http://127.0.0.1:8765" or the error.
+        since: when the feed entered its current ok/error state.
+        last_contact: the last time the source answered; None if it never did.
+    """
+
+    name: str
+    ok: bool
+    message: str = ""
+    since: datetime | None = None
+    last_contact: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrayState:
+    """Everything the tray needs to draw itself.
+
+    Attributes:
+        icon: which icon file to show.
+        tooltip: plain text, one fact per line; the first line is the headline.
+        firing: how many alerts are firing (enables "Acknowledge all").
+        snoozed: whether the alarm is snoozed right now (shows "Resume alarm").
+    """
+
+    icon: TrayIconName
+    tooltip: str
+    firing: int = 0
+    snoozed: bool = False
+
+
+def tray_state(
+    active: Sequence[Alert],
+    feed_statuses: Sequence[FeedStatus],
+    snoozed_until: datetime | None,
+    now: datetime,
+    problems: Sequence[str] = (),
+    tz: tzinfo | None = None,
+) -> TrayState:
+    """Decide the tray icon and tooltip.
+
+    Precedence, first match wins:
+    1. snoozed: while a snooze runs, the icon says so even if alerts fire, because
+       the icon's job is to tell the person what the alarm is doing, and a silenced
+       alarm that looks like an ordinary red "firing" would hide the snooze (and a
+       snooze set with nothing firing silently swallows the next alarm).
+    2. firing-<highest severity among firing alerts>.
+    3. feed-error: a feed is not ok or the app has a problem (no audio, disk full):
+       a silent failure is the worst failure, so it outranks "acknowledged".
+    4. acknowledged: alerts are active but somebody has them.
+    5. clear.
+
+    `tz` is the zone for clock times in the tooltip; None means the local zone.
+    """
+    firing = [a for a in active if a.status is Status.FIRING]
+    acknowledged = [a for a in active if a.status is Status.ACKNOWLEDGED]
+    failing_feeds = [f for f in feed_statuses if not f.ok]
+    snoozed = snoozed_until is not None and now < snoozed_until
+
+    if snoozed:
+        icon = TrayIconName.SNOOZED
+    elif firing:
+        icon = TrayIconName.firing(max((a.severity for a in firing), key=lambda s: s.rank))
+    elif failing_feeds or problems:
+        icon = TrayIconName.FEED_ERROR
+    elif acknowledged:
+        icon = TrayIconName.ACKNOWLEDGED
+    else:
+        icon = TrayIconName.CLEAR
+
+    counts = alert_counts(firing, acknowledged)
+    if snoozed and snoozed_until is not None:
+        headline = f"alarm snoozed until {format_clock_time(snoozed_until, tz)}"
+        if counts:
+            headline += f" — {counts}"
+    elif counts:
+        headline = counts
+    elif failing_feeds or problems:
+        # Not "all clear": with a feed down, nobody can know that.
+        headline = "no active alerts"
+    else:
+        headline = "all clear"
+
+    lines = [f"{APP_NAME} — {headline}"]
+    if firing:
+        top = most_urgent(firing)
+        lines.append(f"{top.severity.value.capitalize()}: {_one_line(top.title)}")
+    lines.extend(f"{f.name}: {_one_line(f.message) or 'not working'}" for f in failing_feeds)
+    lines.extend(_one_line(p) for p in problems)
+    return TrayState(icon=icon, tooltip="\n".join(lines), firing=len(firing), snoozed=snoozed)
+
+
+def alert_counts(firing: Sequence[Alert], acknowledged: Sequence[Alert]) -> str:
+    """E.g. "2 firing (1 critical), 1 acknowledged"; "" when there is nothing."""
+    parts = []
+    if firing:
+        critical = sum(1 for a in firing if a.severity is Severity.CRITICAL)
+        text = f"{len(firing)} firing"
+        if critical:
+            text += f" ({critical} critical)"
+        parts.append(text)
+    if acknowledged:
+        parts.append(f"{len(acknowledged)} acknowledged")
+    return ", ".join(parts)
+
+
+def most_urgent(alerts: Sequence[Alert]) -> Alert:
+    """The highest severity, and among equals the one that has waited longest."""
+    return min(alerts, key=lambda a: (-a.severity.rank, a.alarm_since, a.id))
+
+
+def format_clock_time(when: datetime, tz: tzinfo | None = None) -> str:
+    """Wall-clock time the person reads, e.g. "03:15", in `tz` (None: the local zone)."""
+    return when.astimezone(tz).strftime("%H:%M")
+
+
+def _one_line(text: str) -> str:
+    """Collapse whitespace and cut long text so one alert cannot flood the tooltip."""
+    flat = " ".join(text.split())
+    if len(flat) > _TITLE_LIMIT:
+        flat = flat[: _TITLE_LIMIT - 1].rstrip() + "…"
+    return flat

@@ -1,0 +1,417 @@
+"""The main window: active alerts with one-click acknowledge, the history, feed health.
+
+It takes plain data (alerts, feed statuses, problem texts) and emits signals; it
+knows nothing of feeds, the store or threads. Closing it only hides it: the app
+lives in the tray for the whole shift.
+
+Every text that can come from outside (alert titles, feed error messages) goes
+into plain-text widgets, so markup in it is shown, never rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shiftbell.core.alert import Alert, Status
+from shiftbell.ui.alert_model import (
+    AlertColumn,
+    AlertTableModel,
+    HistoryColumn,
+    HistoryTableModel,
+)
+from shiftbell.ui.icons import icon, status_dot
+from shiftbell.ui.tray_state import FeedStatus, alert_counts
+
+EMPTY_TEXT = "All clear — no active alerts."
+EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
+DEFAULT_SIZE = (760, 420)
+
+# Fixed colours, not palette roles: the banner must read as a warning on light and
+# dark themes alike, so it brings its own background and text colour.
+_BANNER_STYLE = """
+QFrame#problems-banner {
+    background: #fff4e5;
+    border: 1px solid #f0b86e;
+    border-radius: 4px;
+}
+QFrame#problems-banner QLabel { color: #4d2f00; background: transparent; border: none; }
+"""
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A QLabel that never interprets its text as HTML (the default guesses)."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def feed_status_text(
+    status: FeedStatus, now: datetime | None = None, tz: tzinfo | None = None
+) -> str:
+    """One status line, e.g. "Local receiver: ok — listening on … · since 12:00"."""
+    text = f"{status.name}: {'ok' if status.ok else 'error'}"
+    message = " ".join(status.message.split())
+    if message:
+        text += f" — {message}"
+    if status.since is not None:
+        text += f" · since {_short_time(status.since, now, tz)}"
+    if not status.ok:
+        if status.last_contact is not None:
+            text += f" · last contact {_short_time(status.last_contact, now, tz)}"
+        else:
+            text += " · never reached"
+    return text
+
+
+def _short_time(when: datetime, now: datetime | None, tz: tzinfo | None) -> str:
+    """Time of day if it is today, date and time otherwise."""
+    local = when.astimezone(tz)
+    if now is not None and now.astimezone(tz).date() == local.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+class MainWindow(QMainWindow):
+    """Shiftbell's window.
+
+    Signals:
+        acknowledge_requested(str): the person clicked Acknowledge on the row of this alert id.
+        acknowledge_all_requested(): the person clicked "Acknowledge all".
+
+    Attributes:
+        alert_model / history_model: the table models, for the views and tests.
+        alerts_table / history_table: the two table views.
+        acknowledge_all_button: enabled while anything fires.
+        empty_label: shown instead of the table when there are no active alerts.
+        banner: the problems bar; hidden when there are none.
+    """
+
+    acknowledge_requested = Signal(str)
+    acknowledge_all_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
+        super().__init__(parent)
+        self._tz = tz
+        self._now: datetime | None = None
+        self._feed_statuses: list[FeedStatus] = []
+        self._ack_buttons: dict[str, QPushButton] = {}
+
+        self.setWindowTitle("Shiftbell")
+        self.setWindowIcon(icon("shiftbell"))
+        self.resize(*DEFAULT_SIZE)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 6)
+        layout.setSpacing(6)
+        self.setCentralWidget(central)
+
+        self.banner = self._build_banner()
+        layout.addWidget(self.banner)
+
+        self.tabs = QTabWidget(central)
+        self.tabs.setObjectName("tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_alerts_tab(), "Alerts")
+        self.tabs.addTab(self._build_history_tab(), "History")
+        layout.addWidget(self.tabs, 1)
+
+        self._feed_area = QFrame(central)
+        self._feed_area.setObjectName("feed-status")
+        self._feed_area.setFrameShape(QFrame.Shape.NoFrame)
+        self._feed_layout = QVBoxLayout(self._feed_area)
+        self._feed_layout.setContentsMargins(2, 0, 2, 0)
+        self._feed_layout.setSpacing(2)
+        self._feed_area.hide()
+        layout.addWidget(self._feed_area)
+
+        self._update_alert_view()
+        self._update_history_view()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_banner(self) -> QFrame:
+        banner = QFrame(self)
+        banner.setObjectName("problems-banner")
+        banner.setStyleSheet(_BANNER_STYLE)
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.setSpacing(8)
+        warning = QLabel(banner)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        warning.setPixmap(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size)
+        )
+        warning.setAlignment(Qt.AlignmentFlag.AlignTop)
+        row.addWidget(warning)
+        self._problem_lines = QVBoxLayout()
+        self._problem_lines.setSpacing(2)
+        row.addLayout(self._problem_lines, 1)
+        banner.hide()
+        return banner
+
+    def _build_alerts_tab(self) -> QWidget:
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 6, 0, 0)
+        column.setSpacing(6)
+
+        header = QHBoxLayout()
+        self.summary_label = plain_label("", page)
+        self.summary_label.setObjectName("alerts-summary")
+        header.addWidget(self.summary_label, 1)
+        self.acknowledge_all_button = QPushButton("Acknowledge all", page)
+        self.acknowledge_all_button.setObjectName("ack-all")
+        self.acknowledge_all_button.setAutoDefault(False)
+        self.acknowledge_all_button.clicked.connect(self.acknowledge_all_requested)
+        header.addWidget(self.acknowledge_all_button)
+        column.addLayout(header)
+
+        self.alert_model = AlertTableModel(self, tz=self._tz)
+        self.alerts_table = self._table(self.alert_model, "alerts-table", page)
+        heads = self.alerts_table.horizontalHeader()
+        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        heads.setSectionResizeMode(AlertColumn.TITLE, QHeaderView.ResizeMode.Stretch)
+        probe = QPushButton("Acknowledge")
+        heads.setSectionResizeMode(AlertColumn.ACTION, QHeaderView.ResizeMode.Fixed)
+        heads.resizeSection(AlertColumn.ACTION, probe.sizeHint().width() + 12)
+        self.alerts_table.verticalHeader().setDefaultSectionSize(probe.sizeHint().height() + 6)
+        probe.deleteLater()
+
+        self.empty_label = plain_label(EMPTY_TEXT, page)
+        self.empty_label.setObjectName("empty-state")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setEnabled(False)  # drawn in the muted text colour
+        self._alerts_stack = self._stack(page, self.empty_label, self.alerts_table)
+        column.addWidget(self._alerts_stack, 1)
+        return page
+
+    def _build_history_tab(self) -> QWidget:
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 6, 0, 0)
+        self.history_model = HistoryTableModel(self, tz=self._tz)
+        self.history_table = self._table(self.history_model, "history-table", page)
+        heads = self.history_table.horizontalHeader()
+        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        heads.setSectionResizeMode(HistoryColumn.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.empty_history_label = plain_label(EMPTY_HISTORY_TEXT, page)
+        self.empty_history_label.setObjectName("empty-history")
+        self.empty_history_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_history_label.setEnabled(False)
+        self._history_stack = self._stack(page, self.empty_history_label, self.history_table)
+        column.addWidget(self._history_stack, 1)
+        return page
+
+    @staticmethod
+    def _table(
+        model: AlertTableModel | HistoryTableModel, name: str, parent: QWidget
+    ) -> QTableView:
+        table = QTableView(parent)
+        table.setObjectName(name)
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setHighlightSections(False)
+        table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        return table
+
+    @staticmethod
+    def _stack(parent: QWidget, empty: QWidget, full: QWidget) -> QStackedWidget:
+        stack = QStackedWidget(parent)
+        stack.addWidget(empty)
+        stack.addWidget(full)
+        return stack
+
+    # -- feeding it data ---------------------------------------------------------------------
+
+    def set_alerts(self, active: Sequence[Alert], now: datetime) -> None:
+        """Show the active alerts in this order (the board's); ages are counted to `now`."""
+        day_changed = self._now is None or self._now.date() != now.date()
+        self._now = now
+        self.alert_model.set_alerts(active, now)
+        self._update_alert_view()
+        if day_changed and self._feed_statuses:
+            self._render_feed_statuses()
+
+    def refresh_ages(self, now: datetime) -> None:
+        self._now = now
+        self.alert_model.refresh_ages(now)
+
+    def set_history(self, alerts: Sequence[Alert]) -> None:
+        """Acknowledged and resolved alerts; the window sorts them newest first."""
+        self.history_model.set_history(alerts)
+        self._update_history_view()
+
+    def set_feed_statuses(self, statuses: Sequence[FeedStatus]) -> None:
+        """One status line per feed, in this order."""
+        self._feed_statuses = list(statuses)
+        self._render_feed_statuses()
+
+    def set_problems(self, problems: Sequence[str]) -> None:
+        """App-wide problems, one line each in the coloured bar; an empty list hides the bar."""
+        lines = [" ".join(p.split()) for p in problems if p.strip()]
+        _clear_layout(self._problem_lines)
+        for text in lines:
+            label = plain_label(text, self.banner)
+            label.setObjectName("problem")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._problem_lines.addWidget(label)
+        self.banner.setVisible(bool(lines))
+
+    def bring_to_front(self) -> None:
+        """Show, un-minimise, raise and focus the window (escalation, or a second `shiftbell`)."""
+        if self.isMinimized():
+            self.setWindowState(
+                (self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+            )
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    # -- what tests and the lead may read ----------------------------------------------------
+
+    def acknowledge_button(self, alert_id: str) -> QPushButton | None:
+        """The Acknowledge button of the row of `alert_id`; None if it has none (not firing)."""
+        return self._ack_buttons.get(alert_id)
+
+    def feed_status_lines(self) -> list[str]:
+        return [label.text() for label in self._feed_area.findChildren(QLabel, "feed-status-line")]
+
+    def problem_lines(self) -> list[str]:
+        return [label.text() for label in self.banner.findChildren(QLabel, "problem")]
+
+    # -- Qt overrides ------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The app lives in the tray: closing the window must never end the shift.
+        event.ignore()
+        self.hide()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _update_alert_view(self) -> None:
+        alerts = self.alert_model.alerts()
+        firing = [a for a in alerts if a.status is Status.FIRING]
+        acknowledged = [a for a in alerts if a.status is Status.ACKNOWLEDGED]
+        self.summary_label.setText(alert_counts(firing, acknowledged) or "No active alerts")
+        self.acknowledge_all_button.setEnabled(bool(firing))
+        self._alerts_stack.setCurrentWidget(self.alerts_table if alerts else self.empty_label)
+        self._sync_ack_buttons()
+
+    def _update_history_view(self) -> None:
+        has_rows = self.history_model.rowCount() > 0
+        self._history_stack.setCurrentWidget(
+            self.history_table if has_rows else self.empty_history_label
+        )
+
+    def _sync_ack_buttons(self) -> None:
+        """One Acknowledge button per firing row, none on acknowledged rows.
+
+        The view keeps index widgets on persistent indexes, so a button follows its
+        row through moves; only rows that changed firing state gain or lose one.
+        """
+        wanted: dict[str, int] = {}
+        for row in range(self.alert_model.rowCount()):
+            alert = self.alert_model.alert_at(row)
+            if alert.status is Status.FIRING:
+                wanted[alert.id] = row
+        for alert_id in list(self._ack_buttons):
+            if alert_id not in wanted:
+                button = self._ack_buttons.pop(alert_id)
+                # The view deletes the widget later; make it unfindable now.
+                button.setObjectName("")
+                button.setEnabled(False)
+                still_shown = self.alert_model.row_of(alert_id)
+                if still_shown is not None:
+                    # Qt takes a null widget to mean "remove"; the stubs do not say so.
+                    self.alerts_table.setIndexWidget(
+                        self._action_index(still_shown),
+                        None,  # type: ignore[arg-type]
+                    )
+        for alert_id, row in wanted.items():
+            index = self._action_index(row)
+            existing = self._ack_buttons.get(alert_id)
+            if existing is not None and self._button_in(index) is existing:
+                continue
+            self._ack_buttons[alert_id] = self._make_ack_button(alert_id, index)
+
+    def _make_ack_button(self, alert_id: str, index: QModelIndex) -> QPushButton:
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(4, 2, 4, 2)
+        button = QPushButton("Acknowledge", cell)
+        button.setObjectName(f"ack-{alert_id}")
+        button.setAutoDefault(False)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        button.setToolTip("Acknowledge this alert and silence its alarm")
+        button.clicked.connect(lambda: self.acknowledge_requested.emit(alert_id))
+        row.addWidget(button)
+        self.alerts_table.setIndexWidget(index, cell)
+        return button
+
+    def _button_in(self, index: QModelIndex) -> QPushButton | None:
+        cell = self.alerts_table.indexWidget(index)
+        return cell.findChild(QPushButton) if cell is not None else None
+
+    def _action_index(self, row: int) -> QModelIndex:
+        return self.alert_model.index(row, AlertColumn.ACTION)
+
+    def _render_feed_statuses(self) -> None:
+        _clear_layout(self._feed_layout)
+        for status in self._feed_statuses:
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            dot = QLabel(self._feed_area)
+            dot.setPixmap(status_dot(status.ok))
+            line.addWidget(dot)
+            text = plain_label(feed_status_text(status, self._now, self._tz), self._feed_area)
+            text.setObjectName("feed-status-line")
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            line.addWidget(text, 1)
+            self._feed_layout.addLayout(line)
+        self._feed_area.setVisible(bool(self._feed_statuses))
+
+
+def _clear_layout(layout: QVBoxLayout | QHBoxLayout) -> None:
+    """Remove and delete everything in a layout, nested layouts included."""
+    while (item := layout.takeAt(0)) is not None:
+        widget = item.widget()
+        if widget is not None:
+            widget.setObjectName("")  # findChildren must not see it before deleteLater runs
+            widget.hide()
+            widget.deleteLater()
+        child = item.layout()
+        if child is not None:
+            _clear_layout(child)  # type: ignore[arg-type]
+            child.deleteLater()
