@@ -1,0 +1,58 @@
+"""Fixtures of the end-to-end tests: a real virtual desktop and a recordable sound card.
+
+Each test gets fresh ones (start-up is about a second) so no test can see
+another's notifications, tray icons or sound.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+
+# tests/desktop.py is shared support code, imported as ``tests.desktop``; the
+# repository root is not on sys.path when pytest is run as a plain command.
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(_REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(_REPO_ROOT))
+
+from tests.desktop import PulseSink, VirtualDesktop, require_tools  # noqa: E402
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember each phase's report on the item, so fixtures can tell that a test failed."""
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    report = getattr(request.node, "_report_call", None)
+    return report is not None and report.failed
+
+
+@pytest.fixture
+def pulse_sink(request: pytest.FixtureRequest) -> Iterator[PulseSink]:
+    """A private PulseAudio server with a null sink; ``start_recording()`` measures it."""
+    require_tools(*PulseSink.TOOLS)
+    with PulseSink() as sink:
+        yield sink
+        if _failed(request):
+            print(sink.dump_logs())
+
+
+@pytest.fixture
+def virtual_desktop(
+    request: pytest.FixtureRequest, pulse_sink: PulseSink
+) -> Iterator[VirtualDesktop]:
+    """Xvfb + openbox + trayer + session bus + dunst, sharing ``pulse_sink`` for sound."""
+    require_tools(*VirtualDesktop.TOOLS)
+    with VirtualDesktop(audio=pulse_sink) as desktop:
+        yield desktop
+        if _failed(request):
+            print(desktop.dump_logs())
