@@ -167,6 +167,18 @@ def test_feed_status_lines(window: MainWindow) -> None:
     assert window.feed_status_lines() == ["Local receiver: ok"]
 
 
+def test_empty_state_says_when_a_feed_is_down(window: MainWindow) -> None:
+    window.set_alerts([], NOW)
+    window.set_feed_statuses([FeedStatus("Local receiver", True, "listening", NOW, NOW)])
+    assert not window.empty_feed_warning.isVisible()
+    window.set_feed_statuses([FeedStatus("Alertmanager", False, "refused", NOW, None)])
+    assert window.empty_label.isVisible()
+    assert window.empty_feed_warning.isVisible()
+    assert window.empty_feed_warning.text() == (
+        "But Alertmanager is not working, so alerts from there cannot arrive."
+    )
+
+
 def test_feed_status_text_without_a_reference_time_shows_the_date() -> None:
     status = FeedStatus("Gotify", True, "connected", NOW, NOW)
     assert feed_status_text(status, None, UTC) == "Gotify: ok — connected · since 2026-03-04 03:12"

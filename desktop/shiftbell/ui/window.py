@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -40,7 +40,7 @@ from shiftbell.ui.alert_model import (
     HistoryTableModel,
 )
 from shiftbell.ui.icons import icon, status_dot
-from shiftbell.ui.tray_state import FeedStatus, alert_counts
+from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 
 EMPTY_TEXT = "All clear — no active alerts."
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self._feed_area.setObjectName("feed-status")
         self._feed_area.setFrameShape(QFrame.Shape.NoFrame)
         self._feed_layout = QVBoxLayout(self._feed_area)
-        self._feed_layout.setContentsMargins(2, 0, 2, 0)
+        self._feed_layout.setContentsMargins(2, 2, 2, 0)
         self._feed_layout.setSpacing(2)
         self._feed_area.hide()
         layout.addWidget(self._feed_area)
@@ -199,11 +199,21 @@ class MainWindow(QMainWindow):
         self.alerts_table.verticalHeader().setDefaultSectionSize(probe.sizeHint().height() + 6)
         probe.deleteLater()
 
-        self.empty_label = plain_label(EMPTY_TEXT, page)
+        # "All clear" cannot be the whole truth while a feed is down: a second line says so.
+        self.empty_feed_warning = plain_label("")
+        self.empty_feed_warning.setObjectName("empty-state-feeds")
+        self.empty_feed_warning.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_feed_warning.setWordWrap(True)
+        self.empty_feed_warning.hide()
+        self._empty_picture = QLabel()
+        self._empty_picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._show_empty_picture(TrayIconName.CLEAR)
+        self.empty_label = plain_label(EMPTY_TEXT)
         self.empty_label.setObjectName("empty-state")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setEnabled(False)  # drawn in the muted text colour
-        self._alerts_stack = self._stack(page, self.empty_label, self.alerts_table)
+        self._empty_panel = self._empty_panel_with(
+            page, self._empty_picture, self.empty_label, self.empty_feed_warning
+        )
+        self._alerts_stack = self._stack(page, self._empty_panel, self.alerts_table)
         column.addWidget(self._alerts_stack, 1)
         return page
 
@@ -216,11 +226,10 @@ class MainWindow(QMainWindow):
         heads = self.history_table.horizontalHeader()
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(HistoryColumn.TITLE, QHeaderView.ResizeMode.Stretch)
-        self.empty_history_label = plain_label(EMPTY_HISTORY_TEXT, page)
+        self.empty_history_label = plain_label(EMPTY_HISTORY_TEXT)
         self.empty_history_label.setObjectName("empty-history")
-        self.empty_history_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_history_label.setEnabled(False)
-        self._history_stack = self._stack(page, self.empty_history_label, self.history_table)
+        self._empty_history_panel = self._empty_panel_with(page, self.empty_history_label)
+        self._history_stack = self._stack(page, self._empty_history_panel, self.history_table)
         column.addWidget(self._history_stack, 1)
         return page
 
@@ -244,6 +253,33 @@ class MainWindow(QMainWindow):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
         return table
+
+    @staticmethod
+    def _empty_panel_with(parent: QWidget, *lines: QLabel) -> QFrame:
+        """A framed panel like a table's, with these labels centred in it, the first one larger.
+
+        The first label is the message when there is no picture; a picture is a
+        label whose text is empty.
+        """
+        panel = QFrame(parent)
+        panel.setFrameShape(QFrame.Shape.StyledPanel)
+        panel.setBackgroundRole(QPalette.ColorRole.Base)
+        panel.setAutoFillBackground(True)
+        column = QVBoxLayout(panel)
+        column.setSpacing(8)
+        column.addStretch(1)
+        message = next(label for label in lines if label.text())
+        font = message.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        message.setFont(font)
+        for label in lines:
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            column.addWidget(label)
+        column.addStretch(1)
+        return panel
+
+    def _show_empty_picture(self, name: TrayIconName) -> None:
+        self._empty_picture.setPixmap(icon(name).pixmap(48))
 
     @staticmethod
     def _stack(parent: QWidget, empty: QWidget, full: QWidget) -> QStackedWidget:
@@ -324,15 +360,21 @@ class MainWindow(QMainWindow):
         alerts = self.alert_model.alerts()
         firing = [a for a in alerts if a.status is Status.FIRING]
         acknowledged = [a for a in alerts if a.status is Status.ACKNOWLEDGED]
-        self.summary_label.setText(alert_counts(firing, acknowledged) or "No active alerts")
+        self.summary_label.setText(alert_counts(firing, acknowledged))
+        # With nothing to show, the header row would be a disabled button on its own.
+        self.summary_label.setVisible(bool(alerts))
+        self.acknowledge_all_button.setVisible(bool(alerts))
+        font = self.summary_label.font()
+        font.setBold(bool(firing))
+        self.summary_label.setFont(font)
         self.acknowledge_all_button.setEnabled(bool(firing))
-        self._alerts_stack.setCurrentWidget(self.alerts_table if alerts else self.empty_label)
+        self._alerts_stack.setCurrentWidget(self.alerts_table if alerts else self._empty_panel)
         self._sync_ack_buttons()
 
     def _update_history_view(self) -> None:
         has_rows = self.history_model.rowCount() > 0
         self._history_stack.setCurrentWidget(
-            self.history_table if has_rows else self.empty_history_label
+            self.history_table if has_rows else self._empty_history_panel
         )
 
     def _sync_ack_buttons(self) -> None:
@@ -401,6 +443,15 @@ class MainWindow(QMainWindow):
             line.addWidget(text, 1)
             self._feed_layout.addLayout(line)
         self._feed_area.setVisible(bool(self._feed_statuses))
+        failing = [s.name for s in self._feed_statuses if not s.ok]
+        if failing:
+            names = ", ".join(failing)
+            verb = "is" if len(failing) == 1 else "are"
+            self.empty_feed_warning.setText(
+                f"But {names} {verb} not working, so alerts from there cannot arrive."
+            )
+        self.empty_feed_warning.setVisible(bool(failing))
+        self._show_empty_picture(TrayIconName.FEED_ERROR if failing else TrayIconName.CLEAR)
 
 
 def _clear_layout(layout: QVBoxLayout | QHBoxLayout) -> None:
