@@ -1,0 +1,101 @@
+"""Running the real `shiftbell` process on a virtual desktop, and its CLI, for e2e tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.desktop import VirtualDesktop, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def shiftbell_command() -> list[str]:
+    """The installed console script when there is one (what a user runs), else the module."""
+    script = Path(sys.executable).parent / "shiftbell"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "shiftbell"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ShiftbellHome:
+    """Private XDG dirs and a config file for one app under test."""
+
+    def __init__(self, root: Path, config: str) -> None:
+        self.root = root
+        self.port = free_port()
+        self.config_file = root / "config" / "shiftbell" / "config.toml"
+        self.config_file.parent.mkdir(parents=True)
+        self.config_file.write_text(f"[receiver]\nport = {self.port}\n\n{config}")
+        self.log_file = root / "state" / "shiftbell" / "log" / "shiftbell.log"
+
+    def env(self, base: dict[str, str]) -> dict[str, str]:
+        return {
+            **base,
+            "XDG_CONFIG_HOME": str(self.root / "config"),
+            "XDG_DATA_HOME": str(self.root / "data"),
+            "XDG_STATE_HOME": str(self.root / "state"),
+            "XDG_CACHE_HOME": str(self.root / "cache"),
+            "PYTHONPATH": str(REPO / "desktop"),
+        }
+
+
+class RunningApp:
+    """The app process plus its CLI, both in the same environment."""
+
+    def __init__(self, desktop: VirtualDesktop, home: ShiftbellHome) -> None:
+        self.desktop = desktop
+        self.home = home
+        self.env = home.env(desktop.env)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> None:
+        out = open(self.home.root / "app-output.log", "ab")  # noqa: SIM115 - the process keeps it
+        self.proc = self.desktop.spawn(
+            [*shiftbell_command(), "run"], name="shiftbell", env=self.env, stdout=out
+        )
+        wait_until(self._ready, timeout, interval=0.05, message="shiftbell's receiver to answer")
+
+    def _ready(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"shiftbell exited with {self.proc.returncode}:\n{self.output()}")
+        return self.cli("status", check=False).returncode == 0
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        code = self.desktop.stop_process(self.proc)
+        self.proc = None
+        return code
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [*shiftbell_command(), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"shiftbell {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def status(self) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = json.loads(self.cli("status", "--json").stdout)
+        return data
+
+    def alert(self, alert_id: str) -> dict[str, Any]:
+        return next(a for a in self.status() if a["id"] == alert_id)
+
+    def output(self) -> str:
+        path = self.home.root / "app-output.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""

@@ -1,0 +1,138 @@
+"""The whole slice on a real virtual desktop (issue 2, item 10).
+
+The real `shiftbell` process runs on Xvfb with a real X tray, a real D-Bus
+notification daemon and a PulseAudio null sink whose recording is measured.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from tests.desktop import PulseSink, VirtualDesktop, WindowGeometry, wait_until
+from tests.e2e.shiftbell_app import RunningApp, ShiftbellHome
+
+pytestmark = pytest.mark.e2e
+
+# A short ramp so the rise is measured in seconds; the shape is the default one.
+FAST_RAMP = """\
+[escalation.critical]
+sound = "alarm"
+volume_start = 0.3
+volume_end = 1.0
+ramp_s = 4
+siren_after_s = 120
+raise_window_after_s = 240
+"""
+LOUD = 0.02
+SILENT = 0.005
+
+
+@pytest.fixture
+def app(virtual_desktop: VirtualDesktop, tmp_path: Path) -> RunningApp:
+    running = RunningApp(virtual_desktop, ShiftbellHome(tmp_path, FAST_RAMP))
+    running.start()
+    virtual_desktop.wait_for_tray_icon(timeout=15)
+    return running
+
+
+def test_critical_alert_notifies_ramps_up_and_one_ack_silences_it_for_good(
+    app: RunningApp, virtual_desktop: VirtualDesktop, pulse_sink: PulseSink
+) -> None:
+    recording = pulse_sink.start_recording()
+    sent_at = time.monotonic()
+    alert_id = app.cli(
+        "send",
+        "Database primary down",
+        "--severity",
+        "critical",
+        "--summary",
+        "db1: connection refused",
+        "--key",
+        "db1",
+    ).stdout.strip()
+
+    call = virtual_desktop.wait_for_notify("Database primary down", timeout=10)
+    assert "db1: connection refused" in call
+    sound_at = recording.wait_for_sound(LOUD, timeout=10, since=sent_at)
+
+    # The ramp: 30 % to 100 % over 4 s, measured as RMS of what reached the sink.
+    early = recording.rms_between(sound_at + 0.1, sound_at + 1.1, timeout=10)
+    late = recording.rms_between(sound_at + 4.2, sound_at + 5.2, timeout=10)
+    assert late > 1.8 * early, (early, late)
+    steps = [recording.rms_between(sound_at + t, sound_at + t + 1.0) for t in (0.0, 1.5, 3.0)]
+    assert steps == sorted(steps), steps
+    assert app.alert(alert_id)["status"] == "firing"
+    assert app.alert(alert_id)["level"] >= 1
+
+    acked_at = time.monotonic()
+    app.cli("ack", alert_id)
+    quiet_at = recording.wait_for_silence(SILENT, timeout=5, since=acked_at)
+    assert quiet_at - acked_at < 0.5, f"silent {quiet_at - acked_at:.3f} s after the ack"
+    status = app.alert(alert_id)
+    assert status["status"] == "acknowledged"
+    assert status["acknowledged_at"] is not None
+
+    assert app.stop() == 0
+    app.start()
+    assert app.alert(alert_id)["status"] == "acknowledged"
+    back_at = time.monotonic()
+    assert recording.rms_between(back_at, back_at + 1.5, timeout=10) < SILENT
+
+
+def test_notification_button_acknowledges_and_tray_shows_the_state(
+    app: RunningApp, virtual_desktop: VirtualDesktop, pulse_sink: PulseSink, tmp_path: Path
+) -> None:
+    recording = pulse_sink.start_recording()
+    sent_at = time.monotonic()
+    alert_id = app.cli("send", "Checkout error rate 12%", "--severity", "critical").stdout.strip()
+    notify = wait_until(
+        lambda: next(
+            (c for c in virtual_desktop.notify_calls() if "Checkout error rate" in c.summary),
+            None,
+        ),
+        10,
+        message="the Notify call",
+    )
+    assert "Acknowledge" in [label for _, label in notify.actions]
+    recording.wait_for_sound(LOUD, timeout=10, since=sent_at)
+
+    icon = virtual_desktop.tray_icons()[0]
+    shot = virtual_desktop.screenshot(tmp_path / "firing.png")
+    assert _has_red(shot, icon), "the firing-critical tray icon is not drawn red"
+
+    pressed_at = time.monotonic()
+    virtual_desktop.press_notification_button()
+    recording.wait_for_silence(SILENT, timeout=5, since=pressed_at)
+    wait_until(
+        lambda: app.alert(alert_id)["status"] == "acknowledged",
+        5,
+        message="acknowledged through the notification button",
+    )
+
+    virtual_desktop.click_tray_icon()
+    wait_until(
+        lambda: (
+            virtual_desktop.run(
+                ["xdotool", "search", "--onlyvisible", "--name", "^Shiftbell$"], check=False
+            ).returncode
+            == 0
+        ),
+        10,
+        message="the window to open on a tray click",
+    )
+
+
+def _has_red(png: Path, icon: WindowGeometry) -> bool:
+    """Whether the tray icon's area of a screenshot contains the critical red."""
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    x0, y0 = icon.x, icon.y
+    for x in range(x0, x0 + icon.width):
+        for y in range(y0, y0 + icon.height):
+            color = image.pixelColor(x, y)
+            if color.red() > 180 and color.green() < 90 and color.blue() < 90:
+                return True
+    return False
