@@ -1,0 +1,176 @@
+"""The config file as text: every option with a comment that says what it does.
+
+tomllib only reads TOML, and a file written by a generic TOML writer would carry
+no comments, so the file is rendered from this template. `render_settings(s)`
+parses back to exactly `s` (tested), which makes it usable for saving too.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+
+from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
+from shiftbell.settings.model import NotificationBackend, Settings
+
+SEVERITIES = ("info", "warning", "critical")
+DEFAULT_SETTINGS = Settings()
+
+_HEADER = """\
+# Shiftbell configuration.
+#
+# Shiftbell reads this file when it starts: restart it after editing. If a value
+# is wrong, Shiftbell says which one and uses the default for it, leaving the
+# rest of your settings (and this file) as they are. Delete the file to have it
+# written again with the defaults.
+#
+# No secrets belong here. The receiver token and feed credentials live in the
+# OS keyring or in Shiftbell's private data folder, never in this file.
+#
+# Durations are in seconds: their names end in _s.
+"""
+
+_ESCALATION_HELP = """\
+# Escalation: what an unacknowledged alert does over time, per severity
+# (info, warning, critical).
+#   sound                 none | chime | alarm | siren
+#   loop                  true: play until acknowledged, ramping the volume;
+#                         false: play once every repeat_every_s
+#   volume_start          0.0 to 1.0, the volume when the alert fires
+#   volume_end            0.0 to 1.0, the volume after ramp_s
+#   ramp_s                how long the volume takes to go from start to end
+#   siren_after_s         switch to the harsher siren after this long; 0 = never
+#   raise_window_after_s  bring the Shiftbell window to the front; 0 = never
+#   repeat_every_s        for non-looping sounds; 0 = play once
+"""
+
+_SEVERITY_HELP = {
+    "info": "info: the least urgent.",
+    "warning": "warning: worth a look soon.",
+    "critical": "critical: wake the person up.",
+}
+
+
+def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
+    """The whole config file for `settings`, comments included."""
+    default = DEFAULT_SETTINGS
+    backends = " | ".join(b.value for b in NotificationBackend)
+    parts = [
+        _HEADER,
+        "[receiver]",
+        "# The port of the local receiver on 127.0.0.1, which `shiftbell send`,",
+        "# `shiftbell ack` and Alertmanager's webhook talk to. 1 to 65535.",
+        f"# Default: {default.receiver.port}.",
+        f"port = {settings.receiver.port}",
+        "",
+        "[notifications]",
+        f"# Which notification system shows alerts: {backends}.",
+        "#   auto              the best one that works on this desktop",
+        "#   desktop-notifier  native notifications with an Acknowledge button",
+        "#   plyer             plain native notifications",
+        "#   tray              a message from the tray icon",
+        f'# Default: "{default.notifications.backend.value}".',
+        f"backend = {_string(settings.notifications.backend.value)}",
+        "# The choices the Snooze menu offers, in minutes (1 to 1440 each).",
+        f"# Default: {_int_list(default.notifications.snooze_choices_min)}.",
+        f"snooze_choices_min = {_int_list(settings.notifications.snooze_choices_min)}",
+        "",
+        "[alarm]",
+        "# The sound output for the alarm, by the name the system gives it;",
+        '# "" = the system\'s default output.',
+        f"output_device = {_string(settings.alarm.output_device)}",
+        "",
+        _ESCALATION_HELP,
+    ]
+    for name in SEVERITIES:
+        parts += _severity_table(name, _policy(settings.escalation, name))
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def _policy(escalation: EscalationSettings, name: str) -> SeverityPolicy:
+    policy: SeverityPolicy = getattr(escalation, name)
+    return policy
+
+
+def _severity_table(name: str, policy: SeverityPolicy) -> list[str]:
+    sound = policy.sound.value if policy.sound is not None else "none"
+    default = _policy(DEFAULT_SETTINGS.escalation, name)
+    about = f"{_SEVERITY_HELP[name]} Default: {_describe(default)}."
+    return [
+        *textwrap.wrap(about, width=78, initial_indent="# ", subsequent_indent="# "),
+        f"[escalation.{name}]",
+        _commented(f"sound = {_string(sound)}", "none | chime | alarm | siren"),
+        f"loop = {'true' if policy.loop else 'false'}",
+        f"volume_start = {_float(policy.volume_start)}",
+        f"volume_end = {_float(policy.volume_end)}",
+        f"ramp_s = {_seconds(policy.ramp)}",
+        _commented(
+            f"siren_after_s = {_seconds(policy.harsher_after)}", "0 = never switch to the siren"
+        ),
+        _commented(
+            f"raise_window_after_s = {_seconds(policy.raise_window_after)}",
+            "0 = never raise the window",
+        ),
+        _commented(f"repeat_every_s = {_seconds(policy.repeat_every)}", "for non-looping sounds"),
+        "",
+    ]
+
+
+def _describe(policy: SeverityPolicy) -> str:
+    """The policy in words, generated so the comment cannot drift from the defaults."""
+    if policy.sound is None:
+        return "a notification only, no sound"
+    if policy.loop:
+        words = f"the {policy.sound.value} sound, looping until acknowledged"
+        if policy.ramp > timedelta(0) and policy.volume_start != policy.volume_end:
+            words += (
+                f", from {policy.volume_start:.0%} to {policy.volume_end:.0%}"
+                f" over {_seconds(policy.ramp)} s"
+            )
+        else:
+            words += f", at {policy.volume_end:.0%}"
+    else:
+        words = f"the {policy.sound.value} sound at {policy.volume_end:.0%}"
+        if policy.repeat_every > timedelta(0):
+            words += f", every {_seconds(policy.repeat_every)} s"
+    if policy.harsher_after is not None:
+        words += f"; the siren after {_seconds(policy.harsher_after)} s"
+    if policy.raise_window_after is not None:
+        words += f"; the window to the front after {_seconds(policy.raise_window_after)} s"
+    return words
+
+
+def _commented(assignment: str, comment: str) -> str:
+    return f"{assignment:<27} # {comment}"
+
+
+def _seconds(value: timedelta | None) -> str:
+    """Whole seconds as an integer, so the file reads `60`, not `60.0`; None is 0 (never)."""
+    if value is None:
+        return "0"
+    seconds = value.total_seconds()
+    return str(int(seconds)) if seconds.is_integer() else repr(seconds)
+
+
+def _float(value: float) -> str:
+    return repr(float(value))
+
+
+def _int_list(values: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
+def _string(value: str) -> str:
+    """A TOML basic string; json.dumps is not one (it splits astral characters in two)."""
+    out = ['"']
+    for char in value:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\t":
+            out.append(char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
