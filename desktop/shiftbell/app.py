@@ -77,7 +77,7 @@ def run_app(args: argparse.Namespace) -> int:
     loaded = load_settings(paths.config_file)
     settings = loaded.settings
     if loaded.problems:
-        problems["config"] = "Config: " + "; ".join(loaded.problems) + " (using defaults there)"
+        problems["config"] = "\n".join(loaded.problems)
     if loaded.created:
         log.info("wrote the default config to %s", paths.config_file)
 
