@@ -58,9 +58,11 @@ class RunningApp:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> None:
-        out = open(self.home.root / "app-output.log", "ab")  # noqa: SIM115 - the process keeps it
         self.proc = self.desktop.spawn(
-            [*shiftbell_command(), "run"], name="shiftbell", env=self.env, stdout=out
+            [*shiftbell_command(), "run"],
+            name="shiftbell",
+            env=self.env,
+            stdout=self.home.root / "app-output.log",
         )
         wait_until(self._ready, timeout, interval=0.05, message="shiftbell's receiver to answer")
 

@@ -60,6 +60,7 @@ def test_critical_alert_notifies_ramps_up_and_one_ack_silences_it_for_good(
     # The ramp: 30 % to 100 % over 4 s, measured as RMS of what reached the sink.
     early = recording.rms_between(sound_at + 0.1, sound_at + 1.1, timeout=10)
     late = recording.rms_between(sound_at + 4.2, sound_at + 5.2, timeout=10)
+    print(f"ramp: RMS {early:.4f} in the first second, {late:.4f} after the ramp")
     assert late > 1.8 * early, (early, late)
     steps = [recording.rms_between(sound_at + t, sound_at + t + 1.0) for t in (0.0, 1.5, 3.0)]
     assert steps == sorted(steps), steps
@@ -69,6 +70,7 @@ def test_critical_alert_notifies_ramps_up_and_one_ack_silences_it_for_good(
     acked_at = time.monotonic()
     app.cli("ack", alert_id)
     quiet_at = recording.wait_for_silence(SILENT, timeout=5, since=acked_at)
+    print(f"silent {quiet_at - acked_at:.3f} s after `shiftbell ack` started")
     assert quiet_at - acked_at < 0.5, f"silent {quiet_at - acked_at:.3f} s after the ack"
     status = app.alert(alert_id)
     assert status["status"] == "acknowledged"
