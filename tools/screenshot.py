@@ -12,7 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.desktop import VirtualDesktop, wait_until  # noqa: E402
+from tests.desktop import PulseSink, VirtualDesktop, wait_until  # noqa: E402
 from tests.e2e.shiftbell_app import RunningApp, ShiftbellHome  # noqa: E402
 
 SAMPLES = [
@@ -24,7 +24,11 @@ SAMPLES = [
 
 
 def main(out: Path) -> int:
-    with tempfile.TemporaryDirectory() as tmp, VirtualDesktop(screen="1024x640x24") as desktop:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        PulseSink() as audio,  # a user has speakers: no "no audio device" banner
+        VirtualDesktop(audio=audio, screen="1024x640x24") as desktop,
+    ):
         # Quiet escalation: the screenshot needs the window, not the noise.
         app = RunningApp(desktop, ShiftbellHome(Path(tmp), ""))
         app.start()
@@ -49,8 +53,11 @@ def main(out: Path) -> int:
             10,
             message="the Shiftbell window",
         )[0]
+        # The notification bubbles would cover the window's corner in the picture.
+        desktop.run(["dunstctl", "close-all"])
+        wait_until(lambda: not desktop.displayed_notifications(), 5, message="bubbles closed")
         out.parent.mkdir(parents=True, exist_ok=True)
-        desktop.run(["import", "-window", window, str(out)])
+        desktop.run(["import", "-frame", "-window", window, str(out)])
         app.stop()
     print(f"wrote {out}")
     return 0
