@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 NO_DEVICE = "No audio output device: the alarm cannot sound. Notifications go on."
 TEST_ALARM_MS = 3000
+OUTPUTS_SETTLE_MS = 200
 TEST_ALARM_VOLUME = 0.5
 
 # WORKAROUND: in PySide6 6.12 setLoopCount(QSoundEffect.Infinite) raises TypeError;
@@ -82,8 +83,14 @@ class AlarmPlayer(QObject):
         self._test_timer.setInterval(test_duration_ms)
         self._test_timer.timeout.connect(self._end_test)
 
+        # Device changes come in bursts (several signals for one plug-in): handle the
+        # last one only, once things have settled.
+        self._outputs_settle = QTimer(self)
+        self._outputs_settle.setSingleShot(True)
+        self._outputs_settle.setInterval(OUTPUTS_SETTLE_MS)
+        self._outputs_settle.timeout.connect(self._on_outputs_changed)
         self._media_devices = QMediaDevices(self)
-        self._media_devices.audioOutputsChanged.connect(self._on_outputs_changed)
+        self._media_devices.audioOutputsChanged.connect(self._outputs_settle.start)
         self._build_effects(self._pick_device())
         # Whoever wants `problem` connects after construction: report from the event loop.
         QTimer.singleShot(0, self._check_health)
@@ -245,16 +252,15 @@ class AlarmPlayer(QObject):
             self._start_effect(self._effects[self.loop_sound], self.loop_volume)
 
     def _on_outputs_changed(self) -> None:
+        # Always rebuilt, even for the "same" device: seen with PulseAudio, a sink that
+        # went away and came back under the same name leaves the old effect believing
+        # it plays into a stream the server has dropped.
         device = self._pick_device()
-        current = _device_id(self._device) if self._device is not None else None
-        wanted = _device_id(device) if device is not None else None
-        broken = any(e.status() is QSoundEffect.Status.Error for e in self._effects.values())
-        if wanted != current or broken:
-            log.info(
-                "audio outputs changed; the alarm now plays on %s",
-                device.description() if device is not None else "nothing",
-            )
-            self._build_effects(device)
+        log.info(
+            "audio outputs changed; the alarm plays on %s",
+            device.description() if device is not None else "nothing",
+        )
+        self._build_effects(device)
         self._check_health()
 
     def _check_health(self) -> None:
