@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 
 NO_DEVICE = "No audio output device: the alarm cannot sound. Notifications go on."
 TEST_ALARM_MS = 3000
-OUTPUTS_SETTLE_MS = 200
 TEST_ALARM_VOLUME = 0.5
+OUTPUTS_SETTLE_MS = 200
 
 # WORKAROUND: in PySide6 6.12 setLoopCount(QSoundEffect.Infinite) raises TypeError;
 # the enum member's int value is accepted (see /work/shared/TESTING.md, "Gotchas").
@@ -147,8 +147,8 @@ class AlarmPlayer(QObject):
 
     @property
     def available(self) -> bool:
-        """Whether every sound can play on an output device as far as is known."""
-        return not self._problem
+        """Whether every sound can play on an output device, as far as is known now."""
+        return not self._diagnose()
 
     @property
     def problem_text(self) -> str:
