@@ -14,7 +14,7 @@ RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-
 TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
               sox imagemagick xdotool prometheus-alertmanager
 
-.PHONY: run test lint unit e2e screenshot sounds icons debs-run debs-test clean
+.PHONY: run test lint unit e2e bench screenshot sounds icons debs-run debs-test clean
 
 run: debs-run $(STAMP)
 	$(VENV)/bin/shiftbell run --show
@@ -33,6 +33,9 @@ unit: $(STAMP)
 
 e2e: debs-run debs-test $(STAMP)
 	$(PY) -m pytest tests/e2e
+
+bench: $(STAMP)
+	$(PY) benchmarks/alert_storm.py
 
 screenshot: debs-run debs-test $(STAMP)
 	$(PY) tools/screenshot.py docs/window.png

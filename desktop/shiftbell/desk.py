@@ -114,7 +114,7 @@ class AlertDesk:
             return changes
         if self._store is not None:
             store = self._store
-            self._guard_store(lambda: store.record(changes, via), None)
+            self._guard_store(lambda: store.record(changes, via), None, write=True)
         for listener in self._listeners:
             try:
                 listener(changes)
@@ -122,13 +122,15 @@ class AlertDesk:
                 log.exception("alert listener failed")
         return changes
 
-    def _guard_store(self, action: Callable[[], T], fallback: T) -> T:
+    def _guard_store(self, action: Callable[[], T], fallback: T, *, write: bool = False) -> T:
         try:
             result = action()
         except StoreError as exc:
             self._set_problem(str(exc))
             return fallback
-        self._set_problem("")
+        # Only a successful save proves saving works again; a read says nothing about it.
+        if write:
+            self._set_problem("")
         return result
 
     def _set_problem(self, message: str) -> None:

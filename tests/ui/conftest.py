@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ _REPO_ROOT = _HERE.parents[1]
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
+from tests.desktop import PulseSink, in_ci, require_tools  # noqa: E402
 from tests.ui.samples import AlertFactory, build_alert  # noqa: E402
 
 # WORKAROUND: the offscreen platform plugin logs a qWarning for window-manager
@@ -40,3 +42,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def make_alert() -> AlertFactory:
     return build_alert
+
+
+@pytest.fixture(scope="session")
+def private_pulse() -> Iterator[PulseSink]:
+    """A PulseAudio of our own for the rest of the session.
+
+    Qt's multimedia connects to PulseAudio once per process, the first time anything
+    multimedia is used, and never reconnects: every widget test that builds an
+    AlarmPlayer must use this (through `audio`) so the server is there first.
+    """
+    require_tools(*PulseSink.TOOLS)
+    saved = {
+        key: os.environ.get(key)
+        for key in ("XDG_RUNTIME_DIR", "PULSE_SERVER", "PULSE_CLIENTCONFIG")
+    }
+    with PulseSink() as sink:
+        os.environ.update(sink.env)
+        try:
+            yield sink
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture
+def audio(private_pulse: PulseSink, qapp: object) -> PulseSink:
+    from PySide6.QtMultimedia import QMediaDevices
+
+    if not QMediaDevices.audioOutputs():
+        message = (
+            "Qt multimedia sees no audio output: it was initialised in this process before "
+            "the test's PulseAudio started: build every AlarmPlayer through the `audio` fixture"
+        )
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return private_pulse

@@ -11,7 +11,6 @@ questions are which effect plays, at what volume, and when.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
 from pytestqt.qtbot import QtBot
-from tests.desktop import PulseSink, in_ci, require_tools
+from tests.desktop import PulseSink
 from tests.ui.samples import NOW, AlertFactory
 
 from shiftbell.core.alert import Severity
@@ -30,39 +29,6 @@ from shiftbell.ui.alarm import TEST_ALARM_VOLUME, AlarmPlayer
 from shiftbell.ui.sounds import sounds_dir
 
 START_MS = 3000  # generous: loading a .wav and opening a stream take tens of ms
-
-
-@pytest.fixture(scope="session")
-def private_pulse() -> Iterator[PulseSink]:
-    """A PulseAudio of our own for the rest of the session (Qt never reconnects elsewhere)."""
-    require_tools(*PulseSink.TOOLS)
-    saved = {
-        key: os.environ.get(key)
-        for key in ("XDG_RUNTIME_DIR", "PULSE_SERVER", "PULSE_CLIENTCONFIG")
-    }
-    with PulseSink() as sink:
-        os.environ.update(sink.env)
-        try:
-            yield sink
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-
-@pytest.fixture
-def audio(private_pulse: PulseSink, qapp: object) -> PulseSink:
-    if not QMediaDevices.audioOutputs():
-        message = (
-            "Qt multimedia sees no audio output: it was initialised in this process before "
-            "the test's PulseAudio started (run tests/ui/test_alarm.py first or alone)"
-        )
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return private_pulse
 
 
 @pytest.fixture

@@ -1,0 +1,179 @@
+"""UiController: the tray, window, notifications and alarm follow the desk (issue 2).
+
+Everything here is real (desk, window, tray, notifier on its worker loop, the
+alarm's QSoundEffects on a private PulseAudio); only time is a FakeClock, moved
+by hand, so the whole escalation is walked through without waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from pytestqt.qtbot import QtBot
+from tests.desktop import PulseSink
+
+from shiftbell.core.alert import Incoming, Severity, Status
+from shiftbell.core.board import Changes
+from shiftbell.core.clock import FakeClock
+from shiftbell.core.errors import StoreError
+from shiftbell.core.escalation import EscalationSettings, Sound
+from shiftbell.desk import AlertDesk
+from shiftbell.ui.alarm import AlarmPlayer
+from shiftbell.ui.controller import UiController
+from shiftbell.ui.notifier import Notifier
+from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
+from shiftbell.ui.tray import TrayIcon
+from shiftbell.ui.tray_state import TrayIconName
+from shiftbell.ui.window import MainWindow
+
+
+@dataclass
+class Shell:
+    clock: FakeClock
+    desk: AlertDesk
+    window: MainWindow
+    tray: TrayIcon
+    alarm: AlarmPlayer
+    controller: UiController
+    balloons: list[tuple[str, str, Severity]] = field(default_factory=list)
+
+    def fire(self, key: str, severity: Severity = Severity.CRITICAL, title: str = "DB down") -> str:
+        return self.desk.ingest("local", [Incoming(key, title, severity)], "local").new[0].id
+
+
+@pytest.fixture
+def shell(qtbot: QtBot, audio: PulseSink) -> Iterator[Shell]:
+    runner = AsyncRunner()
+    runner.start()
+    clock = FakeClock()
+    desk = AlertDesk(clock)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    tray = TrayIcon()
+    balloons: list[tuple[str, str, Severity]] = []
+    notifier = Notifier(runner.loop, balloon=lambda *a: balloons.append(a), backend="tray")
+    alarm = AlarmPlayer()
+    controller = UiController(
+        desk, clock, EscalationSettings(), window, tray, notifier, alarm, MainThreadCaller()
+    )
+    yield Shell(clock, desk, window, tray, alarm, controller, balloons)
+    alarm.stop()
+    notifier.close()
+    runner.stop()
+
+
+def test_a_critical_alert_notifies_and_escalates_step_by_step(qtbot: QtBot, shell: Shell) -> None:
+    alert_id = shell.fire("db", title="<b>DB</b> down")
+    qtbot.waitUntil(lambda: shell.tray.state.icon is TrayIconName.FIRING_CRITICAL)
+    qtbot.waitUntil(lambda: len(shell.balloons) == 1)
+    assert "<b>DB</b> down" in shell.balloons[0][0]
+    assert shell.alarm.loop_sound is Sound.ALARM
+    assert shell.alarm.loop_volume == pytest.approx(0.3)
+    assert shell.window.acknowledge_button(alert_id) is not None
+
+    shell.clock.advance(30)
+    shell.controller.tick()
+    assert shell.alarm.loop_volume == pytest.approx(0.65)
+    shell.clock.advance(90)
+    shell.controller.tick()
+    assert shell.alarm.loop_sound is Sound.SIREN
+    assert not shell.window.isVisible()
+    shell.clock.advance(120)
+    shell.controller.tick()
+    assert shell.window.isVisible(), "stage 3 brings the window to the front"
+
+
+def test_the_window_button_acknowledges_and_silences_at_once(qtbot: QtBot, shell: Shell) -> None:
+    from PySide6.QtCore import Qt
+
+    alert_id = shell.fire("db")
+    qtbot.waitUntil(lambda: shell.window.acknowledge_button(alert_id) is not None)
+    button = shell.window.acknowledge_button(alert_id)
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    # No waiting: the click itself stops the sound.
+    assert shell.alarm.loop_sound is None
+    assert shell.desk.active()[0].status is Status.ACKNOWLEDGED
+    qtbot.waitUntil(lambda: shell.tray.state.icon is TrayIconName.ACKNOWLEDGED)
+
+
+def test_an_acknowledgement_from_another_thread_silences_too(qtbot: QtBot, shell: Shell) -> None:
+    alert_id = shell.fire("db")
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    worker = threading.Thread(target=shell.desk.acknowledge, args=(alert_id, "cli"))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is None, timeout=1000)
+
+
+def test_snooze_silences_and_the_alarm_comes_back_by_itself(qtbot: QtBot, shell: Shell) -> None:
+    shell.fire("db")
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    shell.tray.snooze_actions[5].trigger()
+    assert shell.alarm.loop_sound is None
+    assert shell.tray.state.icon is TrayIconName.SNOOZED
+    shell.clock.advance(timedelta(minutes=4, seconds=59))
+    shell.controller.tick()
+    assert shell.alarm.loop_sound is None
+    shell.clock.advance(1)
+    shell.controller.tick()
+    assert shell.alarm.loop_sound is not None
+    assert shell.tray.state.icon is TrayIconName.FIRING_CRITICAL
+
+
+def test_tray_acknowledge_all(qtbot: QtBot, shell: Shell) -> None:
+    shell.fire("a")
+    shell.fire("b", Severity.WARNING)
+    qtbot.waitUntil(lambda: shell.tray.acknowledge_all_action.isEnabled())
+    shell.tray.acknowledge_all_action.trigger()
+    assert all(a.status is Status.ACKNOWLEDGED for a in shell.desk.active())
+    assert shell.alarm.loop_sound is None
+
+
+def test_resolved_alert_goes_to_history_and_stops_the_alarm(qtbot: QtBot, shell: Shell) -> None:
+    shell.fire("db")
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    shell.desk.ingest("local", [Incoming("db", "DB down", firing=False)])
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is None)
+    qtbot.waitUntil(lambda: shell.tray.state.icon is TrayIconName.CLEAR)
+
+
+def test_a_save_failure_is_shown_in_window_and_tray(qtbot: QtBot, audio: PulseSink) -> None:
+    class FullDisk:
+        def load_active(self) -> list[object]:
+            return []
+
+        def record(self, changes: Changes, via: str = "") -> None:
+            raise StoreError("cannot save alerts to /x: the disk is full")
+
+        def history(self, limit: int = 200) -> list[object]:
+            return []
+
+    runner = AsyncRunner()
+    runner.start()
+    clock = FakeClock()
+    desk = AlertDesk(clock, FullDisk())  # type: ignore[arg-type]
+    window = MainWindow()
+    qtbot.addWidget(window)
+    tray = TrayIcon()
+    notifier = Notifier(runner.loop, balloon=lambda *a: None, backend="tray")
+    alarm = AlarmPlayer()
+    UiController(
+        desk, clock, EscalationSettings(), window, tray, notifier, alarm, MainThreadCaller()
+    )
+    try:
+        desk.ingest("local", [Incoming("x", "Info only", Severity.INFO)])
+        qtbot.waitUntil(lambda: any("disk is full" in line for line in window.problem_lines()))
+        assert "disk is full" in tray.state.tooltip
+        assert len(desk.active()) == 1, "the alert is kept in memory"
+        desk.acknowledge_all("test")
+        # Nothing firing any more: the icon now shows that something is wrong.
+        qtbot.waitUntil(lambda: tray.state.icon is TrayIconName.FEED_ERROR)
+    finally:
+        alarm.stop()
+        notifier.close()
+        runner.stop()
