@@ -6,10 +6,11 @@ import json
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from tests.desktop import VirtualDesktop, wait_until
+from tests.desktop import _Child, _clean_env, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,17 +49,71 @@ class ShiftbellHome:
         }
 
 
+class Host(Protocol):
+    """Where the app runs: a VirtualDesktop, or a HeadlessHost with no display at all."""
+
+    env: dict[str, str]
+
+    def spawn(
+        self,
+        args: Sequence[str],
+        *,
+        name: str = ...,
+        env: Mapping[str, str] | None = ...,
+        stdout: Path | None = ...,
+        cwd: Path | None = ...,
+    ) -> subprocess.Popen[bytes]: ...
+
+    def stop_process(self, proc: subprocess.Popen[bytes], timeout: float = ...) -> int: ...
+
+
+class HeadlessHost:
+    """No X, no D-Bus: only the given environment (e.g. a PulseSink's). Stops what it started."""
+
+    def __init__(self, env: Mapping[str, str], log_dir: Path) -> None:
+        self.env = {**_clean_env(), **env}
+        self.log_dir = log_dir
+        self._children: list[_Child] = []
+
+    def spawn(
+        self,
+        args: Sequence[str],
+        *,
+        name: str = "app",
+        env: Mapping[str, str] | None = None,
+        stdout: Path | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.Popen[bytes]:
+        child = _Child(
+            name, args, {**self.env, **(env or {})}, self.log_dir, stdout=stdout, cwd=cwd
+        )
+        self._children.append(child)
+        return child.proc
+
+    def stop_process(self, proc: subprocess.Popen[bytes], timeout: float = 3.0) -> int:
+        child = next(c for c in self._children if c.proc is proc)
+        child.stop(timeout)
+        self._children.remove(child)
+        assert proc.returncode is not None
+        return proc.returncode
+
+    def stop(self) -> None:
+        for child in self._children:
+            child.stop()
+        self._children.clear()
+
+
 class RunningApp:
     """The app process plus its CLI, both in the same environment."""
 
-    def __init__(self, desktop: VirtualDesktop, home: ShiftbellHome) -> None:
-        self.desktop = desktop
+    def __init__(self, host: Host, home: ShiftbellHome) -> None:
+        self.host = host
         self.home = home
-        self.env = home.env(desktop.env)
+        self.env = home.env(host.env)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> None:
-        self.proc = self.desktop.spawn(
+        self.proc = self.host.spawn(
             [*shiftbell_command(), "run"],
             name="shiftbell",
             env=self.env,
@@ -74,7 +129,7 @@ class RunningApp:
 
     def stop(self) -> int:
         assert self.proc is not None
-        code = self.desktop.stop_process(self.proc)
+        code = self.host.stop_process(self.proc)
         self.proc = None
         return code
 
@@ -97,6 +152,10 @@ class RunningApp:
 
     def alert(self, alert_id: str) -> dict[str, Any]:
         return next(a for a in self.status() if a["id"] == alert_id)
+
+    def log(self) -> str:
+        """The app's own log file (what a user would read)."""
+        return self.home.log_file.read_text(errors="replace") if self.home.log_file.exists() else ""
 
     def output(self) -> str:
         path = self.home.root / "app-output.log"

@@ -113,17 +113,9 @@ def test_notification_button_acknowledges_and_tray_shows_the_state(
         message="acknowledged through the notification button",
     )
 
+    assert not _window_visible(virtual_desktop)
     virtual_desktop.click_tray_icon()
-    wait_until(
-        lambda: (
-            virtual_desktop.run(
-                ["xdotool", "search", "--onlyvisible", "--name", "^Shiftbell$"], check=False
-            ).returncode
-            == 0
-        ),
-        10,
-        message="the window to open on a tray click",
-    )
+    wait_until(lambda: _window_visible(virtual_desktop), 10, message="the window on a tray click")
 
 
 def _has_red(png: Path, icon: WindowGeometry) -> bool:
@@ -138,3 +130,20 @@ def _has_red(png: Path, icon: WindowGeometry) -> bool:
             if color.red() > 180 and color.green() < 90 and color.blue() < 90:
                 return True
     return False
+
+
+def test_a_second_shiftbell_brings_the_running_window_forward(
+    app: RunningApp, virtual_desktop: VirtualDesktop
+) -> None:
+    assert not _window_visible(virtual_desktop), "the app starts in the tray"
+    second = app.cli("run")
+    assert "already running" in second.stdout + second.stderr
+    wait_until(lambda: _window_visible(virtual_desktop), 10, message="the running app's window")
+    assert app.proc is not None and app.proc.poll() is None, "the first one keeps running"
+
+
+def _window_visible(desktop: VirtualDesktop) -> bool:
+    found = desktop.run(
+        ["xdotool", "search", "--onlyvisible", "--name", "^Shiftbell$"], check=False
+    )
+    return found.returncode == 0
