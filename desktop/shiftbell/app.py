@@ -129,7 +129,6 @@ def run_app(args: argparse.Namespace) -> int:
                 RECEIVER_FEED_NAME, True, f"listening on {receiver.url}", clock.now(), clock.now()
             )
         )
-        log.info("local receiver listening on %s", receiver.url)
     except FeedError as exc:
         controller.set_feed_status(
             FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
