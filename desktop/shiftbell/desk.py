@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, TypeVar
 
-from shiftbell.core.alert import Alert, Incoming
+from shiftbell.core.alert import AckDelivery, Alert, Incoming
 from shiftbell.core.board import AlertBoard, Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import StoreError
@@ -89,6 +89,19 @@ class AlertDesk:
     def acknowledge_all(self, via: str) -> Changes:
         with self._lock:
             return self._publish(self._board.acknowledge_all(self._clock.now()), via)
+
+    def unacknowledge(self, alert_id: str, via: str) -> Changes:
+        """Back to firing; raises UnknownAlertError for an id that is not active."""
+        with self._lock:
+            return self._publish(self._board.unacknowledge(alert_id, self._clock.now()), via)
+
+    def set_ack_delivery(
+        self, alert_id: str, delivery: AckDelivery, error: str = "", via: str = ""
+    ) -> Changes:
+        """Record whether the source knows of the acknowledgement yet (see AckDelivery)."""
+        with self._lock:
+            changes = self._board.set_ack_delivery(alert_id, delivery, error, self._clock.now())
+            return self._publish(changes, via)
 
     # -- reading -----------------------------------------------------------------------------
 

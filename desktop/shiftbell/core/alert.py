@@ -56,6 +56,21 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
 
+class AckDelivery(StrEnum):
+    """Where an acknowledgement stands at the alert's source.
+
+    The person's click counts at once (the alarm stops); this says whether the
+    source knows yet, so the UI can tell "acknowledged, sending" from "acknowledged
+    at source", and show a failure with its reason.
+    """
+
+    NONE = "none"  # not acknowledged, or acknowledged at the source by someone else
+    LOCAL = "local"  # the source has no acknowledgement (ntfy, Gotify, the local receiver)
+    SENDING = "sending"  # queued, not yet confirmed by the source (retried until it is)
+    CONFIRMED = "confirmed"  # the source confirmed it
+    FAILED = "failed"  # the source refused it for good (e.g. 403); `ack_error` says why
+
+
 @dataclass(frozen=True, order=True)
 class AlertKey:
     """Identity of an alert at its source: which feed, and that feed's own id for it."""
@@ -105,6 +120,8 @@ class Alert:
     labels: tuple[tuple[str, str], ...] = field(default=())
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+    ack_delivery: AckDelivery = AckDelivery.NONE
+    ack_error: str = ""
 
     @property
     def is_active(self) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Status, alert_id_for
+from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Status, alert_id_for
 from shiftbell.core.errors import UnknownAlertError
 
 
@@ -120,7 +120,14 @@ class AlertBoard:
         )
         if current.status is Status.ACKNOWLEDGED and item.severity.rank > current.severity.rank:
             # An acknowledged alert that gets worse must wake the person again.
-            merged = replace(merged, status=Status.FIRING, acknowledged_at=None, alarm_since=now)
+            merged = replace(
+                merged,
+                status=Status.FIRING,
+                acknowledged_at=None,
+                alarm_since=now,
+                ack_delivery=AckDelivery.NONE,
+                ack_error="",
+            )
         elif current.status is Status.FIRING and item.acknowledged:
             merged = replace(merged, status=Status.ACKNOWLEDGED, acknowledged_at=now)
         if merged == current:
@@ -156,3 +163,33 @@ class AlertBoard:
         acked = replace(alert, status=Status.ACKNOWLEDGED, acknowledged_at=now, updated_at=now)
         self._by_key[alert.key] = acked
         return Changes(updated=(acked,))
+
+    def unacknowledge(self, alert_id: str, now: datetime) -> Changes:
+        """Put an acknowledged alert back to firing; its escalation starts over."""
+        alert = self.get(alert_id)
+        if alert is None:
+            raise UnknownAlertError(f"no active alert with id {alert_id!r}")
+        if alert.status is not Status.ACKNOWLEDGED:
+            return Changes()
+        firing = replace(
+            alert,
+            status=Status.FIRING,
+            acknowledged_at=None,
+            alarm_since=now,
+            updated_at=now,
+            ack_delivery=AckDelivery.NONE,
+            ack_error="",
+        )
+        self._by_key[alert.key] = firing
+        return Changes(updated=(firing,))
+
+    def set_ack_delivery(
+        self, alert_id: str, delivery: AckDelivery, error: str, now: datetime
+    ) -> Changes:
+        """Record how the acknowledgement of an alert stands at its source."""
+        alert = self.get(alert_id)
+        if alert is None or (alert.ack_delivery, alert.ack_error) == (delivery, error):
+            return Changes()
+        updated = replace(alert, ack_delivery=delivery, ack_error=error, updated_at=now)
+        self._by_key[alert.key] = updated
+        return Changes(updated=(updated,))

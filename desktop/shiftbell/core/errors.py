@@ -14,15 +14,27 @@ class FeedError(ShiftbellError):
 
 
 class FeedAuthError(FeedError):
-    """The source rejected our credentials (401/403)."""
+    """The source rejected our credentials (401/403): retrying will not help."""
 
 
 class FeedUnreachableError(FeedError):
-    """The source could not be reached (DNS, refused, timeout, 5xx)."""
+    """The source could not be reached (DNS, refused, timeout, 5xx): worth retrying."""
 
 
 class FeedPayloadError(FeedError):
     """The source answered with something we cannot read."""
+
+
+class FeedRateLimitedError(FeedError):
+    """The source said to slow down (429); `retry_after_s` is how long it asked for."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class FeedConfigError(FeedError):
+    """The feed's settings are incomplete or wrong (a missing option, a bad URL)."""
 
 
 class PayloadError(ShiftbellError):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from shiftbell.core.alert import AlertKey, Incoming, Severity, Status, alert_id_for
+from shiftbell.core.alert import AckDelivery, AlertKey, Incoming, Severity, Status, alert_id_for
 from shiftbell.core.board import AlertBoard
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import UnknownAlertError
@@ -152,3 +152,28 @@ def test_severity_parse_rejects_unknown_with_the_choices() -> None:
 
     with pytest.raises(PayloadError, match="info, warning, critical"):
         Severity.parse("apocalyptic")
+
+
+def test_unacknowledge_fires_again_and_restarts_escalation() -> None:
+    clock = FakeClock()
+    board = AlertBoard()
+    a = board.merge_event("am", fired(), clock.now()).new[0]
+    board.acknowledge(a.id, clock.now())
+    board.set_ack_delivery(a.id, AckDelivery.CONFIRMED, "", clock.now())
+    clock.advance(600)
+    again = board.unacknowledge(a.id, clock.now()).updated[0]
+    assert again.status is Status.FIRING
+    assert again.alarm_since == clock.now()
+    assert again.ack_delivery is AckDelivery.NONE
+    assert not board.unacknowledge(a.id, clock.now()), "already firing: no change"
+
+
+def test_ack_delivery_is_recorded_once() -> None:
+    clock = FakeClock()
+    board = AlertBoard()
+    a = board.merge_event("pd", fired(), clock.now()).new[0]
+    board.acknowledge(a.id, clock.now())
+    failed = board.set_ack_delivery(a.id, AckDelivery.FAILED, "403: not allowed", clock.now())
+    assert failed.updated[0].ack_error == "403: not allowed"
+    assert not board.set_ack_delivery(a.id, AckDelivery.FAILED, "403: not allowed", clock.now())
+    assert not board.set_ack_delivery("nope", AckDelivery.SENDING, "", clock.now())
