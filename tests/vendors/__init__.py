@@ -1,0 +1,1 @@
+"""Small real HTTP servers that speak the vendors' documented JSON, for the feed tests."""
