@@ -12,7 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.ui.samples import NOW, AlertFactory
 
-from shiftbell.core.alert import Severity, Status
+from shiftbell.core.alert import AckDelivery, Severity, Status
 from shiftbell.ui.alert_model import (
     ALERT_ID_ROLE,
     AlertColumn,
@@ -223,3 +223,30 @@ def test_history_columns(qapp: QApplication, make_alert: AlertFactory) -> None:
         "—",
     ]
     assert cell(model, 0, HistoryColumn.RESOLVED, ALERT_ID_ROLE) == "a1"
+
+
+@pytest.mark.parametrize(
+    ("delivery", "text"),
+    [
+        (AckDelivery.NONE, "acknowledged"),
+        (AckDelivery.LOCAL, "acknowledged"),
+        (AckDelivery.SENDING, "acknowledged, sending"),
+        (AckDelivery.CONFIRMED, "acknowledged at source"),
+        (AckDelivery.FAILED, "acknowledged here only: source refused"),
+    ],
+)
+def test_status_tells_whether_the_source_knows_of_the_acknowledgement(
+    qtbot: QtBot, make_alert: AlertFactory, delivery: AckDelivery, text: str
+) -> None:
+    model = AlertTableModel()
+    alert = make_alert(
+        1,
+        status=Status.ACKNOWLEDGED,
+        ack_delivery=delivery,
+        ack_error="403: <b>not allowed</b>" if delivery is AckDelivery.FAILED else "",
+    )
+    model.set_alerts([alert], NOW)
+    assert model.data(model.index(0, AlertColumn.STATUS)) == text
+    tooltip = model.data(model.index(0, AlertColumn.TITLE), Qt.ItemDataRole.ToolTipRole)
+    if delivery is AckDelivery.FAILED:
+        assert "source said: 403: &lt;b&gt;not allowed&lt;/b&gt;" in tooltip

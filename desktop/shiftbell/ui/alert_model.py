@@ -24,10 +24,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
-from shiftbell.core.alert import Alert, Status
-from shiftbell.ui.icons import severity_icon
+from shiftbell.core.alert import AckDelivery, Alert, Severity, Status
+from shiftbell.ui.icons import SEVERITY_COLOURS, severity_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -106,6 +106,21 @@ def source_text(alert: Alert) -> str:
     return alert.source or alert.key.feed_id
 
 
+def status_text(alert: Alert) -> str:
+    """The status as a person needs it: for an acknowledgement, whether the source knows yet."""
+    if alert.status is not Status.ACKNOWLEDGED:
+        return alert.status.value
+    match alert.ack_delivery:
+        case AckDelivery.SENDING:
+            return "acknowledged, sending"
+        case AckDelivery.CONFIRMED:
+            return "acknowledged at source"
+        case AckDelivery.FAILED:
+            return "acknowledged here only: source refused"
+        case _:
+            return "acknowledged"
+
+
 def alert_tooltip(alert: Alert, tz: tzinfo | None = None) -> str:
     """The details of an alert as rich text in which every piece of alert data is escaped.
 
@@ -123,7 +138,7 @@ def alert_tooltip(alert: Alert, tz: tzinfo | None = None) -> str:
     if alert.summary.strip():
         parts.append(f'<p style="white-space:pre-wrap">{esc(alert.summary.strip())}</p>')
     facts = [
-        f"{alert.severity.value}, {alert.status.value}",
+        f"{alert.severity.value}, {esc(status_text(alert))}",
         f"source: {esc(source_text(alert))}",
         f"started: {format_timestamp(alert.started_at, tz)}",
     ]
@@ -131,6 +146,8 @@ def alert_tooltip(alert: Alert, tz: tzinfo | None = None) -> str:
         facts.append(f"acknowledged: {format_timestamp(alert.acknowledged_at, tz)}")
     if alert.resolved_at is not None:
         facts.append(f"resolved: {format_timestamp(alert.resolved_at, tz)}")
+    if alert.ack_error:
+        facts.append(f"source said: {esc(alert.ack_error)}")
     labels = [f"{esc(k)}={esc(v)}" for k, v in alert.labels[:_MAX_TOOLTIP_LABELS]]
     if len(alert.labels) > _MAX_TOOLTIP_LABELS:
         labels.append(f"… {len(alert.labels) - _MAX_TOOLTIP_LABELS} more")
@@ -274,6 +291,13 @@ class AlertTableModel(_AlertRowsModel):
             return severity_icon(alert.severity)
         if role == Qt.ItemDataRole.ToolTipRole and column is not AlertColumn.ACTION:
             return alert_tooltip(alert, self._tz)
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column is AlertColumn.STATUS
+            and alert.ack_delivery is AckDelivery.FAILED
+        ):
+            # The source does not know: the person must act there, so it must not look done.
+            return QColor(SEVERITY_COLOURS[Severity.CRITICAL])
         if role == Qt.ItemDataRole.ForegroundRole and alert.status is not Status.FIRING:
             # Dimmed: somebody has it; the eye should land on what still fires.
             return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
@@ -300,7 +324,7 @@ class AlertTableModel(_AlertRowsModel):
             case AlertColumn.AGE:
                 return format_age(self._now - alert.started_at) if self._now else ""
             case AlertColumn.STATUS:
-                return alert.status.value
+                return status_text(alert)
             case AlertColumn.ACTION:
                 return None
 
