@@ -21,7 +21,8 @@ from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
-from shiftbell.core.alert import Alert, AlertKey, Severity, Status
+from shiftbell.core.acks import AckKind, ConfirmedAck, PendingAck
+from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Severity, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import StoreError
@@ -62,12 +63,36 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX events_by_alert ON events (alert_id, seq);
     """,
+    # 2: whether the source knows of an acknowledgement, and the requests still to send
+    # to sources (pending_acks) or to undo later (ack_receipts), so neither is lost when
+    # Shiftbell stops before the source answered. No foreign keys to alerts: a request
+    # must be kept even if saving its alert failed (disk full) and succeeds later.
+    """
+    ALTER TABLE alerts ADD COLUMN ack_delivery TEXT NOT NULL DEFAULT 'none';
+    ALTER TABLE alerts ADD COLUMN ack_error TEXT NOT NULL DEFAULT '';
+    CREATE TABLE pending_acks (
+        alert_id TEXT PRIMARY KEY,
+        feed_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        next_try_at TEXT,  -- NULL: held after the source refused it
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        receipt_reference TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE ack_receipts (
+        alert_id TEXT PRIMARY KEY,
+        feed_id TEXT NOT NULL,
+        reference TEXT NOT NULL DEFAULT '',
+        confirmed_at TEXT NOT NULL,
+        local_only INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _ALERT_COLUMNS = (
     "id, feed_id, source_id, title, severity, status, started_at, alarm_since, updated_at, "
-    "source, summary, url, labels, acknowledged_at, resolved_at"
+    "source, summary, url, labels, acknowledged_at, resolved_at, ack_delivery, ack_error"
 )
 _UPSERT_ALERT = (
     f"INSERT OR REPLACE INTO alerts ({_ALERT_COLUMNS}, history_us) "
@@ -166,7 +191,102 @@ class AlertStore:
                 "INSERT INTO events (alert_id, at, kind, via) VALUES (?, ?, ?, ?)", events
             )
 
+    def save_pending_ack(self, pending: PendingAck) -> None:
+        """Save (or replace) the request still to be sent for one alert."""
+        row = (
+            pending.alert_id,
+            pending.feed_id,
+            pending.kind.value,
+            _iso_or_none(pending.next_try_at),
+            pending.attempts,
+            pending.last_error,
+            pending.receipt_reference,
+        )
+        with self._guard(f"cannot save a pending acknowledgement to {self.path}"):
+            self._connection.execute(
+                "INSERT OR REPLACE INTO pending_acks (alert_id, feed_id, kind, next_try_at, "
+                "attempts, last_error, receipt_reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+
+    def delete_pending_ack(self, alert_id: str) -> None:
+        """Forget the request for one alert (sent, or no longer wanted); absent is fine."""
+        with self._guard(f"cannot update the pending acknowledgements in {self.path}"):
+            self._connection.execute("DELETE FROM pending_acks WHERE alert_id = ?", (alert_id,))
+
+    def save_ack_receipt(self, receipt: ConfirmedAck) -> None:
+        """Save what a source confirmed, so it can be undone later, also after a restart."""
+        row = (
+            receipt.alert_id,
+            receipt.feed_id,
+            receipt.reference,
+            receipt.confirmed_at.isoformat(),
+            int(receipt.local_only),
+        )
+        with self._guard(f"cannot save an acknowledgement receipt to {self.path}"):
+            self._connection.execute(
+                "INSERT OR REPLACE INTO ack_receipts (alert_id, feed_id, reference, "
+                "confirmed_at, local_only) VALUES (?, ?, ?, ?, ?)",
+                row,
+            )
+
+    def delete_ack_receipt(self, alert_id: str) -> None:
+        with self._guard(f"cannot update the acknowledgement receipts in {self.path}"):
+            self._connection.execute("DELETE FROM ack_receipts WHERE alert_id = ?", (alert_id,))
+
     # -- reading -----------------------------------------------------------------------------
+
+    def load_pending_acks(self) -> list[PendingAck]:
+        """Every request still to be sent, oldest alert id first."""
+        with self._guard(f"cannot read the pending acknowledgements from {self.path}"):
+            rows: list[tuple[object, ...]] = self._connection.execute(
+                "SELECT alert_id, feed_id, kind, next_try_at, attempts, last_error, "
+                "receipt_reference FROM pending_acks ORDER BY alert_id"
+            ).fetchall()
+        pending: list[PendingAck] = []
+        for row in rows:
+            try:
+                aid, feed_id, kind, next_try, attempts, error, reference = row
+                if not isinstance(attempts, int):
+                    raise TypeError(f"attempts is not a number: {attempts!r}")
+                pending.append(
+                    PendingAck(
+                        alert_id=_text(aid),
+                        feed_id=_text(feed_id),
+                        kind=AckKind(_text(kind)),
+                        next_try_at=_datetime_or_none(next_try),
+                        attempts=attempts,
+                        last_error=_text(error),
+                        receipt_reference=_text(reference),
+                    )
+                )
+            except (ValueError, TypeError) as exc:
+                log.error("skipping pending acknowledgement %r: cannot read it (%s)", row[0], exc)
+        return pending
+
+    def load_ack_receipts(self) -> list[ConfirmedAck]:
+        """Every acknowledgement a source confirmed that may still need undoing."""
+        with self._guard(f"cannot read the acknowledgement receipts from {self.path}"):
+            rows: list[tuple[object, ...]] = self._connection.execute(
+                "SELECT alert_id, feed_id, reference, confirmed_at, local_only "
+                "FROM ack_receipts ORDER BY alert_id"
+            ).fetchall()
+        receipts: list[ConfirmedAck] = []
+        for row in rows:
+            try:
+                aid, feed_id, reference, confirmed_at, local_only = row
+                receipts.append(
+                    ConfirmedAck(
+                        alert_id=_text(aid),
+                        feed_id=_text(feed_id),
+                        reference=_text(reference),
+                        confirmed_at=datetime.fromisoformat(_text(confirmed_at)),
+                        local_only=bool(local_only),
+                    )
+                )
+            except (ValueError, TypeError) as exc:
+                log.error("skipping acknowledgement receipt %r: cannot read it (%s)", row[0], exc)
+        return receipts
 
     def load_active(self) -> list[Alert]:
         """Firing and acknowledged alerts, oldest first, to seed the board at start."""
@@ -411,6 +531,8 @@ def _alert_row(alert: Alert) -> tuple[object, ...]:
         json.dumps([list(pair) for pair in alert.labels], ensure_ascii=False),
         _iso_or_none(alert.acknowledged_at),
         _iso_or_none(alert.resolved_at),
+        alert.ack_delivery.value,
+        alert.ack_error,
         _utc_microseconds(stamp),
     )
 
@@ -428,7 +550,7 @@ def _alerts_from(rows: list[tuple[object, ...]]) -> list[Alert]:
 
 def _alert_from(row: tuple[object, ...]) -> Alert:
     (aid, feed_id, source_id, title, severity, status, started, alarm_since, updated) = row[:9]
-    source, summary, url, labels, acknowledged, resolved = row[9:]
+    source, summary, url, labels, acknowledged, resolved, delivery, ack_error = row[9:17]
     pairs = json.loads(_text(labels))
     if not isinstance(pairs, list) or not all(
         isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs
@@ -449,7 +571,20 @@ def _alert_from(row: tuple[object, ...]) -> Alert:
         labels=tuple((name, value) for name, value in pairs),
         acknowledged_at=_datetime_or_none(acknowledged),
         resolved_at=_datetime_or_none(resolved),
+        ack_delivery=_delivery(delivery, aid),
+        ack_error=_text(ack_error),
     )
+
+
+def _delivery(value: object, alert_id: object) -> AckDelivery:
+    # Lenient: an unknown value (a newer Shiftbell's) must not hide the alert itself.
+    try:
+        return AckDelivery(_text(value))
+    except (ValueError, TypeError):
+        log.warning(
+            "alert %r: unknown acknowledgement delivery %r, reading it as none", alert_id, value
+        )
+        return AckDelivery.NONE
 
 
 def _text(value: object) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from shiftbell.core.alert import Alert, Severity, Status
+from shiftbell.core.feed_status import FeedStatus
 
 APP_NAME = "Shiftbell"
 # Long titles would make the tooltip wider than the screen on some desktops.
@@ -33,25 +34,6 @@ class TrayIconName(StrEnum):
     @classmethod
     def firing(cls, severity: Severity) -> TrayIconName:
         return cls(f"firing-{severity.value}")
-
-
-@dataclass(frozen=True)
-class FeedStatus:
-    """How one feed is doing, as the window's status lines and the tray tooltip show it.
-
-    Attributes:
-        name: the feed's display name ("Local receiver", "Alertmanager prod").
-        ok: whether the feed currently works.
-        message: what is going on, e.g. "listening on http://127.0.0.1:8765" or the error.
-        since: when the feed entered its current ok/error state.
-        last_contact: the last time the source answered; None if it never did.
-    """
-
-    name: str
-    ok: bool
-    message: str = ""
-    since: datetime | None = None
-    last_contact: datetime | None = None
 
 
 @dataclass(frozen=True)
