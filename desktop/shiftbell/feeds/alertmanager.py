@@ -9,7 +9,7 @@ Options (`FeedConfig.options`, all strings; any other key is refused as a typo):
     receiver            A regular expression on the receiver name (Alertmanager
                         anchors it), e.g. `oncall-db`. Default: every receiver.
     silence_duration_s  How long an acknowledgement silences the alert, in
-                        seconds. Default 14400 (4 h): long enough to work an
+                        seconds, 60 or more. Default 14400 (4 h): long enough to work an
                         incident without being paged again, short enough that a
                         forgotten acknowledgement does not hide the alert for the
                         rest of the week.
@@ -240,9 +240,8 @@ class AlertmanagerFeed:
             "createdBy": self.options.created_by,
             "comment": self.options.comment,
         }
-        # WORKAROUND: httpx sets the JSON content type for json=, but say so explicitly:
-        # Alertmanager answers 415 to a silence without it, and an acknowledgement that a
-        # peer tool sent as form data was silently lost that way.
+        # Stated, not left to the client library's default: Alertmanager answers a silence
+        # without it with 415, and a peer tool lost its acknowledgements exactly that way.
         status, body = await self._request(
             "POST",
             SILENCES_PATH,
@@ -317,12 +316,14 @@ class AlertmanagerFeed:
                 ok=ok,
                 **kwargs,
             )
-        except FeedAuthError as exc:
+        except FeedAuthError:
             if self.options.auth is not AuthMode.NONE:
                 raise
+            # Alertmanager itself never asks: this is a proxy, and "check the credentials"
+            # would send the person looking for a secret that was never set.
             raise FeedAuthError(
-                f"{VENDOR} at {self._client.base_url} asks for credentials ({exc.args[0]}), "
-                f"and this feed sends none: set auth (basic or bearer) and the secret in "
+                f"{VENDOR} at {self._client.base_url} asks for credentials and this feed "
+                f"sends none: set auth (basic or bearer) and the secret in "
                 f"{where_to_fix(self.config)}"
             ) from None
 

@@ -753,8 +753,12 @@ def test_bearer_and_basic_credentials_are_sent(
 @pytest.mark.parametrize(
     ("secret", "options", "expected"),
     [
-        ("", {}, "asks for credentials (Alertmanager rejected the credentials (401)"),
-        ("", {}, "this feed sends none: set auth (basic or bearer) and the secret in Settings"),
+        (
+            "",
+            {},
+            "Alertmanager at http://am.example.com:9093 asks for credentials and this feed "
+            "sends none: set auth (basic or bearer) and the secret in Settings > Feeds > prod-am",
+        ),
         (SECRET, {}, "Alertmanager rejected the token (401): check the token in Settings"),
         ("u:" + SECRET, {"auth": "basic"}, "check the user name and password in Settings"),
     ],
