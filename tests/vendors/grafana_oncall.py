@@ -57,6 +57,8 @@ class FakeGrafanaOnCall:
         self.teams = teams
         self.public_url = public_url
         self.groups: dict[str, dict[str, Any]] = {}
+        # Called with the state queried after each list answer is made: a change someone makes
+        # in OnCall while a fetch is between pages.
         self.after_list: Callable[[str], None] | None = None
         self.server = FakeVendorServer()
         self.server.route("GET", "/api/v1/alert_groups/", self._list)
@@ -161,9 +163,10 @@ class FakeGrafanaOnCall:
             "current_page_number": number,
             "total_pages": pages,
         }
+        response = web.json_response(body)  # serialised now, before the hook changes anything
         if self.after_list is not None:
             self.after_list(state)
-        return web.json_response(body)
+        return response
 
     def _page_link(self, request: web.Request, number: int) -> str:
         params = [(k, v) for k, v in request.query.items() if k != "page"]

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -294,20 +295,18 @@ class GrafanaOnCallFeed:
             )
 
 
+@dataclass(frozen=True)
 class _Page:
-    """One page of OnCall's list answer: `count`, `next`, `results` (DRF page pagination)."""
+    """One page of OnCall's list answer (DRF page-number pagination).
 
-    def __init__(
-        self,
-        results: list[Any],
-        count: int,
-        next_params: list[tuple[str, str]] | None,
-        read_so_far: int,
-    ) -> None:
-        self.results = results
-        self.count = count
-        self.next_params = next_params
-        self.read_so_far = read_so_far
+    `count` is the total for the query, `next_params` the query of the next page (None on the
+    last), `read_so_far` how many of `count` this and the earlier pages held.
+    """
+
+    results: list[Any]
+    count: int
+    next_params: list[tuple[str, str]] | None
+    read_so_far: int
 
     @classmethod
     def parse(cls, body: Any, config: FeedConfig, *, count_only: bool = False) -> _Page:

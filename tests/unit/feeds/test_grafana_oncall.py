@@ -270,7 +270,7 @@ def test_group_acknowledged_during_a_fetch_is_reported_once_as_acknowledged(
 def test_group_unacknowledged_during_a_fetch_takes_the_later_reading(
     oncall: FakeGrafanaOnCall,
 ) -> None:
-    oncall.add_many("alert-group-grafana-legacy", 100, "new")  # fills the first page of "new"
+    oncall.add_many("alert-group-grafana-legacy", 150, "new")  # "new" has a second page
     oldest = oncall.add(
         load_group("alert-group-grafana-legacy"),
         id="IOLDEST",
@@ -286,7 +286,7 @@ def test_group_unacknowledged_during_a_fetch_takes_the_later_reading(
 
     found = fetch(oncall.url)
 
-    assert len(found) == 101
+    assert len(found) == 151
     assert not found[oldest].acknowledged
 
 
