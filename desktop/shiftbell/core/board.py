@@ -92,6 +92,7 @@ class AlertBoard:
         if current is None:
             started = item.started_at or now
             status = Status.ACKNOWLEDGED if item.acknowledged else Status.FIRING
+            delivery = AckDelivery.CONFIRMED if item.acknowledged else AckDelivery.NONE
             alert = Alert(
                 id=alert_id_for(key, started),
                 key=key,
@@ -106,6 +107,7 @@ class AlertBoard:
                 url=item.url,
                 labels=item.labels,
                 acknowledged_at=now if item.acknowledged else None,
+                ack_delivery=delivery,
             )
             self._by_key[key] = alert
             return Changes(new=(alert,))
@@ -118,8 +120,18 @@ class AlertBoard:
             labels=item.labels,
             source=source or current.source,
         )
-        if current.status is Status.ACKNOWLEDGED and item.severity.rank > current.severity.rank:
-            # An acknowledged alert that gets worse must wake the person again.
+        source_dropped_ack = (
+            current.status is Status.ACKNOWLEDGED
+            and current.ack_delivery is AckDelivery.CONFIRMED
+            and not item.acknowledged
+        )
+        if current.status is Status.ACKNOWLEDGED and (
+            item.severity.rank > current.severity.rank or source_dropped_ack
+        ):
+            # An acknowledged alert that gets worse must wake the person again; so must one
+            # whose acknowledgement the source confirmed and has since dropped (an expired
+            # Alertmanager silence, a PagerDuty acknowledgement timeout). Not one still being
+            # sent: the source cannot know of it yet.
             merged = replace(
                 merged,
                 status=Status.FIRING,
@@ -129,7 +141,13 @@ class AlertBoard:
                 ack_error="",
             )
         elif current.status is Status.FIRING and item.acknowledged:
-            merged = replace(merged, status=Status.ACKNOWLEDGED, acknowledged_at=now)
+            # Acknowledged at the source by someone: the source knows, by definition.
+            merged = replace(
+                merged,
+                status=Status.ACKNOWLEDGED,
+                acknowledged_at=now,
+                ack_delivery=AckDelivery.CONFIRMED,
+            )
         if merged == current:
             return Changes()
         merged = replace(merged, updated_at=now)

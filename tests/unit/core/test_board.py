@@ -177,3 +177,37 @@ def test_ack_delivery_is_recorded_once() -> None:
     assert failed.updated[0].ack_error == "403: not allowed"
     assert not board.set_ack_delivery(a.id, AckDelivery.FAILED, "403: not allowed", clock.now())
     assert not board.set_ack_delivery("nope", AckDelivery.SENDING, "", clock.now())
+
+
+def test_a_confirmed_acknowledgement_the_source_drops_fires_again() -> None:
+    clock = FakeClock()
+    board = AlertBoard()
+    a = board.merge_snapshot("am", [fired("x")], clock.now()).new[0]
+    board.acknowledge(a.id, clock.now())
+    # Still sending: the source's "not acknowledged" is old news, not a reason to wake anyone.
+    board.set_ack_delivery(a.id, AckDelivery.SENDING, "", clock.now())
+    assert not board.merge_snapshot("am", [fired("x")], clock.now())
+    board.set_ack_delivery(a.id, AckDelivery.CONFIRMED, "", clock.now())
+    assert not board.merge_snapshot("am", [fired("x", acknowledged=True)], clock.now())
+    clock.advance(4 * 3600)  # the silence expired while the alert still fires
+    again = board.merge_snapshot("am", [fired("x")], clock.now()).updated[0]
+    assert again.status is Status.FIRING and again.alarm_since == clock.now()
+
+
+def test_local_only_acknowledgements_stay_acknowledged() -> None:
+    clock = FakeClock()
+    board = AlertBoard()
+    a = board.merge_event("ntfy", fired("m1"), clock.now()).new[0]
+    board.acknowledge(a.id, clock.now())
+    board.set_ack_delivery(a.id, AckDelivery.LOCAL, "", clock.now())
+    assert not board.merge_event("ntfy", fired("m1"), clock.now())
+
+
+def test_acknowledged_elsewhere_counts_as_confirmed_and_unacknowledged_elsewhere_fires() -> None:
+    clock = FakeClock()
+    board = AlertBoard()
+    board.merge_snapshot("pd", [fired("i")], clock.now())
+    acked = board.merge_snapshot("pd", [fired("i", acknowledged=True)], clock.now()).updated[0]
+    assert acked.ack_delivery is AckDelivery.CONFIRMED
+    back = board.merge_snapshot("pd", [fired("i")], clock.now()).updated[0]
+    assert back.status is Status.FIRING
