@@ -13,7 +13,9 @@ Options (`config.options`, all optional):
   those without one), integration or route; one id each, as shown in OnCall.
 - `default_severity`: the severity of an alert group whose payload names none (default
   `critical`).
-- `max_pages`: the most list requests one fetch may make (default 10, at least 3).
+- `max_pages`: the most list requests one fetch may make, at least 3. The default keeps the
+  feed within two thirds of OnCall's rate limit at its `interval_s`: 10 at the default 15 s,
+  3 at 5 s, 20 (the most it picks) at 30 s or more.
 
 Authentication. Both the OnCall API reference and Grafana's own API client (the one the
 Terraform provider uses) send the token bare, also a service account token, next to
@@ -32,7 +34,8 @@ Requests and the rate limit. OnCall allows 300 requests per 5 minutes per token.
 one request per state (3) when each state fits on one page of 100 groups (50 on older servers,
 which ignore `perpage`); further pages cost one request each, up to `max_pages` in total. At the
 default 15 s interval that is 60 requests per 5 minutes for most accounts and at most 200 when
-every fetch is capped, which leaves room for acknowledgements and `test()`. The first page of
+every fetch is capped, which leaves room for acknowledgements and `test()`; at other intervals
+the default `max_pages` keeps to the same 200. The first page of
 every state is always read; the rest of the budget goes to firing groups first. When the cap
 leaves groups unread (the oldest ones, as OnCall lists newest first) a warning is logged: raise
 `max_pages` or narrow the feed with `team_id`, `integration_id` or `route_id`. The unread groups
@@ -85,7 +88,9 @@ log = logging.getLogger(__name__)
 VENDOR = "Grafana OnCall"
 ALERT_GROUPS_PATH = "api/v1/alert_groups/"
 PAGE_SIZE = 100  # OnCall's maximum for `perpage`
-DEFAULT_MAX_PAGES = 10
+RATE_LIMIT_REQUESTS = 300  # per token ...
+RATE_LIMIT_WINDOW_S = 300.0  # ... per 5 minutes
+MOST_DEFAULT_PAGES = 20
 DEFAULT_SEVERITY = Severity.CRITICAL
 
 
@@ -535,10 +540,13 @@ def _default_severity(config: FeedConfig) -> Severity:
 
 
 def _max_pages(config: FeedConfig) -> int:
+    least = len(POLLED_STATES)
     value = _opt(config, "max_pages")
     if not value:
-        return DEFAULT_MAX_PAGES
-    least = len(POLLED_STATES)
+        # Two thirds of the limit for polling; the rest is for acknowledgements and test().
+        interval_s = max(config.interval_s, 1.0)
+        per_fetch = int(RATE_LIMIT_REQUESTS * 2 * interval_s / (3 * RATE_LIMIT_WINDOW_S))
+        return max(least, min(per_fetch, MOST_DEFAULT_PAGES))
     if not value.isdigit() or int(value) < least:
         raise FeedConfigError(
             f"max_pages {value!r} must be a whole number of at least {least} (one request per "

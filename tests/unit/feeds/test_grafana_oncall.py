@@ -37,8 +37,10 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 T = TypeVar("T")
 
 
-def make_config(url: str, **options: str) -> FeedConfig:
-    return FeedConfig(name=FEED, kind=FeedKind.GRAFANA_ONCALL, url=url, options=options)
+def make_config(url: str, interval_s: float = 15.0, **options: str) -> FeedConfig:
+    return FeedConfig(
+        name=FEED, kind=FeedKind.GRAFANA_ONCALL, url=url, options=options, interval_s=interval_s
+    )
 
 
 def with_feed(
@@ -46,10 +48,11 @@ def with_feed(
     scenario: Callable[[GrafanaOnCallFeed], Awaitable[T]],
     *,
     secret: str = TOKEN,
+    interval_s: float = 15.0,
     **options: str,
 ) -> T:
     async def main() -> T:
-        feed = GrafanaOnCallFeed(make_config(url, **options), secret)
+        feed = GrafanaOnCallFeed(make_config(url, interval_s, **options), secret)
         try:
             return await asyncio.wait_for(scenario(feed), 30)
         finally:
@@ -237,6 +240,20 @@ def test_page_cap_reads_every_state_then_warns_once(
     assert len(warnings) == 1
     assert "250 alert groups unread" in warnings[0].getMessage()
     assert "max_pages" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize(("interval_s", "requests"), [(5.0, 3), (15.0, 10), (600.0, 20)])
+def test_default_page_cap_keeps_within_the_rate_limit_at_the_feeds_interval(
+    oncall: FakeGrafanaOnCall, interval_s: float, requests: int
+) -> None:
+    # 300 requests per 5 minutes per token; polling may use two thirds of them.
+    oncall.add_many("alert-group-grafana-legacy", 2500, "new")
+
+    found = with_feed(oncall.url, lambda feed: feed.fetch(), interval_s=interval_s)
+
+    assert len(oncall.server.requests_to(LIST, "GET")) == requests
+    assert len(found) == 100 * (requests - 2)
+    assert requests * (300 / interval_s) <= 200
 
 
 def test_next_link_naming_an_internal_host_is_read_from_the_configured_url() -> None:
