@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -37,10 +37,23 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 T = TypeVar("T")
 
 
-def make_config(url: str, interval_s: float = 15.0, **options: str) -> FeedConfig:
+def make_config(url: str, options: Mapping[str, str], interval_s: float = 15.0) -> FeedConfig:
     return FeedConfig(
         name=FEED, kind=FeedKind.GRAFANA_ONCALL, url=url, options=options, interval_s=interval_s
     )
+
+
+def run_feed(
+    config: FeedConfig, secret: str, scenario: Callable[[GrafanaOnCallFeed], Awaitable[T]]
+) -> T:
+    async def main() -> T:
+        feed = GrafanaOnCallFeed(config, secret)
+        try:
+            return await asyncio.wait_for(scenario(feed), 30)
+        finally:
+            await feed.close()
+
+    return asyncio.run(main())
 
 
 def with_feed(
@@ -51,18 +64,11 @@ def with_feed(
     interval_s: float = 15.0,
     **options: str,
 ) -> T:
-    async def main() -> T:
-        feed = GrafanaOnCallFeed(make_config(url, interval_s, **options), secret)
-        try:
-            return await asyncio.wait_for(scenario(feed), 30)
-        finally:
-            await feed.close()
-
-    return asyncio.run(main())
+    return run_feed(make_config(url, options, interval_s), secret, scenario)
 
 
 def fetch(url: str, *, secret: str = TOKEN, **options: str) -> dict[str, Incoming]:
-    found = with_feed(url, lambda feed: feed.fetch(), secret=secret, **options)
+    found = run_feed(make_config(url, options), secret, lambda feed: feed.fetch())
     by_id = {item.source_id: item for item in found}
     assert len(by_id) == len(found), "an alert group was reported twice"
     return by_id
@@ -575,7 +581,7 @@ def test_bad_settings_are_config_errors_naming_the_setting(
     url: str, secret: str, options: dict[str, str], words: str
 ) -> None:
     with pytest.raises(FeedConfigError) as caught:
-        GrafanaOnCallFeed(make_config(url, **options), secret)
+        GrafanaOnCallFeed(make_config(url, options), secret)
 
     assert words in str(caught.value)
     assert FIX_IT in str(caught.value)
