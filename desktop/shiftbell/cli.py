@@ -1,8 +1,9 @@
 """The `shiftbell` command: runs the tray app, or talks to the running one.
 
-Every subcommand but `run` and `token` is a request to the running app's local
-receiver (see feeds/local.py), so this module never imports Qt: `shiftbell
-status` answers in a fraction of a second and works over SSH.
+Every subcommand but `run`, `token` and `feed` is a request to the running app's
+local receiver (see feeds/local.py), so this module never imports Qt: `shiftbell
+status` answers in a fraction of a second and works over SSH. `shiftbell feed`
+edits the config file and the keyring directly, so it works without the app.
 
 Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
 """
@@ -10,6 +11,8 @@ Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import json
 import os
 import shlex
@@ -22,17 +25,33 @@ from typing import Any
 
 from shiftbell import __version__
 from shiftbell.client import ReceiverClient, ReceiverClientError
-from shiftbell.core.errors import ShiftbellError
+from shiftbell.core.errors import ConfigError, FeedError, ShiftbellError
+from shiftbell.feeds import registry
+from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.feeds.payloads import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
 from shiftbell.feeds.token import load_or_create_token
 from shiftbell.paths import AppPaths
+from shiftbell.secrets import NO_KEYRING, NoKeyringError, SecretLocation, SecretStore
+from shiftbell.settings import feed_rules
+from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed
+from shiftbell.settings.model import (
+    DEFAULT_FEED_INTERVAL_S,
+    MIN_FEED_INTERVAL_S,
+    FeedSettings,
+    Settings,
+    default_stale_after_s,
+)
+from shiftbell.settings.toml_store import parse_settings, syntax_error_place
 
 URL_ENV = "SHIFTBELL_URL"
 PROBE_TIMEOUT_S = 2.0
 SEVERITIES = ("info", "warning", "critical")
+# `shiftbell feed test` gives up after this long, whatever the adapter's own timeouts.
+FEED_TEST_TIMEOUT_S = 60.0
+RESTART_HINT = "Restart Shiftbell to start the feed."
 
 _EPILOG = f"""\
-The commands other than `run` and `token` talk to the running Shiftbell through
+The commands other than `run`, `token` and `feed` talk to the running Shiftbell through
 its local receiver on {RECEIVER_HOST}, at the port set by [receiver] port in the
 config file (default {DEFAULT_RECEIVER_PORT}), using the token in the data dir.
 Set {URL_ENV} to reach a receiver at another address
@@ -119,7 +138,132 @@ def _build_parser() -> argparse.ArgumentParser:
         "Alertmanager. Works without a running app (makes the token on first use).",
     )
     token.set_defaults(handler=_token, command="token")
+    _add_feed_parsers(sub)
     return parser
+
+
+_FEED_EPILOG = """\
+Feeds are kept as [[feeds]] tables in the config file (your comments there are
+kept); their tokens go to the OS keyring, never to the config file. These
+commands work without Shiftbell running; a running Shiftbell picks up the
+change when it restarts.
+
+exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
+"""
+
+
+def _add_feed_parsers(sub: Any) -> None:
+    kinds = ", ".join(kind.value for kind in FeedKind)
+    feed = sub.add_parser(
+        "feed",
+        help="add, list, test or remove alert feeds (works without the app)",
+        description=f"Manage the alert sources Shiftbell watches. KIND is one of: {kinds}.",
+        epilog=_FEED_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    feed.set_defaults(handler=_feed_usage(feed), command="feed")
+    commands = feed.add_subparsers(title="feed commands", metavar="COMMAND")
+
+    add = commands.add_parser(
+        "add",
+        help="add a feed; its token is read from standard input",
+        description="Add a feed to the config file. The token (API key) is read from\n"
+        "standard input with --token-stdin, never from the command line, where other\n"
+        "users could see it; it is stored in the OS keyring.\n\n"
+        "examples:\n"
+        "  shiftbell feed add alertmanager prod-am --url http://alertmanager:9093\n"
+        "  shiftbell feed add pagerduty work-pd --token-stdin --option from_email=me@example.com\n"
+        "  shiftbell feed add ntfy team --url https://ntfy.sh --option topics=team-alerts",
+        epilog=_FEED_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("kind", type=_feed_kind, metavar="KIND", help=kinds)
+    add.add_argument("name", metavar="NAME", help="your name for it: letters, digits, . _ -")
+    add.add_argument(
+        "--url",
+        metavar="URL",
+        help="the source's address, https://... (PagerDuty and Opsgenie have a default)",
+    )
+    add.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the token from standard input (asks for it when run in a terminal)",
+    )
+    add.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of this kind of feed (repeatable); see the README",
+    )
+    add.add_argument(
+        "--interval",
+        type=_seconds_arg,
+        metavar="S",
+        help=f"seconds between polls (default {DEFAULT_FEED_INTERVAL_S:g})",
+    )
+    add.add_argument(
+        "--stale-after",
+        type=_seconds_arg,
+        metavar="S",
+        help="raise a feed-down alert after this long without contact "
+        "(default 4 x interval, at least 120)",
+    )
+    add.add_argument("--disabled", action="store_true", help="add it, but do not run it yet")
+    add.add_argument(
+        "--allow-file-secrets",
+        action="store_true",
+        help="if there is no OS keyring, keep the token in a file only you can read "
+        "(not encrypted) instead of asking",
+    )
+    add.set_defaults(handler=_feed_add, command="feed add")
+
+    listing = commands.add_parser(
+        "list", help="list the feeds (never their tokens)", epilog=_FEED_EPILOG
+    )
+    listing.add_argument("--json", action="store_true", help="print them as a JSON list")
+    listing.set_defaults(handler=_feed_list, command="feed list")
+
+    test = commands.add_parser(
+        "test",
+        help="connect to a feed with its token and report what it sees",
+        epilog=_FEED_EPILOG,
+    )
+    test.add_argument("name", metavar="NAME")
+    test.set_defaults(handler=_feed_test, command="feed test")
+
+    remove = commands.add_parser(
+        "remove", help="remove a feed and its stored token", epilog=_FEED_EPILOG
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=_feed_remove, command="feed remove")
+
+
+def _feed_usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, AppPaths], int]:
+    def usage(args: argparse.Namespace, paths: AppPaths) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return usage
+
+
+def _feed_kind(text: str) -> FeedKind:
+    kind = feed_rules.parse_kind(text)
+    if kind is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a feed kind: use {', '.join(k.value for k in FeedKind)}"
+        )
+    return kind
+
+
+def _seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError("use a positive number of seconds")
+    return value
 
 
 def _add_run_options(parser: argparse.ArgumentParser, argparse_default: Any) -> None:
@@ -337,3 +481,300 @@ def _token(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def _warn(message: str) -> None:
     print(f"shiftbell: warning: {message}", file=sys.stderr)
+
+
+def _usage_error(message: str) -> int:
+    print(f"shiftbell: {message}", file=sys.stderr)
+    return 2
+
+
+# -- feeds -----------------------------------------------------------------------------------
+
+
+class _Declined(ShiftbellError):
+    """The person would not have the token stored in a file."""
+
+
+def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
+    kind: FeedKind = args.kind
+    vendor = registry.VENDOR_NAMES[kind]
+    why = feed_rules.name_problem(args.name)
+    if why is not None:
+        return _usage_error(f"feed add: {why}")
+    options = _parse_options(args.option)
+    if isinstance(options, str):
+        return _usage_error(f"feed add: {options}")
+    url = args.url if args.url is not None else registry.default_url(kind, options)
+    if url is None:
+        return _usage_error(f"feed add: a {vendor} feed needs --url (the server's address)")
+    interval = args.interval
+    if interval is None:
+        interval = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[kind])
+    stale_after = args.stale_after
+    if stale_after is None:
+        stale_after = default_stale_after_s(interval)
+    config = FeedConfig(
+        name=args.name,
+        kind=kind,
+        url=url,
+        options=options,
+        interval_s=interval,
+        stale_after_s=stale_after,
+    )
+    feed = FeedSettings(config, enabled=not args.disabled)
+    problems = feed_rules.feed_problems(feed)
+    missing = registry.missing_options(config)
+    problems += [f"a {vendor} feed needs --option {key}=..." for key in missing]
+    need = registry.secret_need(kind)
+    word = registry.SECRET_WORDS[kind]
+    if need is registry.SecretNeed.REQUIRED and not args.token_stdin:
+        problems.append(
+            f"a {vendor} feed needs its {word}: add --token-stdin and give it on standard "
+            f"input (for example `... --token-stdin < {word.replace(' ', '-')}.txt`)"
+        )
+    if need is registry.SecretNeed.NONE and args.token_stdin:
+        problems.append(f"a {vendor} feed takes no token: leave out --token-stdin")
+    if problems:
+        for problem in problems:
+            print(f"shiftbell: feed add: {problem}", file=sys.stderr)
+        return 2
+    _refuse_taken_name(paths.config_file, args.name)
+
+    secret = _read_token(vendor, word, args.name) if args.token_stdin else ""
+    # The adapter checks its own options (e.g. Opsgenie's cloud_id with api=jsm); no network.
+    try:
+        asyncio.run(registry.check_feed(config, secret))
+    except FeedError as exc:
+        raise ConfigError(f"feed {args.name} was not added: {exc}") from None
+    for advice in registry.feed_advice(config):
+        _warn(f"feed {args.name}: {advice}")
+
+    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
+    stored = _store_secret(store, args.name, secret) if secret else SecretLocation.NONE
+    try:
+        add_feed(paths.config_file, feed)
+    except ConfigError:
+        if stored is not SecretLocation.NONE:
+            store.delete(args.name)  # no token left behind for a feed that is not there
+        raise
+    where = {
+        SecretLocation.KEYRING: "; its token is in the OS keyring",
+        SecretLocation.FILE: f"; its token is in {store.file_path} (readable only by you)",
+        SecretLocation.NONE: "",
+    }[stored]
+    state = " (disabled)" if args.disabled else ""
+    print(f"Added {vendor} feed {args.name}{state} at {url} to {paths.config_file}{where}.")
+    print(f"Check it with: shiftbell feed test {args.name}")
+    if not args.disabled:
+        print(RESTART_HINT)
+    return 0
+
+
+def _parse_options(pairs: list[str]) -> dict[str, str] | str:
+    """`KEY=VALUE` arguments as a dict, or the reason they are not."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            return f"--option {pair!r} is not KEY=VALUE"
+        why = feed_rules.option_problem(key, value)
+        if why is not None:
+            return why
+        if key in options:
+            return f"--option {key} is given twice"
+        options[key] = value
+    return options
+
+
+def _refuse_taken_name(config_file: Path, name: str) -> None:
+    """Fail before asking for a token, rather than after, when the name is taken."""
+    try:
+        document = tomllib.loads(config_file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # add_feed reports an unreadable file properly
+    feeds = document.get("feeds")
+    if isinstance(feeds, list) and any(
+        isinstance(entry, dict) and entry.get("name") == name for entry in feeds
+    ):
+        raise ConfigError(
+            f'a feed named "{name}" is already in {config_file}: choose another name, or '
+            f"remove it first with `shiftbell feed remove {name}`"
+        )
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _read_token(vendor: str, word: str, name: str) -> str:
+    """The token from standard input: typed without echo in a terminal, else read whole."""
+    if _interactive():
+        text = getpass.getpass(f"{vendor} {word} for {name} (not shown): ")
+    else:
+        text = sys.stdin.read()
+    token = text.strip()
+    if not token:
+        raise ConfigError(f"no {word} on standard input: feed {name} was not added")
+    if "\n" in token or "\r" in token:
+        raise ConfigError(
+            f"the {word} on standard input has several lines: give just the {word}; "
+            f"feed {name} was not added"
+        )
+    return token
+
+
+def _store_secret(store: SecretStore, name: str, secret: str) -> SecretLocation:
+    try:
+        return store.set(name, secret)
+    except NoKeyringError as exc:
+        if not _interactive():
+            raise ConfigError(
+                f"{NO_KEYRING}, so the token for feed {name} could not be stored and the "
+                f"feed was not added. To keep it in {exc.file_path} instead (readable only "
+                "by you, not encrypted), run the command again with --allow-file-secrets"
+            ) from None
+        print(
+            f"{NO_KEYRING}.\nShiftbell can keep the token in a file instead: not encrypted, "
+            "but readable only by you.",
+            file=sys.stderr,
+        )
+        answer = input(f"Store the token in {exc.file_path} (readable only by you) instead? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise _Declined(f"the token was not stored, so feed {name} was not added") from None
+        store.allow_file = True
+        return store.set(name, secret)
+
+
+def _read_settings(paths: AppPaths) -> tuple[Settings, list[str]]:
+    """The settings as the app would load them, without writing a default file."""
+    path = paths.config_file
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return Settings(), []
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text: save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, _, what = syntax_error_place(exc)
+        place = f"line {line}" if line is not None else "the end of the file"
+        raise ConfigError(f"{path} {place} is not valid TOML ({what}): fix it first") from None
+    return parse_settings(text, str(path))
+
+
+def _feed_problems(problems: list[str]) -> list[str]:
+    return [problem for problem in problems if "feed" in problem]
+
+
+def _feed_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    settings, problems = _read_settings(paths)
+    for problem in _feed_problems(problems):
+        _warn(problem)
+    store = SecretStore(paths.data_dir)
+    rows = []
+    for feed in settings.feeds:
+        try:
+            secret: str | None = store.where(feed.name).value
+        except ShiftbellError as exc:
+            _warn(f"feed {feed.name}: {exc}")
+            secret = None  # unknown: the keyring would not say
+        rows.append(
+            {
+                "name": feed.name,
+                "kind": feed.kind.value,
+                "url": feed.config.url,
+                "enabled": feed.enabled,
+                "interval_s": feed.config.interval_s,
+                "stale_after_s": feed.config.stale_after_s,
+                "options": dict(feed.config.options),
+                "secret_stored": None if secret is None else secret != SecretLocation.NONE,
+                "secret_store": None if secret in (None, SecretLocation.NONE) else secret,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No feeds yet. Add one with: shiftbell feed add KIND NAME --url URL")
+        return 0
+    table = [("NAME", "KIND", "ENABLED", "SECRET", "URL")]
+    for row in rows:
+        stored = row["secret_store"] or ("?" if row["secret_stored"] is None else "none")
+        table.append(
+            (
+                str(row["name"]),
+                str(row["kind"]),
+                "yes" if row["enabled"] else "no",
+                str(stored),
+                str(row["url"]),
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        print("  ".join([*cells, line[-1]]))
+    return 0
+
+
+def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
+    settings, problems = _read_settings(paths)
+    feed = settings.feed(args.name)
+    if feed is None:
+        about = [p for p in problems if f'feed "{args.name}"' in p]
+        if about:
+            for problem in about:
+                print(f"shiftbell: {problem}", file=sys.stderr)
+            return 1
+        raise ConfigError(
+            f"there is no feed named {args.name} in {paths.config_file}: "
+            "`shiftbell feed list` shows the feeds"
+        )
+    secret = SecretStore(paths.data_dir).get(feed.name)
+    try:
+        result = asyncio.run(_test_feed(feed.config, secret))
+    except FeedError as exc:
+        print(f"shiftbell: feed {feed.name}: {exc}", file=sys.stderr)
+        return 1
+    disabled = " (the feed is disabled in the config)" if not feed.enabled else ""
+    print(f"{feed.name}: {result}{disabled}")
+    return 0
+
+
+async def _test_feed(config: FeedConfig, secret: str) -> str:
+    adapter = registry.build_feed(config, secret)
+    try:
+        return await asyncio.wait_for(adapter.test(), FEED_TEST_TIMEOUT_S)
+    except TimeoutError:
+        raise FeedError(f"no answer from {config.url} within {FEED_TEST_TIMEOUT_S:.0f} s") from None
+    finally:
+        await adapter.close()
+
+
+def _feed_remove(args: argparse.Namespace, paths: AppPaths) -> int:
+    name = args.name
+    try:
+        remove_feed(paths.config_file, name)
+        removed_config = True
+    except FeedNotFoundError:
+        removed_config = False
+    removed_secret = SecretStore(paths.data_dir).delete(name)
+    if not removed_config and not removed_secret:
+        raise ConfigError(
+            f"there is no feed named {name} in {paths.config_file} and no token stored for it"
+        )
+    done = []
+    if removed_config:
+        done.append(f"from {paths.config_file}")
+    if removed_secret:
+        done.append("its token from " + ("the keyring" if removed_config else "storage"))
+    print(f"Removed feed {name} " + " and ".join(done) + ".")
+    if removed_config:
+        print("Restart Shiftbell to stop the feed.")
+    return 0

@@ -7,12 +7,43 @@ not a silent default somewhere deep in the UI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shiftbell.core.escalation import EscalationSettings
+from shiftbell.feeds.base import FeedConfig, FeedKind
 
 DEFAULT_RECEIVER_PORT = 8974
+
+# Feed names become alert-key prefixes, keyring user names and CLI arguments:
+# keep them to characters that need no quoting anywhere.
+FEED_NAME = re.compile(r"[A-Za-z0-9._-]+")
+FEED_NAME_MAX = 64
+DEFAULT_FEED_INTERVAL_S = 15.0
+MAX_FEED_INTERVAL_S = 60.0 * 60
+MAX_FEED_STALE_AFTER_S = 24.0 * 60 * 60
+MIN_FEED_STALE_AFTER_S = 120.0
+
+# The shortest poll interval per kind, so that one Shiftbell (several pages per
+# poll, plus acknowledgements) stays well inside each vendor's rate limit:
+# PagerDuty allows 960 requests/min per key, Grafana OnCall 300 per 5 min per
+# key, Opsgenie's list ("search") domain has per-plan limits shared by the
+# whole account. Alertmanager is the team's own server; ntfy and Gotify stream,
+# so their interval only paces reconnect checks.
+MIN_FEED_INTERVAL_S: dict[FeedKind, float] = {
+    FeedKind.ALERTMANAGER: 2.0,
+    FeedKind.PAGERDUTY: 5.0,
+    FeedKind.OPSGENIE: 10.0,
+    FeedKind.GRAFANA_ONCALL: 5.0,
+    FeedKind.NTFY: 1.0,
+    FeedKind.GOTIFY: 1.0,
+}
+
+
+def default_stale_after_s(interval_s: float) -> float:
+    """Stale after four missed polls, but never sooner than two minutes."""
+    return max(MIN_FEED_STALE_AFTER_S, 4 * interval_s)
 
 
 class NotificationBackend(StrEnum):
@@ -45,8 +76,38 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """One `[[feeds]]` entry: what the adapter needs (`config`), plus whether to run it.
+
+    `enabled` lives here rather than in FeedConfig because an adapter never
+    sees a disabled feed; the Settings window and `shiftbell feed list` do.
+    """
+
+    config: FeedConfig
+    enabled: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def kind(self) -> FeedKind:
+        return self.config.kind
+
+
+@dataclass(frozen=True)
 class Settings:
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     alarm: AlarmSettings = field(default_factory=AlarmSettings)
+    # In file order; names are unique (the loader skips a repeated name).
+    feeds: tuple[FeedSettings, ...] = ()
+
+    @property
+    def enabled_feeds(self) -> tuple[FeedConfig, ...]:
+        """The feeds to run."""
+        return tuple(feed.config for feed in self.feeds if feed.enabled)
+
+    def feed(self, name: str) -> FeedSettings | None:
+        return next((feed for feed in self.feeds if feed.name == name), None)

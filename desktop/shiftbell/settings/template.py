@@ -11,7 +11,15 @@ import textwrap
 from datetime import timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
-from shiftbell.settings.model import NotificationBackend, Settings
+from shiftbell.feeds.base import FeedKind
+from shiftbell.settings.model import (
+    DEFAULT_FEED_INTERVAL_S,
+    MIN_FEED_INTERVAL_S,
+    FeedSettings,
+    NotificationBackend,
+    Settings,
+    default_stale_after_s,
+)
 
 SEVERITIES = ("info", "warning", "critical")
 DEFAULT_SETTINGS = Settings()
@@ -84,7 +92,69 @@ def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
     ]
     for name in SEVERITIES:
         parts += _severity_table(name, _policy(settings.escalation, name))
+    parts.append(feeds_help())
+    for feed in settings.feeds:
+        parts += [*feed_table_lines(feed), ""]
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def feeds_help() -> str:
+    """The comment block that documents [[feeds]]; new feeds are added below it."""
+    kinds = " | ".join(kind.value for kind in FeedKind)
+    minimums = ", ".join(f"{kind.value} {_number(MIN_FEED_INTERVAL_S[kind])}" for kind in FeedKind)
+    lines = [
+        "# Feeds: the alert sources Shiftbell watches besides its own receiver, one",
+        "# [[feeds]] table each. `shiftbell feed add` writes them here for you; tokens",
+        "# go to the OS keyring, never into this file.",
+        "#   name           your name for the feed: letters, digits, . _ -",
+        f"#   kind           {kinds}",
+        "#   url            the source's address, https://... or http://...",
+        f"#   interval_s     seconds between polls; default {_number(DEFAULT_FEED_INTERVAL_S)};",
+        *textwrap.wrap(
+            f"at least {minimums}, to stay inside each vendor's rate limit",
+            width=78,
+            initial_indent="#                  ",
+            subsequent_indent="#                  ",
+            break_on_hyphens=False,
+        ),
+        "#   stale_after_s  with no contact for this long the feed raises a",
+        '#                  "feed down" alert; default 4 x interval_s, at least 120',
+        "#   enabled        false: keep the feed here but do not run it",
+        "#   [feeds.options]  the kind's own settings as text (ntfy: topics,",
+        "#                  pagerduty: from_email, ...): see the README",
+        "# Example:",
+        "#   [[feeds]]",
+        '#   name = "team-ntfy"',
+        '#   kind = "ntfy"',
+        '#   url = "https://ntfy.sh"',
+        "#   [feeds.options]",
+        '#   topics = "team-alerts"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def feed_table_lines(feed: FeedSettings) -> list[str]:
+    """One [[feeds]] table; stale_after_s only when it differs from what the interval implies."""
+    config = feed.config
+    lines = [
+        "[[feeds]]",
+        f"name = {_string(config.name)}",
+        f"kind = {_string(config.kind.value)}",
+        f"url = {_string(config.url)}",
+        f"interval_s = {_number(config.interval_s)}",
+    ]
+    if config.stale_after_s != default_stale_after_s(config.interval_s):
+        lines.append(f"stale_after_s = {_number(config.stale_after_s)}")
+    lines.append(f"enabled = {'true' if feed.enabled else 'false'}")
+    if config.options:
+        lines.append("[feeds.options]")
+        lines += [f"{key} = {_string(value)}" for key, value in config.options.items()]
+    return lines
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _policy(escalation: EscalationSettings, name: str) -> SeverityPolicy:

@@ -2,9 +2,11 @@
 
 A config problem must never stop the alarm from working, so loading never
 raises: a broken file gives the defaults, a bad value gives that value's default,
-and every problem comes back as a sentence naming the file, the line and the key.
-The file itself is only ever written when it does not exist yet; a file the
-person wrote, however broken, is never touched.
+a [[feeds]] entry that cannot be run (no name, unknown kind, bad URL) is skipped
+alone, and every problem comes back as a sentence naming the file, the line and
+the key. This module only writes the file when it does not exist yet; edits on
+request (adding a feed) go through feed_editor.py, which keeps the person's
+comments and refuses to touch a file it cannot parse.
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ from pathlib import Path
 from typing import TypeVar
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
+from shiftbell.feeds.base import FeedConfig, FeedKind
+from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
+    DEFAULT_FEED_INTERVAL_S,
+    MAX_FEED_INTERVAL_S,
+    MIN_FEED_INTERVAL_S,
     AlarmSettings,
+    FeedSettings,
     NotificationBackend,
     NotificationSettings,
     ReceiverSettings,
     Settings,
+    default_stale_after_s,
 )
 from shiftbell.settings.template import DEFAULT_SETTINGS, SEVERITIES, render_settings
 
@@ -124,9 +133,21 @@ def _defaults(problem: str) -> LoadedSettings:
 _POSITION = re.compile(r"^(?P<what>.*?)\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 
+def syntax_error_place(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None, str]:
+    """(line, column, what was wrong in plain words); None for "at the end of the file".
+
+    Python 3.11's TOMLDecodeError has no line/column attributes, only the message
+    "Invalid value (at line 3, column 8)", so they are read back out of it.
+    """
+    message = str(exc)
+    found = _POSITION.match(message)
+    if found is None:
+        return None, None, _plain(message.replace("(at end of document)", "").strip())
+    return int(found["line"]), int(found["column"]), _plain(found["what"])
+
+
 def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str, origin: str) -> str:
-    # Python 3.11's TOMLDecodeError has no line/column attributes, only the message
-    # "Invalid value (at line 3, column 8)"; turn it round to lead with the place.
+    # Lead with the place, the way a person looks for it in an editor.
     message = str(exc)
     found = _POSITION.match(message)
     if found is None:
@@ -251,13 +272,18 @@ class _Reader:
             (n for end in range(len(path), 0, -1) if (n := _line_of(self.text, path[:end]))),
             None,
         )
+        self.problem_at(line, message)
+
+    def problem_at(self, line: int | None, message: str) -> None:
         where = f"{self.origin}: line {line}" if line is not None else self.origin
         self._found.append((line if line is not None else 1 << 30, f"{where}: {message}"))
 
     # -- structure ---------------------------------------------------------------------------
 
     def settings(self, document: Mapping[str, object]) -> Settings:
-        self.unknown_keys(document, (), ("receiver", "notifications", "alarm", "escalation"))
+        self.unknown_keys(
+            document, (), ("receiver", "notifications", "alarm", "escalation", "feeds")
+        )
         receiver = self.table(document, ("receiver",), ("port",))
         notifications = self.table(document, ("notifications",), ("backend", "snooze_choices_min"))
         alarm = self.table(document, ("alarm",), ("output_device",))
@@ -285,7 +311,36 @@ class _Reader:
                     alarm, ("alarm", "output_device"), default.alarm.output_device
                 )
             ),
+            feeds=self.feeds(document),
         )
+
+    def feeds(self, document: Mapping[str, object]) -> tuple[FeedSettings, ...]:
+        """The valid [[feeds]] entries; a broken entry is named and skipped, never guessed."""
+        value = document.get("feeds")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(
+                ("feeds",),
+                f"feeds must be a list of [[feeds]] tables (two brackets each), not "
+                f"{_kind(value)}; no feeds are started",
+            )
+            return ()
+        headers = feed_header_lines(self.text)
+        # [[feeds]] headers give each entry its own line; an inline `feeds = [...]` does not.
+        located = len(headers) == len(value)
+        fallback = _line_of(self.text, ("feeds",))
+        feeds: list[FeedSettings] = []
+        for index, entry in enumerate(value):
+            reader = _FeedReader(self, index, headers[index] if located else fallback, located)
+            feed = reader.read(entry)
+            if feed is None:
+                continue
+            if any(known.name == feed.name for known in feeds):
+                reader.skip(f'another feed above is already named "{feed.name}"')
+                continue
+            feeds.append(feed)
+        return tuple(feeds)
 
     def escalation(self, document: Mapping[str, object]) -> EscalationSettings:
         tables = self.table(document, ("escalation",), SEVERITIES, what="severity table")
@@ -501,6 +556,197 @@ class _Reader:
             self.rejected(path, value, f"must be 1 to {MAX_SNOOZE_MIN} minutes each", shown)
             return default
         return minutes
+
+
+FEED_KEYS = ("name", "kind", "url", "interval_s", "stale_after_s", "enabled", "options")
+# Keys a person might reach for to put a credential in the file: answered with where it goes.
+_SECRET_KEYS = frozenset({"token", "api_key", "apikey", "key", "password", "secret", "api_token"})
+_FEEDS_HEADER = re.compile(r"^\s*\[\[\s*feeds\s*\]\]\s*(?:#.*)?$")
+_ANY_HEADER = re.compile(r"^\s*\[")
+_OPTIONS_HEADER = re.compile(r"^\s*\[\s*feeds\s*\.\s*options\s*\]\s*(?:#.*)?$")
+
+
+def feed_header_lines(text: str) -> list[int]:
+    """The line numbers of the `[[feeds]]` headers, in order."""
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if _FEEDS_HEADER.match(line)
+    ]
+
+
+class _FeedReader:
+    """Reads one [[feeds]] entry, reporting against its own lines."""
+
+    def __init__(self, reader: _Reader, index: int, line: int | None, located: bool) -> None:
+        self.reader = reader
+        self.index = index
+        self.line = line
+        self.located = located
+        self.name = ""
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return f'feed "{self.name}"'
+        return f"the {_ordinal(self.index + 1)} [[feeds]] entry"
+
+    def key_line(self, key: str, in_options: bool = False) -> int | None:
+        """The line of `key` inside this entry, or the entry's own line."""
+        if not self.located or self.line is None:
+            return self.line
+        lines = self.reader.text.splitlines()
+        inside = not in_options
+        assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for number in range(self.line + 1, len(lines) + 1):
+            text = lines[number - 1]
+            if _OPTIONS_HEADER.match(text):
+                if not in_options:
+                    break
+                inside = True
+                continue
+            if _ANY_HEADER.match(text):
+                break  # the next table: this entry ends here
+            if inside and assignment.match(text):
+                return number
+        return self.line
+
+    def note(self, key: str | None, message: str, in_options: bool = False) -> None:
+        line = self.line if key is None else self.key_line(key, in_options)
+        self.reader.problem_at(line, f"{self.label}: {message}")
+
+    def skip(self, why: str, key: str | None = None) -> None:
+        self.note(key, f"{why}; this feed is skipped")
+
+    def read(self, entry: object) -> FeedSettings | None:
+        if not isinstance(entry, dict):
+            self.skip(f"is {_kind(entry)}, not a table")
+            return None
+        name = entry.get("name")
+        if not isinstance(name, str):
+            self.skip('has no name: add name = "..." (letters, digits, ".", "_", "-")')
+            return None
+        why = feed_rules.name_problem(name)
+        if why is not None:
+            self.skip(why, "name")
+            return None
+        self.name = name
+        for key in entry:
+            if key in FEED_KEYS:
+                continue
+            if key.lower() in _SECRET_KEYS:
+                # The value is a secret: never repeat it in a message that may reach a log.
+                self.note(
+                    key,
+                    f"{key} does not belong in the config file, which is not private: delete "
+                    "it and store it with `shiftbell feed add ... --token-stdin` (the OS "
+                    "keyring); ignored",
+                )
+            else:
+                self.note(key, f"unknown option {key}: a feed has {', '.join(FEED_KEYS)}; ignored")
+        kind_text = entry.get("kind")
+        if not isinstance(kind_text, str):
+            self.skip(f"has no kind: add kind = one of {feed_rules.KIND_CHOICES}", "name")
+            return None
+        kind = feed_rules.parse_kind(kind_text)
+        if kind is None:
+            self.skip(f"kind {feed_rules.kind_problem(kind_text)}", "kind")
+            return None
+        url = entry.get("url")
+        if not isinstance(url, str):
+            self.skip('has no url: add url = "https://..."', "name")
+            return None
+        why = feed_rules.url_problem(url)
+        if why is not None:
+            self.skip(why, "url")
+            return None
+        options = self.options(entry.get("options"))
+        if options is None:
+            return None
+        interval = self.interval(entry.get("interval_s"), MIN_FEED_INTERVAL_S[kind])
+        interval = self.checked_interval(kind, interval)
+        stale = self.stale_after(entry.get("stale_after_s"), interval)
+        enabled = entry.get("enabled", True)
+        if not isinstance(enabled, bool):
+            self.note("enabled", f"enabled = {_show(enabled)} must be true or false; using true")
+            enabled = True
+        config = FeedConfig(
+            name=name,
+            kind=kind,
+            url=url,
+            options=options,
+            interval_s=interval,
+            stale_after_s=stale,
+        )
+        return FeedSettings(config, enabled)
+
+    def options(self, value: object) -> dict[str, str] | None:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.skip(
+                f"options must be a table ([feeds.options] under the feed), not {_kind(value)}",
+                "options",
+            )
+            return None
+        options: dict[str, str] = {}
+        for key, item in value.items():
+            why = feed_rules.option_problem(key, item)
+            if why is not None:
+                self.note(key, f"{why}; ignored", in_options=True)
+                continue
+            assert isinstance(item, str)  # option_problem accepts text only
+            options[key] = item
+        return options
+
+    def interval(self, value: object, kind_min: float) -> float:
+        default = max(DEFAULT_FEED_INTERVAL_S, kind_min)
+        if value is None:
+            return default
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.note(
+                "interval_s",
+                f"interval_s = {_show(value)} is {_kind(value)}, not a number of seconds; "
+                f"using {feed_rules.seconds_text(default)}",
+            )
+            return default
+        if not math.isfinite(value):
+            self.note("interval_s", f"interval_s is not a finite number; using {default:g}")
+            return default
+        return float(value)
+
+    def checked_interval(self, kind: FeedKind, interval: float) -> float:
+        why = feed_rules.interval_problem(kind, interval)
+        if why is None:
+            return interval
+        nearest = min(max(interval, MIN_FEED_INTERVAL_S[kind]), MAX_FEED_INTERVAL_S)
+        self.note("interval_s", f"{why}; using {feed_rules.seconds_text(nearest)}")
+        return nearest
+
+    def stale_after(self, value: object, interval: float) -> float:
+        default = default_stale_after_s(interval)
+        shown = feed_rules.seconds_text(default)
+        if value is None:
+            return default
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.note(
+                "stale_after_s",
+                f"stale_after_s = {_show(value)} is {_kind(value)}, not a number of seconds; "
+                f"using {shown}",
+            )
+            return default
+        why = feed_rules.stale_after_problem(interval, float(value))
+        if why is not None:
+            self.note("stale_after_s", f"{why}; using {shown}")
+            return default
+        return float(value)
+
+
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
 
 
 def _never_allowed(path: KeyPath) -> bool:
