@@ -30,19 +30,18 @@ rather than looking resolved. The states are queried in that order so that a gro
 or silenced during a fetch shows up twice rather than not at all; when it does, the later
 reading wins. A group in none of the answers (resolved) leaves the board.
 
-Requests and the rate limit. OnCall allows 300 requests per 5 minutes per token. One fetch costs
-one request per state (3) when each state fits on one page of 100 groups (50 on older servers,
-which ignore `perpage`); further pages cost one request each, up to `max_pages` in total. At the
-default 15 s interval that is 60 requests per 5 minutes for most accounts and at most 200 when
-every fetch is capped, which leaves room for acknowledgements and `test()`; at other intervals
-the default `max_pages` keeps to the same 200. The first page of
-every state is always read; the rest of the budget goes to firing groups first. When the cap
-leaves groups unread (the oldest ones, as OnCall lists newest first) a warning is logged: raise
-`max_pages` or narrow the feed with `team_id`, `integration_id` or `route_id`. The unread groups
-are missing from the snapshot, so the board treats them as resolved until a fetch reads them.
-`next` links are followed by their query only, against the configured URL: OnCall builds them
-from its own idea of its address, which behind a proxy can be an internal host, and the token
-must not go anywhere else.
+Requests and the rate limit. OnCall allows 300 requests per 5 minutes per token. One fetch costs one
+request per state (3) when each state fits on one page of 100 groups (50 on older servers, which
+ignore `perpage`); further pages cost one request each, up to `max_pages` in total. At the default
+15 s interval that is 60 requests per 5 minutes for most accounts and at most 200 when every fetch
+is capped, which leaves room for acknowledgements and `test()`; at other intervals the default
+`max_pages` keeps to the same 200. The first page of every state is always read; the rest of the
+budget goes to firing groups first. When the cap leaves groups unread (the oldest ones, as OnCall
+lists newest first) a warning is logged: raise `max_pages` or narrow the feed with `team_id`,
+`integration_id` or `route_id`. The unread groups are missing from the snapshot, so the board treats
+them as resolved until a fetch reads them. `next` links are followed by their query only, against
+the configured URL: OnCall builds them from its own idea of its address, which behind a proxy can be
+an internal host, and the token must not go anywhere else.
 
 Severity. OnCall has no severity field; an alert group is something OnCall pages people for, so
 one that says nothing about its severity is `critical` (or `default_severity`). The first of
