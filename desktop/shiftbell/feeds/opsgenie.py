@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
@@ -252,7 +252,7 @@ class OpsgenieFeed:
             body["user"] = self._user
         status, answer = await self._request(
             "POST",
-            f"{dialect.alerts_path}/{alert_id}/{action.value}",
+            f"{dialect.alerts_path}/{quote(alert_id, safe='')}/{action.value}",
             ok=(404,),
             params=dict(dialect.ack_params),
             json=body,
@@ -274,7 +274,7 @@ class OpsgenieFeed:
         """Poll the request status until Opsgenie has processed it, within the deadline."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._confirm_deadline_s
-        path = f"{self._dialect.alerts_path}/requests/{request_id}"
+        path = f"{self._dialect.alerts_path}/requests/{quote(request_id, safe='')}"
         for delay in self._confirm_delays_s:
             if loop.time() + delay > deadline:
                 break

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -143,7 +144,7 @@ class PagerDutyFeed:
         params += [("service_ids[]", s) for s in self._service_ids]
         params += [("urgencies[]", u) for u in self._urgencies]
         params += [("date_range", "all"), ("limit", PAGE_SIZE)]
-        incidents: list[Incoming] = []
+        incidents: dict[str, Incoming] = {}
         offset = 0
         while True:
             if offset + PAGE_SIZE > MAX_WINDOW:
@@ -156,9 +157,13 @@ class PagerDutyFeed:
                 )
             _, body = await self._request("GET", "/incidents", params=[*params, ("offset", offset)])
             page = _field(body, "incidents", list, self.config)
-            incidents.extend(i for i in (self._incoming(item) for item in page) if i is not None)
+            for item in page:
+                incoming = self._incoming(item)
+                if incoming is not None:
+                    # An incident triggered while we page shifts the later pages: keep one.
+                    incidents.setdefault(incoming.source_id, incoming)
             if not (isinstance(body, dict) and body.get("more") is True) or not page:
-                return incidents
+                return list(incidents.values())
             offset += len(page)
 
     async def acknowledge(self, alert: Alert) -> AckReceipt:
@@ -166,7 +171,7 @@ class PagerDutyFeed:
         headers = await self._from_headers()
         status, body = await self._request(
             "PUT",
-            f"/incidents/{incident_id}",
+            f"/incidents/{quote(incident_id, safe='')}",
             ok=(400, 404),
             json={"incident": {"type": "incident_reference", "status": "acknowledged"}},
             headers=headers,
@@ -201,7 +206,8 @@ class PagerDutyFeed:
         if acknowledged:
             counted += f" ({acknowledged} acknowledged)"
         if identity.user is not None:
-            who = f"signed in as {identity.user.name}"
+            user = identity.user
+            who = f"signed in as {user.name}" + (f" ({user.email})" if user.email else "")
         else:
             _, body = await self._request("GET", "/abilities")
             abilities = _field(body, "abilities", list, self.config)

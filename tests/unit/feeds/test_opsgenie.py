@@ -230,6 +230,20 @@ def test_query_option_narrows_the_search(og: FakeOpsgenie) -> None:
     assert page.query["query"] == ["status:open AND (teams:payments AND priority:(P1 OR P2))"]
 
 
+def test_an_alert_seen_on_two_pages_is_reported_once(og: FakeOpsgenie) -> None:
+    # Page 1 as Opsgenie served it before a new alert (DISK) pushed CERT onto page 2.
+    first = {
+        "data": [og.alerts[CERT]],
+        "paging": {"next": "https://api.opsgenie.com/v2/alerts?query=status%3Aopen&offset=1"},
+    }
+    og.server.fail_next(200, first, JSON)
+
+    alerts = fetch(opsgenie(og))
+
+    assert sorted(a.source_id for a in alerts) == sorted(OPEN - {DISK})
+    assert [p.query["offset"] for p in og.server.requests_to("/v2/alerts")] == [["0"], ["1"]]
+
+
 def test_a_next_link_that_does_not_advance_ends_the_paging(og: FakeOpsgenie) -> None:
     looping = {
         "data": [og.alerts[DANGER]],

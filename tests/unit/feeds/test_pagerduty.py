@@ -222,6 +222,17 @@ def test_account_key_with_scope_mine_needs_a_user_id() -> None:
         assert pd.server.requests_to("/incidents") == []
 
 
+def test_an_incident_seen_on_two_pages_is_reported_once(pd: FakePagerDuty) -> None:
+    # Page 1 as PagerDuty served it before a new incident pushed PD5A0SZ onto page 2.
+    first = {"incidents": [pd.incidents["PD5A0SZ"]], "limit": 1, "offset": 0, "more": True}
+    pd.server.fail_next(200, first, {"Content-Type": "application/json"}, path_prefix="/incidents")
+
+    incidents = fetch(PagerDutyFeed(config(pd.url), pd.token))
+
+    assert sorted(i.source_id for i in incidents) == ["PD5A0SZ", "PQ7RV3L", "PW2XD9E"]
+    assert [p.query["offset"] for p in pd.server.requests_to("/incidents")] == [["0"], ["1"]]
+
+
 def test_too_many_incidents_refuse_instead_of_truncating(
     pd: FakePagerDuty, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -363,8 +374,8 @@ def test_test_says_who_is_signed_in(pd: FakePagerDuty) -> None:
     result = run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.test())
 
     assert result == (
-        "PagerDuty: signed in as Earline Greenholt; 4 open incidents (1 acknowledged) "
-        "assigned to you"
+        "PagerDuty: signed in as Earline Greenholt (earline@example.com); "
+        "4 open incidents (1 acknowledged) assigned to you"
     )
 
 
