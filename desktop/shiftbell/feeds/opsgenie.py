@@ -40,8 +40,9 @@ false with the reason in `status`. Not processed within the deadline ->
 FeedUnreachableError, so the acknowledgement queue tries again. Un-acknowledge is the same
 with /unacknowledge.
 
-Rate limits: 429 (Opsgenie sends `X-RateLimit-State: THROTTLED` and no Retry-After, so the
-runner's own backoff applies).
+Rate limits: a 429 is a FeedRateLimitedError; Opsgenie documents `X-RateLimit-State` /
+`X-RateLimit-Period-In-Sec` but no Retry-After, so unless one is sent the runner's backoff
+decides the wait.
 """
 
 from __future__ import annotations
