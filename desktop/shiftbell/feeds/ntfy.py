@@ -106,11 +106,10 @@ class NtfyFeed:
             user, _, password = secret.partition(":")
             auth = (user, password)
             self._credential = "username and password"
-        elif secret:
-            headers["Authorization"] = f"Bearer {secret}"
-            self._credential = "access token"
         else:
-            self._credential = "access token (none is set)"
+            if secret:
+                headers["Authorization"] = f"Bearer {secret}"
+            self._credential = "access token"
         self._base_url = config.url.rstrip("/")
         self._path = f"/{','.join(self.topics)}/json"
         self._client = make_client(self._base_url, headers, transport, auth)
@@ -141,7 +140,7 @@ class NtfyFeed:
                 if not 200 <= response.status_code < 300:
                     await response.aread()
                     raise status_error(response, self.config, VENDOR, self._credential)
-                _refuse_html(response, self.config)
+                self._refuse_html(response)
                 await self._read_events(response, sink, connected)
         except httpx.TimeoutException:
             raise FeedUnreachableError(
@@ -203,7 +202,7 @@ class NtfyFeed:
             return event
         if first:
             raise FeedPayloadError(
-                f"{self._base_url}{self._path} did not answer with an ntfy JSON stream "
+                f"{self._base_url} did not answer with an ntfy JSON stream "
                 f"(it began {line[:60]!r}) ({self.config.name}): is the URL right?"
             )
         log.warning(
@@ -238,6 +237,16 @@ class NtfyFeed:
         elif kind == "message_delete":
             sink(_deleted(event))
 
+    def _refuse_html(self, response: httpx.Response) -> None:
+        # A login page or a proxy's error page: say so at once instead of skipping it line
+        # by line. (Messages name the server, not the topics: on a public server a topic
+        # name is as good as a password.)
+        if "html" in response.headers.get("content-type", ""):
+            raise FeedPayloadError(
+                f"{self._base_url} answered with a web page, not an ntfy JSON stream "
+                f"({self.config.name}): is the URL right?"
+            )
+
     def _remember(self, event_id: str) -> None:
         self._seen[event_id] = None
         while len(self._seen) > _SEEN_LIMIT:
@@ -263,7 +272,7 @@ class NtfyFeed:
             ) from None
         if not 200 <= response.status_code < 300:
             raise status_error(response, self.config, VENDOR, self._credential)
-        _refuse_html(response, self.config)
+        self._refuse_html(response)
         count = 0
         for number, line in enumerate(filter(None, map(str.strip, response.text.splitlines()))):
             event = self._decode(line, first=number == 0)
@@ -354,15 +363,6 @@ def _time(value: object) -> datetime | None:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def _refuse_html(response: httpx.Response, config: FeedConfig) -> None:
-    content_type = response.headers.get("content-type", "")
-    if "html" in content_type:
-        raise FeedPayloadError(
-            f"{response.request.url.copy_with(query=None)} answered with a web page, not an "
-            f"ntfy JSON stream ({config.name}): is the URL right?"
-        )
 
 
 def _positive_seconds(config: FeedConfig, option: str, default: float) -> float:

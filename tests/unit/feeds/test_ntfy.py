@@ -305,7 +305,7 @@ def test_server_restart_catches_up_on_what_was_published_while_it_was_down() -> 
             one = await _off_loop(ntfy.publish, "alerts", "before the restart")
             await sink.until(lambda: len(sink.items) == 1)
             await _off_loop(ntfy.stop)
-            assert await task is None  # a server that ends the stream: a clean return
+            await task  # a server that ends the stream: a clean return, no error
             two = await _off_loop(ntfy.publish, "alerts", "while down", priority=5)
             three = await _off_loop(ntfy.publish, "alerts", "also while down")
             with pytest.raises(FeedUnreachableError) as refused:
@@ -493,7 +493,7 @@ def test_a_web_page_at_the_url_is_a_payload_error() -> None:
             r"token in Settings > Feeds > phone-alerts",
         ),
         ("phil:wrong", r"ntfy rejected the username and password \(401"),
-        ("", r"ntfy rejected the access token \(none is set\) \(401"),
+        ("", r"ntfy rejected the access token \(401"),
     ],
 )
 def test_rejected_credentials_name_the_feed(secret: str, message: str) -> None:
