@@ -546,8 +546,6 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
         asyncio.run(registry.check_feed(config, secret))
     except FeedError as exc:
         raise ConfigError(f"feed {args.name} was not added: {exc}") from None
-    for advice in registry.feed_advice(config):
-        _warn(f"feed {args.name}: {advice}")
 
     store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
     stored = _store_secret(store, args.name, secret) if secret else SecretLocation.NONE
@@ -562,6 +560,8 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
         SecretLocation.FILE: f"; its token is in {store.file_path} (readable only by you)",
         SecretLocation.NONE: "",
     }[stored]
+    for advice in registry.feed_advice(config):
+        _warn(f"feed {args.name}: {advice}")
     state = " (disabled)" if args.disabled else ""
     print(f"Added {vendor} feed {args.name}{state} at {url} to {paths.config_file}{where}.")
     print(f"Check it with: shiftbell feed test {args.name}")
@@ -769,12 +769,12 @@ def _feed_remove(args: argparse.Namespace, paths: AppPaths) -> int:
         raise ConfigError(
             f"there is no feed named {name} in {paths.config_file} and no token stored for it"
         )
-    done = []
-    if removed_config:
-        done.append(f"from {paths.config_file}")
-    if removed_secret:
-        done.append("its token from " + ("the keyring" if removed_config else "storage"))
-    print(f"Removed feed {name} " + " and ".join(done) + ".")
+    if removed_config and removed_secret:
+        print(f"Removed feed {name} from {paths.config_file} and its stored token.")
+    elif removed_config:
+        print(f"Removed feed {name} from {paths.config_file}.")
+    else:
+        print(f"There was no feed {name} in {paths.config_file}; removed the token stored for it.")
     if removed_config:
         print("Restart Shiftbell to stop the feed.")
     return 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets as random_names
 import stat
 import tomllib
@@ -82,10 +83,10 @@ def add_feed(path: Path, feed: FeedSettings) -> None:
         elif isinstance(feeds, Array):
             feeds.append(new_entry)
         else:
-            raise _not_a_feed_list(path, "add the feed")
+            raise _not_a_feed_list(path, "add the feed again")
         return [*raw, new_entry]
 
-    _edit(path, "add the feed", change, create=True)
+    _edit(path, "add the feed again", change, create=True)
     log.info("added feed %s (%s) to %s", feed.name, feed.kind.value, path)
 
 
@@ -106,7 +107,7 @@ def update_feed(path: Path, name: str, feed: FeedSettings) -> None:
                 f'a feed named "{feed.name}" is already in {path}{_at_line(path, other)}: '
                 "choose another name"
             )
-        feeds = _feed_list(document, path, "change the feed")
+        feeds = _feed_list(document, path, "change the feed again")
         entry = feeds[index]
         wanted = _entry_dict(feed)
         for key in FEED_KEYS:
@@ -118,7 +119,7 @@ def update_feed(path: Path, name: str, feed: FeedSettings) -> None:
         kept = {key: value for key, value in raw[index].items() if key not in FEED_KEYS}
         return [*raw[:index], {**kept, **wanted}, *raw[index + 1 :]]
 
-    _edit(path, "change the feed", change, create=False)
+    _edit(path, "change the feed again", change, create=False)
     log.info("changed feed %s in %s", name, path)
 
 
@@ -127,14 +128,17 @@ def remove_feed(path: Path, name: str) -> None:
 
     def change(document: TOMLDocument, raw: RawFeeds) -> RawFeeds:
         index = _require(path, raw, name)
-        feeds = _feed_list(document, path, "remove the feed")
+        feeds = _feed_list(document, path, "remove the feed again")
         if isinstance(feeds, AoT):
             _remove_table(document, feeds, index)
         else:
             del feeds[index]
+        if not len(feeds):
+            # tomlkit would write an empty list as `feeds = []` at the top of the file.
+            del document["feeds"]
         return [*raw[:index], *raw[index + 1 :]]
 
-    _edit(path, "remove the feed", change, create=False)
+    _edit(path, "remove the feed again", change, create=False)
     log.info("removed feed %s from %s", name, path)
 
 
@@ -179,6 +183,9 @@ def _edit(
         raise _not_a_feed_list(path, retry)
     expected_feeds = change(document, raw)
     new_text = document.as_string()
+    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
+        # A Windows-edited file: tomlkit writes the new lines with \n; match the rest.
+        new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
     _check(old, new_text, expected_feeds, path)
     data = ((_BOM if bom else "") + new_text).encode("utf-8")
     write_atomically(target, data, expected=original)

@@ -597,7 +597,8 @@ class _FeedReader:
             return self.line
         lines = self.reader.text.splitlines()
         inside = not in_options
-        assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        # `key =`, or `key.sub =` (a dotted key, which makes a table)
+        assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
         for number in range(self.line + 1, len(lines) + 1):
             text = lines[number - 1]
             if _OPTIONS_HEADER.match(text):
