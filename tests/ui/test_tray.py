@@ -33,6 +33,7 @@ def test_menu_layout(tray: TrayIcon) -> None:
         "Acknowledge all",
         "Snooze alarm",
         "Test alarm",
+        "Settings…",
         "---",
         "Quit",
     ]
@@ -52,6 +53,7 @@ def test_menu_layout(tray: TrayIcon) -> None:
         ("acknowledge_all_action", "acknowledge_all_requested"),
         ("resume_action", "resume_requested"),
         ("test_alarm_action", "test_alarm_requested"),
+        ("settings_action", "settings_requested"),
         ("quit_action", "quit_requested"),
     ],
 )

@@ -115,6 +115,23 @@ def test_acknowledge_all(window: MainWindow, make_alert: AlertFactory, qtbot: Qt
         qtbot.mouseClick(window.acknowledge_all_button, Qt.MouseButton.LeftButton)
 
 
+def test_settings_button_is_always_offered_at_the_right(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    # With no alerts (a fresh install with no feeds yet) it is the way to add one.
+    button = window.settings_button
+    assert button.isVisible() and button.isEnabled()
+    assert not window.acknowledge_all_button.isVisible()
+    right_edge = button.mapTo(window, button.rect().topRight()).x()
+    assert right_edge > window.width() - 40
+    assert button.width() < window.width() / 3
+    with qtbot.waitSignal(window.settings_requested):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    window.set_alerts([make_alert(1)], NOW)
+    assert button.isVisible() and window.acknowledge_all_button.isVisible()
+    assert button.x() > window.acknowledge_all_button.x()
+
+
 def test_html_title_is_not_rendered_anywhere(window: MainWindow, make_alert: AlertFactory) -> None:
     hostile = "<b>x</b><img src=/etc/passwd>"
     window.set_alerts([make_alert(1, title=hostile)], NOW)

@@ -52,13 +52,14 @@ class TrayIcon(QObject):
         snooze_requested(int): one of the "Snooze alarm" choices, in minutes.
         resume_requested(): "Resume alarm" (only offered while snoozed).
         test_alarm_requested(): "Test alarm".
+        settings_requested(): "Settings…" (feeds and the rest of the configuration).
         quit_requested(): "Quit".
 
     Attributes:
         tray: the QSystemTrayIcon.
         menu: its context menu.
         open_action, acknowledge_all_action, resume_action, test_alarm_action,
-        quit_action: the menu's actions; snooze_actions maps minutes to an action.
+        settings_action, quit_action: the menu's actions; snooze_actions maps minutes to an action.
         state: the TrayState last shown.
     """
 
@@ -67,6 +68,7 @@ class TrayIcon(QObject):
     snooze_requested = Signal(int)
     resume_requested = Signal()
     test_alarm_requested = Signal()
+    settings_requested = Signal()
     quit_requested = Signal()
 
     def __init__(
@@ -100,6 +102,7 @@ class TrayIcon(QObject):
         self.menu.addMenu(self.snooze_menu)
 
         self.test_alarm_action = self._action("Test alarm", self.test_alarm_requested)
+        self.settings_action = self._action("Settings…", self.settings_requested)
         self.menu.addSeparator()
         self.quit_action = self._action("Quit", self.quit_requested)
 

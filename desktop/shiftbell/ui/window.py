@@ -98,17 +98,20 @@ class MainWindow(QMainWindow):
     Signals:
         acknowledge_requested(str): the person clicked Acknowledge on the row of this alert id.
         acknowledge_all_requested(): the person clicked "Acknowledge all".
+        settings_requested(): the person clicked "Settings…" (to manage feeds).
 
     Attributes:
         alert_model / history_model: the table models, for the views and tests.
         alerts_table / history_table: the two table views.
         acknowledge_all_button: enabled while anything fires.
+        settings_button: "Settings…", always shown: with no feeds yet, it is the way to add one.
         empty_label: shown instead of the table when there are no active alerts.
         banner: the problems bar; hidden when there are none.
     """
 
     acknowledge_requested = Signal(str)
     acknowledge_all_requested = Signal()
+    settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
@@ -181,11 +184,18 @@ class MainWindow(QMainWindow):
         self.summary_label = plain_label("", page)
         self.summary_label.setObjectName("alerts-summary")
         header.addWidget(self.summary_label, 1)
+        header.addStretch()  # keeps Settings… at the right while the summary is hidden
         self.acknowledge_all_button = QPushButton("Acknowledge all", page)
         self.acknowledge_all_button.setObjectName("ack-all")
         self.acknowledge_all_button.setAutoDefault(False)
         self.acknowledge_all_button.clicked.connect(self.acknowledge_all_requested)
         header.addWidget(self.acknowledge_all_button)
+        self.settings_button = QPushButton("Settings…", page)
+        self.settings_button.setObjectName("settings")
+        self.settings_button.setAutoDefault(False)
+        self.settings_button.setToolTip("Add, change, remove and test alert feeds")
+        self.settings_button.clicked.connect(self.settings_requested)
+        header.addWidget(self.settings_button)
         column.addLayout(header)
 
         self.alert_model = AlertTableModel(self, tz=self._tz)
@@ -361,7 +371,7 @@ class MainWindow(QMainWindow):
         firing = [a for a in alerts if a.status is Status.FIRING]
         acknowledged = [a for a in alerts if a.status is Status.ACKNOWLEDGED]
         self.summary_label.setText(alert_counts(firing, acknowledged))
-        # With nothing to show, the header row would be a disabled button on its own.
+        # With nothing to show, "Acknowledge all" would be a button that can never be used.
         self.summary_label.setVisible(bool(alerts))
         self.acknowledge_all_button.setVisible(bool(alerts))
         font = self.summary_label.font()
