@@ -128,6 +128,8 @@ class _FeedRun:
     state_since: datetime | None = None
     down_summary: str = ""  # the raised feed-down alert's summary; "" when none is raised
     logged_error: str = ""
+    # Counts acknowledgements this feed's source confirmed (or withdrew); see _run_polling.
+    ack_answers: int = 0
 
     @property
     def name(self) -> str:
@@ -456,6 +458,7 @@ class FeedSupervisor:
         streak = RetryStreak(self._backoff)
         while True:
             config = feed.config
+            answers_before = run.ack_answers
             try:
                 items = await self._bounded(
                     feed.fetch(),
@@ -469,6 +472,12 @@ class FeedSupervisor:
                 self._failed(run, exc)
             else:
                 streak.succeeded()
+                if run.ack_answers != answers_before:
+                    # The source confirmed an acknowledgement while this answer was on its
+                    # way, so the answer may predate it; merged, it would tell the board the
+                    # source dropped the acknowledgement and wake the person. Ask again.
+                    self._contact(run, f"polling every {config.interval_s:g} s")
+                    continue
                 with self._feed_changes():
                     self._desk.replace_snapshot(config.name, items, source=config.name)
                 self._contact(run, f"polling every {config.interval_s:g} s")
@@ -706,6 +715,9 @@ class FeedSupervisor:
                     )
             else:
                 log.info("%s of %s confirmed by %s", pending.kind.value, alert.id, name)
+                run = self._runs.get(name)
+                if run is not None:
+                    run.ack_answers += 1
                 with self._lock:
                     self._ledger.succeeded(pending, self._clock.now(), reference, local_only)
                     self._saved([pending.alert_id])
