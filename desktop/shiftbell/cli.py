@@ -736,7 +736,15 @@ def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
             f"there is no feed named {args.name} in {paths.config_file}: "
             "`shiftbell feed list` shows the feeds"
         )
-    secret = SecretStore(paths.data_dir).get(feed.name)
+    store = SecretStore(paths.data_dir)
+    secret = store.get(feed.name)
+    if not secret and registry.needs_secret(feed.kind) and not store.keyring_usable:
+        # Say why there is no token: it may well be in a keyring this session cannot reach.
+        raise ConfigError(
+            f"{NO_KEYRING}, and {store.file_path} holds no token for feed {feed.name}: "
+            f"add it again with `shiftbell feed remove {feed.name}` and `shiftbell feed add "
+            "... --token-stdin --allow-file-secrets`, or run this where the keyring is unlocked"
+        )
     try:
         result = asyncio.run(_test_feed(feed.config, secret))
     except FeedError as exc:

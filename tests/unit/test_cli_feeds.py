@@ -531,6 +531,17 @@ def test_remove_of_an_unknown_feed_fails_and_a_leftover_token_is_cleaned(
     assert vault.passwords == {}
 
 
+def test_feed_test_without_a_keyring_says_why_the_token_is_missing(
+    dirs: AppPaths, no_keyring: KeyringBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirs.config_dir.mkdir(parents=True)
+    dirs.config_file.write_text('[[feeds]]\nname = "pd"\nkind = "pagerduty"\n')
+    code, out, err = run(capsys, "test", "pd")
+    assert (code, out) == (1, "")
+    assert err.startswith("shiftbell: No usable OS keyring (Secret Service")
+    assert f"{dirs.data_dir / 'secrets.json'} holds no token for feed pd" in err
+
+
 def test_feed_without_a_command_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["feed"]) == 2
     assert "add" in capsys.readouterr().err

@@ -263,7 +263,7 @@ def write_atomically(path: Path, data: bytes, expected: bytes | None = None) -> 
         try:
             if mode is not None and _POSIX:
                 os.fchmod(fd, mode)
-            os.write(fd, data) if len(data) < (1 << 20) else _write_all(fd, data)
+            _write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

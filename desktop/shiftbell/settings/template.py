@@ -108,7 +108,8 @@ def feeds_help() -> str:
         "# go to the OS keyring, never into this file.",
         "#   name           your name for the feed: letters, digits, . _ -",
         f"#   kind           {kinds}",
-        "#   url            the source's address, https://... or http://...",
+        "#   url            the source's address, https://... or http://...;",
+        "#                  PagerDuty and Opsgenie default to their own API",
         f"#   interval_s     seconds between polls; default {_number(DEFAULT_FEED_INTERVAL_S)};",
         *textwrap.wrap(
             f"at least {minimums}, to stay inside each vendor's rate limit",

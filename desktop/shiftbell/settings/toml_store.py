@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
 from shiftbell.feeds.base import FeedConfig, FeedKind
+from shiftbell.feeds.registry import default_url
 from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -654,6 +655,8 @@ class _FeedReader:
             self.skip(f"kind {feed_rules.kind_problem(kind_text)}", "kind")
             return None
         url = entry.get("url")
+        if url is None:
+            url = default_url(kind, _text_options(entry.get("options")))
         if not isinstance(url, str):
             self.skip('has no url: add url = "https://..."', "name")
             return None
@@ -741,6 +744,12 @@ class _FeedReader:
             self.note("stale_after_s", f"{why}; using {shown}")
             return default
         return float(value)
+
+
+def _text_options(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {key: item for key, item in value.items() if isinstance(item, str)}
 
 
 def _ordinal(number: int) -> str:

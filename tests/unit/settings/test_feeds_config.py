@@ -57,6 +57,19 @@ def test_every_key_is_read_and_stale_after_follows_the_interval() -> None:
     assert settings.enabled_feeds == (pd.config,)
 
 
+def test_pagerduty_and_opsgenie_may_leave_out_the_url() -> None:
+    text = (
+        '[[feeds]]\nname = "pd"\nkind = "pagerduty"\n'
+        '[[feeds]]\nname = "jsm"\nkind = "opsgenie"\n[feeds.options]\napi = "jsm"\n'
+    )
+    settings, problems = parse_settings(text, "c.toml")
+    assert problems == []
+    assert [f.config.url for f in settings.feeds] == [
+        "https://api.pagerduty.com",
+        "https://api.atlassian.com",
+    ]
+
+
 def test_the_template_documents_feeds_and_renders_them_back_exactly() -> None:
     default_text = render_settings()
     comments = "\n".join(line for line in default_text.splitlines() if line.startswith("#"))
