@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Severity, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
@@ -69,6 +69,8 @@ def test_every_field_round_trips_exactly(store: AlertStore) -> None:
         labels=(("team", "sre"), ("team", "dba"), ("emoji", "🔥"), ("", "")),
         acknowledged_at=datetime(2026, 3, 1, 9, 35, tzinfo=UTC),
         resolved_at=datetime(2026, 3, 1, 9, 40, tzinfo=UTC),
+        ack_delivery=AckDelivery.FAILED,
+        ack_error="PagerDuty refused access with the API key (403): <check> “it”",
     )
     store.record(Changes(resolved=(alert,)))
     loaded = store.get("a1")
@@ -100,6 +102,30 @@ def test_acknowledged_stays_acknowledged_after_a_restart(db_path: Path) -> None:
         store.record(Changes(updated=(acked,)), via="tray")
     with AlertStore.open(db_path) as reopened:
         assert reopened.load_active() == [acked]
+
+
+def test_ack_delivery_survives_a_restart_and_an_unknown_value_reads_as_none(
+    db_path: Path,
+) -> None:
+    sending = make_alert(
+        "s1",
+        status=Status.ACKNOWLEDGED,
+        acknowledged_at=T0,
+        ack_delivery=AckDelivery.SENDING,
+        ack_error="cannot reach Alertmanager (prod)",
+    )
+    future = make_alert("f1", status=Status.ACKNOWLEDGED, acknowledged_at=T0)
+    with AlertStore.open(db_path) as store:
+        store.record(Changes(new=(sending, future)), via="prod")
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE alerts SET ack_delivery = 'teleported' WHERE id = 'f1'")
+    raw.commit()
+    raw.close()
+    with AlertStore.open(db_path) as reopened:
+        by_id = {a.id: a for a in reopened.load_active()}
+        assert by_id["s1"] == sending
+        # A value from a newer Shiftbell must not hide the alert itself.
+        assert by_id["f1"].ack_delivery is AckDelivery.NONE
 
 
 def test_history_is_acknowledged_and_resolved_newest_first(store: AlertStore) -> None:
