@@ -44,6 +44,7 @@ import enum
 import logging
 import random
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,6 +85,8 @@ DEFAULT_ACK_TIMEOUT_S = 30.0
 # One that drops sooner keeps backing off, so a server that accepts and hangs up at
 # once is not hammered.
 STREAM_STABLE_S = 60.0
+# "Acknowledge all" on a busy night must not become a burst that trips a rate limit.
+MAX_ACKS_IN_FLIGHT_PER_FEED = 4
 # How long a cancelled adapter call may take to clean up, and a feed to close.
 CANCEL_GRACE_S = 5.0
 
@@ -192,6 +195,7 @@ class FeedSupervisor:
         self._loop_thread: int | None = None
         self._runs: dict[str, _FeedRun] = {}
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._inflight_feed: dict[str, str] = {}  # alert id -> feed name, of _inflight
         self._background: set[asyncio.Task[None]] = set()
         self._ack_wake = asyncio.Event()
         self._watch_wake = asyncio.Event()
@@ -300,6 +304,7 @@ class FeedSupervisor:
         runs = list(self._runs.values())
         self._runs.clear()
         self._inflight.clear()
+        self._inflight_feed.clear()
         self._background.clear()
         for run in runs:
             await self._close(run.feed)
@@ -656,13 +661,19 @@ class FeedSupervisor:
             running = set(self._runs)
             with self._lock:
                 due = self._ledger.due(self._clock.now(), running, self._inflight)
+            busy_feeds = Counter(self._inflight_feed.values())
             for pending in due:
+                if busy_feeds[pending.feed_id] >= MAX_ACKS_IN_FLIGHT_PER_FEED:
+                    continue  # sent when one of that feed's requests finishes
+                busy_feeds[pending.feed_id] += 1
                 feed = self._runs[pending.feed_id].feed
+                self._inflight_feed[pending.alert_id] = pending.feed_id
                 self._inflight[pending.alert_id] = self._loop_task(
                     self._attempt(pending, feed), f"acknowledging {pending.alert_id}"
                 )
+            free = {f for f in running if busy_feeds[f] < MAX_ACKS_IN_FLIGHT_PER_FEED}
             with self._lock:
-                next_at = self._ledger.next_due_at(running, self._inflight)
+                next_at = self._ledger.next_due_at(free, self._inflight)
             delay = None
             if next_at is not None:
                 delay = max(0.0, (next_at - self._clock.now()).total_seconds())
@@ -723,6 +734,7 @@ class FeedSupervisor:
                     self._saved([pending.alert_id])
         finally:
             self._inflight.pop(pending.alert_id, None)
+            self._inflight_feed.pop(pending.alert_id, None)
             self._ack_wake.set()
 
     def _flush_deliveries(self) -> None:

@@ -116,6 +116,9 @@ class PollingDouble:
         self.acked: list[tuple[datetime, str]] = []
         self.ack_labels: list[tuple[tuple[str, str], ...]] = []
         self.unacked: list[tuple[str, str]] = []
+        self.ack_hangs = False
+        self.acks_at_once = 0
+        self.most_acks_at_once = 0
         self.closed = False
 
     async def fetch(self) -> list[Incoming]:
@@ -133,9 +136,17 @@ class PollingDouble:
     async def acknowledge(self, alert: Alert) -> AckReceipt:
         self.acked.append((self.clock.now(), alert.id))
         self.ack_labels.append(alert.labels)
-        if isinstance(self.ack_outcome, BaseException):
-            raise self.ack_outcome
-        return self.ack_outcome
+        self.acks_at_once += 1
+        self.most_acks_at_once = max(self.most_acks_at_once, self.acks_at_once)
+        try:
+            if self.ack_hangs:
+                await asyncio.Event().wait()
+            await asyncio.sleep(0)  # a moment on the wire, so requests can overlap
+            if isinstance(self.ack_outcome, BaseException):
+                raise self.ack_outcome
+            return self.ack_outcome
+        finally:
+            self.acks_at_once -= 1
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         self.unacked.append((alert.id, receipt.reference))
@@ -525,6 +536,40 @@ def test_person_retry_sends_a_failed_ack_again() -> None:
         rig.supervisor.retry(alert_id)
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED, "ok")
         assert len(feed.acked) == 2
+        await rig.supervisor.stop()
+
+    run(scenario)
+
+
+def test_a_hanging_ack_times_out_without_holding_up_others_and_bursts_are_capped() -> None:
+    async def scenario() -> None:
+        rig = Rig()
+        slow = PollingDouble(rig.clock, "slow")
+        slow.alerts = [disk()]
+        slow.ack_hangs = True
+        fast = PollingDouble(rig.clock, "fast")
+        fast.alerts = [disk(f"d{i}") for i in range(10)]
+        rig.supervisor.add(slow)
+        rig.supervisor.add(fast)
+        await rig.supervisor.start()
+        await until(lambda: len(rig.desk.active()) == 11, "the alerts")
+        rig.desk.acknowledge_all("tray")
+        # Ten at once to one source go out at most four at a time, all within moments.
+        await until(
+            lambda: all(a.ack_delivery is AckDelivery.CONFIRMED for a in rig.alerts("fast")),
+            "the fast feed's acknowledgements",
+        )
+        assert fast.most_acks_at_once == 4
+        slow_id = rig.alerts("slow")[0].id
+        assert rig.alert(slow_id).ack_delivery is AckDelivery.SENDING
+        await rig.time.advance(30)
+        await until(lambda: rig.alert(slow_id).ack_error != "", "the ack timed out")
+        assert rig.alert(slow_id).ack_error == (
+            "slow did not confirm the acknowledgement within 30 s"
+        )
+        assert rig.alert(slow_id).ack_delivery is AckDelivery.SENDING  # and is retried
+        await rig.time.advance(2)
+        assert len(slow.acked) == 2
         await rig.supervisor.stop()
 
     run(scenario)
