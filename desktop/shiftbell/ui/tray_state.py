@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from shiftbell.core.alert import Alert, Severity, Status
-from shiftbell.core.feed_status import FeedStatus
+from shiftbell.core.feed_status import FeedStatus as FeedStatus  # re-exported for ui
 
 APP_NAME = "Shiftbell"
 # Long titles would make the tooltip wider than the screen on some desktops.
