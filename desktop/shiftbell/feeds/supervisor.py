@@ -197,6 +197,7 @@ class FeedSupervisor:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._inflight_feed: dict[str, str] = {}  # alert id -> feed name, of _inflight
         self._background: set[asyncio.Task[None]] = set()
+        self._closers: set[asyncio.Task[None]] = set()  # replaced or removed feeds closing
         self._ack_wake = asyncio.Event()
         self._watch_wake = asyncio.Event()
         self._origin = _OriginMarker()
@@ -288,6 +289,8 @@ class FeedSupervisor:
             raise RuntimeError("the feed supervisor is already running")
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
+        self._ack_wake = asyncio.Event()  # fresh: an Event belongs to the loop it first ran on
+        self._watch_wake = asyncio.Event()
         self._forget_gone_alerts()
         self._sync_feeds()
         self._spawn(self._watch(), "feed-down watch")
@@ -301,6 +304,8 @@ class FeedSupervisor:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        if self._closers:  # let replaced and removed feeds finish closing
+            await asyncio.gather(*self._closers, return_exceptions=True)
         runs = list(self._runs.values())
         self._runs.clear()
         self._inflight.clear()
@@ -418,7 +423,7 @@ class FeedSupervisor:
         old = run.feed
         if run.task is not None:
             run.task.cancel()
-        self._spawn(self._close_after(run.task, old), f"closing {run.name}")
+        self._close_later(run.task, old)
         run.feed = feed
         run.connected = False
         run.task = self._loop_task(self._run_feed(run), f"feed {run.name}")
@@ -432,7 +437,7 @@ class FeedSupervisor:
         run = self._runs.pop(name)
         if run.task is not None:
             run.task.cancel()
-        self._spawn(self._close_after(run.task, run.feed), f"closing {name}")
+        self._close_later(run.task, run.feed)
         with self._feed_changes():
             self._desk.replace_snapshot(name, [], source=name)
         self._resolve_down(run)
@@ -842,6 +847,11 @@ class FeedSupervisor:
         task = self._loop_task(coro, name)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _close_later(self, task: asyncio.Task[None] | None, feed: Feed) -> None:
+        closer = self._loop_task(self._close_after(task, feed), f"closing {feed.config.name}")
+        self._closers.add(closer)
+        closer.add_done_callback(self._closers.discard)
 
     async def _close_after(self, task: asyncio.Task[None] | None, feed: Feed) -> None:
         if task is not None:

@@ -536,6 +536,11 @@ def test_person_retry_sends_a_failed_ack_again() -> None:
         rig.supervisor.retry(alert_id)
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED, "ok")
         assert len(feed.acked) == 2
+        # Telling the supervisor explicitly as well is harmless: nothing is sent twice.
+        rig.supervisor.acknowledge(alert_id)
+        await rig.time.advance(60)
+        assert len(feed.acked) == 2
+        assert rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED
         await rig.supervisor.stop()
 
     run(scenario)
