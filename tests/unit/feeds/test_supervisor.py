@@ -509,7 +509,7 @@ def test_a_permanent_refusal_is_failed_with_its_reason_until_the_settings_change
         assert len(feed.acked) == 1  # not retried by itself
 
         fixed = PollingDouble(rig.clock)
-        fixed.alerts = [disk()]
+        fixed.alerts = [disk(acknowledged=True)]  # the source has it once confirmed
         fixed.ack_outcome = AckReceipt("")
         rig.supervisor.replace(fixed)
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED, "sent again")
@@ -533,6 +533,7 @@ def test_person_retry_sends_a_failed_ack_again() -> None:
         rig.desk.acknowledge(alert_id, "window")
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.FAILED, "failed")
         feed.ack_outcome = AckReceipt("")
+        feed.alerts = [disk(acknowledged=True)]
         rig.supervisor.retry(alert_id)
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED, "ok")
         assert len(feed.acked) == 2
@@ -610,7 +611,7 @@ def test_pending_acks_survive_a_restart_and_are_confirmed_when_the_source_is_bac
                 AckDelivery.SENDING,
             )
             feed = PollingDouble(clock)
-            feed.alerts = [disk()]
+            feed.alerts = [disk(acknowledged=True)]  # as the source reports it once it has it
             feed.ack_outcome = AckReceipt("silence-7")
             rig.supervisor.add(feed)
             await rig.supervisor.start()
@@ -626,7 +627,7 @@ def test_pending_acks_survive_a_restart_and_are_confirmed_when_the_source_is_bac
             rig = Rig(store, clock)
             assert rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED
             feed = PollingDouble(clock)
-            feed.alerts = [disk()]
+            feed.alerts = [disk(acknowledged=True)]
             rig.supervisor.add(feed)
             await rig.supervisor.start()
             rig.desk.unacknowledge(alert_id, "window")
