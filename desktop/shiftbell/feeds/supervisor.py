@@ -753,10 +753,11 @@ class FeedSupervisor:
                 continue
             target: tuple[AckDelivery, str] | None
             if alert.key.feed_id in LOCAL_ACK_FEEDS:
-                local = alert.status is Status.ACKNOWLEDGED
-                target = (AckDelivery.LOCAL, "") if local else None
-                if alert.ack_delivery is not AckDelivery.NONE:
-                    target = None
+                acked_here = (alert.status, alert.ack_delivery) == (
+                    Status.ACKNOWLEDGED,
+                    AckDelivery.NONE,
+                )
+                target = (AckDelivery.LOCAL, "") if acked_here else None
             else:
                 with self._lock:
                     target = self._ledger.delivery(alert_id, alert.status)
