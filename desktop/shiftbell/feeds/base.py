@@ -31,6 +31,10 @@ from typing import Protocol, runtime_checkable
 
 from shiftbell.core.alert import Alert, Incoming
 
+# Feed ids Shiftbell uses for its own alerts: the local receiver, Alertmanager's webhook
+# into it, and the feed-down alerts. A configured feed may not take one of these names.
+RESERVED_FEED_NAMES = frozenset({"local", "alertmanager-webhook", "shiftbell"})
+
 
 class FeedKind(StrEnum):
     ALERTMANAGER = "alertmanager"

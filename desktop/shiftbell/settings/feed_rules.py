@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from shiftbell.feeds.base import FeedKind
+from shiftbell.feeds.base import RESERVED_FEED_NAMES, FeedKind
 from shiftbell.settings.model import (
     FEED_NAME,
     FEED_NAME_MAX,
@@ -36,6 +36,8 @@ def name_problem(name: str) -> str | None:
             f'the name "{name}" has characters other than letters, digits, ".", "_" and "-": '
             "use something like work-pd"
         )
+    if name.lower() in RESERVED_FEED_NAMES:
+        return f'the name "{name}" is reserved for Shiftbell\'s own alerts: choose another name'
     return None
 
 

@@ -136,6 +136,11 @@ class UiController(QObject):
         self._window.set_feed_statuses(list(self._feeds.values()))
         self._update_tray()
 
+    def remove_feed_status(self, name: str) -> None:
+        if self._feeds.pop(name, None) is not None:
+            self._window.set_feed_statuses(list(self._feeds.values()))
+            self._update_tray()
+
     def set_problem(self, topic: str, text: str) -> None:
         """An app-wide problem by topic (store, audio, notifications, config, ...); "" clears it."""
         if text:

@@ -197,3 +197,11 @@ def test_feeds_written_as_a_table_or_an_inline_list() -> None:
     settings, problems = parse_settings(inline, "c.toml")
     assert [f.name for f in settings.feeds] == ["a"]
     assert len(problems) == 1 and problems[0].startswith('c.toml: line 1: feed "b": kind')
+
+
+@pytest.mark.parametrize("name", ["local", "alertmanager-webhook", "Shiftbell"])
+def test_names_of_shiftbells_own_feeds_are_refused(name: str) -> None:
+    from shiftbell.settings.feed_rules import name_problem
+
+    problem = name_problem(name)
+    assert problem is not None and "reserved" in problem
