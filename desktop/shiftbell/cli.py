@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shiftbell import __version__
-from shiftbell.client import ReceiverClient, ReceiverClientError
+from shiftbell.client import NotRunningError, ReceiverClient, ReceiverClientError
 from shiftbell.core.errors import ConfigError, FeedError, ShiftbellError
 from shiftbell.feeds import registry
 from shiftbell.feeds.base import FeedConfig, FeedKind
@@ -48,7 +48,6 @@ PROBE_TIMEOUT_S = 2.0
 SEVERITIES = ("info", "warning", "critical")
 # `shiftbell feed test` gives up after this long, whatever the adapter's own timeouts.
 FEED_TEST_TIMEOUT_S = 60.0
-RESTART_HINT = "Restart Shiftbell to start the feed."
 
 _EPILOG = f"""\
 The commands other than `run`, `token` and `feed` talk to the running Shiftbell through
@@ -566,7 +565,7 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
     print(f"Added {vendor} feed {args.name}{state} at {url} to {paths.config_file}{where}.")
     print(f"Check it with: shiftbell feed test {args.name}")
     if not args.disabled:
-        print(RESTART_HINT)
+        _tell_running_app(paths, "starts")
     return 0
 
 
@@ -784,5 +783,17 @@ def _feed_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     else:
         print(f"There was no feed {name} in {paths.config_file}; removed the token stored for it.")
     if removed_config:
-        print("Restart Shiftbell to stop the feed.")
+        _tell_running_app(paths, "stops")
     return 0
+
+
+def _tell_running_app(paths: AppPaths, what_happens: str) -> None:
+    """Have a running app pick up the feed change now; without one, say when it will."""
+    try:
+        _client(paths, timeout=PROBE_TIMEOUT_S).reload()
+    except NotRunningError:
+        print(f"Shiftbell is not running: the feed {what_happens} when it does.")
+    except ReceiverClientError as exc:
+        print(f"The running Shiftbell did not reload ({exc}): restart it.")
+    else:
+        print(f"The running Shiftbell reloaded its feeds: the feed {what_happens} now.")

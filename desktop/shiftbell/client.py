@@ -94,6 +94,10 @@ class ReceiverClient:
     def test_alarm(self) -> None:
         self._call("POST", "/api/v1/test-alarm")
 
+    def reload(self) -> None:
+        """Ask the running app to read its feeds from the config file again."""
+        self._call("POST", "/api/v1/reload")
+
     def snooze(self, minutes: int) -> None:
         self._call("POST", "/api/v1/snooze", {"minutes": minutes})
 

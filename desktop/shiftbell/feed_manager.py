@@ -41,11 +41,17 @@ class FeedManager:
         self._on_status = on_status
         self._on_removed = on_removed
         self._broken: set[str] = set()  # configured, but could not be built
+        # A reload while the start-up apply still waits for the keyring must not interleave.
+        self._applying = asyncio.Lock()
 
     async def apply(self, configs: Sequence[FeedConfig], *, first: bool = False) -> None:
         """Start new feeds, restart the others with their current settings and secret,
         stop the ones no longer configured. `first`: also resolve alerts left behind
         by feeds removed from the config while the app was not running."""
+        async with self._applying:
+            await self._apply(configs, first=first)
+
+    async def _apply(self, configs: Sequence[FeedConfig], *, first: bool) -> None:
         wanted = {config.name: config for config in configs}
         for name in set(self._supervisor.names()) | self._broken:
             if name not in wanted:

@@ -19,7 +19,7 @@ from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from tests.vendors.pagerduty import FakePagerDuty
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.server import FakeVendorServer, free_port
 
 from shiftbell.cli import main
 from shiftbell.paths import AppPaths
@@ -65,6 +65,8 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    # No app is running in these tests: a port nothing listens on, whatever runs on 8974.
+    monkeypatch.setenv("SHIFTBELL_URL", f"http://127.0.0.1:{free_port()}")
     paths = AppPaths.default()
     assert str(paths.config_file).startswith(str(tmp_path))
     return paths
@@ -150,7 +152,7 @@ def test_add_list_test_remove_an_alertmanager_feed(
     assert out.splitlines() == [
         f"Added Alertmanager feed lab at {alertmanager.url} to {dirs.config_file}.",
         "Check it with: shiftbell feed test lab",
-        "Restart Shiftbell to start the feed.",
+        "Shiftbell is not running: the feed starts when it does.",
     ]
     assert 'name = "lab"' in config_text(dirs)
     assert config_text(dirs).startswith("# Shiftbell configuration.")  # the commented file
@@ -174,7 +176,7 @@ def test_add_list_test_remove_an_alertmanager_feed(
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         f"Removed feed lab from {dirs.config_file}.",
-        "Restart Shiftbell to stop the feed.",
+        "Shiftbell is not running: the feed stops when it does.",
     ]
     # As it was before the feed came and went, but for the blank line that set it apart.
     assert config_text(dirs) == render_settings() + "\n"
@@ -562,3 +564,29 @@ def test_the_secret_never_reaches_the_config_even_in_a_round_of_edits(
     for text in [*files.values(), config_text(dirs)]:
         assert TOKEN not in text
     assert sorted(vault.passwords) == [(SERVICE, "feed:a"), (SERVICE, "feed:c")]
+
+
+def test_a_running_app_is_told_to_reload_its_feeds(
+    dirs: AppPaths,
+    vault: MemoryKeyring,
+    alertmanager: FakeVendorServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 3: a feed added with the CLI starts in the running app, without a restart."""
+    reloads: list[str] = []
+
+    async def reload(request: web.Request) -> web.Response:
+        reloads.append(request.headers.get("Authorization", ""))
+        return web.json_response({"ok": True})
+
+    app = FakeVendorServer()
+    app.route("POST", "/api/v1/reload", reload)
+    with app:
+        monkeypatch.setenv("SHIFTBELL_URL", app.url)
+        code, out, _ = run(capsys, "add", "alertmanager", "lab", "--url", alertmanager.url)
+        assert code == 0
+        assert out.splitlines()[-1] == (
+            "The running Shiftbell reloaded its feeds: the feed starts now."
+        )
+        assert len(reloads) == 1 and reloads[0].startswith("Bearer ")

@@ -17,6 +17,7 @@ Endpoints (all under /api/v1):
     POST /ack-all             acknowledge every active alert
     POST /test-alarm          sound the alarm once, to check the speakers
     POST /show                bring the window forward
+    POST /reload              read the config file's feeds again (after `shiftbell feed add`)
     POST /snooze              {"minutes": N}: silence the alarm for N minutes
     GET  /health              {"app": "shiftbell", "version", "pid"}
 """
@@ -70,12 +71,13 @@ class ReceiverCommands:
     """What the app does when asked through the API; each is called on the receiver's thread.
 
     The app hands the work to its UI thread itself (the callables must be quick
-    and thread-safe). `snooze` is optional: without it /snooze answers 501.
+    and thread-safe). `snooze` and `reload` are optional: without them those answer 501.
     """
 
     show_window: Callable[[], None]
     test_alarm: Callable[[], None]
     snooze: Callable[[int], None] | None = None
+    reload: Callable[[], None] | None = None
 
 
 class _Rejected(Exception):
@@ -144,6 +146,7 @@ class LocalReceiver:
             web.post("/api/v1/ack-all", self._ack_all),
             web.post("/api/v1/test-alarm", self._test_alarm),
             web.post("/api/v1/show", self._show),
+            web.post("/api/v1/reload", self._reload),
             web.post("/api/v1/snooze", self._snooze),
         ]
         app.add_routes(routes)
@@ -328,6 +331,13 @@ class LocalReceiver:
     async def _show(self, request: web.Request) -> web.Response:
         self._commands.show_window()
         log.info("window requested")
+        return web.json_response({"ok": True})
+
+    async def _reload(self, request: web.Request) -> web.Response:
+        if self._commands.reload is None:
+            raise _Rejected(501, "this Shiftbell cannot reload its feeds from the API")
+        self._commands.reload()
+        log.info("reload of the feeds requested")
         return web.json_response({"ok": True})
 
     async def _snooze(self, request: web.Request) -> web.Response:

@@ -90,6 +90,7 @@ def harness(loop_thread: LoopThread) -> Iterator[Harness]:
         show_window=lambda: calls.append("show"),
         test_alarm=lambda: calls.append("test-alarm"),
         snooze=lambda minutes: calls.append(f"snooze {minutes}"),
+        reload=lambda: calls.append("reload"),
     )
     receiver = LocalReceiver(desk, TOKEN, 0, level_of=_level, commands=commands)
     loop_thread.run(receiver.start())
@@ -413,7 +414,8 @@ def test_commands_reach_the_app(harness: Harness) -> None:
     assert harness.http.post("/api/v1/test-alarm").status_code == 200
     assert harness.http.post("/api/v1/show").status_code == 200
     assert harness.post("/api/v1/snooze", {"minutes": 15}).status_code == 200
-    assert harness.calls == ["test-alarm", "show", "snooze 15"]
+    assert harness.http.post("/api/v1/reload").status_code == 200
+    assert harness.calls == ["test-alarm", "show", "snooze 15", "reload"]
 
 
 def test_snooze_needs_sensible_minutes(harness: Harness) -> None:
