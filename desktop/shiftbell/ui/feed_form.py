@@ -1,0 +1,890 @@
+"""The add/edit form of one feed, inside the Settings window.
+
+The form only collects and checks: every rule comes from settings/feed_rules.py
+and feeds/registry.py, so the window, the CLI and the config loader can never
+disagree about what a valid feed is. Saving, testing and the keyring belong to
+the window (settings_window.py); the form hands it a `FeedDraft`.
+
+The stored token is never read into the form. On edit the token field starts
+empty with "unchanged" as its placeholder: typing replaces the token, leaving it
+empty keeps it, and "Remove stored token" deletes it on save.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import re
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shiftbell.feeds import registry
+from shiftbell.feeds.base import FeedConfig, FeedKind
+from shiftbell.secrets import SecretLocation
+from shiftbell.settings import feed_rules
+from shiftbell.settings.model import (
+    DEFAULT_FEED_INTERVAL_S,
+    MAX_FEED_INTERVAL_S,
+    MAX_FEED_STALE_AFTER_S,
+    MIN_FEED_INTERVAL_S,
+    FeedSettings,
+    default_stale_after_s,
+)
+
+log = logging.getLogger(__name__)
+
+# What a person calls each kind; the vendors renamed some products, so both names.
+KIND_LABELS: dict[FeedKind, str] = {
+    FeedKind.ALERTMANAGER: "Prometheus Alertmanager",
+    FeedKind.PAGERDUTY: "PagerDuty",
+    FeedKind.OPSGENIE: "Opsgenie / JSM Ops",
+    FeedKind.GRAFANA_ONCALL: "Grafana OnCall / IRM",
+    FeedKind.NTFY: "ntfy",
+    FeedKind.GOTIFY: "Gotify",
+}
+
+# Shown greyed in an empty URL field: the shape of the address each kind wants.
+URL_EXAMPLES: dict[FeedKind, str] = {
+    FeedKind.ALERTMANAGER: "http://alertmanager.example.com:9093",
+    FeedKind.PAGERDUTY: "https://api.pagerduty.com",
+    FeedKind.OPSGENIE: "https://api.opsgenie.com",
+    FeedKind.GRAFANA_ONCALL: "https://oncall-prod-eu-west-0.grafana.net/oncall",
+    FeedKind.NTFY: "https://ntfy.sh",
+    FeedKind.GOTIFY: "https://gotify.example.com",
+}
+
+# Fixed colours (not palette roles) so a message reads the same on light and dark themes.
+ERROR_STYLE = "color: #b3261e;"
+NOTE_STYLE = "color: palette(mid);"
+OPTIONS_HINT = "Leave a value empty to use its default. Select an option to see what it does."
+
+
+class Field(Enum):
+    """The parts of the form that can have a problem of their own."""
+
+    NAME = "name"
+    URL = "url"
+    INTERVAL = "interval"
+    STALE_AFTER = "stale_after"
+    TOKEN = "token"
+    OPTIONS = "options"
+
+
+class TokenChange(StrEnum):
+    """What saving does with the feed's stored token."""
+
+    KEEP = "keep"  # leave what is stored (nothing, for a new feed)
+    SET = "set"  # store `FeedDraft.token`
+    DELETE = "delete"  # delete the stored one
+
+
+@dataclass(frozen=True)
+class FeedDraft:
+    """A valid feed as the form holds it, ready to save or to test.
+
+    Attributes:
+        feed: the settings for config.toml.
+        original_name: the name the feed had when the form opened; None for a new feed.
+        token_change: what to do with the stored token.
+        token: the new token with SET, otherwise "". Kept out of repr, so out of logs.
+    """
+
+    feed: FeedSettings
+    original_name: str | None
+    token_change: TokenChange
+    token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class OptionDoc:
+    """One entry of an adapter's "Options" docstring section; several names can share one."""
+
+    names: tuple[str, ...]
+    text: str
+
+
+# -- option documentation, read from the adapters ---------------------------------------------
+
+_LIST_ENTRY = re.compile(r"^-\s+((?:`[^`]+`(?:,\s*)?)+):\s*(.*)$")  # - `a`, `b`: text
+_COLUMN_ENTRY = re.compile(r"^([A-Za-z0-9_-]+)(?:\s{2,}(.*))?$")  # name   text
+
+
+@functools.cache
+def option_docs(kind: FeedKind) -> tuple[OptionDoc, ...]:
+    """The options of `kind`, from the "Options" section of its adapter's module docstring.
+
+    The docstrings are the adapters' documentation of record (the README is made
+    from them too), so the form shows the same words instead of a second copy that
+    would drift. An adapter that cannot be imported, or a section this reader does
+    not understand, gives no entries: the table then starts empty and still works.
+    """
+    module_name, _ = registry.ADAPTERS[kind]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return ()
+    return parse_option_docs(module.__doc__ or "")
+
+
+def parse_option_docs(doc: str) -> tuple[OptionDoc, ...]:
+    """Entries of the first "Options ...:" paragraph's list: `name   text` or `- `name`: text`."""
+    block = _options_block(doc.splitlines())
+    if not block:
+        return ()
+    indent = min(len(line) - len(line.lstrip()) for line in block)
+    entries: list[tuple[tuple[str, ...], list[str]]] = []
+    for line in block:
+        text = line.strip()
+        starts_entry = len(line) - len(line.lstrip()) == indent
+        listed = _LIST_ENTRY.match(text) if starts_entry else None
+        column = _COLUMN_ENTRY.match(text) if starts_entry and listed is None else None
+        if listed is not None:
+            entries.append((tuple(re.findall(r"`([^`]+)`", listed[1])), [listed[2]]))
+        elif column is not None:
+            entries.append(((column[1],), [column[2] or ""]))
+        elif entries:
+            entries[-1][1].append(text)
+    docs = []
+    for names, lines in entries:
+        valid = tuple(name for name in names if feed_rules.OPTION_KEY.fullmatch(name))
+        if valid:
+            text = " ".join(" ".join(lines).replace("`", "").split())
+            docs.append(OptionDoc(valid, text[:1].upper() + text[1:]))
+    return tuple(docs)
+
+
+def _options_block(lines: list[str]) -> list[str]:
+    start = next((i for i, line in enumerate(lines) if line.startswith("Options")), None)
+    if start is None:
+        return []
+    index = start
+    while index < len(lines) and not lines[index].rstrip().endswith(":"):
+        index += 1  # the heading may run over two lines
+    index += 1
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    block = []
+    while index < len(lines) and lines[index].strip():
+        block.append(lines[index])
+        index += 1
+    return block
+
+
+def option_names(kind: FeedKind) -> list[str]:
+    """Every documented option of `kind`, required ones included, in the docstring's order."""
+    names = [name for doc in option_docs(kind) for name in doc.names]
+    names += [name for name in registry.REQUIRED_OPTIONS[kind] if name not in names]
+    return names
+
+
+def option_text(kind: FeedKind, name: str) -> str:
+    return next((doc.text for doc in option_docs(kind) if name in doc.names), "")
+
+
+# -- widgets ------------------------------------------------------------------------------------
+
+
+class SecondsSpinBox(QDoubleSpinBox):
+    """Seconds with one decimal when it has one: "15 s", "2.5 s", as the config file writes them."""
+
+    def textFromValue(self, value: float) -> str:
+        return feed_rules.seconds_text(round(value, self.decimals()))
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A QLabel that never interprets its text as HTML; feed errors quote remote text."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setText(text)
+    return label
+
+
+def message_label(style: str, name: str, parent: QWidget | None = None) -> QLabel:
+    label = plain_label("", parent)
+    label.setObjectName(name)
+    label.setStyleSheet(style)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+class FeedForm(QWidget):
+    """Fields of one feed with their problems shown under them as the person types.
+
+    A field's problem shows once the field was edited, or for every field once the
+    person tried to save or test (`draft(reveal=True)`), so a new, empty form does
+    not open covered in red.
+
+    Signals:
+        changed(): any value changed (the window clears a stale test result).
+
+    Attributes:
+        kind_combo, name_edit, url_edit, interval_spin, stale_spin, enabled_check,
+        token_edit, forget_token_button, options_table, add_option_button,
+        remove_option_button: the inputs.
+        errors: the problem label of each Field.
+        token_note, options_note, advice_label: neutral notes.
+        error_label: why the last save failed (set by the window).
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._original: FeedSettings | None = None
+        self._existing_names: set[str] = set()
+        self._location: SecretLocation | None = SecretLocation.NONE
+        self._delete_token = False
+        self._touched: set[Field] = set()
+        self._reveal = False
+        self._url_is_default = False
+        self._stale_follows_interval = True
+        self._kind = FeedKind.ALERTMANAGER
+        self._loading = False
+        self._snapshot: object = None
+        self.errors: dict[Field, QLabel] = {}
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        form = QFormLayout(body)
+        form.setContentsMargins(2, 2, 10, 2)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(8)
+        self._form = form
+
+        self.kind_combo = QComboBox(body)
+        self.kind_combo.setObjectName("kind")
+        available = set(registry.available_kinds())
+        for kind in FeedKind:
+            self.kind_combo.addItem(KIND_LABELS[kind], kind.value)
+            if kind not in available:
+                # Shown but not offered, so the person learns why it is missing.
+                index = self.kind_combo.count() - 1
+                self.kind_combo.setItemText(index, f"{KIND_LABELS[kind]} (not in this build)")
+                item = self.kind_combo.model().item(index)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        _add_row(form, "Kind:", self.kind_combo)
+
+        self.name_edit = QLineEdit(body)
+        self.name_edit.setObjectName("name")
+        self.name_edit.setPlaceholderText("a short name, e.g. work-pd")
+        self.name_edit.setMaxLength(200)  # long enough that the rule, not the field, says no
+        self.name_edit.textEdited.connect(lambda _: self._edited(Field.NAME))
+        _add_row(form, "Name:", self._with_error(self.name_edit, Field.NAME))
+
+        self.url_edit = QLineEdit(body)
+        self.url_edit.setObjectName("url")
+        self.url_edit.textEdited.connect(self._on_url_edited)
+        _add_row(form, "URL:", self._with_error(self.url_edit, Field.URL))
+
+        self.interval_spin = self._seconds_spin("interval", MAX_FEED_INTERVAL_S * 24)
+        self.interval_spin.setToolTip("How often Shiftbell asks the source for its alerts")
+        self.interval_spin.valueChanged.connect(self._on_interval_changed)
+        _add_row(form, "Check every:", self._with_error(self.interval_spin, Field.INTERVAL))
+
+        self.stale_spin = self._seconds_spin("stale-after", MAX_FEED_STALE_AFTER_S * 2)
+        self.stale_spin.setToolTip(
+            "Raise a critical \u201cfeed down\u201d alert when the source has not answered "
+            "for this long"
+        )
+        self.stale_spin.valueChanged.connect(self._on_stale_changed)
+        _add_row(form, "Feed down after:", self._with_error(self.stale_spin, Field.STALE_AFTER))
+
+        self.enabled_check = QCheckBox("Run this feed", body)
+        self.enabled_check.setObjectName("enabled")
+        self.enabled_check.setChecked(True)
+        self.enabled_check.toggled.connect(lambda _: self._values_changed())
+        _add_row(form, "", self.enabled_check)
+
+        self.token_edit = QLineEdit(body)
+        self.token_edit.setObjectName("token")
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # Never offer the token to the clipboard or an input method's memory.
+        self.token_edit.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText
+            | Qt.InputMethodHint.ImhNoPredictiveText
+            | Qt.InputMethodHint.ImhSensitiveData
+        )
+        self.token_edit.textEdited.connect(lambda _: self._edited(Field.TOKEN))
+        self.forget_token_button = QPushButton("Remove stored token", body)
+        self.forget_token_button.setObjectName("forget-token")
+        self.forget_token_button.setAutoDefault(False)
+        self.forget_token_button.clicked.connect(self._toggle_delete_token)
+        self.token_note = message_label(NOTE_STYLE, "token-note", body)
+        token_box = QWidget(body)
+        token_column = QVBoxLayout(token_box)
+        token_column.setContentsMargins(0, 0, 0, 0)
+        token_column.setSpacing(3)
+        token_row = QHBoxLayout()
+        token_row.addWidget(self.token_edit, 1)
+        token_row.addWidget(self.forget_token_button)
+        token_column.addLayout(token_row)
+        token_column.addWidget(self.token_note)
+        self.errors[Field.TOKEN] = message_label(ERROR_STYLE, "token-error", token_box)
+        token_column.addWidget(self.errors[Field.TOKEN])
+        _add_row(form, "Token:", token_box)
+
+        _add_row(form, "Options:", self._build_options(body))
+
+        self.advice_label = message_label(NOTE_STYLE, "advice", body)
+        _add_row(form, "", self.advice_label)
+        self.error_label = message_label(ERROR_STYLE, "save-error", body)
+        _add_row(form, "", self.error_label)
+
+        self.load_new(set())
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _seconds_spin(self, name: str, maximum: float) -> QDoubleSpinBox:
+        # A wide range on purpose: the spin box would silently clamp a value, whereas the
+        # rules below say what is wrong with it and what to use instead.
+        spin = SecondsSpinBox(self)
+        spin.setObjectName(name)
+        spin.setDecimals(1)
+        spin.setRange(0.0, maximum)
+        spin.setSuffix(" s")
+        spin.setSingleStep(5.0)
+        spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        spin.setMinimumWidth(110)
+        return spin
+
+    def _with_error(self, widget: QWidget, which: Field) -> QWidget:
+        box = QWidget(widget.parentWidget())
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        column.addWidget(widget)
+        self.errors[which] = message_label(ERROR_STYLE, f"{which.value}-error", box)
+        column.addWidget(self.errors[which])
+        return box
+
+    def _build_options(self, parent: QWidget) -> QWidget:
+        box = QWidget(parent)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        table = QTableWidget(0, 2, box)
+        table.setObjectName("options")
+        table.setHorizontalHeaderLabels(["Option", "Value"])
+        table.verticalHeader().hide()
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        rows = table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 10)
+        table.setMinimumHeight(rows.defaultSectionSize() * 7 + 6)
+        table.setMaximumHeight(rows.defaultSectionSize() * 10 + 6)
+        table.itemChanged.connect(lambda _: self._edited(Field.OPTIONS))
+        table.currentCellChanged.connect(lambda *_: self._show_option_text())
+        self.options_table = table
+        column.addWidget(table)
+
+        buttons = QHBoxLayout()
+        self.add_option_button = QPushButton("Add option", box)
+        self.add_option_button.setObjectName("add-option")
+        self.add_option_button.setAutoDefault(False)
+        self.add_option_button.clicked.connect(self._add_custom_option)
+        self.remove_option_button = QPushButton("Remove option", box)
+        self.remove_option_button.setObjectName("remove-option")
+        self.remove_option_button.setAutoDefault(False)
+        self.remove_option_button.clicked.connect(self._remove_option)
+        buttons.addWidget(self.add_option_button)
+        buttons.addWidget(self.remove_option_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.options_note = plain_label(OPTIONS_HINT, box)
+        self.options_note.setObjectName("options-note")
+        self.options_note.setStyleSheet(NOTE_STYLE)
+        column.addWidget(self.options_note)
+        self.errors[Field.OPTIONS] = message_label(ERROR_STYLE, "options-error", box)
+        column.addWidget(self.errors[Field.OPTIONS])
+        return box
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load_new(self, existing_names: set[str]) -> None:
+        """An empty form for a new feed; `existing_names` are taken."""
+        self._load(None, existing_names, SecretLocation.NONE)
+
+    def load_feed(
+        self, feed: FeedSettings, existing_names: set[str], location: SecretLocation | None
+    ) -> None:
+        """The form for `feed`; `location` is where its token is (None: the keyring did not say)."""
+        self._load(feed, existing_names, location)
+
+    def _load(
+        self,
+        feed: FeedSettings | None,
+        existing_names: set[str],
+        location: SecretLocation | None,
+    ) -> None:
+        self._loading = True
+        try:
+            self._original = feed
+            self._existing_names = set(existing_names)
+            self._location = location
+            self._delete_token = False
+            self._touched.clear()
+            self._reveal = False
+            kind = feed.kind if feed is not None else self._first_available_kind()
+            self._kind = kind
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind.value))
+            self.name_edit.setText(feed.name if feed is not None else "")
+            self.token_edit.clear()
+            self.error_label.clear()
+            self.error_label.hide()
+            if feed is None:
+                self._url_is_default = True
+                self.url_edit.setText(registry.default_url(kind, {}) or "")
+                interval = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[kind])
+                self.interval_spin.setValue(interval)
+                self._stale_follows_interval = True
+                self.stale_spin.setValue(default_stale_after_s(interval))
+                self.enabled_check.setChecked(True)
+                self._fill_options(kind, {})
+            else:
+                config = feed.config
+                self.url_edit.setText(config.url)
+                self._url_is_default = config.url == registry.default_url(kind, config.options)
+                self.interval_spin.setValue(config.interval_s)
+                # A stale limit the person never chose keeps following the interval.
+                self._stale_follows_interval = config.stale_after_s == default_stale_after_s(
+                    config.interval_s
+                )
+                self.stale_spin.setValue(config.stale_after_s)
+                self.enabled_check.setChecked(feed.enabled)
+                self._fill_options(kind, dict(config.options))
+        finally:
+            self._loading = False
+        self._update_kind_texts()
+        self._refresh()
+        self._snapshot = self._values()
+
+    def _first_available_kind(self) -> FeedKind:
+        for index in range(self.kind_combo.count()):
+            item = self.kind_combo.model().item(index)  # type: ignore[attr-defined]
+            if item.isEnabled():
+                return FeedKind(self.kind_combo.itemData(index))
+        return FeedKind.ALERTMANAGER
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def original_name(self) -> str | None:
+        """The name of the feed being edited; None while adding."""
+        return self._original.name if self._original is not None else None
+
+    def kind(self) -> FeedKind:
+        return self._kind
+
+    def options(self) -> dict[str, str]:
+        """The options with a value, in table order; empty values mean "the default"."""
+        found: dict[str, str] = {}
+        for key, value in self._option_rows():
+            if key and value and key not in found:
+                found[key] = value
+        return found
+
+    def config(self) -> FeedConfig:
+        """The feed as the fields stand, valid or not (the rules check it)."""
+        return FeedConfig(
+            name=self.name_edit.text().strip(),
+            kind=self._kind,
+            url=self.url_edit.text().strip(),
+            options=self.options(),
+            interval_s=self.interval_spin.value(),
+            stale_after_s=self.stale_spin.value(),
+        )
+
+    def token_change(self) -> TokenChange:
+        if self._token_text():
+            return TokenChange.SET
+        if self._delete_token:
+            return TokenChange.DELETE
+        return TokenChange.KEEP
+
+    def problems(self) -> dict[Field, str]:
+        """Everything that stops saving, by field; empty when the form is valid."""
+        config = self.config()
+        vendor = registry.VENDOR_NAMES[config.kind]
+        found: dict[Field, str | None] = {
+            Field.NAME: feed_rules.name_problem(config.name),
+            Field.URL: feed_rules.url_problem(config.url),
+            Field.INTERVAL: feed_rules.interval_problem(config.kind, config.interval_s),
+            Field.STALE_AFTER: feed_rules.stale_after_problem(
+                config.interval_s, config.stale_after_s
+            ),
+            Field.OPTIONS: self._options_problem(config),
+            Field.TOKEN: None,
+        }
+        if found[Field.NAME] is None and config.name in self._existing_names - {self.original_name}:
+            found[Field.NAME] = f'a feed named "{config.name}" already exists: choose another name'
+        if registry.needs_secret(config.kind) and not self._will_have_token():
+            found[Field.TOKEN] = f"a {vendor} feed needs its {registry.SECRET_WORDS[config.kind]}"
+        return {key: text for key, text in found.items() if text is not None}
+
+    def draft(self, *, reveal: bool = True) -> FeedDraft | None:
+        """The feed to save or test, or None if a field has a problem (then shown, with reveal)."""
+        if reveal:
+            self._reveal = True
+            self._refresh()
+        problems = self.problems()
+        if problems:
+            if reveal:
+                self._focus(next(iter(problems)))
+            return None
+        change = self.token_change()
+        return FeedDraft(
+            feed=FeedSettings(self.config(), enabled=self.enabled_check.isChecked()),
+            original_name=self.original_name,
+            token_change=change,
+            token=self._token_text() if change is TokenChange.SET else "",
+        )
+
+    def is_dirty(self) -> bool:
+        """True when something differs from what the form was loaded with."""
+        return self._values() != self._snapshot
+
+    def show_save_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    # -- reacting ----------------------------------------------------------------------------
+
+    def _edited(self, which: Field) -> None:
+        if self._loading:
+            return
+        self._touched.add(which)
+        self._values_changed()
+
+    def _values_changed(self) -> None:
+        if self._loading:
+            return
+        self.error_label.hide()
+        self._refresh()
+        self.changed.emit()
+
+    def _on_url_edited(self, _: str) -> None:
+        self._url_is_default = False
+        self._edited(Field.URL)
+
+    def _on_interval_changed(self, value: float) -> None:
+        if self._loading:
+            return
+        if self._stale_follows_interval:
+            self._loading = True
+            try:
+                self.stale_spin.setValue(default_stale_after_s(value))
+            finally:
+                self._loading = False
+        self._edited(Field.INTERVAL)
+
+    def _on_stale_changed(self, _: float) -> None:
+        if self._loading:
+            return
+        self._stale_follows_interval = False
+        self._edited(Field.STALE_AFTER)
+
+    def _on_kind_changed(self, index: int) -> None:
+        if self._loading or index < 0:
+            return
+        old = self._kind
+        kind = FeedKind(self.kind_combo.itemData(index))
+        self._kind = kind
+        self._loading = True
+        try:
+            if self._url_is_default or not self.url_edit.text().strip():
+                self.url_edit.setText(registry.default_url(kind, self.options()) or "")
+                self._url_is_default = True
+            # Only a default interval follows the kind; one the person set stays.
+            old_default = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[old])
+            if self.interval_spin.value() == old_default:
+                interval = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[kind])
+                self.interval_spin.setValue(interval)
+                if self._stale_follows_interval:
+                    self.stale_spin.setValue(default_stale_after_s(interval))
+            self._fill_options(kind, self.options())
+        finally:
+            self._loading = False
+        self._update_kind_texts()
+        self._values_changed()
+
+    def _toggle_delete_token(self) -> None:
+        self._delete_token = not self._delete_token
+        if self._delete_token:
+            self.token_edit.clear()
+        self._update_kind_texts()
+        self._edited(Field.TOKEN)
+
+    def _refresh(self) -> None:
+        """Show each field's problem (if it may be shown) and the advice."""
+        problems = self.problems()
+        if self._original is not None:
+            shown = set(Field)  # an existing feed's values are the person's, not blanks
+        elif self._reveal:
+            shown = set(Field)
+        else:
+            shown = self._touched
+        for which, label in self.errors.items():
+            text = problems.get(which, "") if which in shown else ""
+            label.setText(_sentence(text) if text else "")
+            label.setVisible(bool(text))
+        advice = registry.feed_advice(self.config())
+        self.advice_label.setText("\n".join(_sentence(text) for text in advice))
+        self.advice_label.setVisible(bool(advice))
+        if self._url_is_default and not self._loading:
+            default = registry.default_url(self._kind, self.options())
+            if default is not None and default != self.url_edit.text():
+                self._loading = True
+                try:
+                    self.url_edit.setText(default)  # Opsgenie api=jsm lives at Atlassian
+                finally:
+                    self._loading = False
+
+    def _focus(self, which: Field) -> None:
+        widget: QWidget = {
+            Field.NAME: self.name_edit,
+            Field.URL: self.url_edit,
+            Field.INTERVAL: self.interval_spin,
+            Field.STALE_AFTER: self.stale_spin,
+            Field.TOKEN: self.token_edit,
+            Field.OPTIONS: self.options_table,
+        }[which]
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- token -------------------------------------------------------------------------------
+
+    def _token_text(self) -> str:
+        return self.token_edit.text().strip()
+
+    def _has_stored_token(self) -> bool:
+        return self._original is not None and self._location in (
+            SecretLocation.KEYRING,
+            SecretLocation.FILE,
+            None,  # unknown: assume there is one rather than demand it again
+        )
+
+    def _will_have_token(self) -> bool:
+        if self._token_text():
+            return True
+        return self._has_stored_token() and not self._delete_token
+
+    def _update_kind_texts(self) -> None:
+        kind = self._kind
+        word = registry.SECRET_WORDS[kind]
+        need = registry.secret_need(kind)
+        self.url_edit.setPlaceholderText(URL_EXAMPLES[kind])
+        takes_token = need is not registry.SecretNeed.NONE
+        self.token_edit.setEnabled(takes_token and not self._delete_token)
+        stored = self._has_stored_token()
+        self.forget_token_button.setVisible(stored)
+        self.forget_token_button.setText(
+            "Keep stored token" if self._delete_token else "Remove stored token"
+        )
+        where = {
+            SecretLocation.KEYRING: "in the OS keyring",
+            SecretLocation.FILE: "in Shiftbell's secrets file",
+            None: "(the keyring could not say where)",
+        }
+        wanted = "optional" if need is registry.SecretNeed.OPTIONAL else "required"
+        if not takes_token:
+            placeholder, note = "", f"A {registry.VENDOR_NAMES[kind]} feed takes no token."
+        elif self._delete_token:
+            placeholder = f"{word} ({wanted})"
+            note = f"The stored {word} will be deleted when you save."
+        elif stored:
+            placeholder = "unchanged"
+            note = (
+                f"The {word} is stored {where.get(self._location, '')}. Leave this empty to "
+                "keep it, or type a new one to replace it."
+            )
+        else:
+            placeholder = f"{word} ({wanted})"
+            note = f"Kept in the OS keyring, never in the config file. {_secret_hint(kind)}"
+        self.token_edit.setPlaceholderText(placeholder)
+        self.token_note.setText(note.strip())
+        self.token_note.setVisible(bool(note.strip()))
+        self._show_option_text()
+
+    # -- options table -----------------------------------------------------------------------
+
+    def _fill_options(self, kind: FeedKind, values: dict[str, str]) -> None:
+        """One row per documented option of `kind`, then any other option that has a value."""
+        table = self.options_table
+        table.blockSignals(True)
+        try:
+            table.setRowCount(0)
+            known = option_names(kind)
+            for name in known:
+                self._append_option(name, values.get(name, ""), known=True, kind=kind)
+            for name, value in values.items():
+                if name not in known and value:
+                    self._append_option(name, value, known=False, kind=kind)
+        finally:
+            table.blockSignals(False)
+        self._show_option_text()
+
+    def _append_option(self, name: str, value: str, *, known: bool, kind: FeedKind) -> int:
+        table = self.options_table
+        row = table.rowCount()
+        table.insertRow(row)
+        key = QTableWidgetItem(name)
+        if known:
+            # Documented names are fixed: a typo there is exactly what the table prevents.
+            key.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            key.setToolTip(option_text(kind, name))
+            if name in registry.REQUIRED_OPTIONS[kind]:
+                font = QFont(key.font())
+                font.setBold(True)
+                key.setFont(font)
+        key.setData(Qt.ItemDataRole.UserRole, known)
+        table.setItem(row, 0, key)
+        table.setItem(row, 1, QTableWidgetItem(value))
+        return row
+
+    def _option_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for row in range(self.options_table.rowCount()):
+            key = self.options_table.item(row, 0)
+            value = self.options_table.item(row, 1)
+            rows.append(
+                (
+                    key.text().strip() if key is not None else "",
+                    value.text().strip() if value is not None else "",
+                )
+            )
+        return rows
+
+    def _options_problem(self, config: FeedConfig) -> str | None:
+        seen: set[str] = set()
+        for key, value in self._option_rows():
+            if not key:
+                if value:
+                    return f'the value "{value}" has no option name: fill in the name or remove it'
+                continue
+            why = feed_rules.option_problem(key, value)
+            if why is not None:
+                return why
+            if key in seen and value:
+                return f"option {key} is given twice: keep one"
+            if value:
+                seen.add(key)
+        missing = registry.missing_options(config)
+        if missing:
+            vendor = registry.VENDOR_NAMES[config.kind]
+            listed = ", ".join(missing)
+            return f"a {vendor} feed needs the option{'s' if len(missing) > 1 else ''} {listed}"
+        return None
+
+    def _add_custom_option(self) -> None:
+        row = self._append_option("", "", known=False, kind=self._kind)
+        self.options_table.setCurrentCell(row, 0)
+        key = self.options_table.item(row, 0)
+        if key is not None:
+            self.options_table.editItem(key)
+
+    def _remove_option(self) -> None:
+        row = self.options_table.currentRow()
+        if row < 0:
+            return
+        key = self.options_table.item(row, 0)
+        if key is not None and key.data(Qt.ItemDataRole.UserRole):
+            value = self.options_table.item(row, 1)
+            if value is not None:
+                value.setText("")  # a documented option stays listed, back at its default
+        else:
+            self.options_table.removeRow(row)
+            self._edited(Field.OPTIONS)
+
+    def _show_option_text(self) -> None:
+        """What the selected option does; the general hint when none (or an unknown one) is."""
+        row = self.options_table.currentRow()
+        key = self.options_table.item(row, 0) if row >= 0 else None
+        text = option_text(self._kind, key.text()) if key is not None else ""
+        if key is not None and text:
+            self.options_note.setText(f"{key.text()}: {text}")
+            return
+        if not option_docs(self._kind):
+            self.options_note.setText("The options of this kind of feed are listed in the README.")
+            return
+        required = ", ".join(registry.REQUIRED_OPTIONS[self._kind])
+        self.options_note.setText(OPTIONS_HINT + (f" Required: {required}." if required else ""))
+
+    # -- snapshot for is_dirty ---------------------------------------------------------------
+
+    def _values(self) -> object:
+        return (
+            self._kind,
+            self.name_edit.text(),
+            self.url_edit.text(),
+            self.interval_spin.value(),
+            self.stale_spin.value(),
+            self.enabled_check.isChecked(),
+            tuple(self._option_rows()),
+            bool(self.token_edit.text()),
+            self._delete_token,
+        )
+
+
+def _add_row(form: QFormLayout, text: str, field_widget: QWidget) -> None:
+    label = QLabel(field_widget.parentWidget())
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    form.addRow(label, field_widget)
+
+
+def _secret_hint(kind: FeedKind) -> str:
+    need = registry.secret_need(kind)
+    if kind is FeedKind.ALERTMANAGER:
+        return "Only for a proxy in front of Alertmanager that asks for one."
+    if need is registry.SecretNeed.OPTIONAL:
+        return "Leave it empty if the server needs none."
+    return ""
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

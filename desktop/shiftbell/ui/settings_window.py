@@ -1,0 +1,851 @@
+"""The Settings window: the person's feeds, added, changed, removed and tested.
+
+Two pages in one window: the list of feeds, and the add/edit form
+(feed_form.py). Everything it writes goes through the same code as
+`shiftbell feed ...`: config.toml through settings/feed_editor.py (which keeps
+the person's comments and refuses to touch a file it cannot parse), tokens
+through SecretStore (the OS keyring; a private file only after the person said
+yes). After a successful change it emits `feeds_changed`, and the app restarts
+its feeds.
+
+"Test connection" and the adapter's own check before saving run on the app's
+worker loop (`run_async`); results come back through a queued signal, so a
+slow or dead server never freezes the window, let alone the alarm.
+
+Keyring and config-file calls stay on the main thread: they are local and
+quick, and the "no keyring: use a file?" question they can lead to must be
+asked there anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import traceback
+from collections.abc import Callable, Coroutine
+from enum import Enum, IntEnum, StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
+from shiftbell.feeds import registry
+from shiftbell.feeds.base import FeedConfig
+from shiftbell.secrets import (
+    NO_KEYRING,
+    NoKeyringError,
+    SecretLocation,
+    SecretStore,
+    SecretStoreError,
+)
+from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed, update_feed
+from shiftbell.settings.model import FeedSettings
+from shiftbell.settings.toml_store import load_settings
+from shiftbell.ui.feed_form import (
+    KIND_LABELS,
+    FeedDraft,
+    FeedForm,
+    TokenChange,
+    message_label,
+    plain_label,
+)
+from shiftbell.ui.icons import icon
+from shiftbell.ui.runner import MainThreadCaller
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RunAsync = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
+
+TEST_TIMEOUT_S = 20.0
+# The worker loop enforces the timeout; this much later the window stops waiting anyway,
+# in case the loop itself is stuck.
+_GUARD_S = 5.0
+# The adapter's own option check before saving builds and closes a client: no network.
+CHECK_TIMEOUT_S = 10.0
+DEFAULT_SIZE = (760, 660)
+
+TOKEN_TEXTS = {
+    SecretLocation.KEYRING: "token in keyring",
+    SecretLocation.FILE: "token in file",
+    SecretLocation.NONE: "no token",
+}
+
+_BANNER_STYLE = """
+QFrame#config-problems { background: #fff4e5; border: 1px solid #f0b86e; border-radius: 4px; }
+QFrame#config-problems QLabel { color: #4d2f00; background: transparent; border: none; }
+"""
+# Each state brings its own background and text colour, readable on light and dark themes.
+_RESULT_STYLES = {
+    "busy": "color: palette(text); padding: 6px 8px;",
+    "ok": "color: #0f5132; background: #d1e7dd; border: 1px solid #a3cfbb; border-radius: 4px;"
+    " padding: 6px 8px;",
+    "error": "color: #842029; background: #f8d7da; border: 1px solid #f1aeb5;"
+    " border-radius: 4px; padding: 6px 8px;",
+}
+
+
+class Column(IntEnum):
+    NAME = 0
+    KIND = 1
+    URL = 2
+    TOKEN = 3
+
+
+class ResultState(StrEnum):
+    NONE = "none"
+    BUSY = "busy"
+    OK = "ok"
+    ERROR = "error"
+
+
+class _Slot(Enum):
+    """One job of each kind at a time; a new one replaces (and cancels) the last."""
+
+    LIST_TEST = "list-test"
+    FORM_TEST = "form-test"
+    SAVE_CHECK = "save-check"
+
+
+class _Declined(ShiftbellError):
+    """The person would not have the token kept in a file."""
+
+
+class ResultLabel(QLabel):
+    """One line of outcome: grey while busy, green when it worked, red when it did not.
+
+    Attributes:
+        state: the ResultState shown.
+    """
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state = ResultState.NONE
+        self.hide()
+
+    def show_state(self, state: ResultState, text: str) -> None:
+        self.state = state
+        self.setText(" ".join(text.split()) if state is not ResultState.NONE else "")
+        self.setStyleSheet(_RESULT_STYLES.get(state.value, ""))
+        self.setVisible(state is not ResultState.NONE)
+
+    def clear_state(self) -> None:
+        self.show_state(ResultState.NONE, "")
+
+
+async def connection_test(config: FeedConfig, secret: str, timeout_s: float) -> str:
+    """Build the adapter, run its `test()` within `timeout_s`, close it; FeedError on failure."""
+    feed = registry.build_feed(config, secret)
+    try:
+        return await asyncio.wait_for(feed.test(), timeout_s)
+    except TimeoutError:
+        raise FeedUnreachableError(
+            f"no answer from {config.url} within {timeout_s:g} s ({config.name}): check the URL "
+            "and that the server is up"
+        ) from None
+    finally:
+        await feed.close()
+
+
+class SettingsWindow(QWidget):
+    """Manage the feeds in `config_path`, their tokens in `secrets`.
+
+    `run_async` runs a coroutine on the app's worker loop (AsyncRunner.submit).
+    The list is read again from the file whenever the window is shown, so changes
+    made meanwhile with `shiftbell feed ...` appear.
+
+    Signals:
+        feeds_changed(): a feed was added, changed or removed (file and keyring written).
+
+    Attributes:
+        pages: the stack of list_page and form_page.
+        feeds_table: one row per feed (Column: name, kind, URL, token state).
+        add_button, edit_button, remove_button, test_button, close_button: the list's buttons.
+        list_result: the list page's outcome line (test results, "Saved feed …").
+        problems_frame: the config file's problems; hidden when there are none.
+        form: the FeedForm; form_title, save_button, cancel_button, form_test_button and
+        form_result around it.
+    """
+
+    feeds_changed = Signal()
+
+    def __init__(
+        self,
+        config_path: Path,
+        secrets: SecretStore,
+        run_async: RunAsync,
+        parent: QWidget | None = None,
+        *,
+        test_timeout_s: float = TEST_TIMEOUT_S,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.config_path = config_path
+        self.secrets = secrets
+        self._run_async = run_async
+        self._test_timeout_s = test_timeout_s
+        self._caller = MainThreadCaller(self)
+        self._jobs: dict[_Slot, tuple[int, concurrent.futures.Future[Any]]] = {}
+        self._serial = 0
+        self._feeds: tuple[FeedSettings, ...] = ()
+        self._locations: dict[str, SecretLocation | None] = {}
+
+        self.setWindowTitle("Shiftbell Settings")
+        self.setWindowIcon(icon("shiftbell"))
+        self.resize(*DEFAULT_SIZE)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        self.pages = QStackedWidget(self)
+        layout.addWidget(self.pages)
+        self.list_page = self._build_list_page()
+        self.form_page = self._build_form_page()
+        self.pages.addWidget(self.list_page)
+        self.pages.addWidget(self.form_page)
+
+        close_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
+        close_shortcut.activated.connect(self.close)
+        self.reload()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_list_page(self) -> QWidget:
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+
+        title = plain_label("Feeds", page)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+        column.addWidget(title)
+        intro = plain_label(
+            "The alert sources Shiftbell watches. Tokens are kept in the OS keyring, never in "
+            "the config file.",
+            page,
+        )
+        column.addWidget(intro)
+
+        self.problems_frame = QFrame(page)
+        self.problems_frame.setObjectName("config-problems")
+        self.problems_frame.setStyleSheet(_BANNER_STYLE)
+        problems = QVBoxLayout(self.problems_frame)
+        problems.setContentsMargins(10, 6, 10, 6)
+        self.problems_label = message_label("", "config-problems-text", self.problems_frame)
+        problems.addWidget(self.problems_label)
+        self.problems_frame.hide()
+        column.addWidget(self.problems_frame)
+
+        table = QTableWidget(0, len(Column), page)
+        table.setObjectName("feeds")
+        table.setHorizontalHeaderLabels(["Name", "Kind", "URL", "Token"])
+        table.verticalHeader().hide()
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        heads = table.horizontalHeader()
+        heads.setHighlightSections(False)
+        heads.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        heads.setSectionResizeMode(Column.URL, QHeaderView.ResizeMode.Stretch)
+        table.itemSelectionChanged.connect(self._update_list_buttons)
+        table.itemDoubleClicked.connect(lambda _: self.edit_selected())
+        self.feeds_table = table
+
+        self.empty_label = plain_label(
+            "No feeds yet. Add one to get alerts from Alertmanager, PagerDuty, Opsgenie, "
+            "Grafana OnCall, ntfy or Gotify.",
+            page,
+        )
+        self.empty_label.setObjectName("no-feeds")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty = QFrame(page)
+        empty.setFrameShape(QFrame.Shape.StyledPanel)
+        empty.setBackgroundRole(QPalette.ColorRole.Base)
+        empty.setAutoFillBackground(True)
+        empty_column = QVBoxLayout(empty)
+        empty_column.addWidget(self.empty_label)
+        self._table_stack = QStackedWidget(page)
+        self._table_stack.addWidget(empty)
+        self._table_stack.addWidget(table)
+        self._empty_panel = empty
+        column.addWidget(self._table_stack, 1)
+
+        buttons = QHBoxLayout()
+        self.add_button = self._button("Add…", "add", page, self.start_add)
+        self.edit_button = self._button("Edit…", "edit", page, self.edit_selected)
+        self.remove_button = self._button("Remove", "remove", page, self.remove_selected)
+        self.test_button = self._button("Test connection", "test", page, self.test_selected)
+        for button in (self.add_button, self.edit_button, self.remove_button, self.test_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.close_button = self._button("Close", "close", page, self.close)
+        buttons.addWidget(self.close_button)
+        column.addLayout(buttons)
+
+        self.list_result = ResultLabel("list-result", page)
+        column.addWidget(self.list_result)
+        self.path_label = plain_label(f"Config file: {self.config_path}", page)
+        self.path_label.setObjectName("config-path")
+        self.path_label.setStyleSheet("color: palette(mid);")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.path_label)
+        return page
+
+    def _build_form_page(self) -> QWidget:
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        self.form_title = plain_label("", page)
+        font = self.form_title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.form_title.setFont(font)
+        column.addWidget(self.form_title)
+
+        self.form = FeedForm(page)
+        self.form.changed.connect(self._form_changed)
+        column.addWidget(self.form, 1)
+
+        self.form_result = ResultLabel("form-result", page)
+        column.addWidget(self.form_result)
+        buttons = QHBoxLayout()
+        self.form_test_button = self._button("Test connection", "form-test", page, self.test_form)
+        buttons.addWidget(self.form_test_button)
+        buttons.addStretch(1)
+        self.cancel_button = self._button("Cancel", "cancel", page, self.cancel_form)
+        self.save_button = self._button("Save", "save", page, self.save_form)
+        self.save_button.setDefault(True)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        column.addLayout(buttons)
+        return page
+
+    @staticmethod
+    def _button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text, parent)
+        button.setObjectName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _=False: slot())
+        return button
+
+    # -- the list ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the feeds (and where each token is) again from the file and the keyring."""
+        loaded = load_settings(self.config_path)
+        self._feeds = loaded.settings.feeds
+        self._locations = {}
+        problems = list(loaded.problems)
+        for feed in self._feeds:
+            try:
+                self._locations[feed.name] = self.secrets.where(feed.name)
+            except SecretStoreError as exc:
+                self._locations[feed.name] = None
+                problems.append(str(exc))
+        self.problems_label.setText("\n".join(problems))
+        self.problems_label.setVisible(bool(problems))
+        self.problems_frame.setVisible(bool(problems))
+        self._fill_table()
+
+    def feeds(self) -> tuple[FeedSettings, ...]:
+        """The feeds as last read from the file, in file order."""
+        return self._feeds
+
+    def token_text(self, name: str) -> str:
+        """The token column's text for feed `name`."""
+        feed = next(feed for feed in self._feeds if feed.name == name)
+        location = self._locations.get(name)
+        if location is None:
+            return "keyring did not answer"
+        text = TOKEN_TEXTS[location]
+        if location is SecretLocation.NONE and registry.needs_secret(feed.kind):
+            text += " (needed)"
+        return text
+
+    def select_feed(self, name: str) -> None:
+        for row in range(self.feeds_table.rowCount()):
+            item = self.feeds_table.item(row, Column.NAME)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
+                self.feeds_table.selectRow(row)
+                return
+
+    def selected_feed(self) -> FeedSettings | None:
+        rows = self.feeds_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.feeds_table.item(rows[0].row(), Column.NAME)
+        name = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return next((feed for feed in self._feeds if feed.name == name), None)
+
+    def _fill_table(self) -> None:
+        selected = self.selected_feed()
+        table = self.feeds_table
+        table.setRowCount(0)
+        for feed in self._feeds:
+            row = table.rowCount()
+            table.insertRow(row)
+            name = feed.name if feed.enabled else f"{feed.name} (off)"
+            cells = {
+                Column.NAME: name,
+                Column.KIND: KIND_LABELS[feed.kind],
+                Column.URL: feed.config.url,
+                Column.TOKEN: self.token_text(feed.name),
+            }
+            for column, text in cells.items():
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if not feed.enabled:
+                    item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                if column is Column.NAME:
+                    item.setData(Qt.ItemDataRole.UserRole, feed.name)
+                    if not feed.enabled:
+                        item.setToolTip(f"{feed.name} is turned off: Edit… to run it")
+                table.setItem(row, column, item)
+        self._table_stack.setCurrentWidget(table if self._feeds else self._empty_panel)
+        if selected is not None:
+            self.select_feed(selected.name)
+        elif self._feeds:
+            table.selectRow(0)
+        self._update_list_buttons()
+
+    def _update_list_buttons(self) -> None:
+        has = self.selected_feed() is not None
+        self.edit_button.setEnabled(has)
+        self.remove_button.setEnabled(has)
+        self.test_button.setEnabled(has and _Slot.LIST_TEST not in self._jobs)
+
+    # -- add / edit ---------------------------------------------------------------------------
+
+    def start_add(self) -> None:
+        self.form.load_new({feed.name for feed in self._feeds})
+        self._open_form("Add a feed")
+        self.form.name_edit.setFocus()
+
+    def edit_selected(self) -> None:
+        feed = self.selected_feed()
+        if feed is not None:
+            self.start_edit(feed.name)
+
+    def start_edit(self, name: str) -> None:
+        feed = next((feed for feed in self._feeds if feed.name == name), None)
+        if feed is None:
+            return
+        self.form.load_feed(feed, {f.name for f in self._feeds}, self._locations.get(name))
+        self._open_form(f"Edit feed {name}")
+
+    def _open_form(self, title: str) -> None:
+        self._cancel(_Slot.FORM_TEST)
+        self._cancel(_Slot.SAVE_CHECK)
+        self.form_title.setText(title)
+        self.form_result.clear_state()
+        self._set_saving(False)
+        self.pages.setCurrentWidget(self.form_page)
+
+    def cancel_form(self) -> None:
+        self._cancel(_Slot.FORM_TEST)
+        self._cancel(_Slot.SAVE_CHECK)
+        self._set_saving(False)
+        self.pages.setCurrentWidget(self.list_page)
+
+    def _form_changed(self) -> None:
+        # A result about other values would mislead: "ok" for a URL no longer in the field.
+        self._cancel(_Slot.FORM_TEST)
+        self.form_result.clear_state()
+
+    def save_form(self) -> None:
+        """Check the form, let the adapter check its options, then write file and keyring."""
+        if _Slot.SAVE_CHECK in self._jobs:
+            return
+        self.form.show_save_error("")
+        draft = self.form.draft()
+        if draft is None:
+            return
+        try:
+            secret = self._secret_for(draft)
+        except ShiftbellError as exc:
+            self.form.show_save_error(f"Not saved: {exc}")
+            return
+        self._set_saving(True)
+        self._submit(
+            _Slot.SAVE_CHECK,
+            registry.check_feed(draft.feed.config, secret),
+            CHECK_TIMEOUT_S,
+            lambda outcome: self._after_check(draft, outcome),
+        )
+
+    def _after_check(self, draft: FeedDraft, outcome: object) -> None:
+        self._set_saving(False)
+        if isinstance(outcome, BaseException):
+            self.form.show_save_error(f"Not saved: {_error_text(outcome)}")
+            return
+        try:
+            notes = self._write(draft)
+        except ShiftbellError as exc:
+            self.form.show_save_error(f"Not saved: {exc}")
+            return
+        name = draft.feed.name
+        self.reload()
+        self.select_feed(name)
+        self.pages.setCurrentWidget(self.list_page)
+        verb = "Added" if draft.original_name is None else "Saved"
+        text = f"{verb} feed {name}." + "".join(f" {note}" for note in notes)
+        self.list_result.show_state(ResultState.ERROR if notes else ResultState.OK, text)
+        self.feeds_changed.emit()
+
+    def _set_saving(self, saving: bool) -> None:
+        self.save_button.setEnabled(not saving)
+        self.save_button.setText("Saving…" if saving else "Save")
+        self.form.setEnabled(not saving)
+
+    def _secret_for(self, draft: FeedDraft) -> str:
+        """The token the feed will have after saving (to test or check with)."""
+        if draft.token_change is TokenChange.SET:
+            return draft.token
+        if draft.token_change is TokenChange.KEEP and draft.original_name is not None:
+            return self.secrets.get(draft.original_name)
+        return ""
+
+    def _write(self, draft: FeedDraft) -> list[str]:
+        """Write the token, then the config; undo the token if the config is refused.
+
+        Returns notes about steps after the config was written that did not work
+        (an old token that could not be deleted): the feed is saved all the same.
+        """
+        allow_file = self.secrets.allow_file
+        try:
+            if draft.original_name is None:
+                self._write_new(draft)
+                return []
+            return self._write_existing(draft, draft.original_name)
+        finally:
+            self.secrets.allow_file = allow_file  # the person's yes was for this save only
+
+    def _write_new(self, draft: FeedDraft) -> None:
+        name = draft.feed.name
+        stored = False
+        if draft.token_change is TokenChange.SET:
+            self._store_token(name, draft.token)
+            stored = True
+        try:
+            add_feed(self.config_path, draft.feed)
+        except ConfigError:
+            if stored:
+                self._forget(name)  # no token left behind for a feed that is not there
+            raise
+
+    def _write_existing(self, draft: FeedDraft, old: str) -> list[str]:
+        name = draft.feed.name
+        renamed = name != old
+        old_token = self.secrets.get(old)  # before anything changes, to put back on failure
+        wrote = False
+        if draft.token_change is TokenChange.SET:
+            self._store_token(name, draft.token)
+            wrote = True
+        elif draft.token_change is TokenChange.KEEP and renamed and old_token:
+            self._store_token(name, old_token)  # the token follows the feed to its new name
+            wrote = True
+        try:
+            update_feed(self.config_path, old, draft.feed)
+        except ConfigError:
+            if wrote:
+                if not renamed and old_token:
+                    self._restore(name, old_token)
+                else:
+                    self._forget(name)
+            raise
+        notes = []
+        try:
+            if renamed and old_token:
+                self.secrets.delete(old)
+            if draft.token_change is TokenChange.DELETE:
+                self.secrets.delete(name)
+        except SecretStoreError as exc:
+            notes.append(f"But the old token could not be deleted: {exc}")
+        return notes
+
+    def _store_token(self, name: str, token: str) -> SecretLocation:
+        """Store in the keyring; with none, ask before using the file."""
+        try:
+            return self.secrets.set(name, token)
+        except NoKeyringError as exc:
+            # The text starts with plain words, so QMessageBox shows it as plain text.
+            answer = QMessageBox.question(
+                self,
+                "No usable keyring",
+                f"{NO_KEYRING}.\n\nStore the token in {exc.file_path} (readable only by you) "
+                "instead? The file is not encrypted.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                raise _Declined(
+                    f"the token was not stored, so feed {name} was not saved. {NO_KEYRING}."
+                ) from None
+            self.secrets.allow_file = True
+            return self.secrets.set(name, token)
+
+    def _restore(self, name: str, token: str) -> None:
+        try:
+            self.secrets.set(name, token)
+        except SecretStoreError as exc:
+            log.warning("could not put back the old token of feed %s: %s", name, exc)
+
+    def _forget(self, name: str) -> None:
+        try:
+            self.secrets.delete(name)
+        except SecretStoreError as exc:
+            log.warning("could not delete the token of feed %s after a failed save: %s", name, exc)
+
+    # -- remove -------------------------------------------------------------------------------
+
+    def remove_selected(self) -> None:
+        feed = self.selected_feed()
+        if feed is None:
+            return
+        name = feed.name
+        location = self._locations.get(name)
+        token = {
+            SecretLocation.KEYRING: " and its token from the OS keyring",
+            SecretLocation.FILE: " and its token from Shiftbell's secrets file",
+            SecretLocation.NONE: "",
+            None: " and its token, if one is stored",
+        }[location]
+        answer = QMessageBox.question(
+            self,
+            "Remove feed",
+            f"Remove feed {name} ({KIND_LABELS[feed.kind]})?\n\nThis deletes its entry from "
+            f"{self.config_path}{token}.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            remove_feed(self.config_path, name)
+        except FeedNotFoundError:
+            pass  # gone already (edited by hand meanwhile); the token still goes
+        except ConfigError as exc:
+            # The feed is still configured, so its token must stay too.
+            self.list_result.show_state(ResultState.ERROR, f"Not removed: {exc}")
+            return
+        text = f"Removed feed {name}."
+        state = ResultState.OK
+        try:
+            self.secrets.delete(name)
+        except SecretStoreError as exc:
+            text += f" But its token could not be deleted: {exc}"
+            state = ResultState.ERROR
+        self.reload()
+        self.list_result.show_state(state, text)
+        self.feeds_changed.emit()
+
+    # -- test connection ----------------------------------------------------------------------
+
+    def test_selected(self) -> None:
+        """Test the selected feed as saved: its config and its stored token."""
+        feed = self.selected_feed()
+        if feed is None:
+            return
+        try:
+            secret = self.secrets.get(feed.name)
+        except ShiftbellError as exc:
+            self.list_result.show_state(ResultState.ERROR, f"{feed.name}: {exc}")
+            return
+        self.list_result.show_state(
+            ResultState.BUSY, f"Testing {feed.name}: connecting to {feed.config.url}…"
+        )
+        self.test_button.setEnabled(False)
+        self.test_button.setText("Testing…")
+
+        def done(outcome: object) -> None:
+            self.test_button.setText("Test connection")
+            self._update_list_buttons()
+            self._show_result(self.list_result, feed.name, outcome)
+
+        self._submit(
+            _Slot.LIST_TEST,
+            connection_test(feed.config, secret, self._test_timeout_s),
+            self._test_timeout_s + _GUARD_S,
+            done,
+        )
+
+    def test_form(self) -> None:
+        """Test what the form holds now, with the typed token or else the stored one."""
+        draft = self.form.draft()
+        if draft is None:
+            return
+        try:
+            secret = self._secret_for(draft)
+        except ShiftbellError as exc:
+            self.form_result.show_state(ResultState.ERROR, str(exc))
+            return
+        config = draft.feed.config
+        self.form_result.show_state(ResultState.BUSY, f"Connecting to {config.url}…")
+        self.form_test_button.setEnabled(False)
+        self.form_test_button.setText("Testing…")
+
+        def done(outcome: object) -> None:
+            self.form_test_button.setEnabled(True)
+            self.form_test_button.setText("Test connection")
+            self._show_result(self.form_result, config.name, outcome)
+
+        self._submit(
+            _Slot.FORM_TEST,
+            connection_test(config, secret, self._test_timeout_s),
+            self._test_timeout_s + _GUARD_S,
+            done,
+        )
+
+    @staticmethod
+    def _show_result(label: ResultLabel, name: str, outcome: object) -> None:
+        if isinstance(outcome, BaseException):
+            label.show_state(ResultState.ERROR, f"✗ {name}: {_error_text(outcome)}")
+        else:
+            label.show_state(ResultState.OK, f"✓ {name}: connection ok — {outcome}")
+
+    # -- running on the worker loop -----------------------------------------------------------
+
+    def _submit(
+        self,
+        slot: _Slot,
+        coro: Coroutine[Any, Any, T],
+        timeout_s: float,
+        deliver: Callable[[object], None],
+    ) -> None:
+        """Run `coro` on the worker loop; `deliver` gets its result or exception on this thread.
+
+        A newer job in the same slot, or cancelling the slot, makes the older result
+        be dropped: the person only ever sees the answer to their last click.
+        """
+        self._drop(slot)
+        self._serial += 1
+        serial = self._serial
+        try:
+            future = self._run_async(coro)
+        except Exception as exc:  # the worker loop is gone (the app is quitting)
+            coro.close()
+            deliver(ShiftbellError(f"the background worker is not running ({exc})"))
+            return
+        self._jobs[slot] = (serial, future)
+        caller = self._caller
+
+        def finished(_: concurrent.futures.Future[Any]) -> None:
+            # RuntimeError: the window was deleted while the job ran; nobody to tell.
+            with contextlib.suppress(RuntimeError):
+                caller.call(lambda: self._finish(slot, serial, deliver))
+
+        future.add_done_callback(finished)
+
+        def give_up() -> None:
+            if self._jobs.get(slot, (None,))[0] == serial:
+                self._jobs.pop(slot)
+                future.cancel()
+                deliver(
+                    FeedUnreachableError(
+                        f"no answer within {timeout_s:g} s (the background worker is busy or stuck)"
+                    )
+                )
+
+        QTimer.singleShot(round(timeout_s * 1000), self, give_up)
+
+    def _finish(self, slot: _Slot, serial: int, deliver: Callable[[object], None]) -> None:
+        current = self._jobs.get(slot)
+        if current is None or current[0] != serial:
+            return  # replaced, cancelled or timed out
+        del self._jobs[slot]
+        future = current[1]
+        if future.cancelled():
+            return
+        exc = future.exception()
+        deliver(exc if exc is not None else future.result())
+
+    def _drop(self, slot: _Slot) -> bool:
+        """Forget the job in `slot` (its result will be ignored); True if there was one."""
+        job = self._jobs.pop(slot, None)
+        if job is not None:
+            job[1].cancel()
+        return job is not None
+
+    def _cancel(self, slot: _Slot) -> None:
+        """Forget the job in `slot` and put its buttons back."""
+        job = self._drop(slot)
+        if slot is _Slot.LIST_TEST and job:
+            self.test_button.setText("Test connection")
+            self._update_list_buttons()
+        if slot is _Slot.FORM_TEST and job:
+            self.form_test_button.setEnabled(True)
+            self.form_test_button.setText("Test connection")
+            self.form_result.clear_state()
+
+    def busy(self) -> bool:
+        """True while a test or a save check is running."""
+        return bool(self._jobs)
+
+    # -- Qt overrides --------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The file may have changed meanwhile (`shiftbell feed add`, a text editor).
+        if self.pages.currentWidget() is self.list_page and not event.spontaneous():
+            self.reload()
+        super().showEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.pages.currentWidget() is self.form_page and self.form.is_dirty():
+            answer = QMessageBox.question(
+                self,
+                "Discard changes",
+                "Discard the changes to this feed? They have not been saved.",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        for slot in list(self._jobs):
+            self._cancel(slot)
+        self._set_saving(False)
+        self.pages.setCurrentWidget(self.list_page)
+        self.list_result.clear_state()
+        event.accept()
+
+
+def _error_text(exc: BaseException) -> str:
+    """The message to show for a failed test or check; FeedErrors already say what to do."""
+    if isinstance(exc, ShiftbellError):
+        return str(exc)
+    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
+        return "it took too long"
+    # An adapter bug. Its message may quote a header value, which may be the token, so
+    # the log gets the type and where it happened, never the message.
+    where = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unexpected %s from a feed test or check:\n%s", type(exc).__name__, where)
+    return f"unexpected error ({type(exc).__name__}); the log has the details"
