@@ -315,6 +315,15 @@ def test_showing_the_window_again_reads_changes_made_meanwhile(
     assert [feed.name for feed in window.feeds()] == ["prod-am"]
 
 
+def test_present_on_an_open_window_reads_the_file_again(
+    window: SettingsWindow, config_path: Path
+) -> None:
+    put_feed(config_path, am_config())
+    window.present()
+    assert window.isVisible()
+    assert [feed.name for feed in window.feeds()] == ["prod-am"]
+
+
 # -- adding ------------------------------------------------------------------------------------
 
 
@@ -348,6 +357,7 @@ def test_add_a_feed_writes_config_and_keyring_but_never_the_token_to_the_file(
     ]
     assert window.list_result.state is ResultState.OK
     assert window.list_result.text() == "Added feed prod-am."
+    assert window.form.token_edit.text() == ""  # the typed token does not linger
 
 
 def test_add_with_options_and_a_custom_interval(

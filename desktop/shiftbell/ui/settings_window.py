@@ -474,6 +474,10 @@ class SettingsWindow(QWidget):
         self._cancel(_Slot.FORM_TEST)
         self._cancel(_Slot.SAVE_CHECK)
         self._set_saving(False)
+        self._leave_form()
+
+    def _leave_form(self) -> None:
+        self.form.token_edit.clear()  # a typed token does not linger in a hidden widget
         self.pages.setCurrentWidget(self.list_page)
 
     def _form_changed(self) -> None:
@@ -515,7 +519,7 @@ class SettingsWindow(QWidget):
         name = draft.feed.name
         self.reload()
         self.select_feed(name)
-        self.pages.setCurrentWidget(self.list_page)
+        self._leave_form()
         verb = "Added" if draft.original_name is None else "Saved"
         text = f"{verb} feed {name}." + "".join(f" {note}" for note in notes)
         self.list_result.show_state(ResultState.ERROR if notes else ResultState.OK, text)
@@ -810,6 +814,16 @@ class SettingsWindow(QWidget):
         """True while a test or a save check is running."""
         return bool(self._jobs)
 
+    def present(self) -> None:
+        """Show the window in front, with the feeds read again (what "Settings…" calls)."""
+        if self.isVisible() and self.pages.currentWidget() is self.list_page:
+            self.reload()  # show() on a visible window sends no show event
+        if self.isMinimized():
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     # -- Qt overrides --------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -833,7 +847,7 @@ class SettingsWindow(QWidget):
         for slot in list(self._jobs):
             self._cancel(slot)
         self._set_saving(False)
-        self.pages.setCurrentWidget(self.list_page)
+        self._leave_form()
         self.list_result.clear_state()
         event.accept()
 
