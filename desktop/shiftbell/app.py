@@ -15,10 +15,13 @@ import sys
 from shiftbell import __version__
 from shiftbell.core.errors import FeedError, StoreError
 from shiftbell.desk import AlertDesk
+from shiftbell.feed_manager import FeedManager
 from shiftbell.feeds.local import LocalReceiver, ReceiverCommands
+from shiftbell.feeds.supervisor import FeedSupervisor
 from shiftbell.feeds.token import load_or_create_token
 from shiftbell.logging_setup import setup_logging
 from shiftbell.paths import AppPaths
+from shiftbell.secrets import SecretStore
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.store.alert_store import AlertStore
 from shiftbell.system_clock import SystemClock
@@ -58,6 +61,7 @@ def run_app(args: argparse.Namespace) -> int:
     from shiftbell.ui.icons import icon
     from shiftbell.ui.notifier import Notifier
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
+    from shiftbell.ui.settings_window import SettingsWindow
     from shiftbell.ui.signals import install_quit_on_signals
     from shiftbell.ui.tray import TrayIcon
     from shiftbell.ui.tray_state import FeedStatus
@@ -96,6 +100,14 @@ def run_app(args: argparse.Namespace) -> int:
     runner = AsyncRunner()
     runner.start()
     caller = MainThreadCaller()
+    # Right after the desk: the supervisor follows the desk's acknowledgements from here on.
+    supervisor = FeedSupervisor(
+        desk,
+        clock,
+        store,
+        on_status=lambda status: caller.call(lambda: controller.set_feed_status(status)),
+        on_removed=lambda name: caller.call(lambda: controller.remove_feed_status(name)),
+    )
     window = MainWindow()
     tray = TrayIcon(snooze_choices=settings.notifications.snooze_choices_min)
     notifier = Notifier(
@@ -110,6 +122,21 @@ def run_app(args: argparse.Namespace) -> int:
     if headless:
         controller.set_problem("display", "No display: running headless (no tray, no window).")
 
+    secrets = SecretStore(paths.data_dir)
+    feeds = FeedManager(
+        desk,
+        supervisor,
+        secrets,
+        clock,
+        on_status=lambda status: caller.call(lambda: controller.set_feed_status(status)),
+        on_removed=lambda name: caller.call(lambda: controller.remove_feed_status(name)),
+    )
+
+    def reload_feeds() -> None:
+        reloaded = load_settings(paths.config_file)
+        controller.set_problem("config", "\n".join(reloaded.problems))
+        runner.submit(feeds.apply(reloaded.settings.enabled_feeds))
+
     receiver = LocalReceiver(
         desk,
         load_or_create_token(paths.token_file),
@@ -120,6 +147,7 @@ def run_app(args: argparse.Namespace) -> int:
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),
             snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
+            reload=lambda: caller.call(reload_feeds),
         ),
     )
     try:
@@ -134,6 +162,14 @@ def run_app(args: argparse.Namespace) -> int:
             FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
         )
 
+    runner.run(supervisor.start())
+    # Not waited for: a keyring that is slow to answer must not hold up the tray.
+    runner.submit(feeds.apply(settings.enabled_feeds, first=True))
+
+    settings_window = SettingsWindow(paths.config_file, secrets, runner.submit)
+    settings_window.feeds_changed.connect(reload_feeds)
+    tray.settings_requested.connect(settings_window.present)
+    window.settings_requested.connect(settings_window.present)
     controller.quit_requested.connect(app.quit)
     install_quit_on_signals(app)
     if not headless:
@@ -154,10 +190,11 @@ def run_app(args: argparse.Namespace) -> int:
         log.info("shutting down")
         alarm.stop()
         tray.hide()
-        try:
-            runner.run(receiver.stop(), timeout=5)
-        except Exception:
-            log.exception("stopping the receiver failed")
+        for name, stopping in (("receiver", receiver.stop()), ("feeds", supervisor.stop())):
+            try:
+                runner.run(stopping, timeout=10)
+            except Exception:
+                log.exception("stopping the %s failed", name)
         notifier.close()
         runner.stop()
         if store is not None:
