@@ -76,7 +76,7 @@ from shiftbell.core.errors import (
 )
 from shiftbell.feeds.base import AckReceipt, FeedConfig
 from shiftbell.feeds.http import make_client, request_json, where_to_fix
-from shiftbell.feeds.payloads import severity_from_label
+from shiftbell.feeds.payloads import alertmanager_alert_text
 from shiftbell.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
@@ -447,24 +447,18 @@ def _parse_alert(item: object, where: str) -> Incoming:
         raise ValueError(f"{where}.fingerprint: required, a string; got {_kind(fingerprint)}")
     labels = _string_map(item.get("labels"), f"{where}.labels")
     annotations = dict(_string_map(item.get("annotations"), f"{where}.annotations"))
-    label_map = dict(labels)
+    text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
     status = item.get("status")
     silenced_by = status.get("silencedBy") if isinstance(status, dict) else None
-    title = annotations.get("summary", "").strip()
-    summary = annotations.get("description", "").strip()
-    if not title:
-        title = label_map.get("alertname", "").strip() or f"{VENDOR} alert {fingerprint}"
-        if instance := label_map.get("instance", "").strip():
-            title = f"{title} on {instance}"
     url = item.get("generatorURL")
     # The window opens this link with one click: web pages only.
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         url = ""
     return Incoming(
         source_id=fingerprint,
-        title=title,
-        severity=severity_from_label(label_map.get("severity")),
-        summary=summary,
+        title=text.title,
+        severity=text.severity,
+        summary=text.summary,
         url=url,
         labels=labels,
         firing=True,

@@ -191,24 +191,47 @@ def _parse_webhook_alert(item: object, where: str) -> Incoming:
         raise PayloadError(f"{where}.status: required, firing or resolved; got {_kind(status)}")
     labels = _labels(item.get("labels"), f"{where}.labels")
     annotations = dict(_labels(item.get("annotations"), f"{where}.annotations"))
-    label_map = dict(labels)
     fingerprint = _optional_str(item, "fingerprint", where) or _labels_fingerprint(labels)
-    title = annotations.get("summary", "").strip()
-    summary = annotations.get("description", "").strip()
-    if not title:
-        title = label_map.get("alertname", "").strip() or f"Alertmanager alert {fingerprint}"
-        if instance := label_map.get("instance", "").strip():
-            title = f"{title} on {instance}"
-        summary = summary or annotations.get("summary", "").strip()
+    text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
     return Incoming(
         source_id=fingerprint,
-        title=title,
-        severity=severity_from_label(label_map.get("severity")),
-        summary=summary,
+        title=text.title,
+        severity=text.severity,
+        summary=text.summary,
         url=_optional_str(item, "generatorURL", where).strip(),
         labels=labels,
         firing=status == "firing",
         started_at=_timestamp(item.get("startsAt"), f"{where}.startsAt"),
+    )
+
+
+@dataclass(frozen=True)
+class AlertmanagerText:
+    """What a person reads about one Alertmanager alert."""
+
+    title: str
+    summary: str
+    severity: Severity
+
+
+def alertmanager_alert_text(
+    labels: Mapping[str, str], annotations: Mapping[str, str], fingerprint: str
+) -> AlertmanagerText:
+    """Title, text and severity of an Alertmanager alert, from its webhook or its API v2 list.
+
+    One rule for both, so an alert reads the same whether Alertmanager pushed it
+    or the feed polled it. The title is the `summary` annotation, else
+    "<alertname> on <instance>" (else the fingerprint); the text is the
+    `description` annotation; severity comes from the `severity` label.
+    """
+    title = annotations.get("summary", "").strip()
+    summary = annotations.get("description", "").strip()
+    if not title:
+        title = labels.get("alertname", "").strip() or f"Alertmanager alert {fingerprint}"
+        if instance := labels.get("instance", "").strip():
+            title = f"{title} on {instance}"
+    return AlertmanagerText(
+        title=title, summary=summary, severity=severity_from_label(labels.get("severity"))
     )
 
 
