@@ -38,8 +38,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -58,6 +56,8 @@ from shiftbell.core.errors import (
 )
 from shiftbell.feeds.base import AckReceipt, EventSink, FeedConfig
 from shiftbell.feeds.http import USER_AGENT, make_client, request_json, where_to_fix
+from shiftbell.feeds.options import positive_seconds
+from shiftbell.feeds.streams import RecentIds
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ CONNECT_TIMEOUT_S = 15.0
 PAGE_LIMIT = 200
 # A catch-up longer than this is a storm; the newest messages matter most, so stop there.
 MAX_CATCH_UP_PAGES = 10
-_SEEN_LIMIT = 2000
 _CLOSE_TIMEOUT = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0)
 
 
@@ -89,7 +88,7 @@ class GotifyFeed:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
-        self.keepalive_timeout_s = _positive_seconds(
+        self.keepalive_timeout_s = positive_seconds(
             config, "keepalive_timeout_s", DEFAULT_KEEPALIVE_TIMEOUT_S
         )
         self._base_url = config.url.rstrip("/")
@@ -102,7 +101,7 @@ class GotifyFeed:
         self._stream_url = "ws" + self._base_url.removeprefix("http") + "/stream"
         self._client = make_client(self._base_url, self._headers, transport)
         self._last_id: int | None = None
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._seen: RecentIds[int] = RecentIds()
 
     @property
     def last_id(self) -> int | None:
@@ -225,9 +224,7 @@ class GotifyFeed:
         message_id = _message_id(message)
         if message_id is None or message_id in self._seen:
             return
-        self._seen[message_id] = None
-        while len(self._seen) > _SEEN_LIMIT:
-            self._seen.popitem(last=False)
+        self._seen.add(message_id)
         self._last_id = max(self._last_id or 0, message_id)
         sink(incoming_from_message(message))
 
@@ -383,22 +380,6 @@ def _date(value: object) -> datetime | None:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _positive_seconds(config: FeedConfig, option: str, default: float) -> float:
-    raw = config.options.get(option, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not (value > 0 and math.isfinite(value)):
-        raise FeedConfigError(
-            f"{config.kind} option {option}={raw!r} must be a number of seconds above 0: "
-            f"fix it in {where_to_fix(config)}"
-        )
-    return value
 
 
 def _reason(exc: BaseException) -> str:

@@ -41,9 +41,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +52,8 @@ from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError, FeedUnreachableError
 from shiftbell.feeds.base import AckReceipt, EventSink, FeedConfig
 from shiftbell.feeds.http import make_client, status_error, where_to_fix
+from shiftbell.feeds.options import positive_seconds
+from shiftbell.feeds.streams import RecentIds
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,6 @@ _SINCE = re.compile(r"^(all|latest|none|\d+|\d+(s|m|h|d))$")
 # Events that sit in ntfy's message cache, so their id is one `since=` can resume from
 # (open and keepalive ids are made up on the spot and unknown to the cache).
 _CACHED_EVENTS = frozenset({"message", "message_delete", "message_clear"})
-# How many message ids to remember for dropping a repeat (a resume that overlaps).
-_SEEN_LIMIT = 2000
 _PRIORITY_SEVERITY = {5: Severity.CRITICAL, 4: Severity.WARNING}
 _DEFAULT_PRIORITY = 3
 
@@ -91,7 +89,7 @@ class NtfyFeed:
     ) -> None:
         self.config = config
         self.topics = parse_topics(config)
-        self.keepalive_timeout_s = _positive_seconds(
+        self.keepalive_timeout_s = positive_seconds(
             config, "keepalive_timeout_s", DEFAULT_KEEPALIVE_TIMEOUT_S
         )
         self._first_since = config.options.get("since", "").strip()
@@ -115,7 +113,7 @@ class NtfyFeed:
         self._client = make_client(self._base_url, headers, transport, auth)
         self._last_id: str | None = None
         self._last_server_time: int | None = None
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen: RecentIds[str] = RecentIds()
 
     @property
     def last_id(self) -> str | None:
@@ -231,7 +229,7 @@ class NtfyFeed:
         self._last_id = event_id
         if event_id in self._seen:
             return
-        self._remember(event_id)
+        self._seen.add(event_id)
         if kind == "message":
             sink(incoming_from_message(event))
         elif kind == "message_delete":
@@ -246,11 +244,6 @@ class NtfyFeed:
                 f"{self._base_url} answered with a web page, not an ntfy JSON stream "
                 f"({self.config.name}): is the URL right?"
             )
-
-    def _remember(self, event_id: str) -> None:
-        self._seen[event_id] = None
-        while len(self._seen) > _SEEN_LIMIT:
-            self._seen.popitem(last=False)
 
     # -- the rest of the feed protocol ------------------------------------------------------
 
@@ -363,22 +356,6 @@ def _time(value: object) -> datetime | None:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def _positive_seconds(config: FeedConfig, option: str, default: float) -> float:
-    raw = config.options.get(option, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not (value > 0 and math.isfinite(value)):
-        raise FeedConfigError(
-            f"{config.kind} option {option}={raw!r} must be a number of seconds above 0: "
-            f"fix it in {where_to_fix(config)}"
-        )
-    return value
 
 
 def _reason(exc: httpx.HTTPError) -> str:
