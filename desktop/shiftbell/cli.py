@@ -745,23 +745,13 @@ def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
             "... --token-stdin --allow-file-secrets`, or run this where the keyring is unlocked"
         )
     try:
-        result = asyncio.run(_test_feed(feed.config, secret))
+        result = asyncio.run(registry.connection_test(feed.config, secret, FEED_TEST_TIMEOUT_S))
     except FeedError as exc:
         print(f"shiftbell: feed {feed.name}: {exc}", file=sys.stderr)
         return 1
     disabled = " (the feed is disabled in the config)" if not feed.enabled else ""
     print(f"{feed.name}: {result}{disabled}")
     return 0
-
-
-async def _test_feed(config: FeedConfig, secret: str) -> str:
-    adapter = registry.build_feed(config, secret)
-    try:
-        return await asyncio.wait_for(adapter.test(), FEED_TEST_TIMEOUT_S)
-    except TimeoutError:
-        raise FeedError(f"no answer from {config.url} within {FEED_TEST_TIMEOUT_S:.0f} s") from None
-    finally:
-        await adapter.close()
 
 
 def _feed_remove(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -49,7 +49,6 @@ from shiftbell.ui.settings_window import (
     Column,
     ResultState,
     SettingsWindow,
-    connection_test,
 )
 
 TOKEN = "am-proxy-Zq81-secret"  # distinctive, so a leak anywhere is easy to find
@@ -766,7 +765,7 @@ def test_dead_port_shows_the_unreachable_message(
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(FeedUnreachableError) as expected:
-        asyncio.run(connection_test(am_config("prod-am", url), "", 5))
+        asyncio.run(registry.connection_test(am_config("prod-am", url), "", 5))
 
     fill_new_feed(qtbot, window, "prod-am", url)
     click(qtbot, window.form_test_button)

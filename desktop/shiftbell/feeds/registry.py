@@ -7,6 +7,7 @@ starting Shiftbell does not import six HTTP clients it may not use.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Mapping
 from enum import StrEnum
@@ -14,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from shiftbell.core.errors import FeedConfigError
+from shiftbell.core.errors import FeedConfigError, FeedUnreachableError
 from shiftbell.feeds.base import FeedConfig, FeedKind, PollingFeed, StreamFeed
 from shiftbell.feeds.http import where_to_fix
 
@@ -193,3 +194,21 @@ async def check_feed(config: FeedConfig, secret: str) -> None:
     """Build the adapter once and close it, so its own option checks run; no network."""
     feed = build_feed(config, secret)
     await feed.close()
+
+
+async def connection_test(config: FeedConfig, secret: str, timeout_s: float) -> str:
+    """Build the adapter, run its `test()` within `timeout_s`, close it; FeedError on failure.
+
+    The one connection test behind `shiftbell feed test` and the Settings window's
+    Test button, so both say the same about the same server.
+    """
+    feed = build_feed(config, secret)
+    try:
+        return await asyncio.wait_for(feed.test(), timeout_s)
+    except TimeoutError:
+        raise FeedUnreachableError(
+            f"no answer from {config.url} within {timeout_s:g} s ({config.name}): check the URL "
+            "and that the server is up"
+        ) from None
+    finally:
+        await feed.close()

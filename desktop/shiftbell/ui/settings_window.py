@@ -19,7 +19,6 @@ asked there anyway.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import logging
@@ -48,7 +47,6 @@ from PySide6.QtWidgets import (
 
 from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
 from shiftbell.feeds import registry
-from shiftbell.feeds.base import FeedConfig
 from shiftbell.secrets import (
     NO_KEYRING,
     NoKeyringError,
@@ -153,20 +151,6 @@ class ResultLabel(QLabel):
 
     def clear_state(self) -> None:
         self.show_state(ResultState.NONE, "")
-
-
-async def connection_test(config: FeedConfig, secret: str, timeout_s: float) -> str:
-    """Build the adapter, run its `test()` within `timeout_s`, close it; FeedError on failure."""
-    feed = registry.build_feed(config, secret)
-    try:
-        return await asyncio.wait_for(feed.test(), timeout_s)
-    except TimeoutError:
-        raise FeedUnreachableError(
-            f"no answer from {config.url} within {timeout_s:g} s ({config.name}): check the URL "
-            "and that the server is up"
-        ) from None
-    finally:
-        await feed.close()
 
 
 class SettingsWindow(QWidget):
@@ -697,7 +681,7 @@ class SettingsWindow(QWidget):
 
         self._submit(
             _Slot.LIST_TEST,
-            connection_test(feed.config, secret, self._test_timeout_s),
+            registry.connection_test(feed.config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )
@@ -724,7 +708,7 @@ class SettingsWindow(QWidget):
 
         self._submit(
             _Slot.FORM_TEST,
-            connection_test(config, secret, self._test_timeout_s),
+            registry.connection_test(config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )
