@@ -3,6 +3,25 @@
 Nothing here plays a sound or reads the clock. The UI asks `alarm_state` a few
 times a second while something is firing and makes the speakers match the answer,
 so every rule below is tested with a fake clock and no waiting.
+
+The schedule makes it quieter, never louder (issue 4):
+
+- On call (or no schedule, or no `on_call` given): full escalation, as always.
+- Off call: notification only; a critical alert alarms anyway unless
+  `off_shift_critical_alarms` is False.
+- Quiet hours: notification only; a critical alert alarms anyway unless
+  `quiet_hours_critical_alarms` is False. Quiet hours are the person's own
+  hours of the day and apply on and off shift: being on call at night does not
+  make a warning worth a chime at 3 am, while a critical one still gets through.
+- When both hold, an alert must be let through by both: critical wins unless
+  the person turned it off for either.
+- An alert held back and then let through (the shift starts, the override
+  says "on call", quiet hours end) escalates from that moment, not from when it
+  fired: it starts at the ramp's first volume, not straight at the siren with
+  the window thrown to the front. The notification was shown when it fired, and
+  the ramp is there so a person who is at the desk can acknowledge before it
+  gets harsh; the newly on-call person gets the same chance. The full siren is
+  at most `harsher_after` away.
 """
 
 from __future__ import annotations
@@ -13,6 +32,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
 from shiftbell.core.alert import Alert, Severity, Status
+from shiftbell.core.schedule import OnCallState, QuietHours
 
 
 class Sound(StrEnum):
@@ -80,9 +100,40 @@ class EscalationSettings:
         }[severity]
 
 
+class Suppression(StrEnum):
+    """Why an alert that would sound is held back to a notification."""
+
+    OFF_SHIFT = "off-shift"
+    QUIET_HOURS = "quiet-hours"
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """How the on-call schedule and quiet hours soften escalation (see the module doc).
+
+    Attributes:
+        off_shift_critical_alarms: a critical alert alarms even when off call.
+        quiet_hours: the daily quiet window in the person's zone; None = none.
+        quiet_hours_critical_alarms: a critical alert alarms even in quiet hours.
+        reminder_lead: how long before a shift to remind; 0 = no reminder.
+    """
+
+    off_shift_critical_alarms: bool = True
+    quiet_hours: QuietHours | None = None
+    quiet_hours_critical_alarms: bool = True
+    reminder_lead: timedelta = timedelta(minutes=15)
+
+
+DEFAULT_SCHEDULE_SETTINGS = ScheduleSettings()
+
+
 @dataclass(frozen=True)
 class AlertLevel:
-    """Where one alert stands in its escalation at a given moment."""
+    """Where one alert stands in its escalation at a given moment.
+
+    `suppressed_by` is non-empty when the alert would sound but the schedule or
+    quiet hours hold it back to a notification (stage NOTIFY, no sound).
+    """
 
     stage: Stage
     sound: Sound | None = None
@@ -90,18 +141,36 @@ class AlertLevel:
     loop: bool = False
     chime_due: datetime | None = None  # the latest one-shot that is due, for non-looping sounds
     raise_window: bool = False
+    suppressed_by: frozenset[Suppression] = frozenset()
 
 
 QUIET = AlertLevel(Stage.NOTIFY)
 
 
-def level_for(alert: Alert, settings: EscalationSettings, now: datetime) -> AlertLevel:
+def level_for(
+    alert: Alert,
+    settings: EscalationSettings,
+    now: datetime,
+    *,
+    on_call: OnCallState | None = None,
+    schedule: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
+) -> AlertLevel:
+    """The alert's level at `now`.
+
+    `on_call` is `on_call_state(...)` for the same `now`; None means on call
+    (no schedule), which with the default `schedule` is the behaviour from
+    before schedules existed.
+    """
     if alert.status is not Status.FIRING:
         return QUIET
     policy = settings.for_severity(alert.severity)
     if policy.sound is None:
         return QUIET
-    elapsed = max(now - alert.alarm_since, timedelta(0))
+    held = _held_by(alert.severity, now, on_call, schedule)
+    if held:
+        return AlertLevel(Stage.NOTIFY, suppressed_by=held)
+    since = _sounding_since(alert, now, on_call, schedule)
+    elapsed = max(now - since, timedelta(0))
     raise_window = policy.raise_window_after is not None and elapsed >= policy.raise_window_after
     harsh = policy.harsher_after is not None and elapsed >= policy.harsher_after
     if raise_window:
@@ -115,8 +184,49 @@ def level_for(alert: Alert, settings: EscalationSettings, now: datetime) -> Aler
     if policy.loop:
         return AlertLevel(stage, sound, volume, loop=True, raise_window=raise_window)
     period = policy.repeat_every if policy.repeat_every > timedelta(0) else timedelta(days=3650)
-    due = alert.alarm_since + period * (elapsed // period)
+    due = since + period * (elapsed // period)
     return AlertLevel(stage, sound, volume, loop=False, chime_due=due, raise_window=raise_window)
+
+
+def _holds(rule: Suppression, severity: Severity, schedule: ScheduleSettings) -> bool:
+    """Whether `rule`, while in force, holds back an alert of this severity."""
+    if severity is not Severity.CRITICAL:
+        return True
+    if rule is Suppression.OFF_SHIFT:
+        return not schedule.off_shift_critical_alarms
+    return not schedule.quiet_hours_critical_alarms
+
+
+def _held_by(
+    severity: Severity, now: datetime, on_call: OnCallState | None, schedule: ScheduleSettings
+) -> frozenset[Suppression]:
+    rules: set[Suppression] = set()
+    if on_call is not None and not on_call.on_call:
+        rules.add(Suppression.OFF_SHIFT)
+    if schedule.quiet_hours is not None and schedule.quiet_hours.contains(now):
+        rules.add(Suppression.QUIET_HOURS)
+    return frozenset(rule for rule in rules if _holds(rule, severity, schedule))
+
+
+def _sounding_since(
+    alert: Alert, now: datetime, on_call: OnCallState | None, schedule: ScheduleSettings
+) -> datetime:
+    """Where escalation counts from: firing, or the end of the last hold on this alert.
+
+    Only holds that applied to this alert's severity count: a critical alert
+    that alarmed all through the night does not start over when quiet hours end.
+    """
+    since = alert.alarm_since
+    if (
+        on_call is not None
+        and on_call.since is not None
+        and _holds(Suppression.OFF_SHIFT, alert.severity, schedule)
+    ):
+        since = max(since, on_call.since)
+    quiet = schedule.quiet_hours
+    if quiet is not None and _holds(Suppression.QUIET_HOURS, alert.severity, schedule):
+        since = max(since, quiet.last_end(now))
+    return since
 
 
 def _ramp(policy: SeverityPolicy, elapsed: timedelta) -> float:
@@ -143,6 +253,8 @@ class AlarmState:
     raise_window: bool = False
     snoozed: bool = False
     stage: Stage = Stage.NOTIFY
+    # Why firing alerts are held back to notifications, for the tray tooltip.
+    suppressed_by: frozenset[Suppression] = frozenset()
 
     @property
     def audible(self) -> bool:
@@ -157,12 +269,19 @@ def alarm_state(
     settings: EscalationSettings,
     now: datetime,
     snoozed_until: datetime | None = None,
+    *,
+    on_call: OnCallState | None = None,
+    schedule: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
 ) -> AlarmState:
-    """Combine every alert's level: the loudest loop wins, the latest due chime counts."""
-    levels = [level_for(a, settings, now) for a in alerts]
+    """Combine every alert's level: the loudest loop wins, the latest due chime counts.
+
+    `on_call` and `schedule` as for `level_for`.
+    """
+    levels = [level_for(a, settings, now, on_call=on_call, schedule=schedule) for a in alerts]
     stage = max((lv.stage for lv in levels), default=Stage.NOTIFY)
+    suppressed_by = frozenset().union(*(lv.suppressed_by for lv in levels))
     if snoozed_until is not None and now < snoozed_until:
-        return AlarmState(snoozed=True, stage=stage)
+        return AlarmState(snoozed=True, stage=stage, suppressed_by=suppressed_by)
     loops = [lv for lv in levels if lv.loop and lv.sound is not None]
     loudest = max(loops, key=lambda lv: (lv.stage, lv.volume), default=None)
     chimes = [lv for lv in levels if lv.chime_due is not None]
@@ -175,4 +294,5 @@ def alarm_state(
         chime_volume=latest.volume if latest and loudest is None else 0.0,
         raise_window=any(lv.raise_window for lv in levels),
         stage=stage,
+        suppressed_by=suppressed_by,
     )
