@@ -19,15 +19,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring.errors
 import pytest
 from aiohttp import web
-from jaraco.classes import properties
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from tests.helpers.memory_keyring import MemoryKeyring
 from tests.vendors.server import FakeVendorServer, free_port
 
 from shiftbell.core.errors import FeedUnreachableError
@@ -55,29 +53,6 @@ TOKEN = "am-proxy-Zq81-secret"  # distinctive, so a leak anywhere is easy to fin
 OTHER_TOKEN = "pd-u+Kx2-other-secret"
 DATA = Path(__file__).resolve().parents[1] / "data" / "alertmanager_api"
 Answer = QMessageBox.StandardButton
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend (keyring's own base class) that keeps passwords in a dict."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend: only used where a test passes it")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.passwords[(service, username)]
 
 
 # -- fixtures ---------------------------------------------------------------------------------

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 import types
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
+from tests.helpers.loop_thread import LoopThread
 
 from shiftbell.cli import format_age, main, status_line
 from shiftbell.core.alert import Alert, Status
@@ -29,25 +27,7 @@ from shiftbell.feeds.local import LocalReceiver, ReceiverCommands
 from shiftbell.feeds.token import load_or_create_token
 from shiftbell.paths import AppPaths
 
-T = TypeVar("T")
 SOURCE_ROOT = Path(__file__).resolve().parents[2] / "desktop"
-
-
-class LoopThread:
-    """An asyncio loop on its own thread, like the app's worker thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
 
 
 class RecordingStore:

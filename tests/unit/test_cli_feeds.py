@@ -15,9 +15,9 @@ import keyring
 import keyring.errors
 import pytest
 from aiohttp import web
-from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from tests.helpers.memory_keyring import MemoryKeyring
 from tests.vendors.pagerduty import FakePagerDuty
 from tests.vendors.server import FakeVendorServer, free_port
 
@@ -28,29 +28,6 @@ from shiftbell.settings.template import render_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "alertmanager_api"
 TOKEN = "pd-user-token-7Hq2-do-not-leak"  # distinctive, so a leak anywhere is easy to find
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend (keyring's own base class) keeping passwords in a dict."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        # Not viable for keyring's discovery: only used where a test sets it.
-        raise RuntimeError("test backend")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 class TerminalInput(io.StringIO):

@@ -10,9 +10,9 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
+from tests.helpers.memory_keyring import MemoryKeyring
 
 from shiftbell.secrets import (
     NO_KEYRING,
@@ -25,30 +25,6 @@ from shiftbell.secrets import (
 )
 
 TOKEN = "u+pd_e2Xk-secret-7f3a"  # distinctive, so any leak is easy to find
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend (keyring's own base class) that keeps passwords in a dict."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        # Not viable for keyring's own discovery: used only where a test passes or sets it.
-        raise RuntimeError("test backend")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.passwords[(service, username)]
 
 
 class LockedKeyring(MemoryKeyring):

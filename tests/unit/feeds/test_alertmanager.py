@@ -16,15 +16,14 @@ The feed's coroutines run on one asyncio loop on a worker thread, as in the app.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -34,6 +33,7 @@ if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
 from tests.alertmanager_process import AlertmanagerProcess, wait_for  # noqa: E402
+from tests.helpers.loop_thread import LoopThread  # noqa: E402
 from tests.vendors.server import free_port  # noqa: E402
 
 from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status  # noqa: E402
@@ -58,31 +58,13 @@ from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed  
 from shiftbell.feeds.local import WEBHOOK_FEED_ID, LocalReceiver, ReceiverCommands  # noqa: E402
 
 DATA = _REPO_ROOT / "tests" / "data" / "alertmanager_api"
-T = TypeVar("T")
 FEED = "prod-am"
 SECRET = "s3cret-Tok3n-9d81"
 
 
-class LoopThread:
-    """An asyncio loop on its own thread, like the app's worker thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=15)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
-
-
 @pytest.fixture
 def loop() -> Iterator[LoopThread]:
-    runner = LoopThread()
+    runner = LoopThread(timeout_s=15)
     yield runner
     runner.close()
 

@@ -6,18 +6,17 @@ the tests talk to it with httpx from the test thread.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import socket
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
+from tests.helpers.loop_thread import LoopThread
 
 from shiftbell.core.alert import Alert, AlertKey, Severity, Status
 from shiftbell.core.clock import FakeClock
@@ -32,24 +31,6 @@ from shiftbell.feeds.local import (
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TOKEN = "test-token-4f9c2b7e1a"
-T = TypeVar("T")
-
-
-class LoopThread:
-    """An asyncio loop on its own thread, like the app's worker thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
 
 
 @dataclass
