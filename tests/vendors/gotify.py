@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.streaming import StreamingFake
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gotify"
 CLIENT_TOKEN = "CXnE8jcj5nrUb.S"
@@ -63,11 +63,11 @@ class _Subscriber:
     pings: int = 0
 
 
-class FakeGotify:
+class FakeGotify(StreamingFake):
     """Start with `with FakeGotify() as gotify:`; `gotify.url` is the server's base URL."""
 
     def __init__(self, *, client_token: str = CLIENT_TOKEN, ping_interval_s: float = 45.0) -> None:
-        self.server = FakeVendorServer()
+        super().__init__()
         self.server.route("GET", "/stream", self._stream)
         self.server.route("GET", "/message", self._messages)
         self.server.route("GET", "/current/user", self._current_user)
@@ -83,41 +83,11 @@ class FakeGotify:
         self._silent = False
         self._next_id = 1
         self._lock = threading.Lock()
-        self._running = False
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     @property
     def pings_sent(self) -> int:
         """Pings sent on the streams open right now."""
         return sum(s.pings for s in self._subscribers)
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeGotify:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self.server.start()
-        self._running = True
-
-    def stop(self) -> None:
-        """Close every open stream with 1001 (going away), then stop the server."""
-        if not self._running:
-            return
-        self.server.call(self._to_all(_GOING_AWAY))
-        self._running = False
-        self.server.stop()
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     # -- test hooks -----------------------------------------------------------------------
 
@@ -207,6 +177,10 @@ class FakeGotify:
         cut: bool,
     ) -> dict[str, Any]:
         return self.publish_on_loop(title, message, priority, extras, appid, cut)
+
+    async def _end_streams(self) -> None:
+        """Close every open stream with 1001 (going away)."""
+        await self._to_all(_GOING_AWAY)
 
     async def _to_all(self, item: str | _Cut | _Drop | None) -> None:
         for sub in self._subscribers:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.streaming import StreamingFake
 
 UNAUTHORIZED = {
     "code": 40101,
@@ -64,7 +64,7 @@ class _Subscriber:
     keepalives: int = 0
 
 
-class FakeNtfy:
+class FakeNtfy(StreamingFake):
     """Start with `with FakeNtfy() as ntfy:`; `ntfy.url` is the server's base URL.
 
     `token` (an access token) and `users` (name -> password) make the server demand
@@ -79,7 +79,7 @@ class FakeNtfy:
         forbidden_topics: frozenset[str] = frozenset(),
         keepalive_interval_s: float = 45.0,
     ) -> None:
-        self.server = FakeVendorServer()
+        super().__init__()
         self.server.route("GET", "/{topics}/json", self._subscribe)
         self.token = token
         self.users = dict(users or {})
@@ -91,41 +91,11 @@ class FakeNtfy:
         self._silent = False
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._running = False
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     @property
     def keepalives_sent(self) -> int:
         """Keepalives sent on the streams open right now."""
         return sum(s.keepalives for s in self._subscribers)
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeNtfy:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self.server.start()
-        self._running = True
-
-    def stop(self) -> None:
-        """End every open stream cleanly, then stop the server (a restart or shutdown)."""
-        if not self._running:
-            return
-        self.server.call(self._end_streams())
-        self._running = False
-        self.server.stop()
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     # -- test hooks -----------------------------------------------------------------------
 
