@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.server import VendorFake
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grafana_oncall"
 STATES = ("new", "acknowledged", "resolved", "silenced")
@@ -41,7 +41,7 @@ def load_group(name: str) -> dict[str, Any]:
     return dict(json.loads((DATA / f"{name}.json").read_text()))
 
 
-class FakeGrafanaOnCall:
+class FakeGrafanaOnCall(VendorFake):
     """Start with `with FakeGrafanaOnCall(token) as oncall:`; `oncall.url` is the API URL."""
 
     def __init__(
@@ -60,21 +60,10 @@ class FakeGrafanaOnCall:
         # Called with the state queried after each list answer is made: a change someone makes
         # in OnCall while a fetch is between pages.
         self.after_list: Callable[[str], None] | None = None
-        self.server = FakeVendorServer()
+        super().__init__()
         self.server.route("GET", "/api/v1/alert_groups/", self._list)
         self.server.route("POST", "/api/v1/alert_groups/{id}/acknowledge", self._acknowledge)
         self.server.route("POST", "/api/v1/alert_groups/{id}/unacknowledge", self._unacknowledge)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def __enter__(self) -> FakeGrafanaOnCall:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
 
     # -- state ----------------------------------------------------------------------------
 

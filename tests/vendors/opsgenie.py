@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.server import VendorFake
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "opsgenie"
 DEFAULT_LIMIT = 20
@@ -61,7 +61,7 @@ class AsyncRequest:
     status: str = ""
 
 
-class FakeOpsgenie:
+class FakeOpsgenie(VendorFake):
     """`with FakeOpsgenie() as og:`; `og.url` is what goes in the feed's URL."""
 
     def __init__(
@@ -85,8 +85,7 @@ class FakeOpsgenie:
         self.action_requests: dict[str, AsyncRequest] = {}
         self._fail_next_request: list[str] = []
         self._ids = itertools.count(1)
-        self.drop_connections = 0
-        self.server = FakeVendorServer()
+        super().__init__()
         base = self.base_path
         self.server.route("GET", f"{base}/alerts", self._list_alerts)
         self.server.route("POST", f"{base}/alerts/{{id}}/acknowledge", self._acknowledge)
@@ -98,17 +97,6 @@ class FakeOpsgenie:
     @property
     def base_path(self) -> str:
         return f"/jsm/ops/api/{self.cloud_id}/v1" if self.jsm else "/v2"
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def __enter__(self) -> FakeOpsgenie:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
 
     def add_alerts(self, count: int) -> list[str]:
         """Clone the first recorded alert `count` times (open, P1, not acknowledged)."""
@@ -123,10 +111,6 @@ class FakeOpsgenie:
             ids.append(alert["id"])
         return ids
 
-    def drop_next(self, times: int = 1) -> None:
-        """The next request(s) get their connection closed without an answer."""
-        self.drop_connections += times
-
     def fail_next_request(self, status: str = "Alert does not exist") -> None:
         """The next accepted action is processed as a failure with this `status` text."""
         self._fail_next_request.append(status)
@@ -134,11 +118,6 @@ class FakeOpsgenie:
     # -- routes ---------------------------------------------------------------------------
 
     def _refuse(self, request: web.Request) -> web.StreamResponse | None:
-        if self.drop_connections:
-            self.drop_connections -= 1
-            assert request.transport is not None
-            request.transport.abort()
-            return web.Response()  # never reaches the client
         header = request.headers.get("Authorization", "")
         if self.jsm:
             token = base64.b64encode(f"{self.email}:{self.api_key}".encode()).decode()

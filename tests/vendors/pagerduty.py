@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.server import VendorFake
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pagerduty"
 MAX_LIMIT = 100
@@ -37,7 +37,7 @@ def load(name: str) -> Any:
 ERRORS: dict[str, Any] = load("errors.json")
 
 
-class FakePagerDuty:
+class FakePagerDuty(VendorFake):
     """`with FakePagerDuty() as pd:`; `pd.url` is the API base, `pd.server` the recorder."""
 
     def __init__(
@@ -55,25 +55,13 @@ class FakePagerDuty:
         self.incidents: dict[str, dict[str, Any]] = {
             i["id"]: i for i in (incidents if incidents is not None else load("incidents.json"))
         }
-        self.drop_connections = 0
-        self.server = FakeVendorServer()
+        super().__init__()
         self.server.route("GET", "/users/me", self._users_me)
         self.server.route("GET", "/abilities", self._abilities)
         self.server.route("GET", "/incidents", self._list_incidents)
         self.server.route("PUT", "/incidents/{id}", self._update_incident)
 
     # -- test helpers ---------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def __enter__(self) -> FakePagerDuty:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
 
     def add_incidents(self, count: int, *, assignee_id: str | None = None) -> list[str]:
         """Clone the first recorded incident `count` times (triggered, high urgency)."""
@@ -94,18 +82,9 @@ class FakePagerDuty:
     def status_of(self, incident_id: str) -> str:
         return str(self.incidents[incident_id]["status"])
 
-    def drop_next(self, times: int = 1) -> None:
-        """The next request(s) get their connection closed without an answer."""
-        self.drop_connections += times
-
     # -- routes ---------------------------------------------------------------------------
 
     def _refuse(self, request: web.Request) -> web.StreamResponse | None:
-        if self.drop_connections:
-            self.drop_connections -= 1
-            assert request.transport is not None
-            request.transport.abort()
-            return web.Response()  # never reaches the client
         expected = f"Bearer {self.token}" if self.oauth else f"Token token={self.token}"
         if request.headers.get("Authorization") != expected:
             return web.json_response(ERRORS["401"], status=401)

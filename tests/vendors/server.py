@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -54,6 +54,7 @@ class FakeVendorServer:
         self.requests: list[RecordedRequest] = []
         self._routes: list[tuple[str, str, Handler]] = []
         self._faults: deque[Fault] = deque()
+        self._drops = 0
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -93,6 +94,14 @@ class FakeVendorServer:
             times,
             path_prefix,
         )
+
+    def drop_next(self, times: int = 1) -> None:
+        """The next request(s) get their connection closed without an answer.
+
+        A scripted `fail_next` answer still comes first: faults are taken in order.
+        """
+        with self._lock:
+            self._drops += times
 
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
         with self._lock:
@@ -193,6 +202,37 @@ class FakeVendorServer:
             fault = next((f for f in self._faults if request.path.startswith(f.path_prefix)), None)
             if fault is not None:
                 self._faults.remove(fault)
+            drop = fault is None and self._drops > 0
+            if drop:
+                self._drops -= 1
         if fault is not None:
             return web.Response(status=fault.status, text=fault.body, headers=fault.headers)
+        if drop:
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response()  # never reaches the client
         return await handler(request)
+
+
+class VendorFake:
+    """What every vendor fake shares: its server, `with Fake() as fake:`, and `fake.url`."""
+
+    def __init__(self) -> None:
+        self.server = FakeVendorServer()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()

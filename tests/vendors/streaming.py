@@ -7,28 +7,15 @@ not in the server, so it survives `restart()`.
 
 from __future__ import annotations
 
-from typing import Self
-
-from tests.vendors.server import FakeVendorServer
+from tests.vendors.server import VendorFake
 
 
-class StreamingFake:
-    """Start with `with Fake() as fake:`; `fake.url` is the server's base URL."""
+class StreamingFake(VendorFake):
+    """A vendor fake whose clients hold streams open."""
 
     def __init__(self) -> None:
-        self.server = FakeVendorServer()
+        super().__init__()
         self._running = False
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def start(self) -> None:
         self.server.start()

@@ -561,7 +561,7 @@ def test_an_alert_without_an_id_is_skipped(og: FakeOpsgenie) -> None:
 
 
 def test_a_dropped_connection_is_unreachable(og: FakeOpsgenie) -> None:
-    og.drop_next()
+    og.server.drop_next()
 
     with pytest.raises(FeedUnreachableError) as caught:
         fetch(opsgenie(og))

@@ -473,7 +473,7 @@ def test_an_incident_without_an_id_is_skipped(pd: FakePagerDuty) -> None:
 
 
 def test_a_dropped_connection_is_unreachable(pd: FakePagerDuty) -> None:
-    pd.drop_next()
+    pd.server.drop_next()
 
     with pytest.raises(FeedUnreachableError) as caught:
         fetch(PagerDutyFeed(config(pd.url, scope="all"), pd.token))
