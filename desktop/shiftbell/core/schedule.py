@@ -43,13 +43,27 @@ def _require_aware(value: datetime, what: str) -> None:
         raise ValueError(f"{what} must carry a time zone, got the naive {value.isoformat()}")
 
 
+def _utc(value: datetime, what: str) -> datetime:
+    """`value` as UTC, which is how every time in this module is kept.
+
+    WORKAROUND: Python compares and subtracts two datetimes that share a tzinfo
+    by their wall clocks, ignoring the offset (and `fold`): 00:00 to 08:00
+    Europe/Berlin on the night the clocks go forward comes out as 8 hours, not
+    7. In UTC the arithmetic is real time. The window shows times in the
+    person's zone by converting back.
+    https://docs.python.org/3/library/datetime.html#datetime.datetime.__sub__
+    """
+    _require_aware(value, what)
+    return value.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Shift:
     """One stretch of on-call duty from one source, [start, end).
 
     Attributes:
-        start: when it begins (aware).
-        end: when it ends (aware, after start); `OPEN_END` for "no end".
+        start: when it begins; any zone on the way in, kept as UTC.
+        end: when it ends (after start), kept as UTC; `OPEN_END` for "no end".
         source: which schedule source it came from (the name the person gave it).
         label: what the source calls it (the calendar event's summary, the
             PagerDuty schedule's name); may be empty.
@@ -61,8 +75,8 @@ class Shift:
     label: str = ""
 
     def __post_init__(self) -> None:
-        _require_aware(self.start, "a shift's start")
-        _require_aware(self.end, "a shift's end")
+        object.__setattr__(self, "start", _utc(self.start, "a shift's start"))
+        object.__setattr__(self, "end", _utc(self.end, "a shift's end"))
         if self.end <= self.start:
             raise ValueError(
                 f"a shift must end after it starts: {self.start.isoformat()} to "
@@ -131,7 +145,7 @@ class OnCallSchedule:
         self, shifts: Iterable[Shift] = (), *, known_until: datetime | None = None
     ) -> None:
         if known_until is not None:
-            _require_aware(known_until, "known_until")
+            known_until = _utc(known_until, "known_until")
         self.shifts: tuple[Shift, ...] = tuple(
             sorted(set(shifts), key=lambda s: (s.start, s.end, s.source, s.label))
         )
@@ -213,9 +227,9 @@ class Override:
     since: datetime | None = None
 
     def __post_init__(self) -> None:
-        _require_aware(self.until, "an override's end")
+        object.__setattr__(self, "until", _utc(self.until, "an override's end"))
         if self.since is not None:
-            _require_aware(self.since, "an override's start")
+            object.__setattr__(self, "since", _utc(self.since, "an override's start"))
             if self.since >= self.until:
                 raise ValueError(
                     f"an override must end after it starts: {self.since.isoformat()} to "
@@ -326,13 +340,16 @@ def on_call_state(
 ) -> OnCallState:
     """The answer at `now`: the override while it lasts, else the schedule; none means on call.
 
-    An expired override is ignored, so the caller may keep passing it until it
-    clears it. The caller computes this for the same `now` it gives escalation.
+    The caller may keep passing an expired override: it no longer decides the
+    answer, but it still says when the answer last changed (`since`), which is
+    what lets an alert held back by "I am off call" ramp up from the override's
+    end. An override set for later already shows in `until`. The caller
+    computes this for the same `now` it gives escalation.
     """
-    _require_aware(now, "now")
+    now = _utc(now, "now")
     schedule = schedule if schedule is not None else OnCallSchedule.unknown()
     active = override if override is not None and override.active_at(now) else None
-    times = _on_call_times(schedule, active)
+    times = _on_call_times(schedule, override)
     index = bisect.bisect_right(times, (now, _FUTURE)) - 1
     covering = times[index] if index >= 0 and times[index][0] <= now < times[index][1] else None
     if covering is not None:
@@ -368,6 +385,7 @@ def reminder_due(
     """
     if schedule is None or lead <= timedelta(0):
         return None
+    now = _utc(now, "now")
     upcoming = schedule.next_shift_after(now)
     if upcoming is None or upcoming.start - now > lead:
         return None
@@ -433,7 +451,7 @@ class QuietHours:
 
         Escalation counts a held-back alert from here once the window is over.
         """
-        _require_aware(t, "the time to check")
+        t = _utc(t, "the time to check")
         today = t.astimezone(self.tz).date()
         ended = _wall(today, self.end, self.tz)
         # Yesterday's end is always earlier: wall clocks on either side of a DST
@@ -442,5 +460,5 @@ class QuietHours:
 
 
 def _wall(day: date, at: time, tz: tzinfo) -> datetime:
-    """`at` on `day` in `tz`; a wall time skipped by a DST jump resolves as zoneinfo does."""
-    return datetime.combine(day, at, tzinfo=tz)
+    """`at` on `day` in `tz`, as UTC; a wall time skipped by a DST jump resolves as zoneinfo does."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
