@@ -460,5 +460,5 @@ class QuietHours:
 
 
 def _wall(day: date, at: time, tz: tzinfo) -> datetime:
-    """`at` on `day` in `tz`, as UTC; a wall time skipped by a DST jump resolves as zoneinfo does."""
+    """`at` on `day` in `tz`, as UTC; a wall time a DST jump skips resolves as zoneinfo does."""
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
