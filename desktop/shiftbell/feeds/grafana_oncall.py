@@ -70,7 +70,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -80,6 +79,7 @@ import httpx
 from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
 from shiftbell.feeds.base import AckReceipt, FeedConfig
+from shiftbell.feeds.fields import iso_time
 from shiftbell.feeds.http import make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,7 @@ class GrafanaOnCallFeed:
             labels=_labels(group, payload),
             firing=state is not GroupState.RESOLVED,
             acknowledged=state in (GroupState.ACKNOWLEDGED, GroupState.SILENCED),
-            started_at=_timestamp(group.get("created_at")),
+            started_at=iso_time(group.get("created_at")),
         )
 
     def _report_cap(self, unread: int) -> None:
@@ -459,16 +459,6 @@ def _state(value: Any, queried: GroupState) -> GroupState:
         return GroupState(value)
     except ValueError:
         return queried  # a state this code does not know: trust the filter that found it
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _next_params(url: str) -> list[tuple[str, str]]:

@@ -51,7 +51,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -66,6 +65,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.feeds.base import AckReceipt, FeedConfig
+from shiftbell.feeds.fields import iso_time
 from shiftbell.feeds.http import make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
@@ -368,7 +368,7 @@ class OpsgenieFeed:
             labels=tuple(sorted((k, v) for k, v in labels.items() if v)),
             firing=_text(item.get("status")).lower() != "closed",
             acknowledged=item.get("acknowledged") is True or item.get("snoozed") is True,
-            started_at=_timestamp(item.get("createdAt")),
+            started_at=iso_time(item.get("createdAt")),
         )
 
     def _link(self, alert_id: str, tiny_id: str) -> str:
@@ -443,13 +443,3 @@ def _alert_name(alert: Alert) -> str:
 
 def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

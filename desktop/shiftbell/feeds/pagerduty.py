@@ -43,7 +43,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -53,6 +52,7 @@ import httpx
 from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.feeds.base import AckReceipt, FeedConfig
+from shiftbell.feeds.fields import iso_time
 from shiftbell.feeds.http import make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
@@ -339,7 +339,7 @@ class PagerDutyFeed:
             labels=tuple(sorted((k, v) for k, v in labels.items() if v)),
             firing=True,
             acknowledged=item.get("status") == "acknowledged",
-            started_at=_timestamp(item.get("created_at")),
+            started_at=iso_time(item.get("created_at")),
         )
 
 
@@ -388,16 +388,6 @@ def _text(value: object) -> str:
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _option(kind: type[E], name: str, default: E, config: FeedConfig) -> E:
