@@ -1,0 +1,148 @@
+"""What every schedule source looks like to the rest of Shiftbell.
+
+A schedule source answers one question: which shifts does the person have between a day ago
+and two weeks ahead? `fetch(now)` returns them as `core.schedule.Shift`s, with `source` set to
+the schedule's name (the window shows where each shift came from). Sources:
+
+- `schedules.ics.IcsSchedule`: an iCalendar feed (https://, webcal://, http://) or file.
+- `schedules.pagerduty.PagerDutySchedule`: PagerDuty's /oncalls for the person.
+- `schedules.grafana_oncall.GrafanaOnCallSchedule`: Grafana OnCall final shifts.
+- `schedules.opsgenie.OpsgenieSchedule`: Opsgenie (or JSM Ops) schedule timelines.
+
+Like the feeds, sources raise only Shiftbell's `FeedError` subclasses, each naming the schedule
+and what to do; `schedules.cache.ScheduleCache` turns a failure into "showing the last good
+copy". Sources never read the clock: `now` is passed in.
+
+Every source also says how far ahead it looks (`lookahead`): past the end of what was
+fetched the schedule knows nothing, and core.schedule counts the person as on call there.
+`Shift` keeps its times in UTC (core/schedule.py says why); sources hand it aware datetimes
+in any zone, and skip entries that do not end after they start (a zero-length calendar
+event is not a shift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from shiftbell.core.errors import FeedError, FeedRateLimitedError
+from shiftbell.core.schedule import Shift
+
+DEFAULT_LOOKBEHIND = timedelta(days=1)
+DEFAULT_LOOKAHEAD = timedelta(days=14)
+
+
+class ScheduleKind(StrEnum):
+    ICS = "ics"
+    PAGERDUTY = "pagerduty"
+    GRAFANA_ONCALL = "grafana-oncall"
+    OPSGENIE = "opsgenie"
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """One configured schedule.
+
+    `location` is the ICS URL or file path (ICS only). The vendor kinds sign in through the
+    alert feed of the same account, named by the option `feed`: its URL, token and auth
+    options are used as they are, so the key is entered once. The other options are
+    documented in each source's module docstring.
+    """
+
+    name: str
+    kind: ScheduleKind
+    location: str = ""
+    options: Mapping[str, str] = field(default_factory=dict)
+    interval_s: float = 900.0
+
+
+@dataclass(frozen=True)
+class Window:
+    """The stretch of time a fetch covers: [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def around(
+        cls,
+        now: datetime,
+        lookbehind: timedelta = DEFAULT_LOOKBEHIND,
+        lookahead: timedelta = DEFAULT_LOOKAHEAD,
+    ) -> Window:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        now = now.astimezone(UTC)
+        return cls(now - lookbehind, now + lookahead)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return start < self.end and end > self.start
+
+
+@runtime_checkable
+class ScheduleSource(Protocol):
+    name: str
+    # How messages name this kind of source: "calendar", "PagerDuty schedule", ...
+    noun: str
+    # How far past `now` a fetch looks; the end of that is where the schedule stops knowing.
+    lookahead: timedelta
+
+    async def fetch(self, now: datetime) -> list[Shift]:
+        """The person's shifts overlapping [now - lookbehind, now + lookahead), sorted."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def where_to_fix(name: str) -> str:
+    return f"Settings > Schedule > {name}"
+
+
+def shift_or_none(start: datetime, end: datetime, source: str, label: str) -> Shift | None:
+    """A Shift, or None when it would not end after it starts (Shift refuses those)."""
+    if end <= start:
+        return None
+    return Shift(start=start, end=end, source=source, label=label)
+
+
+def tidy(shifts: Iterable[Shift | None]) -> list[Shift]:
+    """Sorted, without exact duplicates (and without the Nones of `shift_or_none`).
+
+    Duplicates are real: PagerDuty lists a person once per escalation level and policy
+    that reaches them, and two overlapping calendar layers export the same slot twice.
+    """
+    unique = {(s.start, s.end, s.label): s for s in shifts if s is not None}
+    return [unique[key] for key in sorted(unique)]
+
+
+def utc_instant(value: object) -> datetime | None:
+    """An ISO 8601 time from a vendor's JSON as an aware UTC datetime; None if it is not one.
+
+    A time without an offset is taken as UTC, which is what the vendors' APIs send.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+@contextmanager
+def naming(prefix: str) -> Iterator[None]:
+    """Put the schedule's name in front of any FeedError raised inside.
+
+    The vendor sources reuse the feeds' HTTP error mapping, whose messages name the feed
+    the account belongs to; a person reading "unreachable" needs the schedule too.
+    """
+    try:
+        yield
+    except FeedRateLimitedError as exc:
+        raise FeedRateLimitedError(f"{prefix}: {exc}", exc.retry_after_s) from None
+    except FeedError as exc:
+        raise type(exc)(f"{prefix}: {exc}") from None
