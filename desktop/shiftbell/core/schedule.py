@@ -394,6 +394,7 @@ def reminder_due(
     return upcoming
 
 
+_SAME_TIME = "start and end at the same time: say which hours are quiet, e.g. 22:00-07:00"
 # An en dash (U+2013) too: that is how a range often looks when copied from a document.
 _CLOCK_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 
@@ -415,20 +416,30 @@ class QuietHours:
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("quiet hours are wall-clock times: give the zone as tz, not on them")
         if self.start == self.end:
-            raise ValueError(
-                f"quiet hours {self.text} start and end at the same time: "
-                "say which hours are quiet, e.g. 22:00-07:00"
-            )
+            raise ValueError(f"quiet hours {self.text} {_SAME_TIME}")
+
+    @staticmethod
+    def problem(text: str) -> str | None:
+        """What is wrong with "HH:MM-HH:MM" as quiet hours, said after the value; None if fine."""
+        found = _CLOCK_RANGE.match(text)
+        if found is None:
+            return "is not a time range: write it like 22:00-07:00"
+        h1, m1, h2, m2 = (int(part) for part in found.groups())
+        if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+            return "has a time that does not exist: use 00:00 to 23:59"
+        if (h1, m1) == (h2, m2):
+            return _SAME_TIME
+        return None
 
     @classmethod
     def parse(cls, text: str, tz: tzinfo) -> QuietHours:
-        """Read "HH:MM-HH:MM"; the message of the ValueError says what is wrong."""
+        """Read "HH:MM-HH:MM"; the ValueError's message says what is wrong."""
+        why = cls.problem(text)
+        if why is not None:
+            raise ValueError(f"quiet hours {text.strip()!r} {why}")
         found = _CLOCK_RANGE.match(text)
-        if found is None:
-            raise ValueError(f"{text!r} is not a time range: write it like 22:00-07:00")
+        assert found is not None  # problem() matched it
         h1, m1, h2, m2 = (int(part) for part in found.groups())
-        if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
-            raise ValueError(f"{text!r} has a time that does not exist: use 00:00 to 23:59")
         return cls(time(h1, m1), time(h2, m2), tz)
 
     @property

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import time, timedelta, tzinfo
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shiftbell.core.escalation import EscalationSettings
+from shiftbell.core.escalation import EscalationSettings, ScheduleSettings
+from shiftbell.core.schedule import QuietHours
 from shiftbell.feeds.base import FeedConfig, FeedKind
 
 DEFAULT_RECEIVER_PORT = 8974
@@ -76,6 +79,44 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    """The [schedule] section: how the on-call schedule and quiet hours soften the alarm.
+
+    The file names a zone (`time_zone`), or "" for the computer's own, which
+    can change when the person travels; so the settings keep the name and the
+    app, which knows the machine's zone, makes the escalation policy with
+    `policy(local_zone)`.
+    """
+
+    off_shift_critical_alarms: bool = ScheduleSettings.off_shift_critical_alarms
+    quiet_hours: tuple[time, time] | None = None
+    quiet_hours_critical_alarms: bool = ScheduleSettings.quiet_hours_critical_alarms
+    time_zone: str = ""
+    reminder_lead: timedelta = ScheduleSettings.reminder_lead
+
+    def zone(self, local_zone: tzinfo) -> tzinfo:
+        """The zone quiet hours are read in: `time_zone`, else `local_zone`."""
+        if not self.time_zone:
+            return local_zone
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            return local_zone  # the loader reported it already
+
+    def policy(self, local_zone: tzinfo) -> ScheduleSettings:
+        """The escalation's view of this section, with quiet hours in the person's zone."""
+        quiet = None
+        if self.quiet_hours is not None:
+            quiet = QuietHours(*self.quiet_hours, tz=self.zone(local_zone))
+        return ScheduleSettings(
+            off_shift_critical_alarms=self.off_shift_critical_alarms,
+            quiet_hours=quiet,
+            quiet_hours_critical_alarms=self.quiet_hours_critical_alarms,
+            reminder_lead=self.reminder_lead,
+        )
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     """One `[[feeds]]` entry: what the adapter needs (`config`), plus whether to run it.
 
@@ -101,6 +142,7 @@ class Settings:
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     alarm: AlarmSettings = field(default_factory=AlarmSettings)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     # In file order; names are unique (the loader skips a repeated name).
     feeds: tuple[FeedSettings, ...] = ()
 

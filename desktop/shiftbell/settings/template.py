@@ -8,7 +8,7 @@ parses back to exactly `s` (tested), which makes it usable for saving too.
 from __future__ import annotations
 
 import textwrap
-from datetime import timedelta
+from datetime import time, timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
 from shiftbell.feeds.base import FeedKind
@@ -17,6 +17,7 @@ from shiftbell.settings.model import (
     MIN_FEED_INTERVAL_S,
     FeedSettings,
     NotificationBackend,
+    ScheduleConfig,
     Settings,
     default_stale_after_s,
 )
@@ -88,6 +89,7 @@ def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
         '# "" = the system\'s default output.',
         f"output_device = {_string(settings.alarm.output_device)}",
         "",
+        *_schedule_section(settings.schedule),
         _ESCALATION_HELP,
     ]
     for name in SEVERITIES:
@@ -96,6 +98,44 @@ def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
     for feed in settings.feeds:
         parts += [*feed_table_lines(feed), ""]
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def _schedule_section(schedule: ScheduleConfig) -> list[str]:
+    default = DEFAULT_SETTINGS.schedule
+    quiet = _quiet_hours(schedule.quiet_hours)
+    return [
+        "[schedule]",
+        "# How your on-call schedule and quiet hours soften the alarm. On call, or",
+        "# with no schedule set up, every alert escalates in full. Off call (by the",
+        "# schedule or `shiftbell schedule override off`), and in quiet hours, alerts",
+        "# only notify, except critical ones, which alarm anyway unless turned off",
+        "# below. An alert held back until a shift starts (or quiet hours end)",
+        "# escalates from then, starting at the first volume, not the siren.",
+        "# Critical alerts alarm when you are off call too; false = notify only.",
+        f"# Default: {_bool(default.off_shift_critical_alarms)}.",
+        f"off_shift_critical_alarms = {_bool(schedule.off_shift_critical_alarms)}",
+        '# Quiet hours every day, like "22:00-07:00" (may cross midnight), on call',
+        f'# or not; "" = none. Default: {_string(_quiet_hours(default.quiet_hours))}.',
+        f"quiet_hours = {_string(quiet)}",
+        "# Critical alerts alarm in quiet hours too; false = notify only.",
+        f"# Default: {_bool(default.quiet_hours_critical_alarms)}.",
+        f"quiet_hours_critical_alarms = {_bool(schedule.quiet_hours_critical_alarms)}",
+        '# The time zone quiet hours are in, like "Europe/Berlin"; "" = this',
+        "# computer's own (they follow you when you travel).",
+        f"time_zone = {_string(schedule.time_zone)}",
+        "# A reminder this many seconds before a shift starts; 0 = no reminder.",
+        f"# Default: {_seconds(default.reminder_lead)}.",
+        f"reminder_before_s = {_seconds(schedule.reminder_lead)}",
+        "",
+    ]
+
+
+def _quiet_hours(hours: tuple[time, time] | None) -> str:
+    return "" if hours is None else f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def feeds_help() -> str:

@@ -17,12 +17,14 @@ import re
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
+from shiftbell.core.schedule import QuietHours
 from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.feeds.registry import default_url
 from shiftbell.settings import feed_rules
@@ -35,6 +37,7 @@ from shiftbell.settings.model import (
     NotificationBackend,
     NotificationSettings,
     ReceiverSettings,
+    ScheduleConfig,
     Settings,
     default_stale_after_s,
 )
@@ -283,7 +286,7 @@ class _Reader:
 
     def settings(self, document: Mapping[str, object]) -> Settings:
         self.unknown_keys(
-            document, (), ("receiver", "notifications", "alarm", "escalation", "feeds")
+            document, (), ("receiver", "notifications", "alarm", "schedule", "escalation", "feeds")
         )
         receiver = self.table(document, ("receiver",), ("port",))
         notifications = self.table(document, ("notifications",), ("backend", "snooze_choices_min"))
@@ -312,7 +315,31 @@ class _Reader:
                     alarm, ("alarm", "output_device"), default.alarm.output_device
                 )
             ),
+            schedule=self.schedule(document),
             feeds=self.feeds(document),
+        )
+
+    def schedule(self, document: Mapping[str, object]) -> ScheduleConfig:
+        at = ("schedule",)
+        keys = (
+            "off_shift_critical_alarms",
+            "quiet_hours",
+            "quiet_hours_critical_alarms",
+            "time_zone",
+            "reminder_before_s",
+        )
+        table = self.table(document, at, keys)
+        default = DEFAULT_SETTINGS.schedule
+        return ScheduleConfig(
+            off_shift_critical_alarms=self.boolean(
+                table, (*at, "off_shift_critical_alarms"), default.off_shift_critical_alarms
+            ),
+            quiet_hours=self.quiet_hours(table, (*at, "quiet_hours"), default.quiet_hours),
+            quiet_hours_critical_alarms=self.boolean(
+                table, (*at, "quiet_hours_critical_alarms"), default.quiet_hours_critical_alarms
+            ),
+            time_zone=self.time_zone(table, (*at, "time_zone"), default.time_zone),
+            reminder_lead=self.seconds(table, (*at, "reminder_before_s"), default.reminder_lead),
         )
 
     def feeds(self, document: Mapping[str, object]) -> tuple[FeedSettings, ...]:
@@ -538,6 +565,42 @@ class _Reader:
         shown = _show(default.value if default is not None else _NO_SOUND)
         self.rejected(path, value, f"is not a sound Shiftbell knows: use {allowed}", shown)
         return default
+
+    def quiet_hours(
+        self, table: Mapping[str, object], path: KeyPath, default: tuple[time, time] | None
+    ) -> tuple[time, time] | None:
+        value = table.get(path[-1])
+        if value is None:
+            return default
+        shown = _show("" if default is None else f"{default[0]:%H:%M}-{default[1]:%H:%M}")
+        if not isinstance(value, str):
+            self.rejected(path, value, f'is {_kind(value)}, not text like "22:00-07:00"', shown)
+            return default
+        if not value.strip():
+            return None
+        why = QuietHours.problem(value)
+        if why is not None:
+            self.rejected(path, value, f'{why} (or "" for none)', shown)
+            return default
+        hours = QuietHours.parse(value, UTC)  # the zone is the app's business; only the times
+        return hours.start, hours.end
+
+    def time_zone(self, table: Mapping[str, object], path: KeyPath, default: str) -> str:
+        value = self.string(table, path, default)
+        if not value:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            self.rejected(
+                path,
+                value,
+                'is not a time zone Shiftbell knows: use a name like "Europe/Berlin" or '
+                '"America/New_York" (capitals matter), or "" for this computer\'s own',
+                _show(default),
+            )
+            return default
+        return value
 
     def snooze_choices(
         self, table: Mapping[str, object], path: KeyPath, default: tuple[int, ...]

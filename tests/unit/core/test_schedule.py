@@ -451,6 +451,8 @@ def test_quiet_hours_parse_and_say_what_is_wrong() -> None:
         time(7, 30), time(9, 5), BERLIN
     )
     assert QuietHours.parse("22:00-07:00", BERLIN).text == "22:00-07:00"
+    assert QuietHours.problem("22:00-07:00") is None
+    assert QuietHours.problem("22.00-07.00") == "is not a time range: write it like 22:00-07:00"
     with pytest.raises(ValueError, match="write it like 22:00-07:00"):
         QuietHours.parse("10pm-7am", BERLIN)
     with pytest.raises(ValueError, match="does not exist"):

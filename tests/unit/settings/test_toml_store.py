@@ -260,7 +260,7 @@ def test_unknown_keys_and_tables_are_named_and_ignored() -> None:
         "[receiver]\nport = 9000\nhost = '0.0.0.0'\n"
         "[escalation.critical]\nsond = 'alarm'\n"
         "[escalation.fatal]\nsound = 'siren'\n"
-        "[schedule]\n"
+        "[sounds]\n"
     )
     settings, problems = parse_settings(text, "c.toml")
     assert settings == replace(Settings(), receiver=ReceiverSettings(port=9000))
@@ -270,7 +270,7 @@ def test_unknown_keys_and_tables_are_named_and_ignored() -> None:
     assert problems[2].startswith("c.toml: line 6: unknown option escalation.critical.sond")
     assert problems[3].startswith("c.toml: line 7: unknown severity table [escalation.fatal]")
     assert "info, warning, critical" in problems[3]
-    assert problems[4].startswith("c.toml: line 9: unknown section [schedule]")
+    assert problems[4].startswith("c.toml: line 9: unknown section [sounds]")
 
 
 def test_a_value_where_a_table_belongs_gives_that_tables_defaults() -> None:
