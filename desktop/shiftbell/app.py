@@ -24,7 +24,7 @@ from shiftbell.paths import AppPaths
 from shiftbell.secrets import SecretStore
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.store.alert_store import AlertStore
-from shiftbell.system_clock import SystemClock
+from shiftbell.system_clock import SystemClock, local_zone
 
 log = logging.getLogger("shiftbell")
 
@@ -57,7 +57,7 @@ def run_app(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from shiftbell.ui.alarm import AlarmPlayer
-    from shiftbell.ui.controller import UiController, level_function
+    from shiftbell.ui.controller import UiController
     from shiftbell.ui.icons import icon
     from shiftbell.ui.notifier import Notifier
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
@@ -115,7 +115,15 @@ def run_app(args: argparse.Namespace) -> int:
     )
     alarm = AlarmPlayer(output_device=settings.alarm.output_device)
     controller = UiController(
-        desk, clock, settings.escalation, window, tray, notifier, alarm, caller
+        desk,
+        clock,
+        settings.escalation,
+        window,
+        tray,
+        notifier,
+        alarm,
+        caller,
+        schedule_policy=settings.schedule.policy(local_zone()),
     )
     for topic, text in problems.items():
         controller.set_problem(topic, text)
@@ -142,7 +150,7 @@ def run_app(args: argparse.Namespace) -> int:
         load_or_create_token(paths.token_file),
         settings.receiver.port,
         config_path=paths.config_file,
-        level_of=level_function(settings.escalation, clock),
+        level_of=controller.level_of,
         commands=ReceiverCommands(
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),

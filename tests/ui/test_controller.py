@@ -20,7 +20,8 @@ from shiftbell.core.alert import Incoming, Severity, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
-from shiftbell.core.escalation import EscalationSettings, Sound
+from shiftbell.core.escalation import EscalationSettings, Sound, Suppression
+from shiftbell.core.schedule import Override
 from shiftbell.desk import AlertDesk
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.controller import UiController
@@ -177,3 +178,27 @@ def test_a_save_failure_is_shown_in_window_and_tray(qtbot: QtBot, audio: PulseSi
         alarm.stop()
         notifier.close()
         runner.stop()
+
+
+def test_off_call_the_warning_chime_is_held_back_but_critical_still_alarms(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    """Issue 4: off shift is notification only, except critical alerts."""
+    shell.controller.set_override(
+        Override(on_call=False, until=shell.clock.now() + timedelta(hours=1))
+    )
+    shell.fire("w", Severity.WARNING)
+    qtbot.waitUntil(lambda: len(shell.balloons) == 1)  # still notified
+    shell.controller.tick()
+    assert shell.controller.alarm_state.chime_due is None
+    assert Suppression.OFF_SHIFT in shell.controller.alarm_state.suppressed_by
+    assert not shell.controller.on_call_state(shell.clock.now()).on_call
+    shell.fire("c", Severity.CRITICAL)
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    assert shell.controller.level_of(shell.desk.active()[0]) >= 1
+
+
+def test_on_call_the_warning_chimes(qtbot: QtBot, shell: Shell) -> None:
+    shell.fire("w", Severity.WARNING)
+    qtbot.waitUntil(lambda: shell.controller.alarm_state.chime_due is not None)
+    assert not shell.controller.alarm_state.suppressed_by

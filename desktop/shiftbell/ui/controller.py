@@ -8,7 +8,6 @@ buttons all come here and take one path, so every place behaves the same.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,7 +16,15 @@ from shiftbell.core.alert import Alert, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import UnknownAlertError
-from shiftbell.core.escalation import EscalationSettings, alarm_state, level_for
+from shiftbell.core.escalation import (
+    DEFAULT_SCHEDULE_SETTINGS,
+    SILENT,
+    EscalationSettings,
+    ScheduleSettings,
+    alarm_state,
+    level_for,
+)
+from shiftbell.core.schedule import OnCallSchedule, OnCallState, Override, on_call_state
 from shiftbell.desk import AlertDesk
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.notifier import Notifier
@@ -53,11 +60,16 @@ class UiController(QObject):
         notifier: Notifier,
         alarm: AlarmPlayer,
         caller: MainThreadCaller,
+        schedule_policy: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
     ) -> None:
         super().__init__()
         self._desk = desk
         self._clock = clock
         self._escalation = escalation
+        self._schedule_policy = schedule_policy
+        # No schedule configured means on call: full escalation, as without this feature.
+        self._schedule: OnCallSchedule | None = None
+        self._override: Override | None = None
         self._window = window
         self._tray = tray
         self._notifier = notifier
@@ -68,6 +80,7 @@ class UiController(QObject):
         self._problems: dict[str, str] = {}
         self._feeds: dict[str, FeedStatus] = {}
         self._known_status: dict[str, Status] = {}
+        self.alarm_state = SILENT  # what the last tick asked of the speakers
 
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(TICK_MS)
@@ -156,6 +169,29 @@ class UiController(QObject):
     def snoozed_until(self) -> datetime | None:
         return self._snoozed_until
 
+    def on_call_state(self, now: datetime) -> OnCallState:
+        return on_call_state(self._schedule, self._override, now)
+
+    def set_schedule(self, schedule: OnCallSchedule | None) -> None:
+        self._schedule = schedule
+        self.refresh()
+
+    def set_override(self, override: Override | None) -> None:
+        self._override = override
+        self.refresh()
+
+    def level_of(self, alert: Alert) -> int:
+        """The current escalation stage of an alert, for `shiftbell status` (any thread)."""
+        now = self._clock.now()
+        level = level_for(
+            alert,
+            self._escalation,
+            now,
+            on_call=self.on_call_state(now),
+            schedule=self._schedule_policy,
+        )
+        return int(level.stage)
+
     # -- reacting ----------------------------------------------------------------------------
 
     def _on_changes(self, changes: Changes) -> None:
@@ -189,7 +225,15 @@ class UiController(QObject):
             log.info("snooze over")
             self._update_tray()
         active = self._desk.active()
-        state = alarm_state(active, self._escalation, now, self._snoozed_until)
+        state = alarm_state(
+            active,
+            self._escalation,
+            now,
+            self._snoozed_until,
+            on_call=self.on_call_state(now),
+            schedule=self._schedule_policy,
+        )
+        self.alarm_state = state
         self._alarm.apply(state)
         if state.raise_window and not self._raised_window:
             log.info("escalation: bringing the window to the front")
@@ -213,8 +257,3 @@ class UiController(QObject):
             list(self._problems.values()),
         )
         self._tray.set_state(state)
-
-
-def level_function(escalation: EscalationSettings, clock: Clock) -> Callable[[Alert], int]:
-    """The current escalation stage of an alert, for `shiftbell status`."""
-    return lambda alert: int(level_for(alert, escalation, clock.now()).stage)
