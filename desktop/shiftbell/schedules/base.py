@@ -44,8 +44,11 @@ class ScheduleKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class ScheduleConfig:
-    """One configured schedule.
+class ScheduleSourceConfig:
+    """One configured schedule source (a `[[schedules]]` entry, say).
+
+    Not settings.model.ScheduleConfig, which is the [schedule] section: how the schedule
+    softens the alarm.
 
     `location` is the ICS URL or file path (ICS only). The vendor kinds sign in through the
     alert feed of the same account, named by the option `feed`: its URL, token and auth

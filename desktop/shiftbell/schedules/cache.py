@@ -147,7 +147,7 @@ class ScheduleCache:
         try:
             shifts = await source.fetch(now)
         except FeedError as exc:
-            log.warning("%s %s: %s", source.noun, source.name, exc)
+            log.warning("%s", exc)  # sources' messages name the schedule already
             return self.record_failure(source.name, source.noun, exc, now)
         known_until = now.astimezone(UTC) + source.lookahead
         return self.record_success(source.name, source.noun, shifts, now, known_until)

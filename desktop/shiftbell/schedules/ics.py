@@ -37,7 +37,7 @@ a substring) keeps the events that mention the person in SUMMARY, DESCRIPTION or
 in SUMMARY. Use the full name or email: "al" also matches "Sally". Without `who` every event
 is one of the person's shifts (a personal export).
 
-Options (`ScheduleConfig.options`): `who`; `days_ahead` (default 14) and `days_behind`
+Options (`ScheduleSourceConfig.options`): `who`; `days_ahead` (default 14) and `days_behind`
 (default 1), whole days.
 """
 
@@ -236,8 +236,8 @@ class IcsSchedule:
 
     def _too_large(self, where: str) -> FeedPayloadError:
         return FeedPayloadError(
-            f"calendar {self.name}: {where} sent more than {self._max_bytes // (1024 * 1024)} "
-            f"MiB, which is not an on-call calendar: check the link in {where_to_fix(self.name)}"
+            f"calendar {self.name}: {where} sent more than {_size(self._max_bytes)}, which is "
+            f"not an on-call calendar: check the link in {where_to_fix(self.name)}"
         )
 
 
@@ -358,6 +358,11 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(hostname).is_loopback
     except ValueError:
         return False
+
+
+def _size(count: int) -> str:
+    mib = 1024 * 1024
+    return f"{count / mib:g} MiB" if count >= mib else f"{count / 1024:g} KiB"
 
 
 def _reason(exc: httpx.HTTPError, url: str) -> str:

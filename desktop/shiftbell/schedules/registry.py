@@ -15,9 +15,9 @@ from shiftbell.feeds.base import FeedConfig
 from shiftbell.schedules.base import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
-    ScheduleConfig,
     ScheduleKind,
     ScheduleSource,
+    ScheduleSourceConfig,
     where_to_fix,
 )
 
@@ -28,7 +28,7 @@ MAX_DAYS_AHEAD = 60
 
 
 def build_source(
-    config: ScheduleConfig,
+    config: ScheduleSourceConfig,
     *,
     tz: tzinfo,
     feed: FeedConfig | None = None,
@@ -96,7 +96,7 @@ def build_source(
     )
 
 
-def _days(config: ScheduleConfig, key: str, default: timedelta, most: int) -> timedelta:
+def _days(config: ScheduleSourceConfig, key: str, default: timedelta, most: int) -> timedelta:
     text = config.options.get(key, "").strip()
     if not text:
         return default
