@@ -112,7 +112,12 @@ class OpsgenieSchedule:
         else:
             path = f"/v2/schedules/{quote(schedule, safe='')}/timeline"
             params.append(("identifierType", "id" if _UUID.match(schedule) else "name"))
-        _, body = await self._account.get(path, params=params)
+        status, body = await self._account.get(path, params=params, ok=(404,))
+        if status == 404:
+            raise FeedConfigError(
+                f"{self._account.vendor} has no schedule {schedule!r} (404): check schedules in "
+                f"{where_to_fix(self.name)} (names are case-sensitive)"
+            )
         # Opsgenie wraps the answer in {"data": ...}; JSM Ops sends it bare.
         data = body.get("data") if isinstance(body, dict) and "data" in body else body
         if not isinstance(data, dict) or not isinstance(data.get("finalTimeline"), dict):
