@@ -26,6 +26,10 @@ rely on `X-WR-TIMEZONE` (Google's exports) to standard ones first. Times are rea
 - floating (no zone): the person's local zone, `tz`.
 - all-day (`VALUE=DATE`): the whole day(s) from local midnight to local midnight in `tz`.
 
+Known limit: an event whose length is given as a DURATION of hours (not DTEND) and that
+spans a DST switch comes out an hour off, because recurring-ical-events adds the duration on
+the wall clock; the exporters above all write DTEND.
+
 Events marked `STATUS:CANCELLED` are not shifts. Every shift is returned in UTC (see
 schedules/base.py). A calendar that cannot be read in full raises `FeedPayloadError`: a
 half-read calendar could silently drop a shift, so the cache keeps the last good copy instead.

@@ -227,6 +227,27 @@ def test_webcal_is_fetched_as_https() -> None:
     assert isinstance(schedule, ScheduleSource)
 
 
+def test_credentials_in_the_link_sign_in_and_stay_out_of_messages() -> None:
+    seen: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(403)
+
+    schedule = IcsSchedule(
+        "nc",
+        "https://dana:app-pass@cloud.example.com/remote.php/dav/calendars/dana/oncall?export",
+        tz=BERLIN,
+        transport=httpx.MockTransport(answer),
+    )
+    with pytest.raises(FeedAuthError) as raised:
+        fetch(schedule, utc("2026-03-27T12:00:00"))
+
+    assert seen == ["Basic ZGFuYTphcHAtcGFzcw=="]  # dana:app-pass
+    assert schedule.where == "cloud.example.com"
+    assert "app-pass" not in str(raised.value) and "dana" not in str(raised.value)
+
+
 def test_plain_http_warns_that_the_link_can_be_read_but_loopback_does_not(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
