@@ -54,6 +54,11 @@ GLYPH_INFO: list[tuple[str, str]] = [
 ]
 GLYPH_CHECK: list[tuple[str, str]] = [("stroke", "M40.5 46.5 L45 51 L53.5 41")]
 GLYPH_Z: list[tuple[str, str]] = [("stroke", "M41.5 39.5 L52.5 39.5 L41.5 52.5 L52.5 52.5")]
+# A crescent moon (off call): the badge's circle less a circle offset to the upper right,
+# from where the two circles cross, round the outer edge and back along the cut.
+GLYPH_MOON: list[tuple[str, str]] = [
+    ("fill", "M45.75 38.5 A7.6 7.6 0 1 0 54.26 48.24 A6.6 6.6 0 0 1 45.75 38.5 Z"),
+]
 
 # Warning triangle for feed errors (sits where the round badge would).
 TRIANGLE = "M47 31.5 L61 57 L33 57 Z"
@@ -82,6 +87,7 @@ class IconSpec:
     badge: Badge | None = None
     ringing: bool = False
     background: bool = False
+    dimmed: bool = False  # the bell's fill mostly see-through: "quieter", off call
 
 
 RED = "#e5322d"
@@ -93,9 +99,16 @@ ORANGE = "#f28c1e"
 LIGHT = "#f4f5f7"
 GREY = "#9aa1a9"
 GOLD = "#f6c343"
+NAVY = "#2c3e66"
+MOONLIGHT = "#ffe27a"
+DIM_OPACITY = 0.35
 
 ICONS: dict[str, IconSpec] = {
     "clear": IconSpec(LIGHT, "#c9ced6"),
+    # Off call and all clear: the clear bell dimmed, with a moon, so on call and off call
+    # differ at a glance on light and dark panels alike (the dimming alone does not show
+    # on a light panel).
+    "clear-off-call": IconSpec(LIGHT, "#c9ced6", Badge(NAVY, GLYPH_MOON, MOONLIGHT), dimmed=True),
     "firing-info": IconSpec(BLUE, "#245f9c", Badge(BLUE, GLYPH_INFO)),
     "firing-warning": IconSpec(AMBER, "#b8760a", Badge(AMBER, GLYPH_BANG, OUTLINE)),
     "firing-critical": IconSpec(RED, "#9c1b17", Badge(RED, GLYPH_BANG), ringing=True),
@@ -108,7 +121,9 @@ ICONS: dict[str, IconSpec] = {
 }
 
 
-def _layered(paths: Sequence[str], fill: str, *, closed: bool = True) -> list[str]:
+def _layered(
+    paths: Sequence[str], fill: str, *, closed: bool = True, opacity: float = 1.0
+) -> list[str]:
     """Halo, outline and fill passes for a group of paths, drawn as one silhouette.
 
     Drawing all halos, then all outlines, then all fills hides the inner edges
@@ -126,8 +141,9 @@ def _layered(paths: Sequence[str], fill: str, *, closed: bool = True) -> list[st
             f'<path d="{d}" fill="none" stroke="{OUTLINE}" stroke-width="{OUTLINE_WIDTH}" {join}/>'
         )
     if closed:
+        see_through = f' fill-opacity="{opacity}"' if opacity < 1 else ""
         for d in paths:
-            out.append(f'<path d="{d}" fill="{fill}"/>')
+            out.append(f'<path d="{d}" fill="{fill}"{see_through}/>')
     return out
 
 
@@ -168,13 +184,15 @@ def render_svg(name: str, spec: IconSpec) -> str:
                 f'<path d="{d}" fill="none" stroke="{spec.bell_fill}" stroke-width="{width}"'
                 ' stroke-linecap="round"/>'
             )
-    body += _layered([BELL_CLAPPER], spec.clapper_fill)
-    body += _layered([BELL_BODY, BELL_KNOB], spec.bell_fill)
-    # A lighter highlight on the bell's left flank gives it some volume.
-    body.append(
-        '<path d="M19 30 L19 24 C19 18 22 13.5 26 11.8" fill="none" stroke="#ffffff"'
-        ' stroke-opacity="0.55" stroke-width="2.6" stroke-linecap="round"/>'
-    )
+    opacity = DIM_OPACITY if spec.dimmed else 1.0
+    body += _layered([BELL_CLAPPER], spec.clapper_fill, opacity=opacity)
+    body += _layered([BELL_BODY, BELL_KNOB], spec.bell_fill, opacity=opacity)
+    if not spec.dimmed:
+        # A lighter highlight on the bell's left flank gives it some volume.
+        body.append(
+            '<path d="M19 30 L19 24 C19 18 22 13.5 26 11.8" fill="none" stroke="#ffffff"'
+            ' stroke-opacity="0.55" stroke-width="2.6" stroke-linecap="round"/>'
+        )
     if spec.badge is not None:
         badge = spec.badge
         shape = TRIANGLE if badge.triangle else _circle(BADGE_CX, BADGE_CY, BADGE_R)

@@ -9,6 +9,15 @@ import pytest
 from tests.ui.samples import NOW, AlertFactory
 
 from shiftbell.core.alert import Alert, Severity, Status
+from shiftbell.core.escalation import AlarmState, Sound, Suppression
+from shiftbell.core.schedule import (
+    ALWAYS_ON_CALL,
+    OnCallSchedule,
+    OnCallState,
+    Override,
+    Shift,
+    on_call_state,
+)
 from shiftbell.ui.tray_state import (
     FeedStatus,
     TrayIconName,
@@ -152,6 +161,7 @@ def test_every_icon_name_is_a_file_the_icon_set_has() -> None:
     # The icon generator writes these names; a typo here would show a placeholder.
     assert {name.value for name in TrayIconName} == {
         "clear",
+        "clear-off-call",
         "firing-info",
         "firing-warning",
         "firing-critical",
@@ -159,3 +169,127 @@ def test_every_icon_name_is_a_file_the_icon_set_has() -> None:
         "feed-error",
         "snoozed",
     }
+
+
+# -- the on-call schedule (issue 4) -------------------------------------------------------
+# NOW is Wednesday 4 March 2026, 03:12 UTC.
+
+MONDAY_TO_TUESDAY = Shift(
+    datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 10, 9, 0, tzinfo=UTC), "PagerDuty"
+)
+FRIDAY_NIGHT = Shift(
+    datetime(2026, 3, 6, 18, 0, tzinfo=UTC), datetime(2026, 3, 7, 9, 0, tzinfo=UTC), "Calendar"
+)
+ON_SHIFT = on_call_state(OnCallSchedule([MONDAY_TO_TUESDAY]), None, NOW)
+OFF_SHIFT = on_call_state(OnCallSchedule([FRIDAY_NIGHT]), None, NOW)
+SILENT_OFF_CALL = AlarmState(suppressed_by=frozenset({Suppression.OFF_SHIFT}))
+
+
+def with_schedule(
+    active: Sequence[Alert] = (),
+    on_call: OnCallState | None = OFF_SHIFT,
+    alarm: AlarmState | None = None,
+    feeds: Sequence[FeedStatus] = (OK_FEED,),
+    snoozed_until: datetime | None = None,
+) -> TrayState:
+    return tray_state(active, feeds, snoozed_until, NOW, (), tz=UTC, on_call=on_call, alarm=alarm)
+
+
+def test_without_a_schedule_nothing_changes(make_alert: AlertFactory) -> None:
+    # The defaults are the tray from before schedules, to the character.
+    alerts = [make_alert(1), make_alert(2, status=Status.ACKNOWLEDGED)]
+    for active in ((), alerts):
+        before = tray_state(active, [OK_FEED], None, NOW, (), UTC)
+        assert with_schedule(active, on_call=None) == before
+
+
+def test_on_call_tooltip_says_until_when() -> None:
+    result = with_schedule(on_call=ON_SHIFT)
+    assert result.icon is TrayIconName.CLEAR
+    assert result.tooltip.splitlines() == ["Shiftbell — all clear", "On call until Tue 09:00"]
+
+
+def test_off_call_and_all_clear_shows_the_off_call_icon_and_the_next_shift() -> None:
+    result = with_schedule(on_call=OFF_SHIFT)
+    assert result.icon is TrayIconName.CLEAR_OFF_CALL
+    assert result.tooltip.splitlines() == [
+        "Shiftbell — all clear",
+        "Off call — next shift Fri 18:00",
+    ]
+
+
+def test_an_override_says_so_in_the_tooltip() -> None:
+    until = NOW + timedelta(hours=2)
+    off = on_call_state(OnCallSchedule([MONDAY_TO_TUESDAY]), Override(False, until), NOW)
+    result = with_schedule(on_call=off)
+    assert result.icon is TrayIconName.CLEAR_OFF_CALL
+    assert result.tooltip.splitlines()[1] == "Off call until 05:12 (you said so)"
+    on = on_call_state(OnCallSchedule([FRIDAY_NIGHT]), Override(True, until), NOW)
+    assert with_schedule(on_call=on).icon is TrayIconName.CLEAR
+
+
+def test_no_schedule_known_counts_as_on_call() -> None:
+    result = with_schedule(on_call=ALWAYS_ON_CALL)
+    assert result.icon is TrayIconName.CLEAR
+    assert result.tooltip.splitlines()[1] == "On call (schedule unknown)"
+
+
+def test_firing_keeps_precedence_over_off_call_and_says_the_alarm_is_held_back(
+    make_alert: AlertFactory,
+) -> None:
+    alerts = [make_alert(1, severity=Severity.WARNING), make_alert(2, severity=Severity.WARNING)]
+    result = with_schedule(alerts, alarm=SILENT_OFF_CALL)
+    assert result.icon is TrayIconName.FIRING_WARNING
+    assert result.tooltip.splitlines() == [
+        "Shiftbell — 2 firing — silent: off call",
+        "Warning: Disk full on db1",
+        "Off call — next shift Fri 18:00",
+    ]
+
+
+def test_quiet_hours_and_both_holds_are_named(make_alert: AlertFactory) -> None:
+    alerts = [make_alert(1, severity=Severity.WARNING)]
+    quiet = AlarmState(suppressed_by=frozenset({Suppression.QUIET_HOURS}))
+    assert with_schedule(alerts, ON_SHIFT, quiet).tooltip.splitlines()[0] == (
+        "Shiftbell — 1 firing — silent: quiet hours"
+    )
+    both = AlarmState(suppressed_by=frozenset(Suppression))
+    assert with_schedule(alerts, OFF_SHIFT, both).tooltip.splitlines()[0] == (
+        "Shiftbell — 1 firing — silent: off call, quiet hours"
+    )
+
+
+def test_a_critical_that_still_alarms_makes_it_partly_silent(make_alert: AlertFactory) -> None:
+    # Off call by default a critical alert alarms while a warning's chime is held back.
+    alerts = [make_alert(1), make_alert(2, severity=Severity.WARNING)]
+    alarm = AlarmState(
+        loop_sound=Sound.ALARM, loop_volume=0.3, suppressed_by=frozenset({Suppression.OFF_SHIFT})
+    )
+    result = with_schedule(alerts, alarm=alarm)
+    assert result.icon is TrayIconName.FIRING_CRITICAL
+    assert result.tooltip.splitlines()[0] == (
+        "Shiftbell — 2 firing (1 critical) — partly silent: off call"
+    )
+
+
+def test_nothing_held_back_adds_nothing(make_alert: AlertFactory) -> None:
+    alarm = AlarmState(loop_sound=Sound.ALARM, loop_volume=1.0)
+    result = with_schedule([make_alert(1)], on_call=ON_SHIFT, alarm=alarm)
+    assert result.tooltip.splitlines()[0] == "Shiftbell — 1 firing (1 critical)"
+
+
+def test_snooze_feed_errors_and_acknowledged_keep_their_icons_off_call(
+    make_alert: AlertFactory,
+) -> None:
+    snoozed = with_schedule(
+        [make_alert(1, severity=Severity.WARNING)],
+        snoozed_until=NOW + timedelta(minutes=5),
+        alarm=SILENT_OFF_CALL,
+    )
+    assert snoozed.icon is TrayIconName.SNOOZED
+    # The snooze explains the silence; the held-back note would only add noise.
+    assert snoozed.tooltip.splitlines()[0] == "Shiftbell — alarm snoozed until 03:17 — 1 firing"
+    assert with_schedule(feeds=[DOWN_FEED]).icon is TrayIconName.FEED_ERROR
+    acknowledged = with_schedule([make_alert(1, status=Status.ACKNOWLEDGED)])
+    assert acknowledged.icon is TrayIconName.ACKNOWLEDGED
+    assert acknowledged.tooltip.splitlines()[-1] == "Off call — next shift Fri 18:00"

@@ -3,6 +3,11 @@
 No Qt here: the rules that decide between "all clear", "firing", "snoozed" and
 "something is broken" are the ones a person on call relies on at a glance, so
 they are tested without a QApplication, a tray or a clock.
+
+With a schedule (issue 4) the tray also answers "am I on call": the tooltip
+says until when, and an all-clear icon is dimmed while off call. Alerts keep
+precedence over that: a firing alert shows as firing whatever the schedule says,
+and the tooltip says when its alarm is held back.
 """
 
 from __future__ import annotations
@@ -13,17 +18,23 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from shiftbell.core.alert import Alert, Severity, Status
+from shiftbell.core.escalation import AlarmState, Suppression
 from shiftbell.core.feed_status import FeedStatus as FeedStatus  # re-exported for ui
+from shiftbell.core.schedule import OnCallState
+from shiftbell.ui.schedule_text import tray_line
 
 APP_NAME = "Shiftbell"
 # Long titles would make the tooltip wider than the screen on some desktops.
 _TITLE_LIMIT = 80
+# How the tooltip names what holds an alarm back, in this order.
+_HELD_BY = {Suppression.OFF_SHIFT: "off call", Suppression.QUIET_HOURS: "quiet hours"}
 
 
 class TrayIconName(StrEnum):
     """The tray icon files in resources/icons/, one per state (without `.svg`)."""
 
     CLEAR = "clear"
+    CLEAR_OFF_CALL = "clear-off-call"  # all clear and off call: the bell dimmed, a moon badge
     FIRING_INFO = "firing-info"
     FIRING_WARNING = "firing-warning"
     FIRING_CRITICAL = "firing-critical"
@@ -60,6 +71,9 @@ def tray_state(
     now: datetime,
     problems: Sequence[str] = (),
     tz: tzinfo | None = None,
+    *,
+    on_call: OnCallState | None = None,
+    alarm: AlarmState | None = None,
 ) -> TrayState:
     """Decide the tray icon and tooltip.
 
@@ -72,9 +86,13 @@ def tray_state(
     3. feed-error: a feed is not ok or the app has a problem (no audio, disk full):
        a silent failure is the worst failure, so it outranks "acknowledged".
     4. acknowledged: alerts are active but somebody has them.
-    5. clear.
+    5. clear, or clear-off-call when `on_call` says off call.
 
     `tz` is the zone for clock times in the tooltip; None means the local zone.
+    `on_call` (core.schedule.on_call_state for `now`) adds the "On call until Tue
+    09:00" line; None (no schedule configured) leaves the tooltip as before
+    schedules. `alarm` (core.escalation.alarm_state for `now`) lets the headline
+    say when firing alerts are held back: "2 firing — silent: off call".
     """
     firing = [a for a in active if a.status is Status.FIRING]
     acknowledged = [a for a in active if a.status is Status.ACKNOWLEDGED]
@@ -89,6 +107,8 @@ def tray_state(
         icon = TrayIconName.FEED_ERROR
     elif acknowledged:
         icon = TrayIconName.ACKNOWLEDGED
+    elif on_call is not None and not on_call.on_call:
+        icon = TrayIconName.CLEAR_OFF_CALL
     else:
         icon = TrayIconName.CLEAR
 
@@ -98,7 +118,7 @@ def tray_state(
         if counts:
             headline += f" — {counts}"
     elif counts:
-        headline = counts
+        headline = counts + (_held_back(alarm) if firing else "")
     elif failing_feeds or problems:
         # Not "all clear": with a feed down, nobody can know that.
         headline = "no active alerts"
@@ -109,9 +129,23 @@ def tray_state(
     if firing:
         top = most_urgent(firing)
         lines.append(f"{top.severity.value.capitalize()}: {_one_line(top.title)}")
+    if on_call is not None:
+        lines.append(tray_line(on_call, now, tz))
     lines.extend(f"{f.name}: {_one_line(f.message) or 'not working'}" for f in failing_feeds)
     lines.extend(_one_line(p) for p in problems)
     return TrayState(icon=icon, tooltip="\n".join(lines), firing=len(firing), snoozed=snoozed)
+
+
+def _held_back(alarm: AlarmState | None) -> str:
+    """ " — silent: off call" when the schedule holds firing alerts back; "" otherwise.
+
+    "partly silent" when something still sounds (by default a critical alert
+    alarms off call while a warning's chime is held back).
+    """
+    if alarm is None or not alarm.suppressed_by:
+        return ""
+    reasons = ", ".join(text for rule, text in _HELD_BY.items() if rule in alarm.suppressed_by)
+    return f" — {'partly silent' if alarm.audible else 'silent'}: {reasons}"
 
 
 def alert_counts(firing: Sequence[Alert], acknowledged: Sequence[Alert]) -> str:
