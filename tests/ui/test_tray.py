@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from shiftbell.core.alert import Severity
-from shiftbell.ui.icons import icon
+from shiftbell.ui.icons import icon, placeholder_icon
 from shiftbell.ui.tray import TrayIcon, safe_plain_text
 from shiftbell.ui.tray_state import TrayIconName, TrayState
 
@@ -114,6 +114,18 @@ def test_state_sets_icon_and_tooltip(tray: TrayIcon) -> None:
     assert shown == icon("firing-critical").pixmap(32).toImage()
     assert shown != icon("clear").pixmap(32).toImage()
     assert tray.state is FIRING
+
+
+def test_off_call_icon_loads_and_differs_from_clear(tray: TrayIcon) -> None:
+    off_call = TrayState(TrayIconName.CLEAR_OFF_CALL, "Shiftbell — all clear\nOff call")
+    tray.set_state(off_call)
+    shown = tray.tray.icon().pixmap(22).toImage()
+    # The real file, not the grey placeholder a missing file would give.
+    assert shown == icon("clear-off-call").pixmap(22).toImage()
+    assert shown != placeholder_icon("clear-off-call").pixmap(22).toImage()
+    assert shown != icon("clear").pixmap(22).toImage()
+    tray.set_state(CLEAR)
+    assert tray.tray.icon().pixmap(22).toImage() == icon("clear").pixmap(22).toImage()
 
 
 def as_qt_shows_it(text: str) -> str:

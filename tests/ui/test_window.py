@@ -12,7 +12,9 @@ from pytestqt.qtbot import QtBot
 from tests.ui.samples import NOW, AlertFactory
 
 from shiftbell.core.alert import Severity, Status
+from shiftbell.core.schedule import OnCallSchedule, Shift, on_call_state
 from shiftbell.ui.alert_model import AlertColumn
+from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.tray_state import FeedStatus
 from shiftbell.ui.window import EMPTY_TEXT, MainWindow, feed_status_text
 
@@ -33,7 +35,11 @@ def find_ack(window: MainWindow, alert_id: str) -> QPushButton | None:
 def test_title_size_and_empty_state(window: MainWindow) -> None:
     assert window.windowTitle() == "Shiftbell"
     assert window.width() >= 700 and window.height() >= 400
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Alerts", "History"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Alerts",
+        "History",
+        "Schedule",
+    ]
     assert window.empty_label.text() == EMPTY_TEXT
     assert window.empty_label.isVisible()
     assert not window.alerts_table.isVisible()
@@ -259,3 +265,23 @@ def test_row_height_fits_the_button(
     assert window.alerts_table.rowHeight(0) >= button.sizeHint().height()
     qtbot.waitUntil(lambda: button.height() >= button.sizeHint().height())
     assert button.mapTo(window.alerts_table.viewport(), QPoint(0, 0)).y() >= 0
+
+
+def test_schedule_tab_shows_what_set_schedule_gives_and_passes_overrides_on(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    # NOW is Wednesday 03:12 UTC (the window's zone here).
+    shift = Shift(NOW - timedelta(hours=3), NOW + timedelta(hours=6), "PagerDuty", "Primary")
+    state = on_call_state(OnCallSchedule([shift]), None, NOW)
+    window.set_schedule(state, [shift], [ScheduleSourceStatus("PagerDuty", True, "", NOW)], NOW)
+    window.tabs.setCurrentWidget(window.schedule_view)
+    view = window.schedule_view
+    assert view.isVisible()
+    assert view.headline_label.text() == "On call until 09:12"
+    assert view.highlighted_rows() == [0]
+    assert view.source_lines() == ["PagerDuty: up to date · fetched 03:12"]
+    with qtbot.waitSignal(window.override_requested) as blocker:
+        view.off_call_menu.actions()[0].trigger()
+    assert blocker.args == [False, NOW + timedelta(hours=1)]
+    with qtbot.waitSignal(window.override_cleared):
+        view.override_cleared.emit()

@@ -1,6 +1,7 @@
-"""The main window: active alerts with one-click acknowledge, the history, feed health.
+"""The main window: active alerts with one-click acknowledge, the history, the on-call
+schedule, feed health.
 
-It takes plain data (alerts, feed statuses, problem texts) and emits signals; it
+It takes plain data (alerts, feed statuses, problem texts, the on-call state) and emits signals; it
 knows nothing of feeds, the store or threads. Closing it only hides it: the app
 lives in the tray for the whole shift.
 
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.alert import Alert, Status
+from shiftbell.core.schedule import OnCallState, Shift
 from shiftbell.ui.alert_model import (
     AlertColumn,
     AlertTableModel,
@@ -40,6 +42,8 @@ from shiftbell.ui.alert_model import (
     HistoryTableModel,
 )
 from shiftbell.ui.icons import icon, status_dot
+from shiftbell.ui.schedule_text import ScheduleSourceStatus
+from shiftbell.ui.schedule_view import ScheduleView
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 
 EMPTY_TEXT = "All clear — no active alerts."
@@ -99,6 +103,10 @@ class MainWindow(QMainWindow):
         acknowledge_requested(str): the person clicked Acknowledge on the row of this alert id.
         acknowledge_all_requested(): the person clicked "Acknowledge all".
         settings_requested(): the person clicked "Settings…" (to manage feeds).
+        override_requested(bool, object): "I am on call…" / "I am off call…" on the
+            Schedule tab, with the end (datetime, or None for "until the next shift
+            change"); see ScheduleView.
+        override_cleared(): "Clear override" on the Schedule tab.
 
     Attributes:
         alert_model / history_model: the table models, for the views and tests.
@@ -107,11 +115,14 @@ class MainWindow(QMainWindow):
         settings_button: "Settings…", always shown: with no feeds yet, it is the way to add one.
         empty_label: shown instead of the table when there are no active alerts.
         banner: the problems bar; hidden when there are none.
+        schedule_view: the Schedule tab.
     """
 
     acknowledge_requested = Signal(str)
     acknowledge_all_requested = Signal()
     settings_requested = Signal()
+    override_requested = Signal(bool, object)
+    override_cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +149,11 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._build_alerts_tab(), "Alerts")
         self.tabs.addTab(self._build_history_tab(), "History")
+        self.schedule_view = ScheduleView(self, tz=self._tz)
+        self.schedule_view.setObjectName("schedule-view")
+        self.schedule_view.override_requested.connect(self.override_requested)
+        self.schedule_view.override_cleared.connect(self.override_cleared)
+        self.tabs.addTab(self.schedule_view, "Schedule")
         layout.addWidget(self.tabs, 1)
 
         self._feed_area = QFrame(central)
@@ -322,6 +338,21 @@ class MainWindow(QMainWindow):
         """One status line per feed, in this order."""
         self._feed_statuses = list(statuses)
         self._render_feed_statuses()
+
+    def set_schedule(
+        self,
+        state: OnCallState,
+        shifts: Sequence[Shift],
+        sources: Sequence[ScheduleSourceStatus],
+        now: datetime,
+    ) -> None:
+        """The Schedule tab: the on-call answer at `now`, the shifts, one line per source.
+
+        Call when the schedule, a source's status or the override changes, and
+        once a minute (the relative times count down). `shifts` may be all of
+        them: the tab shows those running or starting in the next 14 days.
+        """
+        self.schedule_view.set_schedule(state, shifts, sources, now)
 
     def set_problems(self, problems: Sequence[str]) -> None:
         """App-wide problems, one line each in the coloured bar; an empty list hides the bar."""
