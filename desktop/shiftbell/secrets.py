@@ -37,6 +37,8 @@ from shiftbell.settings.feed_rules import name_problem
 log = logging.getLogger(__name__)
 
 SERVICE = "shiftbell"
+# What a secret belongs to: a feed's token, or a schedule's private calendar link.
+SCOPES = ("feed", "schedule")
 SECRETS_FILE_NAME = "secrets.json"
 _FILE_VERSION = 1
 _POSIX = os.name == "posix"
@@ -68,9 +70,10 @@ class SecretLocation(StrEnum):
     NONE = "none"
 
 
-def username(name: str) -> str:
-    """The keyring user name of feed `name`."""
-    return f"feed:{name}"
+def username(name: str, scope: str = "feed") -> str:
+    """The keyring user name of feed `name` ("feed:NAME"), or of a schedule ("schedule:NAME",
+    its private calendar link)."""
+    return f"{scope}:{name}"
 
 
 def keyring_usable(backend: KeyringBackend) -> bool:
@@ -112,52 +115,59 @@ class SecretStore:
 
     # -- the three operations -------------------------------------------------------------
 
-    def get(self, name: str) -> str:
+    def get(self, name: str, *, scope: str = "feed") -> str:
         """The secret for feed `name`, or "" if none is stored."""
-        _check_name(name)
-        stored = self._file_secrets().get(username(name))
+        _check_name(name, scope)
+        stored = self._file_secrets().get(username(name, scope))
         if stored is not None:
             return stored
         if not self.keyring_usable:
             return ""
-        found = self._call("read", name, self._backend.get_password, SERVICE, username(name))
+        found = self._call(
+            "read", f"{scope} {name}", self._backend.get_password, SERVICE, username(name, scope)
+        )
         return found if isinstance(found, str) else ""
 
-    def where(self, name: str) -> SecretLocation:
+    def where(self, name: str, *, scope: str = "feed") -> SecretLocation:
         """Where feed `name`'s secret is kept; NONE if nowhere."""
-        _check_name(name)
-        if username(name) in self._file_secrets():
+        _check_name(name, scope)
+        if username(name, scope) in self._file_secrets():
             return SecretLocation.FILE
         if self.keyring_usable and self._call(
-            "read", name, self._backend.get_password, SERVICE, username(name)
+            "read", f"{scope} {name}", self._backend.get_password, SERVICE, username(name, scope)
         ):
             return SecretLocation.KEYRING
         return SecretLocation.NONE
 
-    def set(self, name: str, secret: str) -> SecretLocation:
+    def set(self, name: str, secret: str, *, scope: str = "feed") -> SecretLocation:
         """Store `secret` for feed `name`; return where it went.
 
         Raises NoKeyringError when there is no keyring and the file was not allowed.
         """
-        _check_name(name)
+        _check_name(name, scope)
         if not secret:
             raise SecretStoreError(f"the token for feed {name} is empty: nothing was stored")
         if self.keyring_usable:
             try:
                 self._call(
-                    "store", name, self._backend.set_password, SERVICE, username(name), secret
+                    "store",
+                    f"{scope} {name}",
+                    self._backend.set_password,
+                    SERVICE,
+                    username(name, scope),
+                    secret,
                 )
             except NoKeyringError:
                 if not self.allow_file:
                     raise
             else:
-                self._drop_from_file(name)
+                self._drop_from_file(name, scope)
                 log.info("stored the token for feed %s in the OS keyring", name)
                 return SecretLocation.KEYRING
         if not self.allow_file:
             raise NoKeyringError(NO_KEYRING, self.file_path)
         secrets = self._file_secrets()
-        secrets[username(name)] = secret
+        secrets[username(name, scope)] = secret
         self._write_file(secrets)
         log.warning(
             "stored the token for feed %s in %s (not encrypted, readable only by you), "
@@ -167,14 +177,20 @@ class SecretStore:
         )
         return SecretLocation.FILE
 
-    def delete(self, name: str) -> bool:
+    def delete(self, name: str, *, scope: str = "feed") -> bool:
         """Remove feed `name`'s secret from wherever it is; False if there was none."""
-        _check_name(name)
-        removed = self._drop_from_file(name)
+        _check_name(name, scope)
+        removed = self._drop_from_file(name, scope)
         if self.keyring_usable and self._call(
-            "read", name, self._backend.get_password, SERVICE, username(name)
+            "read", f"{scope} {name}", self._backend.get_password, SERVICE, username(name, scope)
         ):
-            self._call("delete", name, self._backend.delete_password, SERVICE, username(name))
+            self._call(
+                "delete",
+                f"{scope} {name}",
+                self._backend.delete_password,
+                SERVICE,
+                username(name, scope),
+            )
             removed = True
         if removed:
             log.info("deleted the token for feed %s", name)
@@ -190,14 +206,14 @@ class SecretStore:
             raise NoKeyringError(NO_KEYRING, self.file_path) from None
         except keyring.errors.KeyringLocked:
             raise SecretStoreError(
-                f"the OS keyring ({self.keyring_name}) is locked, so the token for feed {name} "
+                f"the OS keyring ({self.keyring_name}) is locked, so the token for {name} "
                 f"could not be {_past(verb)}: unlock it (log in to the desktop) and try again"
             ) from None
         except keyring.errors.PasswordDeleteError:
             return None  # already gone: what delete wanted
         except Exception as exc:  # the edge to a plug-in backend: D-Bus, Security.framework...
             raise SecretStoreError(
-                f"the OS keyring ({self.keyring_name}) could not {verb} the token for feed "
+                f"the OS keyring ({self.keyring_name}) could not {verb} the token for "
                 f"{name}: {type(exc).__name__}: {_first_line(exc)}"
             ) from None
 
@@ -243,11 +259,11 @@ class SecretStore:
                 mode,
             )
 
-    def _drop_from_file(self, name: str) -> bool:
+    def _drop_from_file(self, name: str, scope: str = "feed") -> bool:
         if not self.file_path.exists():
             return False
         secrets = self._file_secrets()
-        if secrets.pop(username(name), None) is None:
+        if secrets.pop(username(name, scope), None) is None:
             return False
         self._write_file(secrets)
         return True
@@ -274,10 +290,12 @@ class SecretStore:
             ) from None
 
 
-def _check_name(name: str) -> None:
+def _check_name(name: str, scope: str = "feed") -> None:
+    if scope not in SCOPES:
+        raise SecretStoreError(f"no secrets are kept for a {scope!r}: use {', '.join(SCOPES)}")
     why = name_problem(name)
     if why is not None:
-        raise SecretStoreError(f"cannot keep a token for that feed: {why}")
+        raise SecretStoreError(f"cannot keep a token for that {scope}: {why}")
 
 
 def _past(verb: str) -> str:

@@ -151,15 +151,20 @@ def _edit(
     change: Callable[[TOMLDocument, RawFeeds], RawFeeds],
     *,
     create: bool,
+    key: str = "feeds",
 ) -> None:
-    """Read, change, check and write the config; raise ConfigError and write nothing on trouble."""
+    """Read, change, check and write the config; raise ConfigError and write nothing on trouble.
+
+    `key` is the array of tables being edited ([[feeds]], [[schedules]]); everything else in
+    the file must come out unchanged.
+    """
     target = Path(os.path.realpath(path))  # write through a symlink, never over it
     original: bytes | None
     try:
         original = target.read_bytes()
     except FileNotFoundError:
         if not create:
-            raise FeedNotFoundError(f"there is no config file at {path}, so no feeds") from None
+            raise FeedNotFoundError(f"there is no config file at {path}, so no {key}") from None
         original = None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -177,16 +182,16 @@ def _edit(
             f"{path}{place} could not be read for editing ({exc}): fix it first, then {retry}; "
             "the file is unchanged"
         ) from None
-    old_feeds = old.get("feeds", [])
+    old_feeds = old.get(key, [])
     raw = list(old_feeds) if isinstance(old_feeds, list) else []
-    if "feeds" in old and not isinstance(old_feeds, list):
-        raise _not_a_feed_list(path, retry)
+    if key in old and not isinstance(old_feeds, list):
+        raise _not_a_feed_list(path, retry, key)
     expected_feeds = change(document, raw)
     new_text = document.as_string()
     if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
         # A Windows-edited file: tomlkit writes the new lines with \n; match the rest.
         new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
-    _check(old, new_text, expected_feeds, path)
+    _check(old, new_text, expected_feeds, path, key)
     data = ((_BOM if bom else "") + new_text).encode("utf-8")
     write_atomically(target, data, expected=original)
 
@@ -218,24 +223,26 @@ def _parse_strictly(text: str, path: Path, retry: str) -> dict[str, Any]:
         ) from None
 
 
-def _check(old: dict[str, Any], new_text: str, expected_feeds: RawFeeds, path: Path) -> None:
-    """The edited text must hold exactly the old settings with the feeds changed as intended."""
+def _check(
+    old: dict[str, Any], new_text: str, expected: RawFeeds, path: Path, key: str = "feeds"
+) -> None:
+    """The edited text must hold exactly the old settings with `key` changed as intended."""
     try:
         new = tomllib.loads(new_text)
     except tomllib.TOMLDecodeError as exc:
-        raise _unsafe(path, f"the edited text would not parse: {exc}") from None
-    rest_old = {key: value for key, value in old.items() if key != "feeds"}
-    rest_new = {key: value for key, value in new.items() if key != "feeds"}
+        raise _unsafe(path, f"the edited text would not parse: {exc}", key) from None
+    rest_old = {name: value for name, value in old.items() if name != key}
+    rest_new = {name: value for name, value in new.items() if name != key}
     if rest_old != rest_new:
-        raise _unsafe(path, "other settings would have changed")
-    if new.get("feeds", []) != expected_feeds:
-        raise _unsafe(path, "the feeds would not have come out as intended")
+        raise _unsafe(path, "other settings would have changed", key)
+    if new.get(key, []) != expected:
+        raise _unsafe(path, f"the {key} would not have come out as intended", key)
 
 
-def _unsafe(path: Path, why: str) -> ConfigError:
+def _unsafe(path: Path, why: str, key: str = "feeds") -> ConfigError:
     # Only an unusual layout (or a tomlkit bug) gets here; say what to do by hand.
     return ConfigError(
-        f"could not edit {path} safely ({why}); the file is unchanged: edit its [[feeds]] "
+        f"could not edit {path} safely ({why}); the file is unchanged: edit its [[{key}]] "
         "tables by hand (the comments in the file show the keys)"
     )
 
@@ -357,9 +364,9 @@ def _feed_list(document: TOMLDocument, path: Path, retry: str) -> AoT | Array:
     return feeds
 
 
-def _not_a_feed_list(path: Path, retry: str) -> ConfigError:
+def _not_a_feed_list(path: Path, retry: str, key: str = "feeds") -> ConfigError:
     return ConfigError(
-        f"feeds in {path} is not a list of [[feeds]] tables: fix it first, then {retry}; "
+        f"{key} in {path} is not a list of [[{key}]] tables: fix it first, then {retry}; "
         "the file is unchanged"
     )
 

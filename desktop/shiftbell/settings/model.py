@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shiftbell.core.escalation import EscalationSettings, ScheduleSettings
 from shiftbell.core.schedule import QuietHours
 from shiftbell.feeds.base import FeedConfig, FeedKind
+from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
 
 DEFAULT_RECEIVER_PORT = 8974
 
@@ -42,6 +43,26 @@ MIN_FEED_INTERVAL_S: dict[FeedKind, float] = {
     FeedKind.NTFY: 1.0,
     FeedKind.GOTIFY: 1.0,
 }
+
+
+# [[schedules]]: how often each kind is fetched by default, and the bounds. A calendar export
+# changes when someone edits the rota, so every quarter hour is plenty; the vendor APIs answer
+# overrides made minutes ago, so they are asked more often. Below a minute only adds load; a day
+# is the longest a schedule may go unrefreshed (core.schedule trusts a copy for two weeks).
+DEFAULT_SCHEDULE_INTERVAL_S: dict[ScheduleKind, float] = {
+    ScheduleKind.ICS: 900.0,
+    ScheduleKind.PAGERDUTY: 300.0,
+    ScheduleKind.GRAFANA_ONCALL: 300.0,
+    ScheduleKind.OPSGENIE: 300.0,
+}
+MIN_SCHEDULE_INTERVAL_S = 60.0
+MAX_SCHEDULE_INTERVAL_S = 24.0 * 60 * 60
+# The options the schedule sources read (schedules/registry.py); others are reported.
+SCHEDULE_OPTION_KEYS = ("who", "feed", "user", "user_id", "schedules", "days_ahead", "days_behind")
+# `location` of an ICS schedule whose link is in the keyring (SecretStore scope "schedule"):
+# private calendar links (PagerDuty, Opsgenie) are credentials, and the config file is not
+# private. File paths are not secrets and stay in the file.
+KEYRING_LOCATION = "keyring"
 
 
 def default_stale_after_s(interval_s: float) -> float:
@@ -145,6 +166,8 @@ class Settings:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     # In file order; names are unique (the loader skips a repeated name).
     feeds: tuple[FeedSettings, ...] = ()
+    # The [[schedules]] entries, in file order, names unique.
+    schedules: tuple[ScheduleSourceConfig, ...] = ()
 
     @property
     def enabled_feeds(self) -> tuple[FeedConfig, ...]:
@@ -153,3 +176,6 @@ class Settings:
 
     def feed(self, name: str) -> FeedSettings | None:
         return next((feed for feed in self.feeds if feed.name == name), None)
+
+    def schedule_source(self, name: str) -> ScheduleSourceConfig | None:
+        return next((entry for entry in self.schedules if entry.name == name), None)

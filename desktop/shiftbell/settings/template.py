@@ -12,6 +12,7 @@ from datetime import time, timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
 from shiftbell.feeds.base import FeedKind
+from shiftbell.schedules.base import ScheduleSourceConfig
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     MIN_FEED_INTERVAL_S,
@@ -97,6 +98,8 @@ def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
     parts.append(feeds_help())
     for feed in settings.feeds:
         parts += [*feed_table_lines(feed), ""]
+    for schedule in settings.schedules:
+        parts += [*schedule_table_lines(schedule), ""]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -190,6 +193,22 @@ def feed_table_lines(feed: FeedSettings) -> list[str]:
     lines.append(f"enabled = {'true' if feed.enabled else 'false'}")
     if config.options:
         lines.append("[feeds.options]")
+        lines += [f"{key} = {_string(value)}" for key, value in config.options.items()]
+    return lines
+
+
+def schedule_table_lines(config: ScheduleSourceConfig) -> list[str]:
+    """One [[schedules]] table, as `shiftbell schedule add` writes it."""
+    lines = [
+        "[[schedules]]",
+        f"name = {_string(config.name)}",
+        f"kind = {_string(config.kind.value)}",
+    ]
+    if config.location:
+        lines.append(f"location = {_string(config.location)}")
+    lines.append(f"interval_s = {_number(config.interval_s)}")
+    if config.options:
+        lines.append("[schedules.options]")
         lines += [f"{key} = {_string(value)}" for key, value in config.options.items()]
     return lines
 

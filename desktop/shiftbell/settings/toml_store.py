@@ -27,11 +27,15 @@ from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
 from shiftbell.core.schedule import QuietHours
 from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.feeds.registry import default_url
-from shiftbell.settings import feed_rules
+from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
+from shiftbell.settings import feed_rules, schedule_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
+    DEFAULT_SCHEDULE_INTERVAL_S,
     MAX_FEED_INTERVAL_S,
+    MAX_SCHEDULE_INTERVAL_S,
     MIN_FEED_INTERVAL_S,
+    MIN_SCHEDULE_INTERVAL_S,
     AlarmSettings,
     FeedSettings,
     NotificationBackend,
@@ -286,7 +290,9 @@ class _Reader:
 
     def settings(self, document: Mapping[str, object]) -> Settings:
         self.unknown_keys(
-            document, (), ("receiver", "notifications", "alarm", "schedule", "escalation", "feeds")
+            document,
+            (),
+            ("receiver", "notifications", "alarm", "schedule", "escalation", "feeds", "schedules"),
         )
         receiver = self.table(document, ("receiver",), ("port",))
         notifications = self.table(document, ("notifications",), ("backend", "snooze_choices_min"))
@@ -317,6 +323,7 @@ class _Reader:
             ),
             schedule=self.schedule(document),
             feeds=self.feeds(document),
+            schedules=self.schedules(document),
         )
 
     def schedule(self, document: Mapping[str, object]) -> ScheduleConfig:
@@ -369,6 +376,33 @@ class _Reader:
                 continue
             feeds.append(feed)
         return tuple(feeds)
+
+    def schedules(self, document: Mapping[str, object]) -> tuple[ScheduleSourceConfig, ...]:
+        """The valid [[schedules]] entries; like [[feeds]], a broken one is named and skipped."""
+        value = document.get("schedules")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(
+                ("schedules",),
+                f"schedules must be a list of [[schedules]] tables (two brackets each), not "
+                f"{_kind(value)}; no schedules are read",
+            )
+            return ()
+        headers = header_lines(self.text, "schedules")
+        located = len(headers) == len(value)
+        fallback = _line_of(self.text, ("schedules",))
+        found: list[ScheduleSourceConfig] = []
+        for index, entry in enumerate(value):
+            reader = _ScheduleReader(self, index, headers[index] if located else fallback, located)
+            schedule = reader.read(entry)
+            if schedule is None:
+                continue
+            if any(known.name == schedule.name for known in found):
+                reader.skip(f'another schedule above is already named "{schedule.name}"')
+                continue
+            found.append(schedule)
+        return tuple(found)
 
     def escalation(self, document: Mapping[str, object]) -> EscalationSettings:
         tables = self.table(document, ("escalation",), SEVERITIES, what="severity table")
@@ -625,22 +659,34 @@ class _Reader:
 FEED_KEYS = ("name", "kind", "url", "interval_s", "stale_after_s", "enabled", "options")
 # Keys a person might reach for to put a credential in the file: answered with where it goes.
 _SECRET_KEYS = frozenset({"token", "api_key", "apikey", "key", "password", "secret", "api_token"})
-_FEEDS_HEADER = re.compile(r"^\s*\[\[\s*feeds\s*\]\]\s*(?:#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")
-_OPTIONS_HEADER = re.compile(r"^\s*\[\s*feeds\s*\.\s*options\s*\]\s*(?:#.*)?$")
+
+
+def _array_header(table: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]\s*(?:#.*)?$")
+
+
+def _options_header(table: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\.\s*options\s*\]\s*(?:#.*)?$")
+
+
+def header_lines(text: str, table: str) -> list[int]:
+    """The line numbers of the `[[table]]` headers, in order."""
+    header = _array_header(table)
+    return [number for number, line in enumerate(text.splitlines(), start=1) if header.match(line)]
 
 
 def feed_header_lines(text: str) -> list[int]:
     """The line numbers of the `[[feeds]]` headers, in order."""
-    return [
-        number
-        for number, line in enumerate(text.splitlines(), start=1)
-        if _FEEDS_HEADER.match(line)
-    ]
+    return header_lines(text, "feeds")
 
 
-class _FeedReader:
-    """Reads one [[feeds]] entry, reporting against its own lines."""
+class _EntryReader:
+    """Reads one entry of an array of tables ([[feeds]], [[schedules]]), reporting against
+    its own lines."""
+
+    table = "feeds"
+    noun = "feed"
 
     def __init__(self, reader: _Reader, index: int, line: int | None, located: bool) -> None:
         self.reader = reader
@@ -652,8 +698,8 @@ class _FeedReader:
     @property
     def label(self) -> str:
         if self.name:
-            return f'feed "{self.name}"'
-        return f"the {_ordinal(self.index + 1)} [[feeds]] entry"
+            return f'{self.noun} "{self.name}"'
+        return f"the {_ordinal(self.index + 1)} [[{self.table}]] entry"
 
     def key_line(self, key: str, in_options: bool = False) -> int | None:
         """The line of `key` inside this entry, or the entry's own line."""
@@ -665,7 +711,7 @@ class _FeedReader:
         assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
         for number in range(self.line + 1, len(lines) + 1):
             text = lines[number - 1]
-            if _OPTIONS_HEADER.match(text):
+            if _options_header(self.table).match(text):
                 if not in_options:
                     break
                 inside = True
@@ -681,7 +727,11 @@ class _FeedReader:
         self.reader.problem_at(line, f"{self.label}: {message}")
 
     def skip(self, why: str, key: str | None = None) -> None:
-        self.note(key, f"{why}; this feed is skipped")
+        self.note(key, f"{why}; this {self.noun} is skipped")
+
+
+class _FeedReader(_EntryReader):
+    """Reads one [[feeds]] entry."""
 
     def read(self, entry: object) -> FeedSettings | None:
         if not isinstance(entry, dict):
@@ -807,6 +857,106 @@ class _FeedReader:
             self.note("stale_after_s", f"{why}; using {shown}")
             return default
         return float(value)
+
+
+SCHEDULE_KEYS = ("name", "kind", "location", "interval_s", "options")
+
+
+class _ScheduleReader(_EntryReader):
+    """Reads one [[schedules]] entry."""
+
+    table = "schedules"
+    noun = "schedule"
+
+    def read(self, entry: object) -> ScheduleSourceConfig | None:
+        if not isinstance(entry, dict):
+            self.skip(f"is {_kind(entry)}, not a table")
+            return None
+        name = entry.get("name")
+        if not isinstance(name, str):
+            self.skip('has no name: add name = "..." (letters, digits, ".", "_", "-")')
+            return None
+        why = schedule_rules.schedule_name_problem(name)
+        if why is not None:
+            self.skip(why, "name")
+            return None
+        self.name = name
+        for key in entry:
+            if key not in SCHEDULE_KEYS:
+                self.note(
+                    key, f"unknown option {key}: a schedule has {', '.join(SCHEDULE_KEYS)}; ignored"
+                )
+        kind_text = entry.get("kind")
+        if not isinstance(kind_text, str):
+            self.skip(f"has no kind: add kind = one of {schedule_rules.KIND_CHOICES}", "name")
+            return None
+        kind = schedule_rules.parse_kind(kind_text)
+        if kind is None:
+            self.skip(f"kind {schedule_rules.kind_problem(kind_text)}", "kind")
+            return None
+        location = entry.get("location", "")
+        if not isinstance(location, str):
+            self.skip(f"location is {_kind(location)}, not text in quotes", "location")
+            return None
+        why = schedule_rules.location_problem(kind, location)
+        if why is not None:
+            self.skip(why, "location" if location else "name")
+            return None
+        options = self.options(entry.get("options"))
+        if options is None:
+            return None
+        if kind is not ScheduleKind.ICS and not options.get("feed", "").strip():
+            self.skip(
+                f"a {kind.value} schedule signs in through an alert feed of the same account: "
+                'add feed = "FEEDNAME" under [schedules.options]',
+                "options",
+            )
+            return None
+        interval = self.interval(entry.get("interval_s"), DEFAULT_SCHEDULE_INTERVAL_S[kind])
+        return ScheduleSourceConfig(
+            name=name, kind=kind, location=location, options=options, interval_s=interval
+        )
+
+    def options(self, value: object) -> dict[str, str] | None:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.skip(
+                f"options must be a table ([schedules.options] under the schedule), not "
+                f"{_kind(value)}",
+                "options",
+            )
+            return None
+        options: dict[str, str] = {}
+        for key, item in value.items():
+            found = schedule_rules.options_problems(ScheduleKind.ICS, {key: item})
+            if found:
+                self.note(key, f"{found[0]}; ignored", in_options=True)
+                continue
+            assert isinstance(item, str)  # options_problems accepts text only
+            options[key] = item
+        return options
+
+    def interval(self, value: object, default: float) -> float:
+        if value is None:
+            return default
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.note(
+                "interval_s",
+                f"interval_s = {_show(value)} is {_kind(value)}, not a number of seconds; "
+                f"using {feed_rules.seconds_text(default)}",
+            )
+            return default
+        why = schedule_rules.interval_problem(float(value))
+        if why is None:
+            return float(value)
+        nearest = (
+            min(max(float(value), MIN_SCHEDULE_INTERVAL_S), MAX_SCHEDULE_INTERVAL_S)
+            if math.isfinite(value)
+            else default
+        )
+        self.note("interval_s", f"{why}; using {feed_rules.seconds_text(nearest)}")
+        return nearest
 
 
 def _text_options(value: object) -> dict[str, str]:

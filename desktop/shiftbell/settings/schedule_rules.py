@@ -1,0 +1,108 @@
+"""What makes a `[[schedules]]` entry valid, for the loader, the editor and the CLI.
+
+Like feed_rules: each check returns None when the value is fine, or the reason it is not,
+worded to follow in a sentence; callers add the file and line, or the command to fix it.
+
+Where an ICS schedule's calendar lives (decided here, documented in the template):
+- a link (https://, webcal://, http://) is a credential (PagerDuty's and Opsgenie's private
+  links work without signing in), so it goes to the keyring under the schedule's name
+  (`SecretStore` scope "schedule") and the file says `location = "keyring"`;
+- a file path is not a secret and stays in the file, absolute.
+A link written into the file by hand still works; the loader does not refuse it.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
+from shiftbell.settings.feed_rules import OPTION_KEY, name_problem, seconds_text
+from shiftbell.settings.model import (
+    KEYRING_LOCATION,
+    MAX_SCHEDULE_INTERVAL_S,
+    MIN_SCHEDULE_INTERVAL_S,
+    SCHEDULE_OPTION_KEYS,
+)
+
+KIND_CHOICES = " | ".join(kind.value for kind in ScheduleKind)
+LINK_SCHEMES = ("https", "http", "webcal")
+
+
+def parse_kind(text: str) -> ScheduleKind | None:
+    try:
+        return ScheduleKind(text.strip().lower())
+    except ValueError:
+        return None
+
+
+def kind_problem(text: str) -> str | None:
+    if parse_kind(text) is not None:
+        return None
+    return f'"{text}" is not a schedule kind Shiftbell knows: use {KIND_CHOICES}'
+
+
+def is_link(location: str) -> bool:
+    """True for a calendar link (kept in the keyring), False for a file path."""
+    return urlsplit(location.strip()).scheme.lower() in LINK_SCHEMES
+
+
+def schedule_name_problem(name: str) -> str | None:
+    why = name_problem(name)
+    return why.replace("the feed", "the schedule") if why is not None else None
+
+
+def interval_problem(interval_s: float) -> str | None:
+    if not math.isfinite(interval_s) or interval_s < MIN_SCHEDULE_INTERVAL_S:
+        return (
+            f"interval_s = {seconds_text(interval_s) if math.isfinite(interval_s) else interval_s}"
+            f" is too short: schedules are fetched at most once every "
+            f"{seconds_text(MIN_SCHEDULE_INTERVAL_S)} s"
+        )
+    if interval_s > MAX_SCHEDULE_INTERVAL_S:
+        return (
+            f"interval_s = {seconds_text(interval_s)} is too long: at most "
+            f"{seconds_text(MAX_SCHEDULE_INTERVAL_S)} s (a day)"
+        )
+    return None
+
+
+def location_problem(kind: ScheduleKind, location: str) -> str | None:
+    if kind is not ScheduleKind.ICS:
+        return None
+    if not location.strip():
+        return (
+            'has no location: add location = "/path/to/calendar.ics", or add the link with '
+            "`shiftbell schedule add LINK` (it goes to the keyring)"
+        )
+    scheme = urlsplit(location.strip()).scheme.lower()
+    if location.strip() == KEYRING_LOCATION or scheme in LINK_SCHEMES:
+        return None
+    if scheme and len(scheme) > 1:  # "c:" is a Windows drive, not a scheme
+        return f'location "{location}" is a {scheme}:// link: use https://, webcal:// or a file'
+    return None
+
+
+def options_problems(kind: ScheduleKind, options: dict[str, str]) -> list[str]:
+    found = []
+    for key, value in options.items():
+        if OPTION_KEY.fullmatch(key) is None or key not in SCHEDULE_OPTION_KEYS:
+            found.append(f"unknown option {key}: use {', '.join(SCHEDULE_OPTION_KEYS)}")
+        elif not isinstance(value, str):
+            found.append(f'option {key} must be text in quotes, like {key} = "..."')
+    if kind is not ScheduleKind.ICS and not options.get("feed", "").strip():
+        found.append(
+            f"a {kind.value} schedule signs in through an alert feed of the same account: "
+            'set the option feed = "FEEDNAME"'
+        )
+    return found
+
+
+def schedule_problems(config: ScheduleSourceConfig) -> list[str]:
+    """Everything wrong with a schedule built in code (the CLI, the Settings window)."""
+    found = [
+        schedule_name_problem(config.name),
+        interval_problem(config.interval_s),
+        location_problem(config.kind, config.location),
+    ]
+    return [p for p in found if p is not None] + options_problems(config.kind, dict(config.options))
