@@ -21,7 +21,7 @@ from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
 from shiftbell.core.escalation import EscalationSettings, Sound, Suppression
-from shiftbell.core.schedule import Override
+from shiftbell.core.schedule import OnCallSchedule, Override, Shift
 from shiftbell.desk import AlertDesk
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.controller import UiController
@@ -202,3 +202,25 @@ def test_on_call_the_warning_chimes(qtbot: QtBot, shell: Shell) -> None:
     shell.fire("w", Severity.WARNING)
     qtbot.waitUntil(lambda: shell.controller.alarm_state.chime_due is not None)
     assert not shell.controller.alarm_state.suppressed_by
+
+
+def test_the_schedule_reaches_the_tab_and_the_tray_and_an_override_is_kept(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    """Issue 4: the window answers "am I on call", the tray says until when."""
+    now = shell.clock.now()
+    shift = Shift(now + timedelta(hours=2), now + timedelta(hours=10), source="team calendar")
+    saved: list[Override | None] = []
+    shell.controller.override_changed = saved.append
+    shell.controller.set_schedule(OnCallSchedule([shift], known_until=now + timedelta(days=14)))
+    headline = shell.window.schedule_view.headline_label.text()
+    assert headline.startswith("Off call"), headline
+    assert shell.tray.state.icon is TrayIconName.CLEAR_OFF_CALL
+    assert "Off call" in shell.tray.state.tooltip
+
+    shell.window.override_requested.emit(True, now + timedelta(hours=1))
+    assert saved and saved[0] is not None and saved[0].on_call
+    assert shell.controller.on_call_state(now).on_call
+    assert shell.window.schedule_view.headline_label.text().startswith("On call")
+    shell.window.override_cleared.emit()
+    assert not shell.controller.on_call_state(shell.clock.now()).on_call

@@ -8,7 +8,8 @@ buttons all come here and take one path, so every place behaves the same.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -26,9 +27,11 @@ from shiftbell.core.escalation import (
 )
 from shiftbell.core.schedule import OnCallSchedule, OnCallState, Override, on_call_state
 from shiftbell.desk import AlertDesk
+from shiftbell.schedules.cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import MainThreadCaller
+from shiftbell.ui.schedule_text import source_status
 from shiftbell.ui.tray import TrayIcon
 from shiftbell.ui.tray_state import FeedStatus, tray_state
 from shiftbell.ui.window import MainWindow
@@ -61,6 +64,8 @@ class UiController(QObject):
         alarm: AlarmPlayer,
         caller: MainThreadCaller,
         schedule_policy: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
+        tz: tzinfo | None = None,
+        on_override_changed: Callable[[Override | None], None] | None = None,
     ) -> None:
         super().__init__()
         self._desk = desk
@@ -69,7 +74,10 @@ class UiController(QObject):
         self._schedule_policy = schedule_policy
         # No schedule configured means on call: full escalation, as without this feature.
         self._schedule: OnCallSchedule | None = None
+        self._schedule_copies: list[ScheduleCopy] = []
         self._override: Override | None = None
+        self._tz = tz
+        self.override_changed = on_override_changed
         self._window = window
         self._tray = tray
         self._notifier = notifier
@@ -87,10 +95,12 @@ class UiController(QObject):
         self._tick_timer.timeout.connect(self.tick)
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(AGE_REFRESH_MS)
-        self._age_timer.timeout.connect(self._refresh_window)
+        self._age_timer.timeout.connect(self._on_age_timer)
         self._age_timer.start()
 
         window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
+        window.override_requested.connect(self._on_override_requested)
+        window.override_cleared.connect(self._on_override_cleared)
         window.acknowledge_all_requested.connect(lambda: self.acknowledge_all("window"))
         tray.open_requested.connect(self.show_window)
         tray.acknowledge_all_requested.connect(lambda: self.acknowledge_all("tray"))
@@ -172,13 +182,51 @@ class UiController(QObject):
     def on_call_state(self, now: datetime) -> OnCallState:
         return on_call_state(self._schedule, self._override, now)
 
-    def set_schedule(self, schedule: OnCallSchedule | None) -> None:
+    def set_schedule(
+        self, schedule: OnCallSchedule | None, copies: Sequence[ScheduleCopy] = ()
+    ) -> None:
+        """The schedule from the configured sources (None: none configured, on call)."""
         self._schedule = schedule
+        self._schedule_copies = list(copies)
         self.refresh()
 
     def set_override(self, override: Override | None) -> None:
         self._override = override
         self.refresh()
+
+    def _on_override_requested(self, on_call: bool, until: datetime | None) -> None:
+        now = self._clock.now()
+        if until is None:  # "until the next shift change"
+            until = on_call_state(self._schedule, None, now).until
+            if until is None:
+                return
+        self._set_override_by_person(Override(on_call, until, since=now))
+
+    def _on_override_cleared(self) -> None:
+        old = self._override
+        if old is None:
+            return
+        now = self._clock.now()
+        if old.since is not None and now <= old.since:
+            cleared: Override | None = None  # taken back at once: as if never said
+        else:
+            # Expired rather than dropped: its `since` still dates when the answer changed,
+            # which is where a held-back alert's ramp starts from.
+            cleared = Override(old.on_call, min(now, old.until), since=old.since)
+        log.info("override cleared")
+        self.set_override(cleared)
+        if self.override_changed is not None:
+            self.override_changed(cleared)
+
+    def _set_override_by_person(self, override: Override) -> None:
+        log.info(
+            "override: %s until %s",
+            "on call" if override.on_call else "off call",
+            override.until.isoformat(),
+        )
+        self.set_override(override)
+        if self.override_changed is not None:
+            self.override_changed(override)
 
     def level_of(self, alert: Alert) -> int:
         """The current escalation stage of an alert, for `shiftbell status` (any thread)."""
@@ -212,6 +260,7 @@ class UiController(QObject):
 
     def refresh(self, history: bool = False) -> None:
         self._refresh_window()
+        self._refresh_schedule()
         if history:
             self._window.set_history(self._desk.history())
         self._update_tray()
@@ -233,8 +282,11 @@ class UiController(QObject):
             on_call=self.on_call_state(now),
             schedule=self._schedule_policy,
         )
+        suppression_changed = state.suppressed_by != self.alarm_state.suppressed_by
         self.alarm_state = state
         self._alarm.apply(state)
+        if suppression_changed:
+            self._update_tray()
         if state.raise_window and not self._raised_window:
             log.info("escalation: bringing the window to the front")
             self.show_window()
@@ -248,12 +300,33 @@ class UiController(QObject):
     def _refresh_window(self) -> None:
         self._window.set_alerts(self._desk.active(), self._clock.now())
 
+    def _on_age_timer(self) -> None:
+        # Ages and the schedule's "in 2 h" count down; the on-call answer may have changed.
+        self._refresh_window()
+        self._refresh_schedule()
+        self._update_tray()
+
+    def _refresh_schedule(self) -> None:
+        now = self._clock.now()
+        schedule = self._schedule if self._schedule is not None else OnCallSchedule.unknown()
+        self._window.set_schedule(
+            self.on_call_state(now),
+            list(schedule.shifts),
+            [source_status(copy, now, self._tz) for copy in self._schedule_copies],
+            now,
+        )
+
     def _update_tray(self) -> None:
+        now = self._clock.now()
+        configured = self._schedule is not None or self._override is not None
         state = tray_state(
             self._desk.active(),
             list(self._feeds.values()),
             self._snoozed_until,
-            self._clock.now(),
+            now,
             list(self._problems.values()),
+            self._tz,
+            on_call=self.on_call_state(now) if configured else None,
+            alarm=self.alarm_state,
         )
         self._tray.set_state(state)
