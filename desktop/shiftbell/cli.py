@@ -1,9 +1,10 @@
 """The `shiftbell` command: runs the tray app, or talks to the running one.
 
-Every subcommand but `run`, `token` and `feed` is a request to the running app's
+Every subcommand but `run`, `token`, `feed` and `schedule` is a request to the running app's
 local receiver (see feeds/local.py), so this module never imports Qt: `shiftbell
-status` answers in a fraction of a second and works over SSH. `shiftbell feed`
-edits the config file and the keyring directly, so it works without the app.
+status` answers in a fraction of a second and works over SSH. `shiftbell feed` and
+`shiftbell schedule` edit the config file and the keyring directly (and `schedule show`
+reads the saved schedule copies), so they work without the app.
 
 Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
 """
@@ -15,33 +16,54 @@ import asyncio
 import getpass
 import json
 import os
+import re
 import shlex
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from shiftbell import __version__
 from shiftbell.client import NotRunningError, ReceiverClient, ReceiverClientError
-from shiftbell.core.errors import ConfigError, FeedError, ShiftbellError
+from shiftbell.core.errors import ConfigError, FeedError, FeedUnreachableError, ShiftbellError
+from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
 from shiftbell.feeds import registry
 from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.feeds.payloads import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
 from shiftbell.feeds.token import load_or_create_token
 from shiftbell.paths import AppPaths
+from shiftbell.schedule_keeper import (
+    SECRET_SCOPE,
+    OverrideStore,
+    noun_of,
+    schedule_cache_dir,
+)
+from shiftbell.schedules.base import ScheduleKind, ScheduleSource, ScheduleSourceConfig
+from shiftbell.schedules.cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
+from shiftbell.schedules.registry import build_source
 from shiftbell.secrets import NO_KEYRING, NoKeyringError, SecretLocation, SecretStore
-from shiftbell.settings import feed_rules
+from shiftbell.settings import feed_rules, schedule_rules
 from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
+    DEFAULT_SCHEDULE_INTERVAL_S,
+    FEED_NAME_MAX,
+    KEYRING_LOCATION,
     MIN_FEED_INTERVAL_S,
     FeedSettings,
     Settings,
     default_stale_after_s,
 )
+from shiftbell.settings.schedule_editor import (
+    ScheduleNotFoundError,
+    add_schedule,
+    remove_schedule,
+)
 from shiftbell.settings.toml_store import parse_settings, syntax_error_place
+from shiftbell.system_clock import local_zone
 
 URL_ENV = "SHIFTBELL_URL"
 PROBE_TIMEOUT_S = 2.0
@@ -138,6 +160,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     token.set_defaults(handler=_token, command="token")
     _add_feed_parsers(sub)
+    _add_schedule_parsers(sub)
     return parser
 
 
@@ -777,13 +800,429 @@ def _feed_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def _tell_running_app(paths: AppPaths, what_happens: str) -> None:
-    """Have a running app pick up the feed change now; without one, say when it will."""
+def _tell_running_app(paths: AppPaths, what_happens: str, thing: str = "the feed") -> None:
+    """Have a running app pick up the change now; without one, say when it will."""
     try:
         _client(paths, timeout=PROBE_TIMEOUT_S).reload()
     except NotRunningError:
-        print(f"Shiftbell is not running: the feed {what_happens} when it does.")
+        print(f"Shiftbell is not running: {thing} {what_happens} when it does.")
     except ReceiverClientError as exc:
         print(f"The running Shiftbell did not reload ({exc}): restart it.")
     else:
-        print(f"The running Shiftbell reloaded its feeds: the feed {what_happens} now.")
+        what = "feeds" if thing == "the feed" else "settings"
+        print(f"The running Shiftbell reloaded its {what}: {thing} {what_happens} now.")
+
+
+# -- schedules -------------------------------------------------------------------------------
+
+# `schedule add` gives up on the first fetch after this long.
+SCHEDULE_FETCH_TIMEOUT_S = 30.0
+SHOW_AHEAD = timedelta(days=14)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+MAX_OVERRIDE = timedelta(days=14)
+
+_SCHEDULE_EPILOG = """\
+Schedules are kept as [[schedules]] tables in the config file. A calendar link
+(https://, webcal://) is a credential (a private PagerDuty or Opsgenie link needs no
+sign-in), so it goes to the OS keyring and the file says location = "keyring"; a
+calendar file's path stays in the file. The vendor kinds sign in through an alert
+feed of the same account (--feed). These commands work without Shiftbell running.
+
+exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
+"""
+
+
+def _add_schedule_parsers(sub: Any) -> None:
+    kinds = ", ".join(kind.value for kind in ScheduleKind)
+    schedule = sub.add_parser(
+        "schedule",
+        help="add, list, show or remove on-call schedules; override them (works without the app)",
+        description="Tell Shiftbell when you are on call, so it can stay quiet off shift.",
+        epilog=_SCHEDULE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schedule.set_defaults(handler=_feed_usage(schedule), command="schedule")
+    commands = schedule.add_subparsers(title="schedule commands", metavar="COMMAND")
+
+    add = commands.add_parser(
+        "add",
+        help="add a calendar (ICS link or file) or a vendor schedule; fetches it once",
+        description="Add a schedule and fetch it once to check it.\n\n"
+        "examples:\n"
+        "  shiftbell schedule add webcal://acme.pagerduty.com/private/.../feed/P123 --name pd\n"
+        "  shiftbell schedule add ~/rota.ics --who Dana\n"
+        "  shiftbell schedule add --kind pagerduty --feed work-pd --name pd-oncall",
+        epilog=_SCHEDULE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("location", nargs="?", metavar="ICS_URL_OR_PATH")
+    add.add_argument("--name", metavar="NAME", help="your name for it: letters, digits, . _ -")
+    add.add_argument("--kind", type=_schedule_kind, default=ScheduleKind.ICS, help=kinds)
+    add.add_argument("--who", metavar="TEXT", help="ICS: only events naming this person")
+    add.add_argument("--feed", metavar="FEEDNAME", help="vendor kinds: the alert feed to sign in")
+    add.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", help="repeatable"
+    )
+    add.add_argument("--interval", type=_seconds_arg, metavar="S", help="seconds between fetches")
+    add.add_argument(
+        "--allow-file-secrets",
+        action="store_true",
+        help="if there is no OS keyring, keep the link in a file only you can read",
+    )
+    add.set_defaults(handler=_schedule_add, command="schedule add")
+
+    listing = commands.add_parser("list", help="list the schedules", epilog=_SCHEDULE_EPILOG)
+    listing.add_argument("--json", action="store_true", help="print them as a JSON list")
+    listing.set_defaults(handler=_schedule_list, command="schedule list")
+
+    show = commands.add_parser(
+        "show", help="whether you are on call, and the next shifts", epilog=_SCHEDULE_EPILOG
+    )
+    show.add_argument("--json", action="store_true", help="print it as JSON")
+    show.set_defaults(handler=_schedule_show, command="schedule show")
+
+    remove = commands.add_parser(
+        "remove", help="remove a schedule, its stored link and copy", epilog=_SCHEDULE_EPILOG
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=_schedule_remove, command="schedule remove")
+
+    override = commands.add_parser(
+        "override",
+        help="say you are on or off call for a while, or clear that",
+        description="examples:\n"
+        "  shiftbell schedule override off --for 4h\n"
+        "  shiftbell schedule override on --for 30m\n"
+        "  shiftbell schedule override clear",
+        epilog=_SCHEDULE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    override.add_argument("state", choices=("on", "off", "clear"))
+    override.add_argument(
+        "--for", dest="duration", type=parse_duration, metavar="DURATION", help="30m, 4h, 1d"
+    )
+    override.set_defaults(handler=_schedule_override, command="schedule override")
+
+
+def _schedule_kind(text: str) -> ScheduleKind:
+    kind = schedule_rules.parse_kind(text)
+    if kind is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a schedule kind: use {_KINDS}")
+    return kind
+
+
+_KINDS = schedule_rules.KIND_CHOICES
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30m`, `4h`, `1d` (up to two weeks) as a timedelta."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: use minutes, hours or days like 30m, 4h, 1d"
+        )
+    value = timedelta(seconds=float(found[1]) * _DURATION_UNITS[found[2].lower()])
+    if not timedelta(minutes=1) <= value <= MAX_OVERRIDE:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 minute to 14 days")
+    return value
+
+
+def _schedule_cache(paths: AppPaths) -> ScheduleCache:
+    return ScheduleCache(schedule_cache_dir(paths.data_dir))
+
+
+def _default_schedule_name(location: str) -> str:
+    if schedule_rules.is_link(location):
+        host = urlsplit(location).hostname or ""
+        stem = host.split(".")[0] if host else ""
+    else:
+        stem = Path(location).stem
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:FEED_NAME_MAX]
+    return name or "calendar"
+
+
+def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
+    kind: ScheduleKind = args.kind
+    options = _parse_options(args.option)
+    if isinstance(options, str):
+        return _usage_error(f"schedule add: {options}")
+    if args.who:
+        options["who"] = args.who
+    if args.feed:
+        options["feed"] = args.feed
+    link = ""
+    if kind is ScheduleKind.ICS:
+        if not args.location:
+            return _usage_error(
+                "schedule add: give the calendar's link (https://, webcal://) or file"
+            )
+        location = args.location.strip()
+        if schedule_rules.is_link(location):
+            link, stored_location = location, KEYRING_LOCATION
+        else:
+            path = Path(location).expanduser().resolve()
+            if not path.is_file():
+                raise ConfigError(
+                    f"there is no calendar file at {path}: the schedule was not added"
+                )
+            location = stored_location = str(path)
+    else:
+        if args.location:
+            return _usage_error(
+                f"schedule add: a {kind.value} schedule has no link or file: leave out "
+                f"{args.location!r} and name the alert feed with --feed"
+            )
+        location = stored_location = ""
+    name = args.name or (_default_schedule_name(location) if kind is ScheduleKind.ICS else "")
+    if not name:
+        return _usage_error(f"schedule add: a {kind.value} schedule needs --name")
+    interval = args.interval if args.interval is not None else DEFAULT_SCHEDULE_INTERVAL_S[kind]
+    config = ScheduleSourceConfig(name, kind, stored_location, options, interval)
+    problems = schedule_rules.schedule_problems(config)
+    if problems:
+        for problem in problems:
+            print(f"shiftbell: schedule add: {problem}", file=sys.stderr)
+        return 2
+    settings, _ = _read_settings(paths)
+    if settings.schedule_source(name) is not None:
+        raise ConfigError(
+            f'a schedule named "{name}" is already in {paths.config_file}: choose another '
+            f"--name, or remove it first with `shiftbell schedule remove {name}`"
+        )
+    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
+    fetch_config = ScheduleSourceConfig(name, kind, location, options, interval)
+    feed, secret = None, ""
+    if kind is not ScheduleKind.ICS:
+        feed_settings = settings.feed(options["feed"])
+        if feed_settings is None:
+            raise ConfigError(
+                f"there is no feed named {options['feed']} in {paths.config_file}: add it with "
+                "`shiftbell feed add`, then add the schedule"
+            )
+        feed, secret = feed_settings.config, store.get(feed_settings.name)
+
+    now = datetime.now(UTC)
+    tz = local_zone()
+    try:
+        source = build_source(fetch_config, tz=tz, feed=feed, secret=secret)
+        shifts = asyncio.run(_fetch_once(source, now))
+    except FeedError as exc:
+        raise ConfigError(f"schedule {name} was not added: {exc}") from None
+    if link:
+        try:
+            _store_secret_scoped(store, name, link)
+        except NoKeyringError as exc:
+            raise ConfigError(
+                f"{NO_KEYRING}, so the link of schedule {name} could not be stored and the "
+                f"schedule was not added. To keep it in {exc.file_path} instead (readable only "
+                "by you, not encrypted), run the command again with --allow-file-secrets"
+            ) from None
+    try:
+        add_schedule(paths.config_file, config)
+    except ConfigError:
+        if link:
+            store.delete(name, scope=SECRET_SCOPE)
+        raise
+    # The copy the app (and `schedule show`) start from, before the first refresh.
+    _schedule_cache(paths).record_success(
+        name, source.noun, shifts, now, now.astimezone(UTC) + source.lookahead
+    )
+    coming = [s for s in shifts if s.end > now and s.start < now + SHOW_AHEAD]
+    where = " (its link is in the OS keyring)" if link else ""
+    print(f"Added {source.noun} {name} to {paths.config_file}{where}.")
+    print(f"It has {len(coming)} shift{'s' if len(coming) != 1 else ''} in the next 14 days.")
+    if not coming and options.get("who"):
+        print(f"No event names {options['who']!r}: check --who against the calendar.")
+    _tell_running_app(paths, "is followed", thing=f"schedule {name}")
+    return 0
+
+
+def _store_secret_scoped(store: SecretStore, name: str, link: str) -> None:
+    store.set(name, link, scope=SECRET_SCOPE)
+
+
+async def _fetch_once(source: ScheduleSource, now: datetime) -> list[Shift]:
+    try:
+        return await asyncio.wait_for(source.fetch(now), SCHEDULE_FETCH_TIMEOUT_S)
+    except TimeoutError:
+        raise FeedUnreachableError(
+            f"{source.noun} {source.name} did not answer within {SCHEDULE_FETCH_TIMEOUT_S:g} s"
+        ) from None
+    finally:
+        await source.close()
+
+
+def _schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    settings, problems = _read_settings(paths)
+    for problem in problems:
+        if "schedule" in problem:
+            _warn(problem)
+    rows = [
+        {
+            "name": config.name,
+            "kind": config.kind.value,
+            "location": config.location,
+            "interval_s": config.interval_s,
+            "options": dict(config.options),
+        }
+        for config in settings.schedules
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No schedules yet. Add one with: shiftbell schedule add ICS_URL_OR_PATH")
+        return 0
+    table = [("NAME", "KIND", "EVERY", "WHERE")]
+    for row in rows:
+        where = str(row["location"])
+        if where == KEYRING_LOCATION:
+            where = "link in the keyring"
+        elif not where:
+            where = f"feed {row['options'].get('feed', '?')}"  # type: ignore[union-attr]
+        table.append((str(row["name"]), str(row["kind"]), f"{row['interval_s']:g} s", where))
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        print("  ".join([*cells, line[-1]]))
+    return 0
+
+
+def _schedule_remove(args: argparse.Namespace, paths: AppPaths) -> int:
+    name = args.name
+    try:
+        remove_schedule(paths.config_file, name)
+        removed_config = True
+    except ScheduleNotFoundError:
+        removed_config = False
+    try:
+        removed_secret = SecretStore(paths.data_dir).delete(name, scope=SECRET_SCOPE)
+    except ShiftbellError as exc:
+        _warn(f"schedule {name}: {exc}")
+        removed_secret = False
+    _schedule_cache(paths).forget(name)
+    if not removed_config and not removed_secret:
+        raise ConfigError(f"there is no schedule named {name} in {paths.config_file}")
+    link = " and its stored link" if removed_secret else ""
+    print(f"Removed schedule {name} from {paths.config_file}{link}.")
+    if removed_config:
+        _tell_running_app(paths, "is no longer followed", thing=f"schedule {name}")
+    return 0
+
+
+def _schedule_override(args: argparse.Namespace, paths: AppPaths) -> int:
+    store = OverrideStore(paths.data_dir)
+    if args.state == "clear":
+        if args.duration is not None:
+            return _usage_error("schedule override clear: takes no --for")
+        cleared = store.clear()
+        print(
+            "Cleared the override: the schedule decides." if cleared else "There was no override."
+        )
+        if cleared:
+            _tell_running_app(paths, "applies", thing="the schedule")
+        return 0
+    if args.duration is None:
+        return _usage_error(f"schedule override {args.state}: say how long, e.g. --for 4h")
+    now = datetime.now(UTC)
+    on_call = args.state == "on"
+    until = now + args.duration
+    store.save(Override(on_call=on_call, until=until, since=now))
+    local = until.astimezone(local_zone())
+    print(
+        f"{'On' if on_call else 'Off'} call until {_local_time(local, now)}, whatever the schedule."
+    )
+    _tell_running_app(paths, "applies", thing="the override")
+    return 0
+
+
+def _schedule_show(args: argparse.Namespace, paths: AppPaths) -> int:
+    settings, _ = _read_settings(paths)
+    now = datetime.now(UTC)
+    tz = local_zone()
+    cache = _schedule_cache(paths)
+    copies = [
+        cache.load(config.name) or ScheduleCopy(config.name, noun_of(config.kind))
+        for config in settings.schedules
+    ]
+    schedule = on_call_schedule(copies)
+    override = OverrideStore(paths.data_dir).load()
+    state = on_call_state(schedule, override, now)
+    upcoming = [s for s in schedule.shifts_between(now, now + SHOW_AHEAD) if s.start > now]
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.astimezone(tz).isoformat() if moment is not None else None
+
+    if args.json:
+        current = state.current
+        report = {
+            "now": iso(now),
+            "on_call": state.on_call,
+            "until": iso(state.until),
+            "overridden": state.overridden,
+            "override": None
+            if override is None or not override.active_at(now)
+            else {"on_call": override.on_call, "until": iso(override.until)},
+            "schedule_known": state.schedule_known,
+            "current_shift": None
+            if current is None
+            else {"start": iso(current.start), "end": iso(current.end)},
+            "next_shifts": [
+                {"start": iso(s.start), "end": iso(s.end), "source": s.source, "label": s.label}
+                for s in upcoming
+            ],
+            "sources": [
+                {
+                    "name": copy.name,
+                    "noun": copy.noun,
+                    "freshness": copy.freshness.value,
+                    "problem": copy.problem.value,
+                    "error": copy.error,
+                    "fetched_at": iso(copy.fetched_at),
+                    "known_until": iso(copy.known_until),
+                    "failing_since": iso(copy.failing_since),
+                }
+                for copy in copies
+            ],
+        }
+        print(json.dumps(report, indent=2))
+        return 0
+    print(describe_state(state, now, tz, has_schedules=bool(copies)))
+    for copy in copies:
+        if copy.fetched_at is None and copy.problem is Problem.NONE:
+            print(f"{copy.noun} {copy.name}: not fetched yet (Shiftbell fetches it when it runs)")
+        elif line := copy.describe(now, tz):
+            print(line)
+    return 0
+
+
+def describe_state(state: OnCallState, now: datetime, tz: tzinfo, *, has_schedules: bool) -> str:
+    """ "On call until Tue 09:00" / "Off call — next shift Fri 18:00 (in 2 days)"."""
+    why = " (your override)" if state.overridden else ""
+    if state.on_call:
+        if state.until is None:
+            if not has_schedules:
+                return "On call (no schedule: add one with `shiftbell schedule add`)"
+            return f"On call{why}"
+        return f"On call until {_local_time(state.until.astimezone(tz), now)}{why}"
+    head = f"Off call{why}"
+    if state.next_shift is None:
+        return f"{head} — no shift in the next 14 days"
+    start = state.next_shift.start
+    return f"{head} — next shift {_local_time(start.astimezone(tz), now)} ({_in(start - now)})"
+
+
+def _local_time(local: datetime, now: datetime) -> str:
+    if abs(local - now) < timedelta(days=6):
+        return f"{local:%a %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def _in(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"in {minutes} min"
+    if minutes < 48 * 60:
+        return f"in {minutes // 60} h"
+    return f"in {minutes // (24 * 60)} days"

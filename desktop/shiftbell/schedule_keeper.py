@@ -52,10 +52,16 @@ log = logging.getLogger(__name__)
 SECRET_SCOPE = "schedule"
 FETCH_TIMEOUT_S = 60.0
 OVERRIDE_FILE_NAME = "override.json"
+SCHEDULE_CACHE_DIR_NAME = "schedules"
 _OVERRIDE_VERSION = 1
 
 ScheduleUpdate = Callable[[OnCallSchedule, list[ScheduleCopy]], None]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def schedule_cache_dir(data_dir: Path) -> Path:
+    """Where the app and the CLI keep the last good copies: `<data>/schedules/`."""
+    return data_dir / SCHEDULE_CACHE_DIR_NAME
 
 
 def noun_of(kind: ScheduleKind) -> str:
