@@ -12,10 +12,11 @@ import pytest
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.unit.feeds.test_supervisor import VirtualTime, settle, until
 from tests.vendors.ics_calendar import TOKEN, CalendarServer
+from tests.vendors.pagerduty_oncall import FakePagerDutyOnCall, oncall
 
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.schedule import OnCallSchedule, Override, on_call_state
-from shiftbell.feeds.base import FeedConfig
+from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.schedule_keeper import OverrideStore, ScheduleKeeper
 from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
 from shiftbell.schedules.cache import Freshness, Problem, ScheduleCache, ScheduleCopy
@@ -166,6 +167,36 @@ def test_missing_link_or_feed_says_what_to_do(tmp_path: Path) -> None:
         await rig.keeper.stop()
 
     run(scenario)
+
+
+def test_a_vendor_schedule_signs_in_through_its_feed_and_obeys_retry_after(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path)
+    entries = [oncall("2026-03-09T09:00:00Z", "2026-03-16T09:00:00Z")]
+    with FakePagerDutyOnCall(oncalls=entries) as pd:
+        rig.feeds["work-pd"] = FeedConfig(name="work-pd", kind=FeedKind.PAGERDUTY, url=pd.url)
+        rig.secrets.set("work-pd", pd.token)
+        config = ScheduleSourceConfig("pd", ScheduleKind.PAGERDUTY, "", {"feed": "work-pd"}, 300)
+
+        async def scenario() -> None:
+            await rig.keeper.apply([config])
+            await until(lambda: len(rig.updates) == 2, "the first fetch")
+            assert rig.last[0].problem is Problem.NONE
+            assert on_call_state(rig.updates[-1][0], None, START).on_call
+            pd.server.fail_next(429, "slow down", {"Retry-After": "600"}, path_prefix="/oncalls")
+            await rig.time.advance(300)
+            await until(lambda: len(rig.updates) == 3, "the rate-limited fetch")
+            assert rig.last[0].problem is Problem.RATE_LIMITED
+            assert rig.last[0].shifts  # the last good copy
+            await rig.time.advance(599)  # longer than both the backoff and the interval
+            assert len(rig.updates) == 3
+            await rig.time.advance(1)
+            await until(lambda: len(rig.updates) == 4, "the fetch after Retry-After")
+            assert rig.last[0].problem is Problem.NONE
+            await rig.keeper.stop()
+
+        run(scenario)
 
 
 def test_override_store_round_trip(tmp_path: Path) -> None:
