@@ -14,13 +14,17 @@ import sys
 
 from shiftbell import __version__
 from shiftbell.core.errors import FeedError, StoreError
+from shiftbell.core.schedule import Override
 from shiftbell.desk import AlertDesk
 from shiftbell.feed_manager import FeedManager
+from shiftbell.feeds.base import FeedConfig
 from shiftbell.feeds.local import LocalReceiver, ReceiverCommands
 from shiftbell.feeds.supervisor import FeedSupervisor
 from shiftbell.feeds.token import load_or_create_token
 from shiftbell.logging_setup import setup_logging
 from shiftbell.paths import AppPaths
+from shiftbell.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
+from shiftbell.schedules.cache import ScheduleCache
 from shiftbell.secrets import SecretStore
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.store.alert_store import AlertStore
@@ -114,6 +118,22 @@ def run_app(args: argparse.Namespace) -> int:
         runner.loop, balloon=tray.show_message, backend=settings.notifications.backend
     )
     alarm = AlarmPlayer(output_device=settings.alarm.output_device)
+    zone = local_zone()
+    overrides = OverrideStore(paths.data_dir)
+
+    def keep_override(override: Override | None) -> None:
+        try:
+            if override is None:
+                overrides.clear()
+            else:
+                overrides.save(override)
+        except OSError as exc:
+            controller.set_problem(
+                "override", f"Cannot save the on-call override to {overrides.path}: {exc}"
+            )
+        else:
+            controller.set_problem("override", "")
+
     controller = UiController(
         desk,
         clock,
@@ -123,7 +143,9 @@ def run_app(args: argparse.Namespace) -> int:
         notifier,
         alarm,
         caller,
-        schedule_policy=settings.schedule.policy(local_zone()),
+        schedule_policy=settings.schedule.policy(zone),
+        tz=zone,
+        on_override_changed=keep_override,
     )
     for topic, text in problems.items():
         controller.set_problem(topic, text)
@@ -140,10 +162,28 @@ def run_app(args: argparse.Namespace) -> int:
         on_removed=lambda name: caller.call(lambda: controller.remove_feed_status(name)),
     )
 
+    def feeds_lookup(name: str) -> FeedConfig | None:
+        found = load_settings(paths.config_file).settings.feed(name)
+        return found.config if found is not None else None
+
+    schedules = ScheduleKeeper(
+        ScheduleCache(schedule_cache_dir(paths.data_dir)),
+        secrets,
+        clock,
+        zone,
+        on_update=lambda schedule, copies: caller.call(
+            lambda: controller.set_schedule(schedule if copies else None, copies)
+        ),
+        feeds_lookup=feeds_lookup,
+    )
+
     def reload_feeds() -> None:
+        """After `shiftbell feed|schedule ...` or the Settings window: read the config again."""
         reloaded = load_settings(paths.config_file)
         controller.set_problem("config", "\n".join(reloaded.problems))
+        controller.set_override(overrides.load())
         runner.submit(feeds.apply(reloaded.settings.enabled_feeds))
+        runner.submit(schedules.apply(reloaded.settings.schedules))
 
     receiver = LocalReceiver(
         desk,
@@ -173,6 +213,8 @@ def run_app(args: argparse.Namespace) -> int:
     runner.run(supervisor.start())
     # Not waited for: a keyring that is slow to answer must not hold up the tray.
     runner.submit(feeds.apply(settings.enabled_feeds, first=True))
+    controller.set_override(overrides.load())
+    runner.submit(schedules.apply(settings.schedules))
 
     settings_window = SettingsWindow(paths.config_file, secrets, runner.submit)
     settings_window.feeds_changed.connect(reload_feeds)
@@ -196,9 +238,14 @@ def run_app(args: argparse.Namespace) -> int:
         return app.exec()
     finally:
         log.info("shutting down")
+        controller.shutdown()
         alarm.stop()
         tray.hide()
-        for name, stopping in (("receiver", receiver.stop()), ("feeds", supervisor.stop())):
+        for name, stopping in (
+            ("receiver", receiver.stop()),
+            ("feeds", supervisor.stop()),
+            ("schedules", schedules.stop()),
+        ):
             try:
                 runner.run(stopping, timeout=10)
             except Exception:

@@ -62,6 +62,7 @@ def shell(qtbot: QtBot, audio: PulseSink) -> Iterator[Shell]:
         desk, clock, EscalationSettings(), window, tray, notifier, alarm, MainThreadCaller()
     )
     yield Shell(clock, desk, window, tray, alarm, controller, balloons)
+    controller.shutdown()  # its timers would outlive the window into later tests
     alarm.stop()
     notifier.close()
     runner.stop()
@@ -163,7 +164,7 @@ def test_a_save_failure_is_shown_in_window_and_tray(qtbot: QtBot, audio: PulseSi
     tray = TrayIcon()
     notifier = Notifier(runner.loop, balloon=lambda *a: None, backend="tray")
     alarm = AlarmPlayer()
-    UiController(
+    controller = UiController(
         desk, clock, EscalationSettings(), window, tray, notifier, alarm, MainThreadCaller()
     )
     try:
@@ -175,6 +176,7 @@ def test_a_save_failure_is_shown_in_window_and_tray(qtbot: QtBot, audio: PulseSi
         # Nothing firing any more: the icon now shows that something is wrong.
         qtbot.waitUntil(lambda: tray.state.icon is TrayIconName.FEED_ERROR)
     finally:
+        controller.shutdown()
         alarm.stop()
         notifier.close()
         runner.stop()

@@ -121,6 +121,11 @@ class UiController(QObject):
             self._known_status[alert.id] = alert.status
         self.refresh(history=True)
 
+    def shutdown(self) -> None:
+        """Stop the timers: nothing is redrawn or sounded after this."""
+        self._tick_timer.stop()
+        self._age_timer.stop()
+
     # -- commands from the tray, the window, notifications and the receiver --------------------
 
     def acknowledge(self, alert_id: str, via: str) -> None:
