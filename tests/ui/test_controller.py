@@ -226,3 +226,19 @@ def test_the_schedule_reaches_the_tab_and_the_tray_and_an_override_is_kept(
     assert shell.window.schedule_view.headline_label.text().startswith("On call")
     shell.window.override_cleared.emit()
     assert not shell.controller.on_call_state(shell.clock.now()).on_call
+
+
+def test_a_reminder_comes_once_before_a_shift_starts(qtbot: QtBot, shell: Shell) -> None:
+    now = shell.clock.now()
+    shift = Shift(now + timedelta(minutes=30), now + timedelta(hours=8), "cal", "Primary")
+    shell.controller.set_schedule(OnCallSchedule([shift], known_until=now + timedelta(days=14)))
+    assert shell.balloons == [], "30 min ahead: not yet (the lead is 15 min)"
+    shell.clock.advance(timedelta(minutes=16))
+    shell.controller.remind_of_shift()
+    qtbot.waitUntil(lambda: len(shell.balloons) == 1)
+    title, body, _ = shell.balloons[0]
+    assert title == "On call in 14 min" and "Primary" in body
+    shell.clock.advance(60)
+    shell.controller.remind_of_shift()
+    shell.controller.set_schedule(OnCallSchedule([shift], known_until=now + timedelta(days=14)))
+    assert len(shell.balloons) == 1, "once per shift"

@@ -25,13 +25,19 @@ from shiftbell.core.escalation import (
     alarm_state,
     level_for,
 )
-from shiftbell.core.schedule import OnCallSchedule, OnCallState, Override, on_call_state
+from shiftbell.core.schedule import (
+    OnCallSchedule,
+    OnCallState,
+    Override,
+    on_call_state,
+    reminder_due,
+)
 from shiftbell.desk import AlertDesk
 from shiftbell.schedules.cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import MainThreadCaller
-from shiftbell.ui.schedule_text import source_status
+from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
 from shiftbell.ui.tray import TrayIcon
 from shiftbell.ui.tray_state import FeedStatus, tray_state
 from shiftbell.ui.window import MainWindow
@@ -76,6 +82,9 @@ class UiController(QObject):
         self._schedule: OnCallSchedule | None = None
         self._schedule_copies: list[ScheduleCopy] = []
         self._override: Override | None = None
+        # Kept in memory only: a restart inside the lead time reminds once more, which errs
+        # on the side of telling the person.
+        self._reminded_shift_start: datetime | None = None
         self._tz = tz
         self.override_changed = on_override_changed
         self._window = window
@@ -194,6 +203,7 @@ class UiController(QObject):
         self._schedule = schedule
         self._schedule_copies = list(copies)
         self.refresh()
+        self.remind_of_shift()
 
     def set_override(self, override: Override | None) -> None:
         self._override = override
@@ -310,6 +320,23 @@ class UiController(QObject):
         self._refresh_window()
         self._refresh_schedule()
         self._update_tray()
+        self.remind_of_shift()
+
+    def remind_of_shift(self) -> None:
+        """Tell the person once, `reminder_lead` before a shift starts (issue 4)."""
+        now = self._clock.now()
+        shift = reminder_due(
+            self._schedule, now, self._schedule_policy.reminder_lead, self._reminded_shift_start
+        )
+        if shift is None:
+            return
+        self._reminded_shift_start = shift.start
+        when = clock_time(shift.start, now, self._tz)
+        log.info("reminding of the shift starting %s", shift.start.isoformat())
+        self._notifier.notify_reminder(
+            f"On call {relative_time(shift.start, now, self._tz)}",
+            f"Your shift starts at {when} ({shift.label or shift.source}).",
+        )
 
     def _refresh_schedule(self) -> None:
         now = self._clock.now()

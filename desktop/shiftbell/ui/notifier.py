@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 SNOOZE_MINUTES = 15
 REPROBE_AFTER_S = 60.0
 TEST_KEY = "shiftbell-test"
+REMINDER_KEY = "shiftbell-shift-reminder"
 # Notification servers cope with long text, but an alert payload is untrusted and
 # a megabyte of summary helps nobody.
 MAX_TITLE = 200
@@ -137,6 +138,11 @@ class Notifier(QObject):
             severity=Severity.INFO,
             buttons=False,
         )
+        self._submit(self._post(note))
+
+    def notify_reminder(self, title: str, body: str) -> None:
+        """A heads-up that is not an alert (a shift about to start): no buttons, no alarm."""
+        note = Note(key=REMINDER_KEY, title=title, body=body, severity=Severity.INFO, buttons=False)
         self._submit(self._post(note))
 
     def withdraw(self, alert_id: str) -> None:
