@@ -109,6 +109,8 @@ def test_a_calendar_added_with_the_cli_sets_the_shifts_and_the_alarm_obeys_it(
     assert {s["source"] for s in report["next_shifts"]} == {"team"}
     assert report["overridden"] is False and report["schedule_known"] is True
     assert datetime.fromisoformat(report["until"]) == shifts[0][0]
+    # `schedule show` reads the files; this is the running app saying it follows them too.
+    wait_until(lambda: "schedule: off call until" in app.log(), 10, message="the app off call")
 
     # Off call: a warning only notifies.
     sent_at = time.monotonic()

@@ -202,6 +202,15 @@ class UiController(QObject):
         """The schedule from the configured sources (None: none configured, on call)."""
         self._schedule = schedule
         self._schedule_copies = list(copies)
+        state = self.on_call_state(self._clock.now())
+        # Logged so a person (and the end-to-end tests) can see what the alarm now follows.
+        log.info(
+            "schedule: %s until %s (%d shifts from %d sources)",
+            "on call" if state.on_call else "off call",
+            state.until.isoformat() if state.until else "further notice",
+            len(schedule.shifts) if schedule is not None else 0,
+            len(self._schedule_copies),
+        )
         self.refresh()
         self.remind_of_shift()
 
