@@ -14,6 +14,7 @@ import sys
 
 from shiftbell import __version__
 from shiftbell.core.errors import FeedError, StoreError
+from shiftbell.core.feed_status import FeedStatus
 from shiftbell.core.schedule import Override
 from shiftbell.desk import AlertDesk
 from shiftbell.feed_manager import FeedManager
@@ -68,7 +69,6 @@ def run_app(args: argparse.Namespace) -> int:
     from shiftbell.ui.settings_window import SettingsWindow
     from shiftbell.ui.signals import install_quit_on_signals
     from shiftbell.ui.tray import TrayIcon
-    from shiftbell.ui.tray_state import FeedStatus
     from shiftbell.ui.window import MainWindow
 
     app = QApplication(sys.argv[:1])
@@ -104,13 +104,17 @@ def run_app(args: argparse.Namespace) -> int:
     runner = AsyncRunner()
     runner.start()
     caller = MainThreadCaller()
+
+    # Feed statuses arrive on the worker thread; the controller lives on the main one.
+    def show_feed_status(status: FeedStatus) -> None:
+        caller.call(lambda: controller.set_feed_status(status))
+
+    def drop_feed_status(name: str) -> None:
+        caller.call(lambda: controller.remove_feed_status(name))
+
     # Right after the desk: the supervisor follows the desk's acknowledgements from here on.
     supervisor = FeedSupervisor(
-        desk,
-        clock,
-        store,
-        on_status=lambda status: caller.call(lambda: controller.set_feed_status(status)),
-        on_removed=lambda name: caller.call(lambda: controller.remove_feed_status(name)),
+        desk, clock, store, on_status=show_feed_status, on_removed=drop_feed_status
     )
     window = MainWindow()
     tray = TrayIcon(snooze_choices=settings.notifications.snooze_choices_min)
@@ -154,12 +158,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     secrets = SecretStore(paths.data_dir)
     feeds = FeedManager(
-        desk,
-        supervisor,
-        secrets,
-        clock,
-        on_status=lambda status: caller.call(lambda: controller.set_feed_status(status)),
-        on_removed=lambda name: caller.call(lambda: controller.remove_feed_status(name)),
+        desk, supervisor, secrets, clock, on_status=show_feed_status, on_removed=drop_feed_status
     )
 
     def feeds_lookup(name: str) -> FeedConfig | None:
@@ -177,7 +176,7 @@ def run_app(args: argparse.Namespace) -> int:
         feeds_lookup=feeds_lookup,
     )
 
-    def reload_feeds() -> None:
+    def reload_config() -> None:
         """After `shiftbell feed|schedule ...` or the Settings window: read the config again."""
         reloaded = load_settings(paths.config_file)
         controller.set_problem("config", "\n".join(reloaded.problems))
@@ -195,7 +194,7 @@ def run_app(args: argparse.Namespace) -> int:
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),
             snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
-            reload=lambda: caller.call(reload_feeds),
+            reload=lambda: caller.call(reload_config),
         ),
     )
     try:
@@ -217,7 +216,7 @@ def run_app(args: argparse.Namespace) -> int:
     runner.submit(schedules.apply(settings.schedules))
 
     settings_window = SettingsWindow(paths.config_file, secrets, runner.submit)
-    settings_window.feeds_changed.connect(reload_feeds)
+    settings_window.feeds_changed.connect(reload_config)
     tray.settings_requested.connect(settings_window.present)
     window.settings_requested.connect(settings_window.present)
     controller.quit_requested.connect(app.quit)
