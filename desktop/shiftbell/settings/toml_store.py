@@ -15,17 +15,17 @@ import logging
 import math
 import re
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
 from shiftbell.core.schedule import QuietHours
-from shiftbell.feeds.base import FeedConfig, FeedKind
+from shiftbell.feeds.base import FeedConfig
 from shiftbell.feeds.registry import default_url
 from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
 from shiftbell.settings import feed_rules, schedule_rules
@@ -351,57 +351,41 @@ class _Reader:
 
     def feeds(self, document: Mapping[str, object]) -> tuple[FeedSettings, ...]:
         """The valid [[feeds]] entries; a broken entry is named and skipped, never guessed."""
-        value = document.get("feeds")
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem(
-                ("feeds",),
-                f"feeds must be a list of [[feeds]] tables (two brackets each), not "
-                f"{_kind(value)}; no feeds are started",
-            )
-            return ()
-        headers = feed_header_lines(self.text)
-        # [[feeds]] headers give each entry its own line; an inline `feeds = [...]` does not.
-        located = len(headers) == len(value)
-        fallback = _line_of(self.text, ("feeds",))
-        feeds: list[FeedSettings] = []
-        for index, entry in enumerate(value):
-            reader = _FeedReader(self, index, headers[index] if located else fallback, located)
-            feed = reader.read(entry)
-            if feed is None:
-                continue
-            if any(known.name == feed.name for known in feeds):
-                reader.skip(f'another feed above is already named "{feed.name}"')
-                continue
-            feeds.append(feed)
-        return tuple(feeds)
+        return self.entries(document, _FeedReader, "no feeds are started")
 
     def schedules(self, document: Mapping[str, object]) -> tuple[ScheduleSourceConfig, ...]:
         """The valid [[schedules]] entries; like [[feeds]], a broken one is named and skipped."""
-        value = document.get("schedules")
+        return self.entries(document, _ScheduleReader, "no schedules are read")
+
+    def entries(
+        self, document: Mapping[str, object], reader: type[_EntryReader[N]], unread: str
+    ) -> tuple[N, ...]:
+        """The valid entries of one array of tables; `unread` says what a non-list costs."""
+        table = reader.table
+        value = document.get(table)
         if value is None:
             return ()
         if not isinstance(value, list):
             self.problem(
-                ("schedules",),
-                f"schedules must be a list of [[schedules]] tables (two brackets each), not "
-                f"{_kind(value)}; no schedules are read",
+                (table,),
+                f"{table} must be a list of [[{table}]] tables (two brackets each), not "
+                f"{_kind(value)}; {unread}",
             )
             return ()
-        headers = header_lines(self.text, "schedules")
+        headers = header_lines(self.text, table)
+        # [[table]] headers give each entry its own line; an inline `table = [...]` does not.
         located = len(headers) == len(value)
-        fallback = _line_of(self.text, ("schedules",))
-        found: list[ScheduleSourceConfig] = []
+        fallback = _line_of(self.text, (table,))
+        found: list[N] = []
         for index, entry in enumerate(value):
-            reader = _ScheduleReader(self, index, headers[index] if located else fallback, located)
-            schedule = reader.read(entry)
-            if schedule is None:
+            one = reader(self, index, headers[index] if located else fallback, located)
+            read = one.read(entry)
+            if read is None:
                 continue
-            if any(known.name == schedule.name for known in found):
-                reader.skip(f'another schedule above is already named "{schedule.name}"')
+            if any(known.name == read.name for known in found):
+                one.skip(f'another {one.noun} above is already named "{read.name}"')
                 continue
-            found.append(schedule)
+            found.append(read)
         return tuple(found)
 
     def escalation(self, document: Mapping[str, object]) -> EscalationSettings:
@@ -681,12 +665,21 @@ def feed_header_lines(text: str) -> list[int]:
     return header_lines(text, "feeds")
 
 
-class _EntryReader:
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+class _EntryReader(Generic[N]):
     """Reads one entry of an array of tables ([[feeds]], [[schedules]]), reporting against
     its own lines."""
 
     table = "feeds"
     noun = "feed"
+    keys: tuple[str, ...] = ()
 
     def __init__(self, reader: _Reader, index: int, line: int | None, located: bool) -> None:
         self.reader = reader
@@ -694,6 +687,9 @@ class _EntryReader:
         self.line = line
         self.located = located
         self.name = ""
+
+    def read(self, entry: object) -> N | None:
+        raise NotImplementedError
 
     @property
     def label(self) -> str:
@@ -729,11 +725,10 @@ class _EntryReader:
     def skip(self, why: str, key: str | None = None) -> None:
         self.note(key, f"{why}; this {self.noun} is skipped")
 
-
-class _FeedReader(_EntryReader):
-    """Reads one [[feeds]] entry."""
-
-    def read(self, entry: object) -> FeedSettings | None:
+    def named(
+        self, entry: object, name_problem: Callable[[str], str | None]
+    ) -> dict[str, object] | None:
+        """The entry as a table once it has a good name, which every later message uses."""
         if not isinstance(entry, dict):
             self.skip(f"is {_kind(entry)}, not a table")
             return None
@@ -741,35 +736,97 @@ class _FeedReader(_EntryReader):
         if not isinstance(name, str):
             self.skip('has no name: add name = "..." (letters, digits, ".", "_", "-")')
             return None
-        why = feed_rules.name_problem(name)
+        why = name_problem(name)
         if why is not None:
             self.skip(why, "name")
             return None
         self.name = name
         for key in entry:
-            if key in FEED_KEYS:
-                continue
-            if key.lower() in _SECRET_KEYS:
-                # The value is a secret: never repeat it in a message that may reach a log.
-                self.note(
-                    key,
-                    f"{key} does not belong in the config file, which is not private: delete "
-                    "it and store it with `shiftbell feed add ... --token-stdin` (the OS "
-                    "keyring); ignored",
-                )
-            else:
-                self.note(key, f"unknown option {key}: a feed has {', '.join(FEED_KEYS)}; ignored")
+            if key not in self.keys:
+                self.unknown(key)
+        return entry
+
+    def unknown(self, key: str) -> None:
+        self.note(key, f"unknown option {key}: a {self.noun} has {', '.join(self.keys)}; ignored")
+
+    def kind(
+        self,
+        entry: Mapping[str, object],
+        choices: str,
+        parse: Callable[[str], E | None],
+        problem: Callable[[str], str | None],
+    ) -> E | None:
         kind_text = entry.get("kind")
         if not isinstance(kind_text, str):
-            self.skip(f"has no kind: add kind = one of {feed_rules.KIND_CHOICES}", "name")
+            self.skip(f"has no kind: add kind = one of {choices}", "name")
             return None
-        kind = feed_rules.parse_kind(kind_text)
+        kind = parse(kind_text)
         if kind is None:
-            self.skip(f"kind {feed_rules.kind_problem(kind_text)}", "kind")
+            self.skip(f"kind {problem(kind_text)}", "kind")
+        return kind
+
+    def options(
+        self, value: object, problem: Callable[[str, Any], str | None]
+    ) -> dict[str, str] | None:
+        """The text options; a bad option is dropped alone, a non-table skips the entry."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.skip(
+                f"options must be a table ([{self.table}.options] under the {self.noun}), not "
+                f"{_kind(value)}",
+                "options",
+            )
             return None
-        url = entry.get("url")
+        options: dict[str, str] = {}
+        for key, item in value.items():
+            why = problem(key, item)
+            if why is not None:
+                self.note(key, f"{why}; ignored", in_options=True)
+                continue
+            assert isinstance(item, str)  # the option checks accept text only
+            options[key] = item
+        return options
+
+    def seconds(self, key: str, value: object, default: float) -> float | None:
+        """`value` when it is a number; otherwise None, noted as falling back to `default`."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.note(
+                key,
+                f"{key} = {_show(value)} is {_kind(value)}, not a number of seconds; "
+                f"using {feed_rules.seconds_text(default)}",
+            )
+            return None
+        return value
+
+    def clamped(
+        self, key: str, value: float, why: str | None, low: float, high: float, default: float
+    ) -> float:
+        """`value`, or (noted with `why`) the nearest allowed one; `default` if not finite."""
+        if why is None:
+            return value
+        nearest = min(max(value, low), high) if math.isfinite(value) else default
+        self.note(key, f"{why}; using {feed_rules.seconds_text(nearest)}")
+        return nearest
+
+
+class _FeedReader(_EntryReader[FeedSettings]):
+    """Reads one [[feeds]] entry."""
+
+    keys = FEED_KEYS
+
+    def read(self, entry: object) -> FeedSettings | None:
+        table = self.named(entry, feed_rules.name_problem)
+        if table is None:
+            return None
+        kind = self.kind(
+            table, feed_rules.KIND_CHOICES, feed_rules.parse_kind, feed_rules.kind_problem
+        )
+        if kind is None:
+            return None
+        url = table.get("url")
         if url is None:
-            url = default_url(kind, _text_options(entry.get("options")))
+            url = default_url(kind, _text_options(table.get("options")))
         if not isinstance(url, str):
             self.skip('has no url: add url = "https://..."', "name")
             return None
@@ -777,18 +834,25 @@ class _FeedReader(_EntryReader):
         if why is not None:
             self.skip(why, "url")
             return None
-        options = self.options(entry.get("options"))
+        options = self.options(table.get("options"), feed_rules.option_problem)
         if options is None:
             return None
-        interval = self.interval(entry.get("interval_s"), MIN_FEED_INTERVAL_S[kind])
-        interval = self.checked_interval(kind, interval)
-        stale = self.stale_after(entry.get("stale_after_s"), interval)
-        enabled = entry.get("enabled", True)
+        interval = self.interval(table.get("interval_s"), MIN_FEED_INTERVAL_S[kind])
+        interval = self.clamped(
+            "interval_s",
+            interval,
+            feed_rules.interval_problem(kind, interval),
+            MIN_FEED_INTERVAL_S[kind],
+            MAX_FEED_INTERVAL_S,
+            interval,
+        )
+        stale = self.stale_after(table.get("stale_after_s"), interval)
+        enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             self.note("enabled", f"enabled = {_show(enabled)} must be true or false; using true")
             enabled = True
         config = FeedConfig(
-            name=name,
+            name=self.name,
             kind=kind,
             url=url,
             options=options,
@@ -797,104 +861,72 @@ class _FeedReader(_EntryReader):
         )
         return FeedSettings(config, enabled)
 
-    def options(self, value: object) -> dict[str, str] | None:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.skip(
-                f"options must be a table ([feeds.options] under the feed), not {_kind(value)}",
-                "options",
+    def unknown(self, key: str) -> None:
+        if key.lower() in _SECRET_KEYS:
+            # The value is a secret: never repeat it in a message that may reach a log.
+            self.note(
+                key,
+                f"{key} does not belong in the config file, which is not private: delete "
+                "it and store it with `shiftbell feed add ... --token-stdin` (the OS "
+                "keyring); ignored",
             )
-            return None
-        options: dict[str, str] = {}
-        for key, item in value.items():
-            why = feed_rules.option_problem(key, item)
-            if why is not None:
-                self.note(key, f"{why}; ignored", in_options=True)
-                continue
-            assert isinstance(item, str)  # option_problem accepts text only
-            options[key] = item
-        return options
+        else:
+            super().unknown(key)
 
     def interval(self, value: object, kind_min: float) -> float:
         default = max(DEFAULT_FEED_INTERVAL_S, kind_min)
         if value is None:
             return default
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            self.note(
-                "interval_s",
-                f"interval_s = {_show(value)} is {_kind(value)}, not a number of seconds; "
-                f"using {feed_rules.seconds_text(default)}",
-            )
+        number = self.seconds("interval_s", value, default)
+        if number is None:
             return default
-        if not math.isfinite(value):
+        if not math.isfinite(number):
             self.note("interval_s", f"interval_s is not a finite number; using {default:g}")
             return default
-        return float(value)
-
-    def checked_interval(self, kind: FeedKind, interval: float) -> float:
-        why = feed_rules.interval_problem(kind, interval)
-        if why is None:
-            return interval
-        nearest = min(max(interval, MIN_FEED_INTERVAL_S[kind]), MAX_FEED_INTERVAL_S)
-        self.note("interval_s", f"{why}; using {feed_rules.seconds_text(nearest)}")
-        return nearest
+        return float(number)
 
     def stale_after(self, value: object, interval: float) -> float:
         default = default_stale_after_s(interval)
-        shown = feed_rules.seconds_text(default)
         if value is None:
             return default
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            self.note(
-                "stale_after_s",
-                f"stale_after_s = {_show(value)} is {_kind(value)}, not a number of seconds; "
-                f"using {shown}",
-            )
+        number = self.seconds("stale_after_s", value, default)
+        if number is None:
             return default
-        why = feed_rules.stale_after_problem(interval, float(value))
+        why = feed_rules.stale_after_problem(interval, float(number))
         if why is not None:
-            self.note("stale_after_s", f"{why}; using {shown}")
+            self.note("stale_after_s", f"{why}; using {feed_rules.seconds_text(default)}")
             return default
-        return float(value)
+        return float(number)
 
 
 SCHEDULE_KEYS = ("name", "kind", "location", "interval_s", "options")
 
 
-class _ScheduleReader(_EntryReader):
+def _schedule_option_problem(key: str, item: Any) -> str | None:
+    found = schedule_rules.options_problems(ScheduleKind.ICS, {key: item})
+    return found[0] if found else None
+
+
+class _ScheduleReader(_EntryReader[ScheduleSourceConfig]):
     """Reads one [[schedules]] entry."""
 
     table = "schedules"
     noun = "schedule"
+    keys = SCHEDULE_KEYS
 
     def read(self, entry: object) -> ScheduleSourceConfig | None:
-        if not isinstance(entry, dict):
-            self.skip(f"is {_kind(entry)}, not a table")
+        table = self.named(entry, schedule_rules.schedule_name_problem)
+        if table is None:
             return None
-        name = entry.get("name")
-        if not isinstance(name, str):
-            self.skip('has no name: add name = "..." (letters, digits, ".", "_", "-")')
-            return None
-        why = schedule_rules.schedule_name_problem(name)
-        if why is not None:
-            self.skip(why, "name")
-            return None
-        self.name = name
-        for key in entry:
-            if key not in SCHEDULE_KEYS:
-                self.note(
-                    key, f"unknown option {key}: a schedule has {', '.join(SCHEDULE_KEYS)}; ignored"
-                )
-        kind_text = entry.get("kind")
-        if not isinstance(kind_text, str):
-            self.skip(f"has no kind: add kind = one of {schedule_rules.KIND_CHOICES}", "name")
-            return None
-        kind = schedule_rules.parse_kind(kind_text)
+        kind = self.kind(
+            table,
+            schedule_rules.KIND_CHOICES,
+            schedule_rules.parse_kind,
+            schedule_rules.kind_problem,
+        )
         if kind is None:
-            self.skip(f"kind {schedule_rules.kind_problem(kind_text)}", "kind")
             return None
-        location = entry.get("location", "")
+        location = table.get("location", "")
         if not isinstance(location, str):
             self.skip(f"location is {_kind(location)}, not text in quotes", "location")
             return None
@@ -902,7 +934,7 @@ class _ScheduleReader(_EntryReader):
         if why is not None:
             self.skip(why, "location" if location else "name")
             return None
-        options = self.options(entry.get("options"))
+        options = self.options(table.get("options"), _schedule_option_problem)
         if options is None:
             return None
         if kind is not ScheduleKind.ICS and not options.get("feed", "").strip():
@@ -912,51 +944,25 @@ class _ScheduleReader(_EntryReader):
                 "options",
             )
             return None
-        interval = self.interval(entry.get("interval_s"), DEFAULT_SCHEDULE_INTERVAL_S[kind])
+        interval = self.interval(table.get("interval_s"), DEFAULT_SCHEDULE_INTERVAL_S[kind])
         return ScheduleSourceConfig(
-            name=name, kind=kind, location=location, options=options, interval_s=interval
+            name=self.name, kind=kind, location=location, options=options, interval_s=interval
         )
-
-    def options(self, value: object) -> dict[str, str] | None:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.skip(
-                f"options must be a table ([schedules.options] under the schedule), not "
-                f"{_kind(value)}",
-                "options",
-            )
-            return None
-        options: dict[str, str] = {}
-        for key, item in value.items():
-            found = schedule_rules.options_problems(ScheduleKind.ICS, {key: item})
-            if found:
-                self.note(key, f"{found[0]}; ignored", in_options=True)
-                continue
-            assert isinstance(item, str)  # options_problems accepts text only
-            options[key] = item
-        return options
 
     def interval(self, value: object, default: float) -> float:
         if value is None:
             return default
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            self.note(
-                "interval_s",
-                f"interval_s = {_show(value)} is {_kind(value)}, not a number of seconds; "
-                f"using {feed_rules.seconds_text(default)}",
-            )
+        number = self.seconds("interval_s", value, default)
+        if number is None:
             return default
-        why = schedule_rules.interval_problem(float(value))
-        if why is None:
-            return float(value)
-        nearest = (
-            min(max(float(value), MIN_SCHEDULE_INTERVAL_S), MAX_SCHEDULE_INTERVAL_S)
-            if math.isfinite(value)
-            else default
+        return self.clamped(
+            "interval_s",
+            float(number),
+            schedule_rules.interval_problem(float(number)),
+            MIN_SCHEDULE_INTERVAL_S,
+            MAX_SCHEDULE_INTERVAL_S,
+            default,
         )
-        self.note("interval_s", f"{why}; using {feed_rules.seconds_text(nearest)}")
-        return nearest
 
 
 def _text_options(value: object) -> dict[str, str]:
