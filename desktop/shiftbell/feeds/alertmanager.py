@@ -76,7 +76,7 @@ from shiftbell.core.errors import (
 )
 from shiftbell.feeds.base import AckReceipt, FeedConfig
 from shiftbell.feeds.http import make_client, request_json, where_to_fix
-from shiftbell.feeds.payloads import alertmanager_alert_text
+from shiftbell.feeds.payloads import alertmanager_alert_text, json_kind
 from shiftbell.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
@@ -435,16 +435,16 @@ def parse_alerts(body: object) -> list[Incoming]:
     One unreadable alert fails the whole list: a snapshot without it would resolve it.
     """
     if not isinstance(body, list):
-        raise ValueError(f"expected a list of alerts, got {_kind(body)}")
+        raise ValueError(f"expected a list of alerts, got {json_kind(body)}")
     return [_parse_alert(item, f"alerts[{index}]") for index, item in enumerate(body)]
 
 
 def _parse_alert(item: object, where: str) -> Incoming:
     if not isinstance(item, dict):
-        raise ValueError(f"{where}: expected an alert object, got {_kind(item)}")
+        raise ValueError(f"{where}: expected an alert object, got {json_kind(item)}")
     fingerprint = item.get("fingerprint")
     if not isinstance(fingerprint, str) or not fingerprint:
-        raise ValueError(f"{where}.fingerprint: required, a string; got {_kind(fingerprint)}")
+        raise ValueError(f"{where}.fingerprint: required, a string; got {json_kind(fingerprint)}")
     labels = _string_map(item.get("labels"), f"{where}.labels")
     annotations = dict(_string_map(item.get("annotations"), f"{where}.annotations"))
     text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
@@ -471,10 +471,10 @@ def _string_map(value: object, where: str) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected an object of strings, got {_kind(value)}")
+        raise ValueError(f"{where}: expected an object of strings, got {json_kind(value)}")
     for name, text in value.items():
         if not isinstance(text, str):
-            raise ValueError(f"{where}.{name}: expected a string, got {_kind(text)}")
+            raise ValueError(f"{where}.{name}: expected a string, got {json_kind(text)}")
     return tuple(sorted(value.items()))
 
 
@@ -482,7 +482,7 @@ def _time(value: object, where: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{where}: expected an RFC 3339 time, got {_kind(value)}")
+        raise ValueError(f"{where}: expected an RFC 3339 time, got {json_kind(value)}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -513,19 +513,3 @@ def _detail(body: object) -> str:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         body = body["message"]
     return f" ({str(body)[:200]})" if isinstance(body, str) and body else ""
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__

@@ -60,7 +60,7 @@ def parse_local_alerts(body: object, *, new_key: Callable[[], str] = _random_key
             for index, item in enumerate(body)
         ]
     raise PayloadError(
-        f"request body: expected an alert object or a list of them, got {_kind(body)}"
+        f"request body: expected an alert object or a list of them, got {json_kind(body)}"
     )
 
 
@@ -72,7 +72,7 @@ def parse_local_snapshot(body: object) -> list[Incoming]:
     """
     if not isinstance(body, list):
         raise PayloadError(
-            f"request body: expected the list of current alerts, got {_kind(body)} "
+            f"request body: expected the list of current alerts, got {json_kind(body)} "
             "(send [] to resolve them all)"
         )
     items: list[Incoming] = []
@@ -93,7 +93,7 @@ def _parse_local(
     item: object, where: str, new_key: Callable[[], str], *, key_required: bool
 ) -> Incoming:
     if not isinstance(item, dict):
-        raise PayloadError(f"{where}: expected an alert object, got {_kind(item)}")
+        raise PayloadError(f"{where}: expected an alert object, got {json_kind(item)}")
     unknown = sorted(set(item) - set(_LOCAL_FIELDS))
     if unknown:
         # A typo such as "sevrity" would otherwise silently become a warning.
@@ -159,7 +159,7 @@ def parse_alertmanager_webhook(body: object) -> WebhookBatch:
     (Grafana's `values`, `silenceURL`, ...) are ignored.
     """
     if not isinstance(body, dict):
-        raise PayloadError(f"request body: expected a webhook object, got {_kind(body)}")
+        raise PayloadError(f"request body: expected a webhook object, got {json_kind(body)}")
     version = body.get("version")
     if version != ALERTMANAGER_WEBHOOK_VERSION:
         got = "no version" if version is None else f"version {json.dumps(version)}"
@@ -169,7 +169,7 @@ def parse_alertmanager_webhook(body: object) -> WebhookBatch:
         )
     alerts = body.get("alerts")
     if not isinstance(alerts, list):
-        raise PayloadError(f"alerts: required, a list of alerts; got {_kind(alerts)}")
+        raise PayloadError(f"alerts: required, a list of alerts; got {json_kind(alerts)}")
     truncated = body.get("truncatedAlerts", 0)
     if not isinstance(truncated, int) or isinstance(truncated, bool):
         truncated = 0
@@ -185,10 +185,10 @@ def parse_alertmanager_webhook(body: object) -> WebhookBatch:
 
 def _parse_webhook_alert(item: object, where: str) -> Incoming:
     if not isinstance(item, dict):
-        raise PayloadError(f"{where}: expected an alert object, got {_kind(item)}")
+        raise PayloadError(f"{where}: expected an alert object, got {json_kind(item)}")
     status = item.get("status")
     if status not in _LOCAL_STATUSES:
-        raise PayloadError(f"{where}.status: required, firing or resolved; got {_kind(status)}")
+        raise PayloadError(f"{where}.status: required, firing or resolved; got {json_kind(status)}")
     labels = _labels(item.get("labels"), f"{where}.labels")
     annotations = dict(_labels(item.get("annotations"), f"{where}.annotations"))
     fingerprint = _optional_str(item, "fingerprint", where) or _labels_fingerprint(labels)
@@ -260,7 +260,7 @@ def _timestamp(value: object, where: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise PayloadError(f"{where}: expected an RFC 3339 time string, got {_kind(value)}")
+        raise PayloadError(f"{where}: expected an RFC 3339 time string, got {json_kind(value)}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -281,7 +281,7 @@ def _optional_str(item: Mapping[str, object], name: str, where: str) -> str:
         return ""
     if not isinstance(value, str):
         path = f"{where}.{name}" if where else name
-        raise PayloadError(f"{path}: expected a string, got {_kind(value)}")
+        raise PayloadError(f"{path}: expected a string, got {json_kind(value)}")
     return value
 
 
@@ -289,14 +289,15 @@ def _labels(value: object, where: str) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):
-        raise PayloadError(f"{where}: expected an object of string values, got {_kind(value)}")
+        raise PayloadError(f"{where}: expected an object of string values, got {json_kind(value)}")
     for name, text in value.items():
         if not isinstance(text, str):
-            raise PayloadError(f"{where}.{name}: expected a string, got {_kind(text)}")
+            raise PayloadError(f"{where}.{name}: expected a string, got {json_kind(text)}")
     return tuple(sorted(value.items()))
 
 
-def _kind(value: object) -> str:
+def json_kind(value: object) -> str:
+    """What a parsed JSON value is, in the words a message about a bad payload uses."""
     if value is None:
         return "null"
     if isinstance(value, bool):
