@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.helpers.memory_keyring import MemoryKeyring
-from tests.unit.feeds.test_supervisor import VirtualTime, settle, until
+from tests.helpers.virtual_time import VirtualTime, settle, until
 from tests.vendors.ics_calendar import TOKEN, CalendarServer
 from tests.vendors.pagerduty_oncall import FakePagerDutyOnCall, oncall
 
