@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.desktop import PulseSink, wait_until
+from tests.desktop import PulseSink, require_tools, wait_until
 from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
 from tests.e2e.test_app_end_to_end import FAST_RAMP, LOUD, SILENT
 
@@ -50,3 +50,46 @@ def test_without_a_display_it_runs_headless_alarms_and_resumes_firing_after_rest
     quiet_at = recording.wait_for_silence(SILENT, timeout=5, since=acked_at)
     assert quiet_at - acked_at < 0.5
     assert app.alert(alert_id)["status"] == "acknowledged"
+
+
+def test_a_sound_server_that_starts_after_the_app_is_picked_up_by_a_restart(
+    tmp_path: Path,
+) -> None:
+    """Login races: Shiftbell autostarts before the sound server. It must not stay mute."""
+    require_tools(*PulseSink.TOOLS)
+    sink = PulseSink()  # not started yet: its socket does not exist
+    env = {
+        "XDG_RUNTIME_DIR": str(sink.runtime_dir),
+        "PULSE_SERVER": f"unix:{sink.socket}",
+        "PULSE_CLIENTCONFIG": str(sink.tmpdir / "client.conf"),
+    }
+    (sink.tmpdir / "client.conf").write_text("autospawn = no\n")
+    host = HeadlessHost(env, tmp_path)
+    app = RunningApp(host, ShiftbellHome(tmp_path, FAST_RAMP))
+    try:
+        app.start()
+        pid = app.proc.pid if app.proc else 0
+        wait_until(
+            lambda: "waiting for a sound server" in app.log(),
+            10,
+            message="the app noticing it has no sound server",
+        )
+        sink.start()
+        wait_until(
+            lambda: "restarting so the alarm can use it" in app.log(), 10, message="the restart"
+        )
+        wait_until(
+            lambda: app.cli("status", check=False).returncode == 0,
+            20,
+            message="the restarted app's receiver",
+        )
+        assert app.proc is not None and app.proc.pid == pid, "the same process, re-executed"
+        recording = sink.start_recording()
+        sent_at = time.monotonic()
+        app.cli("send", "Disk full on db1", "--severity", "critical")
+        recording.wait_for_sound(LOUD, timeout=10, since=sent_at)
+        app.cli("ack", "--all")
+        recording.wait_for_silence(SILENT, timeout=5, since=time.monotonic())
+    finally:
+        host.stop()
+        sink.stop()
