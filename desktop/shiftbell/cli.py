@@ -183,7 +183,7 @@ def _add_feed_parsers(sub: Any) -> None:
         epilog=_FEED_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    feed.set_defaults(handler=_feed_usage(feed), command="feed")
+    feed.set_defaults(handler=_usage_of(feed), command="feed")
     commands = feed.add_subparsers(title="feed commands", metavar="COMMAND")
 
     add = commands.add_parser(
@@ -261,7 +261,7 @@ def _add_feed_parsers(sub: Any) -> None:
     remove.set_defaults(handler=_feed_remove, command="feed remove")
 
 
-def _feed_usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, AppPaths], int]:
+def _usage_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, AppPaths], int]:
     def usage(args: argparse.Namespace, paths: AppPaths) -> int:
         parser.print_help(sys.stderr)
         return 2
@@ -842,7 +842,7 @@ def _add_schedule_parsers(sub: Any) -> None:
         epilog=_SCHEDULE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    schedule.set_defaults(handler=_feed_usage(schedule), command="schedule")
+    schedule.set_defaults(handler=_usage_of(schedule), command="schedule")
     commands = schedule.add_subparsers(title="schedule commands", metavar="COMMAND")
 
     add = commands.add_parser(

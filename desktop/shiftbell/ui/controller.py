@@ -91,7 +91,6 @@ class UiController(QObject):
         self._tray = tray
         self._notifier = notifier
         self._alarm = alarm
-        self._caller = caller
         self._snoozed_until: datetime | None = None
         self._raised_window = False
         self._problems: dict[str, str] = {}
@@ -165,7 +164,7 @@ class UiController(QObject):
         self._notifier.notify_test()
 
     def show_window(self) -> None:
-        self._window.set_alerts(self._desk.active(), self._clock.now())
+        self._refresh_window()
         self._window.bring_to_front()
 
     def set_feed_status(self, status: FeedStatus) -> None:
