@@ -115,10 +115,11 @@ class AlertDesk:
 
     def history(self, limit: int = 200) -> list[Alert]:
         """Acknowledged and resolved alerts, newest first (from the store)."""
+        store = self._store
+        if store is None:
+            return []
         with self._lock:
-            if self._store is None:
-                return []
-            return self._guard_store(lambda: self._store.history(limit) if self._store else [], [])
+            return self._guard_store(lambda: store.history(limit), [])
 
     # -- internals ---------------------------------------------------------------------------
 
