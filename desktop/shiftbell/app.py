@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shiftbell import __version__
+from shiftbell.config_keeper import ConfigKeeper
 from shiftbell.core.errors import FeedError, StoreError
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.core.schedule import Override
@@ -29,7 +30,6 @@ from shiftbell.paths import AppPaths
 from shiftbell.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.schedules.cache import ScheduleCache
 from shiftbell.secrets import SecretStore
-from shiftbell.settings.toml_store import load_settings
 from shiftbell.sound_server import sound_server_socket
 from shiftbell.store.alert_store import AlertStore
 from shiftbell.system_clock import SystemClock, local_zone
@@ -91,12 +91,11 @@ def run_app(args: argparse.Namespace) -> int:
     problems: dict[str, str] = {}
     if log_problem:
         problems["log"] = log_problem
-    loaded = load_settings(paths.config_file)
-    settings = loaded.settings
-    if loaded.problems:
-        problems["config"] = "\n".join(loaded.problems)
-    if loaded.created:
-        log.info("wrote the default config to %s", paths.config_file)
+    config = ConfigKeeper(paths.config_file, paths.data_dir)
+    in_force = config.load()
+    settings = in_force.settings
+    if in_force.problems:
+        problems["config"] = "\n".join(in_force.problems)
 
     store: AlertStore | None = None
     try:
@@ -172,7 +171,7 @@ def run_app(args: argparse.Namespace) -> int:
     )
 
     def feeds_lookup(name: str) -> FeedConfig | None:
-        found = load_settings(paths.config_file).settings.feed(name)
+        found = settings.feed(name)
         return found.config if found is not None else None
 
     schedules = ScheduleKeeper(
@@ -187,12 +186,19 @@ def run_app(args: argparse.Namespace) -> int:
     )
 
     def reload_config() -> None:
-        """After `shiftbell feed|schedule ...` or the Settings window: read the config again."""
-        reloaded = load_settings(paths.config_file)
+        """After `shiftbell feed|schedule ...` or the Settings window: read the config again.
+
+        A file that cannot be read leaves everything running as it is (ConfigKeeper).
+        """
+        nonlocal settings
+        reloaded = config.load(running=settings)
         controller.set_problem("config", "\n".join(reloaded.problems))
         controller.set_override(overrides.load())
-        runner.submit(feeds.apply(reloaded.settings.enabled_feeds))
-        runner.submit(schedules.apply(reloaded.settings.schedules))
+        if reloaded.keep_running:
+            return
+        settings = reloaded.settings
+        runner.submit(feeds.apply(settings.enabled_feeds))
+        runner.submit(schedules.apply(settings.schedules))
 
     receiver = LocalReceiver(
         desk,
@@ -205,6 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
             test_alarm=lambda: caller.call(controller.test_alarm),
             snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
             reload=lambda: caller.call(reload_config),
+            report=controller.report,
         ),
     )
     try:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from shiftbell import __version__
 from shiftbell.client import NotRunningError, ReceiverClient, ReceiverClientError
+from shiftbell.config_keeper import ConfigKeeper
 from shiftbell.core.errors import ConfigError, FeedError, FeedUnreachableError, ShiftbellError
 from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
 from shiftbell.feeds import registry
@@ -321,33 +322,22 @@ def receiver_url(paths: AppPaths) -> str:
     override = os.environ.get(URL_ENV, "").strip()
     if override:
         return override.rstrip("/")
-    return f"http://{RECEIVER_HOST}:{configured_port(paths.config_file)}"
+    return f"http://{RECEIVER_HOST}:{configured_port(paths)}"
 
 
-def configured_port(config_file: Path) -> int:
-    """`[receiver] port` from the config file, or the default when unset or unreadable.
+def configured_port(paths: AppPaths) -> int:
+    """The receiver port of the settings a running app would be using.
 
-    The one place the CLI reads the config, so switching to the settings package
-    is a one-line change here. Read-only on purpose: a status query must not
-    write a config file.
+    Read exactly as the app reads config.toml (a BOM, a broken file and the last good
+    copy included), so the CLI finds the app that runs; never writes a config file.
     """
-    try:
-        with config_file.open("rb") as file:
-            config = tomllib.load(file)
-    except FileNotFoundError:
-        return DEFAULT_RECEIVER_PORT
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        _warn(f"cannot read {config_file} ({exc}); trying port {DEFAULT_RECEIVER_PORT}")
-        return DEFAULT_RECEIVER_PORT
-    receiver = config.get("receiver", {})
-    port = receiver.get("port", DEFAULT_RECEIVER_PORT) if isinstance(receiver, dict) else None
-    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+    in_force = ConfigKeeper(paths.config_file, paths.data_dir).peek()
+    if in_force.fallback:
         _warn(
-            f"[receiver] port in {config_file} is not a port number (1-65535); "
-            f"trying {DEFAULT_RECEIVER_PORT}"
+            f"cannot read {paths.config_file} ({in_force.problems[0]}); "
+            f"using the port of {in_force.fallback}, {in_force.settings.receiver.port}"
         )
-        return DEFAULT_RECEIVER_PORT
-    return port
+    return in_force.settings.receiver.port
 
 
 def _client(paths: AppPaths, timeout: float | None = None) -> ReceiverClient:
@@ -401,15 +391,21 @@ def _send(args: argparse.Namespace, paths: AppPaths) -> int:
 def _status(args: argparse.Namespace, paths: AppPaths) -> int:
     with _client(paths) as client:
         alerts = client.alerts()
+        health = {} if args.json else client.health()
     if args.json:
         print(json.dumps(alerts, indent=2))
         return 0
     if not alerts:
         print("All clear: no active alerts.")
-        return 0
     now = datetime.now(UTC)
     for alert in alerts:
         print(status_line(alert, now))
+    snoozed = health.get("snoozed_until")
+    if isinstance(snoozed, str):
+        print(f"Alarm snoozed until {snoozed}.")
+    problems = health.get("problems")
+    for problem in problems if isinstance(problems, list) else []:
+        print(f"Problem: {problem}")
     return 0
 
 

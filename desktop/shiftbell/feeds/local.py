@@ -19,7 +19,7 @@ Endpoints (all under /api/v1):
     POST /show                bring the window forward
     POST /reload              read the config file's feeds again (after `shiftbell feed add`)
     POST /snooze              {"minutes": N}: silence the alarm for N minutes
-    GET  /health              {"app": "shiftbell", "version", "pid"}
+    GET  /health              {"app": "shiftbell", "version", "pid", "problems", "snoozed_until"}
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,6 +78,8 @@ class ReceiverCommands:
     test_alarm: Callable[[], None]
     snooze: Callable[[int], None] | None = None
     reload: Callable[[], None] | None = None
+    # What /health adds for the CLI: {"problems": [...], "snoozed_until": ...}.
+    report: Callable[[], Mapping[str, object]] | None = None
 
 
 class _Rejected(Exception):
@@ -352,7 +354,10 @@ class LocalReceiver:
         return web.json_response({"ok": True, "minutes": minutes})
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"app": "shiftbell", "version": __version__, "pid": os.getpid()})
+        report = self._commands.report() if self._commands.report is not None else {}
+        return web.json_response(
+            {**report, "app": "shiftbell", "version": __version__, "pid": os.getpid()}
+        )
 
 
 async def _read_json(request: web.Request) -> object:

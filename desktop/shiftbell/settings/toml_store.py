@@ -58,6 +58,11 @@ MAX_SNOOZE_MIN = 24 * 60
 _NO_SOUND = "none"
 
 
+# A Shiftbell config is a few kilobytes; a file far larger is the wrong file (or a disk
+# fault), and reading it whole would hold up start-up.
+MAX_CONFIG_BYTES = 1 << 20
+
+
 @dataclass(frozen=True)
 class LoadedSettings:
     """The outcome of reading the config file.
@@ -66,42 +71,79 @@ class LoadedSettings:
         settings: what to run with; always complete, defaults where the file was wrong.
         problems: one sentence per problem, naming the file, line and key; empty if none.
         created: the file did not exist and the default file was written.
+        readable: the file could be read and parsed as TOML at all. When False,
+            `settings` are only the defaults: what was running should go on instead.
+        missing: there is no file (and none was written).
+        text: the text that was read, for keeping a last good copy; "" if none.
+        kept_back: per array of tables ("feeds", "schedules"), the names of entries
+            that are in the file but were skipped for a problem; "*" stands for entries
+            (or a whole table) skipped before their name could be read.
     """
 
     settings: Settings
     problems: list[str] = field(default_factory=list)
     created: bool = False
+    readable: bool = True
+    missing: bool = False
+    text: str = ""
+    kept_back: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+ANY_ENTRY = "*"
 
 
 def load_settings(path: Path) -> LoadedSettings:
     """Read the config at `path`, writing the commented default file if there is none."""
+    return read_settings(path, create_missing=True)
+
+
+def read_settings(path: Path, *, create_missing: bool = False) -> LoadedSettings:
+    """Read the config at `path`; the one way the app and the CLI read it.
+
+    Never raises: what cannot be read is a problem with the defaults in its place.
+    Without `create_missing` no file is ever written (a status query must not).
+    """
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
     except (FileNotFoundError, NotADirectoryError):
-        return _write_default(path)
+        if create_missing:
+            return _write_default(path)
+        return LoadedSettings(DEFAULT_SETTINGS, missing=True)
     except IsADirectoryError:
-        return _defaults(f"cannot read {path}: it is a folder, not a file; move it away")
+        return _unreadable(f"cannot read {path}: it is a folder, not a file; move it away")
     except OSError as exc:
-        return _defaults(f"cannot read {path}: {exc.strerror or exc}")
+        return _unreadable(f"cannot read {path}: {exc.strerror or exc}")
+    if len(raw) > MAX_CONFIG_BYTES:
+        return _unreadable(
+            f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KiB, which no Shiftbell config "
+            "is: is it the right file?"
+        )
     try:
         # utf-8-sig: editors on Windows may start the file with a byte-order mark.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return _defaults(f"{path}: line {line}: this is not UTF-8 text; save the file as UTF-8")
-    settings, problems = parse_settings(text, str(path))
-    return LoadedSettings(settings, problems)
+        return _unreadable(f"{path}: line {line}: this is not UTF-8 text; save the file as UTF-8")
+    return parse_text(text, str(path))
 
 
-def parse_settings(text: str, origin: str) -> tuple[Settings, list[str]]:
+def parse_text(text: str, origin: str) -> LoadedSettings:
     """Settings from config text; `origin` (usually the path) starts every problem."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return DEFAULT_SETTINGS, [_syntax_problem(exc, text, origin)]
+        return _unreadable(_syntax_problem(exc, text, origin))
     reader = _Reader(text, origin)
     settings = reader.settings(document)
-    return settings, reader.problems
+    kept_back = {table: frozenset(names) for table, names in reader.kept_back.items()}
+    return LoadedSettings(settings, reader.problems, text=text, kept_back=kept_back)
+
+
+def parse_settings(text: str, origin: str) -> tuple[Settings, list[str]]:
+    """Settings and problems from config text (see `parse_text`)."""
+    loaded = parse_text(text, origin)
+    return loaded.settings, loaded.problems
 
 
 # -- writing the default file ------------------------------------------------------------------
@@ -129,11 +171,15 @@ def _write_default(path: Path) -> LoadedSettings:
             "check that its folder can be created and written"
         )
     log.debug("wrote the default config to %s", path)  # the app tells the person
-    return LoadedSettings(DEFAULT_SETTINGS, [], created=True)
+    return LoadedSettings(DEFAULT_SETTINGS, [], created=True, text=text)
 
 
 def _defaults(problem: str) -> LoadedSettings:
     return LoadedSettings(DEFAULT_SETTINGS, [problem])
+
+
+def _unreadable(problem: str) -> LoadedSettings:
+    return LoadedSettings(DEFAULT_SETTINGS, [problem], readable=False)
 
 
 # -- problems ---------------------------------------------------------------------------------
@@ -267,6 +313,11 @@ class _Reader:
         self.text = text
         self.origin = origin
         self._found: list[tuple[int, str]] = []
+        # Entries in the file that were not taken, by table (see LoadedSettings.kept_back).
+        self.kept_back: dict[str, set[str]] = {}
+
+    def keep_back(self, table: str, name: str) -> None:
+        self.kept_back.setdefault(table, set()).add(name or ANY_ENTRY)
 
     @property
     def problems(self) -> list[str]:
@@ -371,6 +422,7 @@ class _Reader:
                 f"{table} must be a list of [[{table}]] tables (two brackets each), not "
                 f"{_kind(value)}; {unread}",
             )
+            self.keep_back(table, ANY_ENTRY)
             return ()
         headers = header_lines(self.text, table)
         # [[table]] headers give each entry its own line; an inline `table = [...]` does not.
@@ -724,6 +776,7 @@ class _EntryReader(Generic[N]):
 
     def skip(self, why: str, key: str | None = None) -> None:
         self.note(key, f"{why}; this {self.noun} is skipped")
+        self.reader.keep_back(self.table, self.name)
 
     def named(
         self, entry: object, name_problem: Callable[[str], str | None]

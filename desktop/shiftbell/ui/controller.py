@@ -192,6 +192,17 @@ class UiController(QObject):
     def snoozed_until(self) -> datetime | None:
         return self._snoozed_until
 
+    def report(self) -> dict[str, object]:
+        """Problems and snooze for `GET /api/v1/health` (called on the worker thread).
+
+        Built from copies taken under the GIL, so it never sees a half-made change.
+        """
+        snoozed = self._snoozed_until
+        return {
+            "problems": list(self._problems.values()),
+            "snoozed_until": snoozed.isoformat() if snoozed is not None else None,
+        }
+
     def on_call_state(self, now: datetime) -> OnCallState:
         return on_call_state(self._schedule, self._override, now)
 
