@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
+
 from tests.desktop import _Child, _clean_env, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,6 +147,27 @@ class RunningApp:
         if check and result.returncode != 0:
             raise AssertionError(f"shiftbell {' '.join(args)} failed: {result.stderr}")
         return result
+
+    def api(self, method: str, path: str, body: object = None) -> httpx.Response:
+        """A request to the app's receiver with its token, as a script would send it."""
+        token_file = self.home.root / "data" / "shiftbell" / "receiver-token"
+        return httpx.request(
+            method,
+            f"http://127.0.0.1:{self.home.port}/api/v1/{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token_file.read_text().strip()}"},
+            timeout=20,
+        )
+
+    def health(self) -> dict[str, Any]:
+        response = self.api("GET", "health")
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    def problems(self) -> str:
+        """Every problem the app reports (tray, window and log say the same), as one text."""
+        return "\n".join(self.health().get("problems", []))
 
     def status(self) -> list[dict[str, Any]]:
         data: list[dict[str, Any]] = json.loads(self.cli("status", "--json").stdout)
