@@ -17,12 +17,12 @@ Everything here is plain file I/O; no Qt, no clock.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from shiftbell.atomic_file import write_atomically
 from shiftbell.settings.model import Settings
 from shiftbell.settings.template import DEFAULT_SETTINGS
 from shiftbell.settings.toml_store import ANY_ENTRY, LoadedSettings, parse_text, read_settings
@@ -133,17 +133,9 @@ class ConfigKeeper:
                 return
         except OSError:
             pass
-        temporary = path.with_name(path.name + ".tmp")
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(text.encode("utf-8"))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
+            write_atomically(path, text.encode("utf-8"))
         except OSError as exc:
-            temporary.unlink(missing_ok=True)
             log.warning("cannot keep a copy of the good config in %s: %s", path, exc)
 
 

@@ -23,13 +23,12 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import random
-import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from shiftbell.atomic_file import write_atomically
 from shiftbell.core.backoff import Backoff, RetryStreak
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import (
@@ -290,18 +289,7 @@ class OverrideStore:
             "until": override.until.isoformat(),
             "since": override.since.isoformat() if override.since is not None else None,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".override-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        write_atomically(self.path, json.dumps(data).encode("utf-8"))
 
     def clear(self) -> bool:
         """Remove the override; False if there was none."""
