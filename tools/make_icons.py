@@ -116,7 +116,10 @@ ICONS: dict[str, IconSpec] = {
     "feed-error": IconSpec(
         GREY, "#6b7178", Badge(ORANGE, GLYPH_TRIANGLE_BANG, OUTLINE, triangle=True)
     ),
-    "snoozed": IconSpec(LIGHT, "#c9ced6", Badge(PURPLE, GLYPH_Z)),
+    # Snoozed keeps the colour of what is held back, with the purple Z badge.
+    "snoozed-info": IconSpec(BLUE, "#245f9c", Badge(PURPLE, GLYPH_Z)),
+    "snoozed-warning": IconSpec(AMBER, "#b8760a", Badge(PURPLE, GLYPH_Z)),
+    "snoozed-critical": IconSpec(RED, "#9c1b17", Badge(PURPLE, GLYPH_Z)),
     "shiftbell": IconSpec(GOLD, "#b8860b", ringing=True, background=True),
 }
 

@@ -19,6 +19,7 @@ from shiftbell.config_keeper import ConfigKeeper
 from shiftbell.core.errors import FeedError, StoreError
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.core.schedule import Override
+from shiftbell.core.snooze import Snooze
 from shiftbell.desk import AlertDesk
 from shiftbell.feed_manager import FeedManager
 from shiftbell.feeds.base import FeedConfig
@@ -30,6 +31,7 @@ from shiftbell.paths import AppPaths
 from shiftbell.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.schedules.cache import ScheduleCache
 from shiftbell.secrets import SecretStore
+from shiftbell.snooze_store import SnoozeStore
 from shiftbell.sound_server import sound_server_socket
 from shiftbell.store.alert_store import AlertStore
 from shiftbell.system_clock import SystemClock, local_zone
@@ -147,6 +149,18 @@ def run_app(args: argparse.Namespace) -> int:
         else:
             controller.set_problem("override", "")
 
+    snoozes = SnoozeStore(paths.data_dir)
+
+    def keep_snooze(snooze: Snooze | None) -> None:
+        try:
+            snoozes.save(snooze)
+        except OSError as exc:
+            controller.set_problem(
+                "snooze", f"Cannot save the snooze to {snoozes.path}: {exc}; a restart ends it."
+            )
+        else:
+            controller.set_problem("snooze", "")
+
     controller = UiController(
         desk,
         clock,
@@ -159,6 +173,8 @@ def run_app(args: argparse.Namespace) -> int:
         schedule_policy=settings.schedule.policy(zone),
         tz=zone,
         on_override_changed=keep_override,
+        snooze=snoozes.load(),
+        on_snooze_changed=keep_snooze,
     )
     for topic, text in problems.items():
         controller.set_problem(topic, text)

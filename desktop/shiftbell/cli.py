@@ -12,6 +12,7 @@ Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import asyncio
 import getpass
 import json
@@ -402,6 +403,8 @@ def _status(args: argparse.Namespace, paths: AppPaths) -> int:
         print(status_line(alert, now))
     snoozed = health.get("snoozed_until")
     if isinstance(snoozed, str):
+        with contextlib.suppress(ValueError):
+            snoozed = datetime.fromisoformat(snoozed).astimezone().strftime("%H:%M")
         print(f"Alarm snoozed until {snoozed}.")
     problems = health.get("problems")
     for problem in problems if isinstance(problems, list) else []:

@@ -275,8 +275,8 @@ class OverrideStore:
             since = data.get("since")
             return Override(
                 on_call=bool(data["on_call"]),
-                until=_aware(data["until"]),
-                since=_aware(since) if since is not None else None,
+                until=aware_time(data["until"]),
+                since=aware_time(since) if since is not None else None,
             )
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring the unreadable override %s: %s", self.path, exc)
@@ -305,7 +305,7 @@ class OverrideStore:
         return override if override is not None and override.active_at(now) else None
 
 
-def _aware(value: object) -> datetime:
+def aware_time(value: object) -> datetime:
     parsed = datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:
         raise ValueError(f"time without a zone: {value!r}")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-
 from tests.desktop import _Child, _clean_env, wait_until
 
 REPO = Path(__file__).resolve().parents[2]

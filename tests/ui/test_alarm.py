@@ -25,6 +25,7 @@ from tests.ui.samples import NOW, AlertFactory
 from shiftbell.core.alert import Severity
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.escalation import SILENT, AlarmState, EscalationSettings, Sound, alarm_state
+from shiftbell.core.snooze import Snooze
 from shiftbell.ui.alarm import TEST_ALARM_VOLUME, AlarmPlayer
 from shiftbell.ui.sounds import sounds_dir
 
@@ -111,7 +112,7 @@ def test_switching_to_the_siren_stops_the_alarm(qtbot: QtBot, player: AlarmPlaye
 @pytest.mark.parametrize(
     "quiet",
     [SILENT, AlarmState(snoozed=True)],
-    ids=["nothing-audible", "snoozed"],
+    ids=["nothing-audible", "all-snoozed"],
 )
 def test_a_silent_or_snoozed_state_silences_at_once(
     qtbot: QtBot, player: AlarmPlayer, quiet: AlarmState
@@ -175,8 +176,8 @@ def test_a_critical_alert_escalates_from_alarm_to_siren(
     wait_playing(qtbot, player, {Sound.SIREN})
     assert effect(player, Sound.SIREN).volume() == pytest.approx(1.0)
 
-    snoozed_until = clock.now() + timedelta(minutes=5)
-    player.apply(alarm_state([alert], settings, clock.now(), snoozed_until))
+    snooze = Snooze.of([alert], clock.now() + timedelta(minutes=5))
+    player.apply(alarm_state([alert], settings, clock.now(), snooze))
     assert playing(player) == set()
 
 

@@ -117,7 +117,10 @@ def test_snooze_silences_and_the_alarm_comes_back_by_itself(qtbot: QtBot, shell:
     qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
     shell.tray.snooze_actions[5].trigger()
     assert shell.alarm.loop_sound is None
-    assert shell.tray.state.icon is TrayIconName.SNOOZED
+    assert shell.tray.state.icon is TrayIconName.SNOOZED_CRITICAL
+    assert shell.window.snooze_bar.isVisibleTo(shell.window)
+    assert shell.window.snooze_label.text().startswith("Alarm snoozed until ")
+    assert shell.window.snooze_label.text().endswith(" (1 alert)")
     shell.clock.advance(timedelta(minutes=4, seconds=59))
     shell.controller.tick()
     assert shell.alarm.loop_sound is None

@@ -56,13 +56,13 @@ def test_missing_file_draws_a_circle_in_the_state_colour(
 
 
 # Qt's SVG reader reports the broken file itself; that warning is the expected one here.
-@pytest.mark.qt_log_ignore(r"^Cannot read file .*snoozed\.svg")
+@pytest.mark.qt_log_ignore(r"^Cannot read file .*snoozed-critical\.svg")
 def test_unreadable_file_draws_a_placeholder(
     qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "snoozed.svg").write_text("this is not an svg")
+    (tmp_path / "snoozed-critical.svg").write_text("this is not an svg")
     monkeypatch.setattr(icons, "icons_dir", lambda: tmp_path)
-    assert centre_colour("snoozed").name() == "#7c5cd6"
+    assert centre_colour("snoozed-critical").name() == "#7c5cd6"
 
 
 def test_icons_dir_falls_back_to_the_source_tree() -> None:

@@ -13,7 +13,11 @@ from shiftbell.ui.tray import TrayIcon, safe_plain_text
 from shiftbell.ui.tray_state import TrayIconName, TrayState
 
 FIRING = TrayState(TrayIconName.FIRING_CRITICAL, "Shiftbell — 1 firing (1 critical)", firing=1)
-SNOOZED = TrayState(TrayIconName.SNOOZED, "Shiftbell — alarm snoozed until 03:15", snoozed=True)
+SNOOZED = TrayState(
+    TrayIconName.SNOOZED_CRITICAL,
+    "Shiftbell — alarm snoozed until 03:15 (1 alert) — 1 firing (1 critical)",
+    snoozed=True,
+)
 CLEAR = TrayState(TrayIconName.CLEAR, "Shiftbell — all clear")
 
 

@@ -18,6 +18,7 @@ from shiftbell.core.schedule import (
     Shift,
     on_call_state,
 )
+from shiftbell.core.snooze import Snooze
 from shiftbell.ui.tray_state import (
     FeedStatus,
     TrayIconName,
@@ -33,10 +34,10 @@ DOWN_FEED = FeedStatus("Alertmanager prod", False, "connection refused", NOW, No
 def state(
     active: Sequence[Alert] = (),
     feeds: Sequence[FeedStatus] = (OK_FEED,),
-    snoozed_until: datetime | None = None,
+    snooze: Snooze | None = None,
     problems: Sequence[str] = (),
 ) -> TrayState:
-    return tray_state(active, feeds, snoozed_until, NOW, problems, tz=UTC)
+    return tray_state(active, feeds, snooze, NOW, problems, tz=UTC)
 
 
 def test_nothing_active_is_all_clear() -> None:
@@ -119,25 +120,30 @@ def test_firing_outranks_a_failing_feed(make_alert: AlertFactory) -> None:
     assert "Alertmanager prod: connection refused" in result.tooltip.splitlines()
 
 
-def test_snoozed_wins_over_firing_and_says_until_when(make_alert: AlertFactory) -> None:
+def test_snoozed_wins_over_firing_keeps_the_severity_and_says_until_when(
+    make_alert: AlertFactory,
+) -> None:
     alerts = [make_alert(1), make_alert(2, severity=Severity.WARNING)]
-    result = state(alerts, snoozed_until=NOW + timedelta(minutes=3))
-    assert result.icon is TrayIconName.SNOOZED
+    result = state(alerts, snooze=Snooze.of(alerts, NOW + timedelta(minutes=3)))
+    assert result.icon is TrayIconName.SNOOZED_CRITICAL
     assert result.snoozed
     assert result.firing == 2
     assert result.tooltip.splitlines()[0] == (
-        "Shiftbell — alarm snoozed until 03:15 — 2 firing (1 critical)"
+        "Shiftbell — alarm snoozed until 03:15 (2 alerts) — 2 firing (1 critical)"
     )
 
 
-def test_snoozed_with_nothing_firing_still_shows_the_snooze() -> None:
-    result = state(snoozed_until=NOW + timedelta(minutes=5))
-    assert result.icon is TrayIconName.SNOOZED
-    assert result.tooltip == "Shiftbell — alarm snoozed until 03:17"
+def test_a_snooze_holding_nothing_shows_as_nothing(make_alert: AlertFactory) -> None:
+    # Pressed with nothing firing, or everything it held acknowledged: no snooze to show,
+    # and nothing that fires later is under it (issue 7).
+    result = state([make_alert(1)], snooze=Snooze(NOW + timedelta(minutes=5)))
+    assert result.icon is TrayIconName.FIRING_CRITICAL
+    assert not result.snoozed
 
 
 def test_a_snooze_that_has_run_out_is_ignored(make_alert: AlertFactory) -> None:
-    result = state([make_alert(1)], snoozed_until=NOW)
+    alerts = [make_alert(1)]
+    result = state(alerts, snooze=Snooze.of(alerts, NOW))
     assert result.icon is TrayIconName.FIRING_CRITICAL
     assert not result.snoozed
 
@@ -167,7 +173,9 @@ def test_every_icon_name_is_a_file_the_icon_set_has() -> None:
         "firing-critical",
         "acknowledged",
         "feed-error",
-        "snoozed",
+        "snoozed-info",
+        "snoozed-warning",
+        "snoozed-critical",
     }
 
 
@@ -190,9 +198,9 @@ def with_schedule(
     on_call: OnCallState | None = OFF_SHIFT,
     alarm: AlarmState | None = None,
     feeds: Sequence[FeedStatus] = (OK_FEED,),
-    snoozed_until: datetime | None = None,
+    snooze: Snooze | None = None,
 ) -> TrayState:
-    return tray_state(active, feeds, snoozed_until, NOW, (), tz=UTC, on_call=on_call, alarm=alarm)
+    return tray_state(active, feeds, snooze, NOW, (), tz=UTC, on_call=on_call, alarm=alarm)
 
 
 def test_without_a_schedule_nothing_changes(make_alert: AlertFactory) -> None:
@@ -281,14 +289,15 @@ def test_nothing_held_back_adds_nothing(make_alert: AlertFactory) -> None:
 def test_snooze_feed_errors_and_acknowledged_keep_their_icons_off_call(
     make_alert: AlertFactory,
 ) -> None:
+    warning = [make_alert(1, severity=Severity.WARNING)]
     snoozed = with_schedule(
-        [make_alert(1, severity=Severity.WARNING)],
-        snoozed_until=NOW + timedelta(minutes=5),
-        alarm=SILENT_OFF_CALL,
+        warning, snooze=Snooze.of(warning, NOW + timedelta(minutes=5)), alarm=SILENT_OFF_CALL
     )
-    assert snoozed.icon is TrayIconName.SNOOZED
+    assert snoozed.icon is TrayIconName.SNOOZED_WARNING
     # The snooze explains the silence; the held-back note would only add noise.
-    assert snoozed.tooltip.splitlines()[0] == "Shiftbell — alarm snoozed until 03:17 — 1 firing"
+    assert snoozed.tooltip.splitlines()[0] == (
+        "Shiftbell — alarm snoozed until 03:17 (1 alert) — 1 firing"
+    )
     assert with_schedule(feeds=[DOWN_FEED]).icon is TrayIconName.FEED_ERROR
     acknowledged = with_schedule([make_alert(1, status=Status.ACKNOWLEDGED)])
     assert acknowledged.icon is TrayIconName.ACKNOWLEDGED

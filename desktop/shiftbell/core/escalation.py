@@ -33,6 +33,7 @@ from enum import IntEnum, StrEnum
 
 from shiftbell.core.alert import Alert, Severity, Status
 from shiftbell.core.schedule import OnCallState, QuietHours
+from shiftbell.core.snooze import Snooze
 
 
 class Sound(StrEnum):
@@ -251,7 +252,7 @@ class AlarmState:
     chime_due: datetime | None = None
     chime_volume: float = 0.0
     raise_window: bool = False
-    snoozed: bool = False
+    snoozed: bool = False  # a snooze holds back at least one firing alert
     stage: Stage = Stage.NOTIFY
     # Why firing alerts are held back to notifications, for the tray tooltip.
     suppressed_by: frozenset[Suppression] = frozenset()
@@ -268,23 +269,32 @@ def alarm_state(
     alerts: Iterable[Alert],
     settings: EscalationSettings,
     now: datetime,
-    snoozed_until: datetime | None = None,
+    snooze: Snooze | None = None,
     *,
     on_call: OnCallState | None = None,
     schedule: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
 ) -> AlarmState:
     """Combine every alert's level: the loudest loop wins, the latest due chime counts.
 
+    Alerts the `snooze` covers count for `stage` (the tray still shows them) but make
+    no sound and raise no window; anything else sounds as usual, snooze or not.
     `on_call` and `schedule` as for `level_for`.
     """
-    levels = [level_for(a, settings, now, on_call=on_call, schedule=schedule) for a in alerts]
+    levels: list[AlertLevel] = []
+    heard: list[AlertLevel] = []
+    snoozed = False
+    for alert in alerts:
+        level = level_for(alert, settings, now, on_call=on_call, schedule=schedule)
+        levels.append(level)
+        if snooze is not None and snooze.covers(alert, now):
+            snoozed = True
+        else:
+            heard.append(level)
     stage = max((lv.stage for lv in levels), default=Stage.NOTIFY)
     suppressed_by = frozenset().union(*(lv.suppressed_by for lv in levels))
-    if snoozed_until is not None and now < snoozed_until:
-        return AlarmState(snoozed=True, stage=stage, suppressed_by=suppressed_by)
-    loops = [lv for lv in levels if lv.loop and lv.sound is not None]
+    loops = [lv for lv in heard if lv.loop and lv.sound is not None]
     loudest = max(loops, key=lambda lv: (lv.stage, lv.volume), default=None)
-    chimes = [lv for lv in levels if lv.chime_due is not None]
+    chimes = [lv for lv in heard if lv.chime_due is not None]
     latest = max(chimes, key=lambda lv: lv.chime_due or now, default=None)
     return AlarmState(
         loop_sound=loudest.sound if loudest else None,
@@ -292,7 +302,8 @@ def alarm_state(
         # While a loop sounds, a chime on top adds nothing but noise.
         chime_due=latest.chime_due if latest and loudest is None else None,
         chime_volume=latest.volume if latest and loudest is None else 0.0,
-        raise_window=any(lv.raise_window for lv in levels),
+        raise_window=any(lv.raise_window for lv in heard),
+        snoozed=snoozed,
         stage=stage,
         suppressed_by=suppressed_by,
     )

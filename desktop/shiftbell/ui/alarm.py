@@ -99,7 +99,7 @@ class AlarmPlayer(QObject):
 
     def apply(self, state: AlarmState) -> None:
         """Make the speakers match `state`; cheap when nothing changed (called at 4 Hz)."""
-        if state.snoozed or not state.audible:
+        if not state.audible:
             # A test alarm asked for by the person keeps going: "nothing to sound" is
             # the normal state it was started in, not a reason to cut it short.
             if not self.testing:

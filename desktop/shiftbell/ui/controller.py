@@ -32,6 +32,7 @@ from shiftbell.core.schedule import (
     on_call_state,
     reminder_due,
 )
+from shiftbell.core.snooze import Snooze
 from shiftbell.desk import AlertDesk
 from shiftbell.schedules.cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
@@ -39,7 +40,7 @@ from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import MainThreadCaller
 from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
 from shiftbell.ui.tray import TrayIcon
-from shiftbell.ui.tray_state import FeedStatus, tray_state
+from shiftbell.ui.tray_state import FeedStatus, snooze_text, tray_state
 from shiftbell.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ class UiController(QObject):
         schedule_policy: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
         tz: tzinfo | None = None,
         on_override_changed: Callable[[Override | None], None] | None = None,
+        snooze: Snooze | None = None,
+        on_snooze_changed: Callable[[Snooze | None], None] | None = None,
     ) -> None:
         super().__init__()
         self._desk = desk
@@ -91,7 +94,9 @@ class UiController(QObject):
         self._tray = tray
         self._notifier = notifier
         self._alarm = alarm
-        self._snoozed_until: datetime | None = None
+        # Kept across restarts through on_snooze_changed; see core.snooze for what it covers.
+        self._snooze = snooze
+        self.snooze_changed = on_snooze_changed
         self._raised_window = False
         self._problems: dict[str, str] = {}
         self._feeds: dict[str, FeedStatus] = {}
@@ -110,6 +115,7 @@ class UiController(QObject):
         window.override_requested.connect(self._on_override_requested)
         window.override_cleared.connect(self._on_override_cleared)
         window.acknowledge_all_requested.connect(lambda: self.acknowledge_all("window"))
+        window.resume_requested.connect(self.resume)
         tray.open_requested.connect(self.show_window)
         tray.acknowledge_all_requested.connect(lambda: self.acknowledge_all("tray"))
         tray.snooze_requested.connect(self.snooze)
@@ -149,13 +155,30 @@ class UiController(QObject):
         self.tick()
 
     def snooze(self, minutes: int) -> None:
-        self._snoozed_until = self._clock.now() + timedelta(minutes=minutes)
-        log.info("alarm snoozed for %d min, until %s", minutes, self._snoozed_until.isoformat())
-        self.refresh()
+        """Silence what fires now for `minutes`; anything new still alarms (core.snooze)."""
+        now = self._clock.now()
+        snooze = Snooze.of(self._desk.active(), now + timedelta(minutes=minutes))
+        if not snooze.covered:
+            log.info("snooze for %d min asked with nothing firing: nothing to snooze", minutes)
+            return
+        log.info(
+            "alarm snoozed for %d min, until %s (%d alerts)",
+            minutes,
+            snooze.until.isoformat(),
+            len(snooze.covered),
+        )
+        self._set_snooze(snooze)
 
     def resume(self) -> None:
-        self._snoozed_until = None
+        if self._snooze is None:
+            return
         log.info("alarm resumed")
+        self._set_snooze(None)
+
+    def _set_snooze(self, snooze: Snooze | None) -> None:
+        self._snooze = snooze
+        if self.snooze_changed is not None:
+            self.snooze_changed(snooze)
         self.refresh()
 
     def test_alarm(self) -> None:
@@ -190,14 +213,14 @@ class UiController(QObject):
 
     @property
     def snoozed_until(self) -> datetime | None:
-        return self._snoozed_until
+        return self._snooze.until if self._snooze is not None else None
 
     def report(self) -> dict[str, object]:
         """Problems and snooze for `GET /api/v1/health` (called on the worker thread).
 
         Built from copies taken under the GIL, so it never sees a half-made change.
         """
-        snoozed = self._snoozed_until
+        snoozed = self.snoozed_until
         return {
             "problems": list(self._problems.values()),
             "snoozed_until": snoozed.isoformat() if snoozed is not None else None,
@@ -303,16 +326,20 @@ class UiController(QObject):
     def tick(self) -> None:
         """Make the speakers and the window match the escalation policy right now."""
         now = self._clock.now()
-        if self._snoozed_until is not None and now >= self._snoozed_until:
-            self._snoozed_until = None
-            log.info("snooze over")
-            self._update_tray()
         active = self._desk.active()
+        if self._snooze is not None and not self._snooze.holding(active, now):
+            # Run out, or everything it held was acknowledged or resolved.
+            log.info("snooze over")
+            self._snooze = None
+            if self.snooze_changed is not None:
+                self.snooze_changed(None)
+            self._update_tray()
+            self._refresh_window()
         state = alarm_state(
             active,
             self._escalation,
             now,
-            self._snoozed_until,
+            self._snooze,
             on_call=self.on_call_state(now),
             schedule=self._schedule_policy,
         )
@@ -325,14 +352,19 @@ class UiController(QObject):
             log.info("escalation: bringing the window to the front")
             self.show_window()
         self._raised_window = state.raise_window
-        busy = self._snoozed_until is not None or any(a.status is Status.FIRING for a in active)
+        busy = self._snooze is not None or any(a.status is Status.FIRING for a in active)
         if busy and not self._tick_timer.isActive():
             self._tick_timer.start()
         elif not busy and self._tick_timer.isActive():
             self._tick_timer.stop()
 
     def _refresh_window(self) -> None:
-        self._window.set_alerts(self._desk.active(), self._clock.now())
+        now = self._clock.now()
+        active = self._desk.active()
+        self._window.set_alerts(active, now)
+        snooze = self._snooze
+        held = snooze.holding(active, now) if snooze is not None else []
+        self._window.set_snooze(snooze_text(snooze, held, self._tz) if snooze and held else "")
 
     def _on_age_timer(self) -> None:
         # Ages and the schedule's "in 2 h" count down; the on-call answer may have changed.
@@ -373,7 +405,7 @@ class UiController(QObject):
         state = tray_state(
             self._desk.active(),
             list(self._feeds.values()),
-            self._snoozed_until,
+            self._snooze,
             now,
             list(self._problems.values()),
             self._tz,

@@ -33,7 +33,9 @@ _PLACEHOLDER_COLOURS: dict[str, str] = {
     "firing-critical": SEVERITY_COLOURS[Severity.CRITICAL],
     "acknowledged": "#2f9e44",
     "feed-error": "#f28c1e",
-    "snoozed": "#7c5cd6",
+    "snoozed-info": "#7c5cd6",
+    "snoozed-warning": "#7c5cd6",
+    "snoozed-critical": "#7c5cd6",
     "shiftbell": "#f6c343",
 }
 _UNKNOWN_COLOUR = "#9aa1a9"

@@ -21,6 +21,7 @@ from shiftbell.core.alert import Alert, Severity, Status
 from shiftbell.core.escalation import AlarmState, Suppression
 from shiftbell.core.feed_status import FeedStatus as FeedStatus  # re-exported for ui
 from shiftbell.core.schedule import OnCallState
+from shiftbell.core.snooze import Snooze
 from shiftbell.ui.schedule_text import tray_line
 
 APP_NAME = "Shiftbell"
@@ -40,11 +41,18 @@ class TrayIconName(StrEnum):
     FIRING_CRITICAL = "firing-critical"
     ACKNOWLEDGED = "acknowledged"
     FEED_ERROR = "feed-error"
-    SNOOZED = "snoozed"
+    # Snoozed keeps the severity: the bell's colour, with the snooze badge.
+    SNOOZED_INFO = "snoozed-info"
+    SNOOZED_WARNING = "snoozed-warning"
+    SNOOZED_CRITICAL = "snoozed-critical"
 
     @classmethod
     def firing(cls, severity: Severity) -> TrayIconName:
         return cls(f"firing-{severity.value}")
+
+    @classmethod
+    def snoozed(cls, severity: Severity) -> TrayIconName:
+        return cls(f"snoozed-{severity.value}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ class TrayState:
         icon: which icon file to show.
         tooltip: plain text, one fact per line; the first line is the headline.
         firing: how many alerts are firing (enables "Acknowledge all").
-        snoozed: whether the alarm is snoozed right now (shows "Resume alarm").
+        snoozed: whether a snooze holds back an alarm right now (shows "Resume alarm").
     """
 
     icon: TrayIconName
@@ -67,7 +75,7 @@ class TrayState:
 def tray_state(
     active: Sequence[Alert],
     feed_statuses: Sequence[FeedStatus],
-    snoozed_until: datetime | None,
+    snooze: Snooze | None,
     now: datetime,
     problems: Sequence[str] = (),
     tz: tzinfo | None = None,
@@ -78,10 +86,11 @@ def tray_state(
     """Decide the tray icon and tooltip.
 
     Precedence, first match wins:
-    1. snoozed: while a snooze runs, the icon says so even if alerts fire, because
-       the icon's job is to tell the person what the alarm is doing, and a silenced
-       alarm that looks like an ordinary red "firing" would hide the snooze (and a
-       snooze set with nothing firing silently swallows the next alarm).
+    1. snoozed-<highest severity among firing alerts>: while a snooze holds alerts
+       back, the icon says so, because its job is to tell the person what the alarm
+       is doing, and a silenced alarm that looks like an ordinary "firing" would hide
+       the snooze; the colour still says how bad it is. A snooze holding nothing
+       (its alerts acknowledged or resolved) is over and shows as nothing.
     2. firing-<highest severity among firing alerts>.
     3. feed-error: a feed is not ok or the app has a problem (no audio, disk full):
        a silent failure is the worst failure, so it outranks "acknowledged".
@@ -97,10 +106,12 @@ def tray_state(
     firing = [a for a in active if a.status is Status.FIRING]
     acknowledged = [a for a in active if a.status is Status.ACKNOWLEDGED]
     failing_feeds = [f for f in feed_statuses if not f.ok]
-    snoozed = snoozed_until is not None and now < snoozed_until
+    held = snooze.holding(firing, now) if snooze is not None else []
+    snoozed = bool(held)
+    worst = max((a.severity for a in firing), key=lambda s: s.rank, default=None)
 
-    if snoozed:
-        icon = TrayIconName.SNOOZED
+    if snoozed and worst is not None:
+        icon = TrayIconName.snoozed(worst)
     elif firing:
         icon = TrayIconName.firing(max((a.severity for a in firing), key=lambda s: s.rank))
     elif failing_feeds or problems:
@@ -113,10 +124,8 @@ def tray_state(
         icon = TrayIconName.CLEAR
 
     counts = alert_counts(firing, acknowledged)
-    if snoozed and snoozed_until is not None:
-        headline = f"alarm snoozed until {format_clock_time(snoozed_until, tz)}"
-        if counts:
-            headline += f" — {counts}"
+    if snoozed and snooze is not None:
+        headline = f"{snooze_text(snooze, held, tz).lower()} — {counts}"
     elif counts:
         headline = counts + (_held_back(alarm) if firing else "")
     elif failing_feeds or problems:
@@ -134,6 +143,12 @@ def tray_state(
     lines.extend(f"{f.name}: {_one_line(f.message) or 'not working'}" for f in failing_feeds)
     lines.extend(_one_line(p) for p in problems)
     return TrayState(icon=icon, tooltip="\n".join(lines), firing=len(firing), snoozed=snoozed)
+
+
+def snooze_text(snooze: Snooze, held: Sequence[Alert], tz: tzinfo | None = None) -> str:
+    """ "Alarm snoozed until 03:40 (2 alerts)": the window's and the tray's words."""
+    count = f"{len(held)} alert{'s' if len(held) != 1 else ''}"
+    return f"Alarm snoozed until {format_clock_time(snooze.until, tz)} ({count})"
 
 
 def _held_back(alarm: AlarmState | None) -> str:

@@ -62,6 +62,12 @@ QFrame#problems-banner QLabel { color: #4d2f00; background: transparent; border:
 """
 
 
+_SNOOZE_STYLE = """
+QFrame#snooze-bar { background: #ece6fb; border: 1px solid #7c5cd6; border-radius: 4px; }
+QFrame#snooze-bar QLabel { color: #2d1f5c; background: transparent; border: none; }
+"""
+
+
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     """A QLabel that never interprets its text as HTML (the default guesses)."""
     label = QLabel(parent)
@@ -102,6 +108,7 @@ class MainWindow(QMainWindow):
     Signals:
         acknowledge_requested(str): the person clicked Acknowledge on the row of this alert id.
         acknowledge_all_requested(): the person clicked "Acknowledge all".
+        resume_requested(): "End snooze" in the snooze bar.
         settings_requested(): the person clicked "Settings…" (to manage feeds).
         override_requested(bool, object): "I am on call…" / "I am off call…" on the
             Schedule tab, with the end (datetime, or None for "until the next shift
@@ -120,6 +127,7 @@ class MainWindow(QMainWindow):
 
     acknowledge_requested = Signal(str)
     acknowledge_all_requested = Signal()
+    resume_requested = Signal()
     settings_requested = Signal()
     override_requested = Signal(bool, object)
     override_cleared = Signal()
@@ -143,6 +151,8 @@ class MainWindow(QMainWindow):
 
         self.banner = self._build_banner()
         layout.addWidget(self.banner)
+        self.snooze_bar = self._build_snooze_bar()
+        layout.addWidget(self.snooze_bar)
 
         self.tabs = QTabWidget(central)
         self.tabs.setObjectName("tabs")
@@ -189,6 +199,27 @@ class MainWindow(QMainWindow):
         row.addLayout(self._problem_lines, 1)
         banner.hide()
         return banner
+
+    def _build_snooze_bar(self) -> QFrame:
+        bar = QFrame(self)
+        bar.setObjectName("snooze-bar")
+        bar.setStyleSheet(_SNOOZE_STYLE)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(10, 4, 6, 4)
+        self.snooze_label = plain_label("", bar)
+        self.snooze_label.setObjectName("snooze-text")
+        row.addWidget(self.snooze_label, 1)
+        self.end_snooze_button = QPushButton("End snooze", bar)
+        self.end_snooze_button.setObjectName("end-snooze")
+        self.end_snooze_button.clicked.connect(self.resume_requested)
+        row.addWidget(self.end_snooze_button)
+        bar.hide()
+        return bar
+
+    def set_snooze(self, text: str) -> None:
+        """ "Alarm snoozed until 03:40 (2 alerts)" with its End button; "" hides the bar."""
+        self.snooze_label.setText(text)
+        self.snooze_bar.setVisible(bool(text))
 
     def _build_alerts_tab(self) -> QWidget:
         page = QWidget(self)

@@ -14,6 +14,7 @@ from shiftbell.core.escalation import (
     alarm_state,
     level_for,
 )
+from shiftbell.core.snooze import Snooze
 
 SETTINGS = EscalationSettings()
 
@@ -97,11 +98,11 @@ def test_snooze_silences_until_it_ends_then_alarms_again() -> None:
     clock = FakeClock()
     board = AlertBoard()
     make(board, clock, Severity.CRITICAL)
-    until = clock.now() + timedelta(minutes=5)
-    snoozed = alarm_state(board.active(), SETTINGS, clock.now(), snoozed_until=until)
+    snooze = Snooze.of(board.active(), clock.now() + timedelta(minutes=5))
+    snoozed = alarm_state(board.active(), SETTINGS, clock.now(), snooze)
     assert snoozed.snoozed and not snoozed.audible and not snoozed.raise_window
-    clock.set(until)
-    again = alarm_state(board.active(), SETTINGS, clock.now(), snoozed_until=until)
+    clock.set(snooze.until)
+    again = alarm_state(board.active(), SETTINGS, clock.now(), snooze)
     assert not again.snoozed and again.loop_sound is Sound.SIREN
 
 

@@ -27,6 +27,7 @@ from shiftbell.core.schedule import (
     Shift,
     on_call_state,
 )
+from shiftbell.core.snooze import Snooze
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -273,7 +274,7 @@ def test_alarm_state_names_why_it_is_quiet_even_when_snoozed() -> None:
         board.active(),
         ESCALATION,
         clock.now(),
-        clock.now() + timedelta(minutes=5),
+        Snooze.of(board.active(), clock.now() + timedelta(minutes=5)),
         on_call=off,
         schedule=ScheduleSettings(off_shift_critical_alarms=False),
     )

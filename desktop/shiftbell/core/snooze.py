@@ -1,0 +1,58 @@
+"""Snooze: silence what is firing now, for a while, and nothing else (issue 7, case 9).
+
+A snooze pressed at 03:25 for 15 minutes covers the alerts that were firing at
+03:25, each at the severity it had then and in the alarm stretch it was in. An
+alert that starts firing afterwards, fires again after an acknowledgement ran
+out, or rises in severity is not covered: it alarms at once. A snooze whose
+alerts have all stopped firing is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shiftbell.core.alert import Alert, Severity, Status
+
+
+@dataclass(frozen=True)
+class SnoozedAlert:
+    """One covered alert: which one, which alarm stretch, and how severe it was."""
+
+    alert_id: str
+    alarm_since: datetime
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Snooze:
+    until: datetime
+    covered: tuple[SnoozedAlert, ...] = ()
+
+    @classmethod
+    def of(cls, alerts: Iterable[Alert], until: datetime) -> Snooze:
+        """A snooze of every alert firing now."""
+        return cls(
+            until,
+            tuple(
+                SnoozedAlert(a.id, a.alarm_since, a.severity)
+                for a in alerts
+                if a.status is Status.FIRING
+            ),
+        )
+
+    def covers(self, alert: Alert, now: datetime) -> bool:
+        """Whether the snooze holds this alert's sound back at `now`."""
+        if now >= self.until or alert.status is not Status.FIRING:
+            return False
+        return any(
+            c.alert_id == alert.id
+            and c.alarm_since == alert.alarm_since
+            and alert.severity.rank <= c.severity.rank
+            for c in self.covered
+        )
+
+    def holding(self, alerts: Sequence[Alert], now: datetime) -> list[Alert]:
+        """The alerts it silences right now; none means the snooze is over."""
+        return [a for a in alerts if self.covers(a, now)]
