@@ -12,8 +12,8 @@ Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import getpass
 import json
 import os
