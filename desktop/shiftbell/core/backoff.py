@@ -17,6 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+# While a source is down, how long Shiftbell may go without asking it again, at most
+# (or two polling intervals, if longer): when it answers again, its alerts must be here
+# within moments, not after a 5-minute backoff (issue 7). A Retry-After is still obeyed.
+OUTAGE_PROBE_S = 30.0
+
 # Beyond this exponent the ceiling is the cap anyway; stopping here keeps 2**n a float.
 _MAX_EXPONENT = 60
 
@@ -51,6 +56,11 @@ class Backoff:
                 "backoff needs 0 <= floor_s <= base_s <= cap_s <= max_retry_after_s, got "
                 f"{self.floor_s}, {self.base_s}, {self.cap_s}, {self.max_retry_after_s}"
             )
+
+    def capped(self, cap_s: float) -> Backoff:
+        """The same policy with its ceiling at most `cap_s` (never below `base_s`)."""
+        cap = max(self.base_s, min(self.cap_s, cap_s))
+        return Backoff(self.base_s, cap, self.floor_s, self.max_retry_after_s, self.rng)
 
     def ceiling(self, attempt: int) -> float:
         """The largest wait after `attempt` consecutive failures (0 after none)."""

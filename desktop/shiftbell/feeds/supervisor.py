@@ -53,7 +53,7 @@ from typing import Any, Protocol, TypeVar
 
 from shiftbell.core.acks import AckKind, AckLedger, ConfirmedAck, PendingAck, error_text
 from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Severity, Status
-from shiftbell.core.backoff import Backoff, RandomSource, RetryStreak
+from shiftbell.core.backoff import OUTAGE_PROBE_S, Backoff, RandomSource, RetryStreak
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import (
@@ -65,7 +65,7 @@ from shiftbell.core.errors import (
 )
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.desk import AlertDesk
-from shiftbell.feeds.base import AckReceipt, Feed, PollingFeed, StreamFeed
+from shiftbell.feeds.base import AckReceipt, Feed, FeedConfig, PollingFeed, StreamFeed
 from shiftbell.feeds.local import LOCAL_FEED_ID, WEBHOOK_FEED_ID
 
 log = logging.getLogger(__name__)
@@ -464,8 +464,12 @@ class FeedSupervisor:
             log.exception("the runner of feed %s stopped", run.name)
             self._failed(run, "Shiftbell stopped watching this feed after an internal error")
 
+    def _streak(self, config: FeedConfig) -> RetryStreak:
+        """Backoff for one feed: its load on the source, never our freshness (OUTAGE_PROBE_S)."""
+        return RetryStreak(self._backoff.capped(max(OUTAGE_PROBE_S, 2 * config.interval_s)))
+
     async def _run_polling(self, run: _FeedRun, feed: PollingFeed) -> None:
-        streak = RetryStreak(self._backoff)
+        streak = self._streak(feed.config)
         while True:
             config = feed.config
             answers_before = run.ack_answers
@@ -495,7 +499,7 @@ class FeedSupervisor:
             await self._sleep(delay)
 
     async def _run_stream(self, run: _FeedRun, feed: StreamFeed) -> None:
-        streak = RetryStreak(self._backoff)
+        streak = self._streak(feed.config)
         while True:
             connected_at, error = await self._stream_once(run, feed)
             stayed_up = connected_at is not None and (

@@ -717,3 +717,27 @@ def test_feed_names_must_be_unique_and_not_shiftbells_own() -> None:
         with pytest.raises(FeedConfigError, match="reserved"):
             rig.supervisor.add(PollingDouble(rig.clock, reserved))
     assert rig.supervisor.names() == ["prod"]
+
+
+def test_a_source_that_is_down_is_asked_again_at_least_every_30_s() -> None:
+    """Issue 7: after an outage a new alert came 77-279 s late (backoff capped at 300 s)."""
+
+    async def scenario() -> None:
+        rig = Rig()
+        feed = PollingDouble(rig.clock, stale_after_s=3600)
+        feed.alerts = FeedUnreachableError("cannot reach Alertmanager at http://am (prod)")
+        rig.supervisor.add(feed)
+        await rig.supervisor.start()
+        await rig.time.advance(600)
+        gaps = [
+            (later - earlier).total_seconds()
+            for earlier, later in zip(feed.fetched_at, feed.fetched_at[1:], strict=False)
+        ]
+        assert gaps[:4] == [2, 4, 8, 16]
+        assert max(gaps) == 30  # a 15 s feed: 30 s, or two intervals if that were longer
+        feed.alerts = [disk()]
+        await rig.time.advance(30)
+        await until(lambda: len(rig.alerts("prod")) == 1, "the alert, within 30 s of recovery")
+        await rig.supervisor.stop()
+
+    run(scenario)
