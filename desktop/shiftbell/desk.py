@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from shiftbell.core.alert import AckDelivery, Alert, Incoming
@@ -21,6 +22,7 @@ from shiftbell.core.errors import StoreError
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Changes], None]
+_MAX_UNSAVED_BATCHES = 1000
 T = TypeVar("T")
 
 
@@ -28,6 +30,8 @@ class AlertStoreLike(Protocol):
     def load_active(self) -> list[Alert]: ...
     def record(self, changes: Changes, via: str = "") -> None: ...
     def history(self, limit: int = 200) -> list[Alert]: ...
+    def check(self) -> None: ...
+    def reopen(self) -> Path | None: ...
 
 
 class AlertDesk:
@@ -37,6 +41,11 @@ class AlertDesk:
         store_problem: the last error saving state, or "" when saving works. The
             in-memory board stays right when the disk fails, so nothing is lost
             while the app runs; the UI shows this so the person knows.
+
+    What could not be saved is kept, in order, and written as soon as saving works
+    again (the next change, or `flush`, which the app calls every few seconds), so a
+    full disk costs nothing once space is back. Until then `saved` is False and the
+    receiver answers 503, so senders retry instead of trusting a 2xx (issue 7).
     """
 
     def __init__(self, clock: Clock, store: AlertStoreLike | None = None) -> None:
@@ -45,7 +54,9 @@ class AlertDesk:
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._problem_listeners: list[Callable[[str], None]] = []
+        self._recovery_listeners: list[Callable[[str], None]] = []
         self.store_problem = ""
+        self._unsaved: list[tuple[Changes, str]] = []
         active: list[Alert] = []
         if store is not None:
             active = self._guard_store(store.load_active, active)
@@ -54,6 +65,11 @@ class AlertDesk:
     def subscribe(self, listener: Listener) -> None:
         with self._lock:
             self._listeners.append(listener)
+
+    def subscribe_recovery(self, listener: Callable[[str], None]) -> None:
+        """Called with a sentence when the database had to be started anew while running."""
+        with self._lock:
+            self._recovery_listeners.append(listener)
 
     def subscribe_problems(self, listener: Callable[[str], None]) -> None:
         """Called with a message when saving starts failing, and with "" when it works again."""
@@ -121,14 +137,71 @@ class AlertDesk:
         with self._lock:
             return self._guard_store(lambda: store.history(limit), [])
 
+    # -- saving ------------------------------------------------------------------------------
+
+    @property
+    def saved(self) -> bool:
+        """Whether every change so far is on disk (True with no store: nothing to save to)."""
+        with self._lock:
+            return not self._unsaved
+
+    def flush(self) -> bool:
+        """Write what earlier saves could not; returns `saved`."""
+        with self._lock:
+            return self._write_unsaved()
+
+    def check_store(self) -> None:
+        """Notice a database file damaged, emptied or deleted under us, say so, and start a
+        new one holding every active alert (the app calls this every 30 s)."""
+        store = self._store
+        if store is None:
+            return
+        with self._lock:
+            try:
+                store.check()
+                return
+            except StoreError as exc:
+                found = str(exc)
+            try:
+                store.reopen()
+            except StoreError as exc:
+                self._set_problem(f"{found}; and a new one cannot be made: {exc}")
+                return
+            self._unsaved.insert(0, (Changes(updated=tuple(self._board.active())), "recovery"))
+            self._write_unsaved()
+            notice = (
+                f"{found}. A new one was started with the active alerts; "
+                "the history before now is in the old file."
+            )
+            log.error("%s", notice)
+            for listener in self._recovery_listeners:
+                listener(notice)
+
+    def _write_unsaved(self) -> bool:
+        store = self._store
+        while store is not None and self._unsaved:
+            changes, via = self._unsaved[0]
+            try:
+                store.record(changes, via)
+            except StoreError as exc:
+                self._set_problem(str(exc))
+                return False
+            self._unsaved.pop(0)
+        self._set_problem("")
+        return True
+
     # -- internals ---------------------------------------------------------------------------
 
     def _publish(self, changes: Changes, via: str) -> Changes:
         if not changes:
             return changes
         if self._store is not None:
-            store = self._store
-            self._guard_store(lambda: store.record(changes, via), None, write=True)
+            if len(self._unsaved) >= _MAX_UNSAVED_BATCHES:
+                # A long outage in a storm: one batch in order is as good as many.
+                merged, _ = self._unsaved.pop()
+                changes, via = merged + changes, via
+            self._unsaved.append((changes, via))
+            self._write_unsaved()
         for listener in self._listeners:
             try:
                 listener(changes)
@@ -136,16 +209,14 @@ class AlertDesk:
                 log.exception("alert listener failed")
         return changes
 
-    def _guard_store(self, action: Callable[[], T], fallback: T, *, write: bool = False) -> T:
+    def _guard_store(self, action: Callable[[], T], fallback: T) -> T:
+        """A read: a failure is a problem, but only a successful save (`_write_unsaved`)
+        proves saving works again."""
         try:
-            result = action()
+            return action()
         except StoreError as exc:
             self._set_problem(str(exc))
             return fallback
-        # Only a successful save proves saving works again; a read says nothing about it.
-        if write:
-            self._set_problem("")
-        return result
 
     def _set_problem(self, message: str) -> None:
         if message == self.store_problem:

@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 HOST = RECEIVER_HOST
 DEFAULT_PORT = DEFAULT_RECEIVER_PORT
 MAX_BODY_BYTES = 1024 * 1024
+# While the store cannot save, senders are asked to come back after this long.
+UNSAVED_RETRY_AFTER_S = 30
 
 LOCAL_FEED_ID = "local"
 LOCAL_SOURCE = "local"
@@ -232,8 +234,21 @@ class LocalReceiver:
     def _refuse(self, request: web.Request, status: int, message: str) -> web.Response:
         # Never the headers or the body: the token (or a near miss of it) lives there.
         log.warning("refused %s %s (%d): %s", request.method, request.path, status, message)
-        headers = {"WWW-Authenticate": 'Bearer realm="shiftbell"'} if status == 401 else None
+        headers = None
+        if status == 401:
+            headers = {"WWW-Authenticate": 'Bearer realm="shiftbell"'}
+        elif status == 503:
+            headers = {"Retry-After": str(UNSAVED_RETRY_AFTER_S)}
         return web.json_response({"error": message}, status=status, headers=headers)
+
+    def _require_saved(self) -> None:
+        """A 2xx means saved: while the store cannot save, say so and have the sender retry."""
+        if not self._desk.saved and not self._desk.flush():
+            raise _Rejected(
+                503,
+                f"Shiftbell cannot save its state ({self._desk.store_problem}); the alarm "
+                "follows what was sent, but it is not on disk yet: send it again later",
+            )
 
     # -- pushing alerts ----------------------------------------------------------------------
 
@@ -280,6 +295,7 @@ class LocalReceiver:
             else:
                 alerts.append(alert)
         titles = ", ".join(repr(i.title) for i in items[:5]) + (", ..." if len(items) > 5 else "")
+        self._require_saved()
         log.info(
             "%s %s: %d alert(s) accepted (%d new, %d updated, %d resolved)%s",
             request.method,
@@ -311,12 +327,14 @@ class LocalReceiver:
             self._desk.acknowledge(alert_id, via=_via(request))
         except UnknownAlertError:
             raise _Rejected(404, f"no active alert with id {alert_id!r}") from None
+        self._require_saved()
         alert = self._desk.get(alert_id)
         log.info("acknowledged alert %s via %s", alert_id, _via(request))
         return web.json_response({"alerts": self._json_list([alert] if alert else [])})
 
     async def _ack_all(self, request: web.Request) -> web.Response:
         changes = self._desk.acknowledge_all(via=_via(request))
+        self._require_saved()
         log.info("acknowledged all: %d alert(s) via %s", len(changes.updated), _via(request))
         return web.json_response({"alerts": self._json_list(list(changes.updated))})
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -148,6 +149,7 @@ class AlertStore:
         self._closed = False
         self.path = path
         self.recovered_from = recovered_from
+        self._identity = _identity(path)
 
     @classmethod
     def open(
@@ -339,6 +341,43 @@ class AlertStore:
                 f"the alert database {self.path} holds an event Shiftbell cannot read ({exc})"
             ) from exc
 
+    # -- health ------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise StoreError if the file was deleted, replaced or emptied under us, or is damaged.
+
+        SQLite notices none of these by itself until it reads the wrong page, so the app
+        asks every little while (issue 7: a database truncated to 0 bytes while running
+        showed nothing and lost everything at the next restart).
+        """
+        identity = _identity(self.path)
+        if identity is None:
+            raise StoreError(f"the alert database {self.path} was deleted while Shiftbell ran")
+        if identity[:2] != (self._identity or identity)[:2]:
+            raise StoreError(f"the alert database {self.path} was replaced while Shiftbell ran")
+        if identity[2] == 0:
+            raise StoreError(f"the alert database {self.path} was emptied while Shiftbell ran")
+        with self._guard(f"the alert database {self.path} is damaged"):
+            rows = self._connection.execute("PRAGMA quick_check").fetchall()
+        if rows != [("ok",)]:
+            raise StoreError(f"the alert database {self.path} is damaged: {rows[0][0]}")
+
+    def reopen(self) -> Path | None:
+        """Start a new database file in place of a broken one (moved aside if it is there).
+
+        The caller writes what it holds into it again. Returns where the old file went.
+        Raises StoreError when even a new file cannot be made.
+        """
+        with self._lock:
+            with suppress(sqlite3.Error):
+                self._connection.close()
+            moved = _move_aside(self.path, datetime.now(UTC)) if self.path.exists() else None
+            self._connection = _connect(self.path, 2.0)
+            self._identity = _identity(self.path)
+            self.recovered_from = moved
+        log.error("started a new alert database at %s (the old one: %s)", self.path, moved)
+        return moved
+
     # -- lifetime ----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -395,6 +434,15 @@ class AlertStore:
 
 class _Damaged(Exception):
     """The file at the path is not a usable database; open() moves it aside."""
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """(device, inode, size) of the file, or None if it is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size
 
 
 def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:

@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 # another process is silent well within 200 ms; it only runs while something fires.
 TICK_MS = 250
 AGE_REFRESH_MS = 30_000
+STORE_CHECK_MS = 5_000
+STORE_CHECKS_PER_INTEGRITY = 6  # every 30 s
 
 
 class UiController(QObject):
@@ -99,6 +101,7 @@ class UiController(QObject):
         self.snooze_changed = on_snooze_changed
         self._raised_window = False
         self._problems: dict[str, str] = {}
+        self._store_checks = 0
         self._feeds: dict[str, FeedStatus] = {}
         self._known_status: dict[str, Status] = {}
         self.alarm_state = SILENT  # what the last tick asked of the speakers
@@ -131,6 +134,15 @@ class UiController(QObject):
 
         desk.subscribe(lambda changes: caller.call(lambda: self._on_changes(changes)))
         desk.subscribe_problems(lambda text: caller.call(lambda: self.set_problem("store", text)))
+        desk.subscribe_recovery(
+            lambda text: caller.call(lambda: self.set_problem("store-recovered", text))
+        )
+        # Saves that failed (a full disk) are written as soon as they can be, and a
+        # database damaged under us is noticed within a minute (issue 7).
+        self._store_timer = QTimer(self)
+        self._store_timer.setInterval(STORE_CHECK_MS)
+        self._store_timer.timeout.connect(self._check_store)
+        self._store_timer.start()
         for alert in desk.active():
             self._known_status[alert.id] = alert.status
         self.refresh(history=True)
@@ -139,6 +151,14 @@ class UiController(QObject):
         """Stop the timers: nothing is redrawn or sounded after this."""
         self._tick_timer.stop()
         self._age_timer.stop()
+        self._store_timer.stop()
+
+    def _check_store(self) -> None:
+        self._store_checks += 1
+        if not self._desk.saved:
+            self._desk.flush()
+        if self._store_checks % STORE_CHECKS_PER_INTEGRITY == 0:
+            self._desk.check_store()
 
     # -- commands from the tray, the window, notifications and the receiver --------------------
 
