@@ -241,6 +241,9 @@ def run_app(args: argparse.Namespace) -> int:
         controller.set_feed_status(
             FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
         )
+        # Loud, not only a feed line: without it the CLI, Alertmanager's webhook and
+        # scripts cannot reach this Shiftbell at all.
+        controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
 
     runner.run(supervisor.start())
     # Not waited for: a keyring that is slow to answer must not hold up the tray.

@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import sys
+import time
 import tomllib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -36,6 +37,7 @@ from shiftbell.feeds import registry
 from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.feeds.payloads import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
 from shiftbell.feeds.token import load_or_create_token
+from shiftbell.instance_lock import InstanceLock
 from shiftbell.paths import AppPaths
 from shiftbell.schedule_keeper import (
     SECRET_SCOPE,
@@ -68,6 +70,8 @@ from shiftbell.settings.toml_store import parse_settings, syntax_error_place
 from shiftbell.system_clock import local_zone
 
 URL_ENV = "SHIFTBELL_URL"
+# How long a second `shiftbell` waits for the one holding the lock to answer.
+STARTING_INSTANCE_WAIT_S = 30.0
 PROBE_TIMEOUT_S = 2.0
 SEVERITIES = ("info", "warning", "critical")
 # `shiftbell feed test` gives up after this long, whatever the adapter's own timeouts.
@@ -352,6 +356,32 @@ def _client(paths: AppPaths, timeout: float | None = None) -> ReceiverClient:
 
 
 def _run(args: argparse.Namespace, paths: AppPaths) -> int:
+    lock = InstanceLock(paths.data_dir)
+    if not lock.acquire():
+        # Another one holds the lock: it may still be starting, so give it time to answer.
+        deadline = time.monotonic() + STARTING_INSTANCE_WAIT_S
+        while time.monotonic() < deadline:
+            if _bring_forward(paths):
+                return 0
+            time.sleep(0.2)
+        print(
+            f"shiftbell: another Shiftbell of yours holds {lock.path} but does not answer; "
+            "not starting a second one",
+            file=sys.stderr,
+        )
+        return 1
+    if _bring_forward(paths):  # one without the lock (an older Shiftbell) answered
+        return 0
+
+    # Imported here so every other command stays free of Qt and starts fast.
+    from shiftbell.app import run_app
+
+    # The lock is held for as long as this process runs (the object stays referenced).
+    args.instance_lock = lock
+    return run_app(args)
+
+
+def _bring_forward(paths: AppPaths) -> bool:
     try:
         with _client(paths, timeout=PROBE_TIMEOUT_S) as client:
             health = client.health()
@@ -359,14 +389,10 @@ def _run(args: argparse.Namespace, paths: AppPaths) -> int:
                 client.show_window()
                 pid = health.get("pid", "?")
                 print(f"Shiftbell is already running (pid {pid}); brought its window forward.")
-                return 0
+                return True
     except ReceiverClientError:
-        pass  # nobody of ours answers: start the app (it reports a taken port itself)
-
-    # Imported here so every other command stays free of Qt and starts fast.
-    from shiftbell.app import run_app
-
-    return run_app(args)
+        pass  # nobody of ours answers
+    return False
 
 
 def _send(args: argparse.Namespace, paths: AppPaths) -> int:
