@@ -12,11 +12,12 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from secrets import token_urlsafe
 from typing import TYPE_CHECKING
 
 from shiftbell import __version__
 from shiftbell.config_keeper import ConfigKeeper
-from shiftbell.core.errors import FeedError, StoreError
+from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.core.schedule import Override
 from shiftbell.core.snooze import Snooze
@@ -216,9 +217,20 @@ def run_app(args: argparse.Namespace) -> int:
         runner.submit(feeds.apply(settings.enabled_feeds))
         runner.submit(schedules.apply(settings.schedules))
 
+    try:
+        token = load_or_create_token(paths.token_file)
+    except (ShiftbellError, OSError) as exc:
+        # A read-only or missing data dir must not stop the alarm: the receiver still
+        # runs for feeds and webhooks, on a token only this process knows.
+        token = token_urlsafe(32)
+        controller.set_problem(
+            "token",
+            f"Cannot keep the receiver token in {paths.token_file} ({exc}): the shiftbell "
+            "command cannot reach this Shiftbell until the data folder is writable.",
+        )
     receiver = LocalReceiver(
         desk,
-        load_or_create_token(paths.token_file),
+        token,
         settings.receiver.port,
         config_path=paths.config_file,
         level_of=controller.level_of,

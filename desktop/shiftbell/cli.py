@@ -390,8 +390,8 @@ def _bring_forward(paths: AppPaths) -> bool:
                 pid = health.get("pid", "?")
                 print(f"Shiftbell is already running (pid {pid}); brought its window forward.")
                 return True
-    except ReceiverClientError:
-        pass  # nobody of ours answers
+    except (ReceiverClientError, ConfigError):
+        pass  # nobody of ours answers, or no token to ask with: start the app, which says so
     return False
 
 

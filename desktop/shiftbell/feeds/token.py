@@ -32,14 +32,19 @@ def load_or_create_token(location: Path) -> str:
     writing it) gets a fresh token.
     """
     path = location if location.name == TOKEN_FILE_NAME else location / TOKEN_FILE_NAME
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # O_EXCL and the mode in one call: the file never exists with looser
         # permissions, and when two processes start at once only one token wins.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read_existing(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the receiver token in {path}: {exc.strerror or exc}; "
+            f"check that {path.parent} can be created and written"
+        ) from exc
     with os.fdopen(fd, "w", encoding="ascii") as file:
         file.write(token + "\n")
     log.info("created the receiver token in %s", path)
