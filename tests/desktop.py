@@ -402,6 +402,7 @@ class PulseSink:
         self.env: dict[str, str] = {}
         self._children: list[_Child] = []
         self._recorders: list[Recorder] = []
+        self._starts = 0
 
     # -- lifecycle
 
@@ -423,10 +424,12 @@ class PulseSink:
 
     def start(self) -> None:
         """Start the server, the null sink and the keep-alive stream; return when usable."""
-        self.runtime_dir.mkdir(mode=0o700)
-        self.log_dir.mkdir()
+        # exist_ok: `restart_server` starts it again in the same places, as a user's
+        # session would (same socket path, same sink name).
+        self.runtime_dir.mkdir(mode=0o700, exist_ok=True)
+        self.log_dir.mkdir(exist_ok=True)
         home = self.tmpdir / "home"
-        home.mkdir()
+        home.mkdir(exist_ok=True)
         client_conf = self.tmpdir / "client.conf"
         client_conf.write_text("autospawn = no\n")
         self.env = {
@@ -444,7 +447,7 @@ class PulseSink:
         }
         server_env.pop("PULSE_SERVER")
         server = self._spawn(
-            "pulseaudio",
+            f"pulseaudio-{self._starts}",
             [
                 "pulseaudio",
                 "-n",
@@ -469,8 +472,21 @@ class PulseSink:
         self.run(["pactl", "set-default-sink", self.sink_name])
         # The null sink's monitor yields samples only while the sink is running,
         # so a silent stream keeps it running for the whole session.
+        self._start_keeper(client_env)
+        # The null sink renders its first block at its maximum latency (2 s), so
+        # its monitor delivers nothing for the first 2 s after loading. Suspend
+        # and resume restart its clock with the keeper's 50 ms latency instead.
+        self.run(["pactl", "suspend-sink", self.sink_name, "1"])
+        self.run(["pactl", "suspend-sink", self.sink_name, "0"])
+        # Ready means recordable: a probe recording must get samples.
+        probe = Recorder(self, f"probe-{self._starts}")
+        probe.stop()
+        probe.path.unlink()
+        self._starts += 1
+
+    def _start_keeper(self, client_env: Mapping[str, str]) -> None:
         keeper = self._spawn(
-            "pacat-keeper",
+            f"pacat-keeper-{self._starts}-{len(self._children)}",
             [
                 "pacat",
                 "--playback",
@@ -490,15 +506,49 @@ class PulseSink:
             return bool(self.run(["pactl", "list", "short", "sink-inputs"]).stdout.strip())
 
         wait_until(keeper_connected, self.start_timeout, message="the keep-alive stream")
-        # The null sink renders its first block at its maximum latency (2 s), so
-        # its monitor delivers nothing for the first 2 s after loading. Suspend
-        # and resume restart its clock with the keeper's 50 ms latency instead.
+
+    # -- faults (issue 7)
+
+    def crash_server(self) -> None:
+        """SIGKILL the server, as a crash does; recorders and the keeper end with it."""
+        server = next(c for c in self._children if c.name.startswith("pulseaudio"))
+        server.proc.kill()
+        server.proc.wait(5)
+        for rec in self._recorders:
+            rec.stop()
+        self._recorders.clear()
+        for child in self._children:
+            child.stop()
+        self._children.clear()
+
+    def restart_server(self) -> None:
+        """Start the server again with the same socket and sink, as a session restart does."""
+        self.start()
+
+    def replace_sink(self) -> None:
+        """Remove the output and add it again under the same name (a headset unplugged and
+        plugged in); recordings of the old one end, start new ones after."""
+        for rec in self._recorders:
+            rec.stop()
+        self._recorders.clear()
+        self.run(["pactl", "unload-module", "module-null-sink"])
+        self.run(
+            [
+                "pactl",
+                "load-module",
+                "module-null-sink",
+                f"sink_name={self.sink_name}",
+                f"rate={self.RATE}",
+                "channels=2",
+            ]
+        )
+        self.run(["pactl", "set-default-sink", self.sink_name])
+        self._start_keeper(self.child_env())
         self.run(["pactl", "suspend-sink", self.sink_name, "1"])
         self.run(["pactl", "suspend-sink", self.sink_name, "0"])
-        # Ready means recordable: a probe recording must get samples.
-        probe = Recorder(self, "probe")
-        probe.stop()
-        probe.path.unlink()
+
+    def set_mute(self, muted: bool) -> None:
+        self.run(["pactl", "set-sink-mute", self.sink_name, "1" if muted else "0"])
 
     def stop(self) -> None:
         """Stop recorders, then the keeper, then the server; remove the temp dir."""

@@ -11,9 +11,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
 from secrets import token_urlsafe
-from typing import TYPE_CHECKING
 
 from shiftbell import __version__
 from shiftbell.config_keeper import ConfigKeeper
@@ -37,15 +35,9 @@ from shiftbell.sound_server import sound_server_socket
 from shiftbell.store.alert_store import AlertStore
 from shiftbell.system_clock import SystemClock, local_zone
 
-if TYPE_CHECKING:
-    from PySide6.QtCore import QCoreApplication
-
-    from shiftbell.ui.alarm import AlarmPlayer
-
 log = logging.getLogger("shiftbell")
 
 RECEIVER_FEED_NAME = "Local receiver"
-SOUND_SERVER_POLL_MS = 2000
 
 
 def display_available() -> bool:
@@ -73,7 +65,7 @@ def run_app(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-    from shiftbell.ui.alarm import AlarmPlayer
+    from shiftbell.ui.alarm_process import AlarmProcess
     from shiftbell.ui.controller import UiController
     from shiftbell.ui.icons import icon
     from shiftbell.ui.notifier import Notifier
@@ -132,8 +124,10 @@ def run_app(args: argparse.Namespace) -> int:
     notifier = Notifier(
         runner.loop, balloon=tray.show_message, backend=settings.notifications.backend
     )
-    alarm = AlarmPlayer(output_device=settings.alarm.output_device)
-    restart_for_sound = watch_for_sound_server(app, alarm)
+    # In a process of its own, started anew when the sound server changes (ui/sound_worker.py).
+    alarm = AlarmProcess(
+        output_device=settings.alarm.output_device, sound_server=sound_server_socket(os.environ)
+    )
     zone = local_zone()
     overrides = OverrideStore(paths.data_dir)
 
@@ -286,7 +280,7 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         log.info("shutting down")
         controller.shutdown()
-        alarm.stop()
+        alarm.shutdown()
         tray.hide()
         for name, stopping in (
             ("receiver", receiver.stop()),
@@ -301,52 +295,4 @@ def run_app(args: argparse.Namespace) -> int:
         runner.stop()
         if store is not None:
             store.close()
-    if restart_for_sound():
-        restart(args, headless)
     return code
-
-
-def watch_for_sound_server(app: QCoreApplication, alarm: AlarmPlayer) -> Callable[[], bool]:
-    """Restart the app once a sound server that was missing at start appears.
-
-    Qt's multimedia connects to the sound server once per process, so without a
-    restart an alarm that could not sound at start never would. Returns whether the
-    app quit for that reason.
-    """
-    from PySide6.QtCore import QTimer
-
-    socket_path = sound_server_socket(os.environ)
-    appeared = False
-    timer = QTimer(app)
-    timer.setInterval(SOUND_SERVER_POLL_MS)
-
-    def check() -> None:
-        nonlocal appeared
-        if socket_path is not None and socket_path.exists():
-            log.warning(
-                "a sound server appeared at %s: restarting so the alarm can use it", socket_path
-            )
-            appeared = True
-            timer.stop()
-            app.exit(0)
-
-    def on_problem(text: str) -> None:
-        if text and socket_path is not None and not socket_path.exists():
-            log.info("waiting for a sound server at %s", socket_path)
-            timer.start()
-
-    timer.timeout.connect(check)
-    alarm.problem.connect(on_problem)
-    return lambda: appeared
-
-
-def restart(args: argparse.Namespace, headless: bool) -> None:
-    """Replace this process with a fresh Shiftbell (same pid; state is all on disk)."""
-    argv = [sys.executable, "-m", "shiftbell", "run"]
-    if getattr(args, "show", False):
-        argv.append("--show")
-    if headless:
-        argv.append("--headless")
-    log.info("restarting: %s", " ".join(argv))
-    logging.shutdown()
-    os.execv(sys.executable, argv)

@@ -151,6 +151,11 @@ class AlarmPlayer(QObject):
         return not self._diagnose()
 
     @property
+    def device_description(self) -> str:
+        """The output the sounds play on, as Qt describes it; "" when there is none."""
+        return self._device.description() if self._device is not None else ""
+
+    @property
     def problem_text(self) -> str:
         """The current problem, "" if none (the last value `problem` carried)."""
         return self._problem

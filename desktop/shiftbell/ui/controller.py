@@ -36,6 +36,7 @@ from shiftbell.core.snooze import Snooze
 from shiftbell.desk import AlertDesk
 from shiftbell.schedules.cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
+from shiftbell.ui.alarm_process import AlarmProcess
 from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import MainThreadCaller
 from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
@@ -70,7 +71,7 @@ class UiController(QObject):
         window: MainWindow,
         tray: TrayIcon,
         notifier: Notifier,
-        alarm: AlarmPlayer,
+        alarm: AlarmPlayer | AlarmProcess,
         caller: MainThreadCaller,
         schedule_policy: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
         tz: tzinfo | None = None,
@@ -323,7 +324,8 @@ class UiController(QObject):
         for alert in changes.new + changes.updated:
             previous = self._known_status.get(alert.id)
             if alert.status is Status.FIRING and previous is not Status.FIRING:
-                self._notifier.notify_new(alert)
+                # The notification is then all there is: it must say the alarm is mute.
+                self._notifier.notify_new(alert, self._problems.get("audio", ""))
             elif alert.status is not Status.FIRING and previous is Status.FIRING:
                 self._notifier.withdraw(alert.id)
             self._known_status[alert.id] = alert.status

@@ -125,9 +125,12 @@ class Notifier(QObject):
 
     # -- what the app calls (main thread) ----------------------------------------------------
 
-    def notify_new(self, alert: Alert) -> None:
-        """Post a notification for an alert that has just started firing."""
-        self._submit(self._post(_note_for(alert, self._snooze_minutes)))
+    def notify_new(self, alert: Alert, warning: str = "") -> None:
+        """Post a notification for an alert that has just started firing.
+
+        `warning` is added to its text: why the alarm will not sound for it, if it cannot.
+        """
+        self._submit(self._post(_note_for(alert, self._snooze_minutes, warning)))
 
     def notify_test(self) -> None:
         """Post a notification that shows the person what alerts will look like."""
@@ -319,11 +322,13 @@ def _parse_choice(value: NotificationBackend | str) -> NotificationBackend:
         return NotificationBackend.AUTO
 
 
-def _note_for(alert: Alert, snooze_minutes: int) -> Note:
+def _note_for(alert: Alert, snooze_minutes: int, warning: str = "") -> Note:
     title = f"{alert.severity.value.upper()}: {alert.title}"
     lines = [alert.summary] if alert.summary else []
     if alert.source:
         lines.append(f"Source: {alert.source}")
+    if warning:
+        lines.append(warning)
     return Note(
         key=alert.id,
         title=plain_text(title, MAX_TITLE, single_line=True),
