@@ -10,7 +10,6 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from shiftbell.core.clock import FakeClock
 
@@ -20,31 +19,37 @@ class VirtualTime:
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
-        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
     async def sleep(self, seconds: float) -> None:
-        wake_at = self.clock.now() + timedelta(seconds=max(seconds, 0.0))
+        # On the awake clock, as the real loop's sleeps (CLOCK_MONOTONIC): neither a
+        # wall-clock jump nor time suspended wakes anybody.
+        wake_at = self.clock.awake() + max(seconds, 0.0)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (wake_at, next(self._order), future))
         await future
 
     async def advance(self, seconds: float) -> None:
         """Move the clock forward, waking each sleeper at its own time, earliest first."""
-        target = self.clock.now() + timedelta(seconds=seconds)
+        target = self.clock.awake() + seconds
         while True:
             await settle()
             while self._sleepers and self._sleepers[0][2].done():
                 heapq.heappop(self._sleepers)  # cancelled: the wait was cut short
             if not self._sleepers or self._sleepers[0][0] > target:
                 break
-            self.clock.set(max(self._sleepers[0][0], self.clock.now()))
-            while self._sleepers and self._sleepers[0][0] <= self.clock.now():
+            self._move_to(self._sleepers[0][0])
+            while self._sleepers and self._sleepers[0][0] <= self.clock.awake():
                 future = heapq.heappop(self._sleepers)[2]
                 if not future.done():
                     future.set_result(None)
-        self.clock.set(target)
+        self._move_to(target)
         await settle()
+
+    def _move_to(self, awake: float) -> None:
+        if awake > self.clock.awake():
+            self.clock.advance(awake - self.clock.awake())
 
 
 async def settle() -> None:

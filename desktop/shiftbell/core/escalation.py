@@ -155,12 +155,15 @@ def level_for(
     *,
     on_call: OnCallState | None = None,
     schedule: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
+    alarm_elapsed: timedelta | None = None,
 ) -> AlertLevel:
     """The alert's level at `now`.
 
     `on_call` is `on_call_state(...)` for the same `now`; None means on call
     (no schedule), which with the default `schedule` is the behaviour from
-    before schedules existed.
+    before schedules existed. `alarm_elapsed` is how long the alert has been
+    alarming, measured on the steady clock (AlarmAges): a wall clock that steps
+    then changes no ramp, repeat or siren step. None: `now - alarm_since`.
     """
     if alert.status is not Status.FIRING:
         return QUIET
@@ -171,7 +174,10 @@ def level_for(
     if held:
         return AlertLevel(Stage.NOTIFY, suppressed_by=held)
     since = _sounding_since(alert, now, on_call, schedule)
-    elapsed = max(now - since, timedelta(0))
+    if alarm_elapsed is not None and since == alert.alarm_since:
+        elapsed = max(alarm_elapsed, timedelta(0))
+    else:  # counting from a shift start or the end of quiet hours: wall-clock events
+        elapsed = max(now - since, timedelta(0))
     raise_window = policy.raise_window_after is not None and elapsed >= policy.raise_window_after
     harsh = policy.harsher_after is not None and elapsed >= policy.harsher_after
     if raise_window:
@@ -187,6 +193,34 @@ def level_for(
     period = policy.repeat_every if policy.repeat_every > timedelta(0) else timedelta(days=3650)
     due = since + period * (elapsed // period)
     return AlertLevel(stage, sound, volume, loop=False, chime_due=due, raise_window=raise_window)
+
+
+class AlarmAges:
+    """How long each alert has been alarming, on the steady clock.
+
+    An alert's `alarm_since` is a wall time (it survives restarts); the first time an
+    alert is seen alarming, its age so far is taken from the wall clock once and tied
+    to the steady clock, which counts from there. A new alarm stretch (a new
+    `alarm_since`) starts a new count. Safe to call from two threads (a dict of
+    immutable entries).
+    """
+
+    def __init__(self) -> None:
+        self._anchors: dict[str, tuple[datetime, datetime]] = {}
+
+    def elapsed(self, alert: Alert, now: datetime, steady: datetime) -> timedelta:
+        anchor = self._anchors.get(alert.id)
+        if anchor is None or anchor[0] != alert.alarm_since:
+            started = steady - max(now - alert.alarm_since, timedelta(0))
+            anchor = (alert.alarm_since, started)
+            self._anchors[alert.id] = anchor
+        return steady - anchor[1]
+
+    def keep_only(self, alert_ids: Iterable[str]) -> None:
+        """Forget alerts that left the board."""
+        keep = set(alert_ids)
+        for alert_id in [a for a in self._anchors if a not in keep]:
+            self._anchors.pop(alert_id, None)
 
 
 def _holds(rule: Suppression, severity: Severity, schedule: ScheduleSettings) -> bool:
@@ -273,20 +307,26 @@ def alarm_state(
     *,
     on_call: OnCallState | None = None,
     schedule: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
+    ages: AlarmAges | None = None,
+    steady: datetime | None = None,
 ) -> AlarmState:
     """Combine every alert's level: the loudest loop wins, the latest due chime counts.
 
     Alerts the `snooze` covers count for `stage` (the tray still shows them) but make
     no sound and raise no window; anything else sounds as usual, snooze or not.
-    `on_call` and `schedule` as for `level_for`.
+    `on_call` and `schedule` as for `level_for`. With `ages` and `steady` (the steady
+    clock's reading), durations and the snooze are measured on the steady clock.
     """
     levels: list[AlertLevel] = []
     heard: list[AlertLevel] = []
     snoozed = False
     for alert in alerts:
-        level = level_for(alert, settings, now, on_call=on_call, schedule=schedule)
+        elapsed = ages.elapsed(alert, now, steady) if ages is not None and steady else None
+        level = level_for(
+            alert, settings, now, on_call=on_call, schedule=schedule, alarm_elapsed=elapsed
+        )
         levels.append(level)
-        if snooze is not None and snooze.covers(alert, now):
+        if snooze is not None and snooze.covers(alert, now, steady):
             snoozed = True
         else:
             heard.append(level)

@@ -10,7 +10,7 @@ alerts have all stopped firing is over.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shiftbell.core.alert import Alert, Severity, Status
@@ -27,11 +27,18 @@ class SnoozedAlert:
 
 @dataclass(frozen=True)
 class Snooze:
+    """`until` is the wall time people read ("until 03:40") and the one kept across
+    restarts; `steady_until` is when it ends on the steady clock, which decides while
+    the app runs, so a wall clock that steps does not stretch or cut it."""
+
     until: datetime
     covered: tuple[SnoozedAlert, ...] = ()
+    steady_until: datetime | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, alerts: Iterable[Alert], until: datetime) -> Snooze:
+    def of(
+        cls, alerts: Iterable[Alert], until: datetime, steady_until: datetime | None = None
+    ) -> Snooze:
         """A snooze of every alert firing now."""
         return cls(
             until,
@@ -40,11 +47,23 @@ class Snooze:
                 for a in alerts
                 if a.status is Status.FIRING
             ),
+            steady_until,
         )
 
-    def covers(self, alert: Alert, now: datetime) -> bool:
+    def timed(self, now: datetime, steady: datetime) -> Snooze:
+        """This snooze tied to the steady clock (one read back from disk is not)."""
+        if self.steady_until is not None:
+            return self
+        return replace(self, steady_until=steady + (self.until - now))
+
+    def over(self, now: datetime, steady: datetime | None = None) -> bool:
+        if self.steady_until is not None and steady is not None:
+            return steady >= self.steady_until
+        return now >= self.until
+
+    def covers(self, alert: Alert, now: datetime, steady: datetime | None = None) -> bool:
         """Whether the snooze holds this alert's sound back at `now`."""
-        if now >= self.until or alert.status is not Status.FIRING:
+        if self.over(now, steady) or alert.status is not Status.FIRING:
             return False
         return any(
             c.alert_id == alert.id
@@ -53,6 +72,8 @@ class Snooze:
             for c in self.covered
         )
 
-    def holding(self, alerts: Sequence[Alert], now: datetime) -> list[Alert]:
+    def holding(
+        self, alerts: Sequence[Alert], now: datetime, steady: datetime | None = None
+    ) -> list[Alert]:
         """The alerts it silences right now; none means the snooze is over."""
-        return [a for a in alerts if self.covers(a, now)]
+        return [a for a in alerts if self.covers(a, now, steady)]

@@ -85,6 +85,8 @@ DEFAULT_ACK_TIMEOUT_S = 30.0
 # One that drops sooner keeps backing off, so a server that accepts and hangs up at
 # once is not hammered.
 STREAM_STABLE_S = 60.0
+# A gap this long between the steady and the awake clock means the machine slept.
+SUSPEND_GAP_S = 5.0
 # "Acknowledge all" on a busy night must not become a burst that trips a rate limit.
 MAX_ACKS_IN_FLIGHT_PER_FEED = 4
 # How long a cancelled adapter call may take to clean up, and a feed to close.
@@ -123,9 +125,11 @@ class _FeedRun:
     """The supervisor's view of one running feed (loop thread only)."""
 
     feed: Feed
-    started_at: datetime
+    started_at: datetime  # wall clock, for messages
+    # Steady clock (core.clock): the last contact, or the start; what "down" is measured from.
+    heard_at: datetime
     task: asyncio.Task[None] | None = None
-    last_contact: datetime | None = None
+    last_contact: datetime | None = None  # wall clock, for messages
     connected: bool = False  # streams: the connection is up and caught up
     error: str = ""  # "" while the feed works
     state_since: datetime | None = None
@@ -200,6 +204,7 @@ class FeedSupervisor:
         self._closers: set[asyncio.Task[None]] = set()  # replaced or removed feeds closing
         self._ack_wake = asyncio.Event()
         self._watch_wake = asyncio.Event()
+        self._clock_marks: tuple[datetime, float] | None = None  # (steady, awake), see _watch
         self._origin = _OriginMarker()
 
         desk.subscribe(self._on_desk_changes)
@@ -272,7 +277,7 @@ class FeedSupervisor:
     def retry(self, alert_id: str) -> None:
         """Send a FAILED (held) or waiting acknowledgement again now, with a fresh backoff."""
         with self._lock:
-            released = self._ledger.release(self._clock.now(), alert_id=alert_id)
+            released = self._ledger.release(self._clock.steady(), alert_id=alert_id)
             self._saved(released)
         self._wake_acks()
 
@@ -324,7 +329,7 @@ class FeedSupervisor:
             return
         touched: list[str] = []
         with self._lock:
-            now = self._clock.now()
+            now = self._clock.steady()
             for alert in changes.resolved:
                 if self._ledger.knows(alert.id):
                     self._ledger.alert_gone(alert.id)
@@ -350,7 +355,7 @@ class FeedSupervisor:
 
     def _wish(self, alert: Alert, acknowledged: bool) -> None:
         with self._lock:
-            self._wish_locked(alert, acknowledged, self._clock.now())
+            self._wish_locked(alert, acknowledged, self._clock.steady())
             self._saved([alert.id])
         self._wake_acks()
 
@@ -407,7 +412,7 @@ class FeedSupervisor:
 
     def _start_run(self, feed: Feed) -> None:
         now = self._clock.now()
-        run = _FeedRun(feed, started_at=now, state_since=now)
+        run = _FeedRun(feed, started_at=now, heard_at=self._clock.steady(), state_since=now)
         # A feed-down alert left active by an earlier run resolves when this one connects.
         key = feed_down_key(run.name)
         left = next((a for a in self._desk.active() if a.key == key), None)
@@ -428,7 +433,7 @@ class FeedSupervisor:
         run.connected = False
         run.task = self._loop_task(self._run_feed(run), f"feed {run.name}")
         with self._lock:
-            released = self._ledger.release(self._clock.now(), feed_id=run.name)
+            released = self._ledger.release(self._clock.steady(), feed_id=run.name)
             self._saved(released)
         self._watch_wake.set()
         self._ack_wake.set()
@@ -503,7 +508,7 @@ class FeedSupervisor:
         while True:
             connected_at, error = await self._stream_once(run, feed)
             stayed_up = connected_at is not None and (
-                self._clock.now() - connected_at >= timedelta(seconds=STREAM_STABLE_S)
+                self._clock.steady() - connected_at >= timedelta(seconds=STREAM_STABLE_S)
             )
             if stayed_up:
                 streak.succeeded()
@@ -524,7 +529,7 @@ class FeedSupervisor:
 
         def connected() -> None:
             nonlocal connected_at
-            connected_at = self._clock.now()
+            connected_at = self._clock.steady()
             run.connected = True
             ready.set()
             self._contact(run, "connected")
@@ -534,6 +539,7 @@ class FeedSupervisor:
                 with self._feed_changes():
                     self._desk.ingest(name, [item], source=name)
                 run.last_contact = self._clock.now()
+                run.heard_at = self._clock.steady()
             except Exception:  # a bug must not break the adapter's stream
                 log.exception("feed %s: merging an event failed", name)
 
@@ -556,6 +562,7 @@ class FeedSupervisor:
             if run.connected and run.task is asyncio.current_task():
                 run.connected = False
                 run.last_contact = self._clock.now()
+                run.heard_at = self._clock.steady()
                 self._watch_wake.set()
         if error is None and connected_at is None:
             error = FeedUnreachableError(f"{name} closed the connection before it was ready")
@@ -566,6 +573,7 @@ class FeedSupervisor:
     def _contact(self, run: _FeedRun, message: str) -> None:
         now = self._clock.now()
         run.last_contact = now
+        run.heard_at = self._clock.steady()
         if run.error:
             log.info("feed %s works again", run.name)
             run.state_since = now
@@ -602,22 +610,46 @@ class FeedSupervisor:
         except Exception:
             log.exception("feed status listener failed")
 
+    def _down_limit(self, run: _FeedRun) -> float:
+        """Seconds without contact after which the feed is down."""
+        config = run.feed.config
+        if isinstance(run.feed, StreamFeed):
+            return config.stale_after_s
+        # Between two polls a healthy feed is silent for up to an interval plus a
+        # fetch: a limit below that would call every poll "down".
+        return max(config.stale_after_s, config.interval_s + self._fetch_timeout_s)
+
     def _down_deadline(self, run: _FeedRun) -> datetime | None:
+        """When the feed is down, on the steady clock; None while a stream is connected."""
         if run.connected:
             return None
-        config = run.feed.config
-        limit = config.stale_after_s
-        if not isinstance(run.feed, StreamFeed):
-            # Between two polls a healthy feed is silent for up to an interval plus a
-            # fetch: a limit below that would call every poll "down".
-            limit = max(limit, config.interval_s + self._fetch_timeout_s)
-        return (run.last_contact or run.started_at) + timedelta(seconds=limit)
+        return run.heard_at + timedelta(seconds=self._down_limit(run))
+
+    def _check_resumed(self) -> None:
+        """After the machine slept, give every feed one interval before it can be down.
+
+        Time asleep is not "no contact": the steady clock counted it, the awake clock
+        did not, and the difference says how long the machine slept (issue 7).
+        """
+        steady, awake = self._clock.steady(), self._clock.awake()
+        marks, self._clock_marks = self._clock_marks, (steady, awake)
+        if marks is None:
+            return
+        slept = (steady - marks[0]).total_seconds() - (awake - marks[1])
+        if slept < SUSPEND_GAP_S:
+            return
+        log.info("the machine slept for %.0f s: each feed gets an interval to answer", slept)
+        for run in self._runs.values():
+            answer_within = run.feed.config.interval_s + self._fetch_timeout_s
+            grace = timedelta(seconds=answer_within - self._down_limit(run))
+            run.heard_at = max(run.heard_at, steady + grace)
 
     async def _watch(self) -> None:
         """Raise feed-down alerts when a feed's deadline passes; sleeps until the next one."""
         while True:
             self._watch_wake.clear()
-            now = self._clock.now()
+            self._check_resumed()
+            now = self._clock.steady()
             soonest: datetime | None = None
             for run in list(self._runs.values()):
                 deadline = self._down_deadline(run)
@@ -669,7 +701,7 @@ class FeedSupervisor:
             self._flush_deliveries()
             running = set(self._runs)
             with self._lock:
-                due = self._ledger.due(self._clock.now(), running, self._inflight)
+                due = self._ledger.due(self._clock.steady(), running, self._inflight)
             busy_feeds = Counter(self._inflight_feed.values())
             for pending in due:
                 if busy_feeds[pending.feed_id] >= MAX_ACKS_IN_FLIGHT_PER_FEED:
@@ -685,7 +717,7 @@ class FeedSupervisor:
                 next_at = self._ledger.next_due_at(free, self._inflight)
             delay = None
             if next_at is not None:
-                delay = max(0.0, (next_at - self._clock.now()).total_seconds())
+                delay = max(0.0, (next_at - self._clock.steady()).total_seconds())
             await self._sleep_or_wake(delay, self._ack_wake)
 
     async def _attempt(self, pending: PendingAck, feed: Feed) -> None:
@@ -721,7 +753,7 @@ class FeedSupervisor:
                 if not isinstance(exc, FeedError):
                     log.exception("acknowledging %s at %s failed unexpectedly", alert.id, name)
                 with self._lock:
-                    self._ledger.failed(pending, exc, self._clock.now())
+                    self._ledger.failed(pending, exc, self._clock.steady())
                     self._saved([pending.alert_id])
                     after = self._ledger.pending(pending.alert_id)
                 if after is not None and after.kind is pending.kind:
@@ -739,7 +771,7 @@ class FeedSupervisor:
                 if run is not None:
                     run.ack_answers += 1
                 with self._lock:
-                    self._ledger.succeeded(pending, self._clock.now(), reference, local_only)
+                    self._ledger.succeeded(pending, self._clock.steady(), reference, local_only)
                     self._saved([pending.alert_id])
         finally:
             self._inflight.pop(pending.alert_id, None)

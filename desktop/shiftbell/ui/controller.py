@@ -20,6 +20,7 @@ from shiftbell.core.errors import UnknownAlertError
 from shiftbell.core.escalation import (
     DEFAULT_SCHEDULE_SETTINGS,
     SILENT,
+    AlarmAges,
     EscalationSettings,
     ScheduleSettings,
     alarm_state,
@@ -98,8 +99,10 @@ class UiController(QObject):
         self._notifier = notifier
         self._alarm = alarm
         # Kept across restarts through on_snooze_changed; see core.snooze for what it covers.
-        self._snooze = snooze
+        self._snooze = snooze.timed(clock.now(), clock.steady()) if snooze is not None else None
         self.snooze_changed = on_snooze_changed
+        # Alarm durations on the steady clock, so a wall clock that steps changes none.
+        self._ages = AlarmAges()
         self._raised_window = False
         self._problems: dict[str, str] = {}
         self._store_checks = 0
@@ -178,7 +181,8 @@ class UiController(QObject):
     def snooze(self, minutes: int) -> None:
         """Silence what fires now for `minutes`; anything new still alarms (core.snooze)."""
         now = self._clock.now()
-        snooze = Snooze.of(self._desk.active(), now + timedelta(minutes=minutes))
+        length = timedelta(minutes=minutes)
+        snooze = Snooze.of(self._desk.active(), now + length, self._clock.steady() + length)
         if not snooze.covered:
             log.info("snooze for %d min asked with nothing firing: nothing to snooze", minutes)
             return
@@ -315,6 +319,7 @@ class UiController(QObject):
             now,
             on_call=self.on_call_state(now),
             schedule=self._schedule_policy,
+            alarm_elapsed=self._ages.elapsed(alert, now, self._clock.steady()),
         )
         return int(level.stage)
 
@@ -348,8 +353,9 @@ class UiController(QObject):
     def tick(self) -> None:
         """Make the speakers and the window match the escalation policy right now."""
         now = self._clock.now()
+        steady = self._clock.steady()
         active = self._desk.active()
-        if self._snooze is not None and not self._snooze.holding(active, now):
+        if self._snooze is not None and not self._snooze.holding(active, now, steady):
             # Run out, or everything it held was acknowledged or resolved.
             log.info("snooze over")
             self._snooze = None
@@ -364,7 +370,10 @@ class UiController(QObject):
             self._snooze,
             on_call=self.on_call_state(now),
             schedule=self._schedule_policy,
+            ages=self._ages,
+            steady=steady,
         )
+        self._ages.keep_only(a.id for a in active)
         suppression_changed = state.suppressed_by != self.alarm_state.suppressed_by
         self.alarm_state = state
         self._alarm.apply(state)
@@ -385,7 +394,7 @@ class UiController(QObject):
         active = self._desk.active()
         self._window.set_alerts(active, now)
         snooze = self._snooze
-        held = snooze.holding(active, now) if snooze is not None else []
+        held = snooze.holding(active, now, self._clock.steady()) if snooze is not None else []
         self._window.set_snooze(snooze_text(snooze, held, self._tz) if snooze and held else "")
 
     def _on_age_timer(self) -> None:
@@ -433,5 +442,6 @@ class UiController(QObject):
             self._tz,
             on_call=self.on_call_state(now) if configured else None,
             alarm=self.alarm_state,
+            steady=self._clock.steady(),
         )
         self._tray.set_state(state)

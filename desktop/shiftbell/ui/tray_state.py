@@ -82,6 +82,7 @@ def tray_state(
     *,
     on_call: OnCallState | None = None,
     alarm: AlarmState | None = None,
+    steady: datetime | None = None,
 ) -> TrayState:
     """Decide the tray icon and tooltip.
 
@@ -106,7 +107,7 @@ def tray_state(
     firing = [a for a in active if a.status is Status.FIRING]
     acknowledged = [a for a in active if a.status is Status.ACKNOWLEDGED]
     failing_feeds = [f for f in feed_statuses if not f.ok]
-    held = snooze.holding(firing, now) if snooze is not None else []
+    held = snooze.holding(firing, now, steady) if snooze is not None else []
     snoozed = bool(held)
     worst = max((a.severity for a in firing), key=lambda s: s.rank, default=None)
 

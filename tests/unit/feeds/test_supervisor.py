@@ -741,3 +741,52 @@ def test_a_source_that_is_down_is_asked_again_at_least_every_30_s() -> None:
         await rig.supervisor.stop()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("jump_s", [3600, -3600])
+def test_a_wall_clock_jump_is_not_a_feed_down(jump_s: float) -> None:
+    """Issue 7: durations are on the steady clock; the wall clock may step either way."""
+
+    async def scenario() -> None:
+        rig = Rig()
+        feed = PollingDouble(rig.clock, stale_after_s=120)
+        feed.alerts = [disk()]
+        rig.supervisor.add(feed)
+        await rig.supervisor.start()
+        await rig.time.advance(15)
+        rig.clock.jump(jump_s)
+        await rig.time.advance(60)
+        assert rig.alerts(SHIFTBELL_FEED_ID) == []
+        assert len(feed.fetched_at) == 6  # polled every 15 s all along
+        feed.alerts = FeedUnreachableError("cannot reach Alertmanager (prod): refused")
+        await rig.time.advance(119)
+        assert rig.alerts(SHIFTBELL_FEED_ID) == []
+        await rig.time.advance(31)  # 120 s after the last contact, by the steady clock
+        await until(lambda: bool(rig.alerts(SHIFTBELL_FEED_ID)), "the feed-down alert")
+        await rig.supervisor.stop()
+
+    run(scenario)
+
+
+def test_after_a_suspend_each_feed_gets_one_interval_before_it_is_down() -> None:
+    """Issue 7: every resume from suspend raised a false "Feed ... is down"."""
+
+    async def scenario() -> None:
+        rig = Rig()
+        feed = PollingDouble(rig.clock, stale_after_s=120)
+        feed.alerts = [disk()]
+        rig.supervisor.add(feed)
+        await rig.supervisor.start()
+        await rig.time.advance(10)
+        rig.clock.suspend(3600)  # an hour asleep; the network is not back yet
+        feed.alerts = FeedUnreachableError("cannot reach Alertmanager (prod): no route")
+        await rig.time.advance(5)  # the poll due 15 s after the last one fails
+        await until(lambda: not rig.status("prod").ok, "the failed poll after resume")
+        assert rig.alerts(SHIFTBELL_FEED_ID) == []
+        await rig.time.advance(15 + 30 - 1)  # one interval and a fetch: still not down
+        assert rig.alerts(SHIFTBELL_FEED_ID) == []
+        await rig.time.advance(1)
+        await until(lambda: bool(rig.alerts(SHIFTBELL_FEED_ID)), "the feed-down alert")
+        await rig.supervisor.stop()
+
+    run(scenario)
