@@ -12,7 +12,7 @@ RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-
               libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core libnotify-bin
 # The real virtual desktop, notification daemon, sound server and Alertmanager of the tests.
 TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
-              sox imagemagick xdotool prometheus-alertmanager
+              sox imagemagick xdotool prometheus-alertmanager faketime
 
 .PHONY: run test lint unit e2e bench screenshot sounds icons debs-run debs-test clean
 

@@ -432,6 +432,10 @@ def _status(args: argparse.Namespace, paths: AppPaths) -> int:
         with contextlib.suppress(ValueError):
             snoozed = datetime.fromisoformat(snoozed).astimezone().strftime("%H:%M")
         print(f"Alarm snoozed until {snoozed}.")
+    feeds = health.get("feeds")
+    for feed in feeds if isinstance(feeds, list) else []:
+        if isinstance(feed, dict) and feed.get("ok") is False:
+            print(f"Feed {feed.get('name')}: {feed.get('message')}")
     problems = health.get("problems")
     for problem in problems if isinstance(problems, list) else []:
         print(f"Problem: {problem}")

@@ -168,6 +168,11 @@ class RunningApp:
         """Every problem the app reports (tray, window and log say the same), as one text."""
         return "\n".join(self.health().get("problems", []))
 
+    def feed(self, name: str) -> dict[str, Any]:
+        """A feed's status line as the app reports it: name, ok, message."""
+        feeds: list[dict[str, Any]] = self.health().get("feeds", [])
+        return next((f for f in feeds if f["name"] == name), {})
+
     def status(self) -> list[dict[str, Any]]:
         data: list[dict[str, Any]] = json.loads(self.cli("status", "--json").stdout)
         return data

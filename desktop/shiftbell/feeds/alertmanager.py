@@ -56,6 +56,7 @@ with exactly the alert's labels (a retried acknowledgement can leave two).
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import re
 from dataclasses import dataclass
@@ -196,6 +197,14 @@ class AlertmanagerFeed:
             user, _, password = secret.partition(":")
             auth = (user, password)
         self._client = make_client(base_url_of(config), headers, transport, auth)
+        self._client.event_hooks["response"].append(self._note_server_time)
+        # The server's clock minus ours, from its Date headers: a silence must start at a
+        # time the server already considers past, or it is "pending" and silences nothing
+        # (issue 7: a desktop 10 min ahead saw the alert fire again 3 s after the ack).
+        self._server_offset = timedelta(0)
+        # Alerts whose silence request got no answer: it may exist all the same, so the
+        # next try looks for it first and one alert never gets two silences.
+        self._unanswered: set[str] = set()
 
     # -- PollingFeed -------------------------------------------------------------------------
 
@@ -229,7 +238,18 @@ class AlertmanagerFeed:
                 f"cannot acknowledge {alert.title!r} in {VENDOR} ({self.config.name}): it has "
                 "no labels, and a silence without matchers would silence every alert"
             )
-        now = self._clock.now()
+        if alert.id in self._unanswered:
+            earlier = await self._our_silences_for(alert, states=("active",))
+            if earlier:
+                self._unanswered.discard(alert.id)
+                log.info(
+                    "%s: %r is already silenced as %s (the answer to that request was lost)",
+                    self.config.name,
+                    alert.title,
+                    earlier[0],
+                )
+                return AckReceipt(reference=earlier[0])
+        now = self._clock.now() + self._server_offset
         silence = {
             "matchers": [
                 {"name": name, "value": value, "isRegex": False, "isEqual": True}
@@ -242,13 +262,18 @@ class AlertmanagerFeed:
         }
         # Stated, not left to the client library's default: Alertmanager answers a silence
         # without it with 415, and a peer tool lost its acknowledgements exactly that way.
-        status, body = await self._request(
-            "POST",
-            SILENCES_PATH,
-            json=silence,
-            headers={"Content-Type": "application/json"},
-            ok=(400,),
-        )
+        try:
+            status, body = await self._request(
+                "POST",
+                SILENCES_PATH,
+                json=silence,
+                headers={"Content-Type": "application/json"},
+                ok=(400,),
+            )
+        except BaseException:  # cancelled by a timeout too: the request may have arrived
+            self._unanswered.add(alert.id)
+            raise
+        self._unanswered.discard(alert.id)
         if status == 400:
             raise FeedError(
                 f"{VENDOR} refused the silence for {alert.title!r}{_detail(body)} "
@@ -327,8 +352,22 @@ class AlertmanagerFeed:
                 f"{where_to_fix(self.config)}"
             ) from None
 
-    async def _our_silences_for(self, alert: Alert) -> list[str]:
-        """Active or pending silences this feed made with exactly the alert's labels."""
+    async def _note_server_time(self, response: httpx.Response) -> None:
+        date = response.headers.get("Date")
+        if not date:
+            return
+        try:
+            server_now = email.utils.parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return
+        if server_now.tzinfo is None:
+            return
+        self._server_offset = server_now - self._clock.now()
+
+    async def _our_silences_for(
+        self, alert: Alert, states: tuple[str, ...] = ("active", "pending")
+    ) -> list[str]:
+        """Silences in `states` this feed made with exactly the alert's labels."""
         if not alert.labels:
             return []
         _, body = await self._request("GET", SILENCES_PATH)
@@ -343,7 +382,7 @@ class AlertmanagerFeed:
                 continue
             status = silence.get("status")
             state = status.get("state") if isinstance(status, dict) else None
-            if state not in ("active", "pending"):
+            if state not in states:
                 continue
             if silence.get("createdBy") != self.options.created_by:
                 continue

@@ -80,7 +80,7 @@ class ReceiverCommands:
     test_alarm: Callable[[], None]
     snooze: Callable[[int], None] | None = None
     reload: Callable[[], None] | None = None
-    # What /health adds for the CLI: {"problems": [...], "snoozed_until": ...}.
+    # What /health adds for the CLI: {"problems": [...], "feeds": [...], "snoozed_until": ...}.
     report: Callable[[], Mapping[str, object]] | None = None
 
 

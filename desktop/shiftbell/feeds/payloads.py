@@ -338,6 +338,9 @@ def alert_to_json(alert: Alert, level: int) -> dict[str, Any]:
         "updated_at": _iso(alert.updated_at),
         "acknowledged_at": _iso(alert.acknowledged_at),
         "resolved_at": _iso(alert.resolved_at),
+        # Whether the source knows of the acknowledgement yet (core.alert.AckDelivery).
+        "ack_delivery": alert.ack_delivery.value,
+        "ack_error": alert.ack_error,
     }
 
 

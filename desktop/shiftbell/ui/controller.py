@@ -248,6 +248,10 @@ class UiController(QObject):
         snoozed = self.snoozed_until
         return {
             "problems": list(self._problems.values()),
+            "feeds": [
+                {"name": f.name, "ok": f.ok, "message": f.message}
+                for f in list(self._feeds.values())
+            ],
             "snoozed_until": snoozed.isoformat() if snoozed is not None else None,
         }
 
