@@ -68,6 +68,7 @@ from shiftbell.settings.schedule_editor import (
 )
 from shiftbell.settings.toml_store import parse_settings, syntax_error_place
 from shiftbell.system_clock import local_zone
+from shiftbell.terminal import one_line, terminal_safe_output
 
 URL_ENV = "SHIFTBELL_URL"
 # How long a second `shiftbell` waits for the one holding the lock to answer.
@@ -90,15 +91,17 @@ exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `shiftbell` console script."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    paths = AppPaths.default()
-    command: Callable[[argparse.Namespace, AppPaths], int] = args.handler
-    try:
-        return command(args, paths)
-    except ShiftbellError as exc:
-        print(f"shiftbell: {exc}", file=sys.stderr)
-        return 1
+    # Whatever a source put in an alert reaches the terminal only as plain text.
+    with terminal_safe_output():
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        paths = AppPaths.default()
+        command: Callable[[argparse.Namespace, AppPaths], int] = args.handler
+        try:
+            return command(args, paths)
+        except ShiftbellError as exc:
+            print(f"shiftbell: {exc}", file=sys.stderr)
+            return 1
 
 
 # -- arguments -------------------------------------------------------------------------------
@@ -435,10 +438,10 @@ def _status(args: argparse.Namespace, paths: AppPaths) -> int:
     feeds = health.get("feeds")
     for feed in feeds if isinstance(feeds, list) else []:
         if isinstance(feed, dict) and feed.get("ok") is False:
-            print(f"Feed {feed.get('name')}: {feed.get('message')}")
+            print(f"Feed {one_line(feed.get('name'))}: {one_line(feed.get('message'), 400)}")
     problems = health.get("problems")
     for problem in problems if isinstance(problems, list) else []:
-        print(f"Problem: {problem}")
+        print(f"Problem: {one_line(problem, 600)}")
     return 0
 
 
@@ -449,9 +452,11 @@ def status_line(alert: dict[str, Any], now: datetime) -> str:
         age = format_age((now - started).total_seconds())
     except ValueError:
         age = "?"
+    alert_id = one_line(alert.get("id", "?"), 16)
+    severity = one_line(alert.get("severity", "?"), 10)
+    status = one_line(alert.get("status", "?"), 14)
     return (
-        f"{alert.get('id', '?'):<8}  {alert.get('severity', '?'):<8}  "
-        f"{alert.get('status', '?'):<12}  {age:>6}  {alert.get('title', '')}"
+        f"{alert_id:<8}  {severity:<8}  {status:<12}  {age:>6}  {one_line(alert.get('title', ''))}"
     )
 
 
@@ -481,7 +486,7 @@ def _ack(args: argparse.Namespace, paths: AppPaths) -> int:
                 print(f"Acknowledged {len(acked)} {noun}.")
             return 0
         for alert in client.ack(args.alert_id):
-            print(f"Acknowledged {alert['id']}: {alert['title']}")
+            print(f"Acknowledged {one_line(alert['id'])}: {one_line(alert['title'])}")
     return 0
 
 
