@@ -14,6 +14,7 @@ from tests.ui.samples import NOW, AlertFactory
 from shiftbell.core.alert import Severity, Status
 from shiftbell.core.schedule import OnCallSchedule, Shift, on_call_state
 from shiftbell.ui.alert_model import AlertColumn
+from shiftbell.ui.elided_label import ElidedLabel
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.tray_state import FeedStatus
 from shiftbell.ui.window import EMPTY_TEXT, MainWindow, feed_status_text
@@ -274,7 +275,7 @@ def test_schedule_tab_shows_what_set_schedule_gives_and_passes_overrides_on(
     shift = Shift(NOW - timedelta(hours=3), NOW + timedelta(hours=6), "PagerDuty", "Primary")
     state = on_call_state(OnCallSchedule([shift]), None, NOW)
     window.set_schedule(state, [shift], [ScheduleSourceStatus("PagerDuty", True, "", NOW)], NOW)
-    window.tabs.setCurrentWidget(window.schedule_view)
+    window.tabs.setCurrentWidget(window.schedule_tab)
     view = window.schedule_view
     assert view.isVisible()
     assert view.headline_label.text() == "On call until 09:12"
@@ -285,3 +286,24 @@ def test_schedule_tab_shows_what_set_schedule_gives_and_passes_overrides_on(
     assert blocker.args == [False, NOW + timedelta(hours=1)]
     with qtbot.waitSignal(window.override_cleared):
         view.override_cleared.emit()
+
+
+def test_long_texts_never_make_the_window_bigger_than_a_small_screen(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """Issue 7: a 1,000-character feed error made the window at least 1781 px wide.
+
+    512 x 384 is a 1024 x 768 screen at QT_SCALE_FACTOR=2, in the window's own units.
+    """
+    long = "cannot reach Alertmanager at http://am.example.com:9093 (prod): " + "refused; " * 120
+    window.set_feed_statuses([FeedStatus(f"feed{n}", False, long, NOW, None) for n in range(20)])
+    window.set_problems([long, "x" * 2000, "The sound server stopped."])
+    window.set_snooze("Alarm snoozed until 03:40 (2 alerts)")
+    window.show()
+    qtbot.waitExposed(window)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 512 and hint.height() <= 384, hint
+    assert long in window.feed_status_lines()[0]  # the whole text is kept
+    assert window.problem_lines()[1] == "x" * 2000
+    label = window.banner.findChildren(ElidedLabel, "problem")[1]
+    assert label.toolTip() == "x" * 2000 and label.text().endswith("…")

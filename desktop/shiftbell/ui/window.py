@@ -18,12 +18,14 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QStyle,
@@ -41,6 +43,7 @@ from shiftbell.ui.alert_model import (
     HistoryColumn,
     HistoryTableModel,
 )
+from shiftbell.ui.elided_label import ElidedLabel
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
@@ -49,6 +52,7 @@ from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 EMPTY_TEXT = "All clear — no active alerts."
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
 DEFAULT_SIZE = (760, 420)
+MAX_FEED_LINES_SHOWN = 4
 
 # Fixed colours, not palette roles: the banner must read as a warning on light and
 # dark themes alike, so it brings its own background and text colour.
@@ -122,7 +126,7 @@ class MainWindow(QMainWindow):
         settings_button: "Settings…", always shown: with no feeds yet, it is the way to add one.
         empty_label: shown instead of the table when there are no active alerts.
         banner: the problems bar; hidden when there are none.
-        schedule_view: the Schedule tab.
+        schedule_view: the Schedule tab's content; schedule_tab, the page that scrolls it.
     """
 
     acknowledge_requested = Signal(str)
@@ -163,7 +167,13 @@ class MainWindow(QMainWindow):
         self.schedule_view.setObjectName("schedule-view")
         self.schedule_view.override_requested.connect(self.override_requested)
         self.schedule_view.override_cleared.connect(self.override_cleared)
-        self.tabs.addTab(self.schedule_view, "Schedule")
+        # In a scroll area: its list of shifts must not set how tall the window must be.
+        self.schedule_tab = QScrollArea(self.tabs)
+        self.schedule_tab.setObjectName("schedule-scroll")
+        self.schedule_tab.setWidget(self.schedule_view)
+        self.schedule_tab.setWidgetResizable(True)
+        self.schedule_tab.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(self.schedule_tab, "Schedule")
         layout.addWidget(self.tabs, 1)
 
         self._feed_area = QFrame(central)
@@ -172,8 +182,15 @@ class MainWindow(QMainWindow):
         self._feed_layout = QVBoxLayout(self._feed_area)
         self._feed_layout.setContentsMargins(2, 2, 2, 0)
         self._feed_layout.setSpacing(2)
-        self._feed_area.hide()
-        layout.addWidget(self._feed_area)
+        # Twenty feeds must not push the alerts off a small screen: the lines scroll.
+        self._feed_scroll = QScrollArea(central)
+        self._feed_scroll.setObjectName("feed-status-scroll")
+        self._feed_scroll.setWidget(self._feed_area)
+        self._feed_scroll.setWidgetResizable(True)
+        self._feed_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._feed_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._feed_scroll.hide()
+        layout.addWidget(self._feed_scroll)
 
         self._update_alert_view()
         self._update_history_view()
@@ -390,15 +407,27 @@ class MainWindow(QMainWindow):
         lines = [" ".join(p.split()) for p in problems if p.strip()]
         _clear_layout(self._problem_lines)
         for text in lines:
-            label = plain_label(text, self.banner)
+            # One line each, so neither a long message nor many of them push the alerts
+            # off a small screen; the whole text is in the tooltip (and the log).
+            label = ElidedLabel(text, self.banner)
             label.setObjectName("problem")
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._problem_lines.addWidget(label)
         self.banner.setVisible(bool(lines))
 
+    def fit_to_screen(self) -> None:
+        """No larger than the screen it opens on (at QT_SCALE_FACTOR=2 a 1024x768 screen
+        is 512x384 in the window's own units)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        if self.width() > room.width() or self.height() > room.height():
+            self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
+
     def bring_to_front(self) -> None:
         """Show, un-minimise, raise and focus the window (escalation, or a second `shiftbell`)."""
+        if not self.isVisible():
+            self.fit_to_screen()
         if self.isMinimized():
             self.setWindowState(
                 (self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
@@ -414,10 +443,14 @@ class MainWindow(QMainWindow):
         return self._ack_buttons.get(alert_id)
 
     def feed_status_lines(self) -> list[str]:
-        return [label.text() for label in self._feed_area.findChildren(QLabel, "feed-status-line")]
+        return [
+            label.full_text()
+            for label in self._feed_area.findChildren(ElidedLabel, "feed-status-line")
+        ]
 
     def problem_lines(self) -> list[str]:
-        return [label.text() for label in self.banner.findChildren(QLabel, "problem")]
+        """The problems as given (the labels may show them shortened)."""
+        return [label.full_text() for label in self.banner.findChildren(ElidedLabel, "problem")]
 
     # -- Qt overrides ------------------------------------------------------------------------
 
@@ -509,12 +542,14 @@ class MainWindow(QMainWindow):
             dot = QLabel(self._feed_area)
             dot.setPixmap(status_dot(status.ok))
             line.addWidget(dot)
-            text = plain_label(feed_status_text(status, self._now, self._tz), self._feed_area)
+            text = ElidedLabel(feed_status_text(status, self._now, self._tz), self._feed_area)
             text.setObjectName("feed-status-line")
-            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             line.addWidget(text, 1)
             self._feed_layout.addLayout(line)
-        self._feed_area.setVisible(bool(self._feed_statuses))
+        self._feed_scroll.setVisible(bool(self._feed_statuses))
+        line_height = self.fontMetrics().height() + 4
+        lines = min(len(self._feed_statuses), MAX_FEED_LINES_SHOWN)
+        self._feed_scroll.setFixedHeight(lines * line_height + 6)
         failing = [s.name for s in self._feed_statuses if not s.ok]
         if failing:
             names = ", ".join(failing)
