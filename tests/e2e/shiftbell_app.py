@@ -185,5 +185,9 @@ class RunningApp:
         return self.home.log_file.read_text(errors="replace") if self.home.log_file.exists() else ""
 
     def output(self) -> str:
-        path = self.home.root / "app-output.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+        """The tail of what the app printed, stdout and stderr (a traceback, a refusal)."""
+        parts = []
+        for path in (self.home.root / "app-output.log", *self.home.root.glob("shiftbell*.log")):
+            if path.exists():
+                parts.append(f"--- {path.name} ---\n{path.read_text(errors='replace')[-4000:]}")
+        return "\n".join(parts)

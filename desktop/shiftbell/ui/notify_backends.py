@@ -194,6 +194,7 @@ class NativeBackend(NotifyBackend):
         self._timeout = timeout
         self._notifier: DesktopNotifier | None = None
         self._ids: dict[str, str] = {}  # note key -> desktop-notifier's identifier
+        self._server_ids: dict[str, int] = {}  # note key -> the notification server's id
         self._markup = False
         self.server = ""
 
@@ -268,23 +269,56 @@ class NativeBackend(NotifyBackend):
                 await probe_notification_server(self._timeout)
             raise NotifyRejected("desktop-notifier could not send it (its log has the details)")
         self._ids[note.key] = identifier
+        server_id = self._server_id_of(identifier)
+        if server_id is not None:
+            self._server_ids[note.key] = server_id
 
     async def withdraw(self, key: str) -> None:
         identifier = self._ids.pop(key, None)
+        server_id = self._server_ids.pop(key, None)
         if identifier is None or self._notifier is None:
             return
         try:
             await asyncio.wait_for(self._notifier.clear(identifier), self._timeout)
+            return
         except Exception as exc:
             # Mostly: the person or the server closed it already.
             log.debug("withdrawing notification %s: %r", key, exc)
+        if server_id is not None:
+            await self._close_by_server_id(server_id)
+
+    # WORKAROUND: desktop-notifier 6.2 forgets a notification as soon as one of its
+    # buttons is pressed (DBusDesktopNotifier._on_action pops the server's id), so
+    # clear() can no longer close it; dunst keeps such a bubble on screen. The server's
+    # id is kept here and CloseNotification sent with it (issue 7). Private API: any
+    # change there only costs the workaround, never the notification.
+    def _server_id_of(self, identifier: str) -> int | None:
+        backend = getattr(self._notifier, "_backend", None)
+        ids = getattr(backend, "_platform_to_interface_notification_identifier", None)
+        try:
+            found = ids.inverse.get(identifier) if ids is not None else None
+        except AttributeError:
+            return None
+        return found if isinstance(found, int) else None
+
+    async def _close_by_server_id(self, server_id: int) -> None:
+        backend = getattr(self._notifier, "_backend", None)
+        interface = getattr(backend, "interface", None)
+        close = getattr(interface, "call_close_notification", None)
+        if close is None:
+            return
+        try:
+            await asyncio.wait_for(close(server_id), self._timeout)
+        except Exception as exc:
+            log.debug("closing notification %s: %r", server_id, exc)
 
     async def close(self) -> None:
         for key in list(self._ids):
             await self.withdraw(key)
 
     def _pressed(self, key: str, action: NotifyAction) -> None:
-        self._ids.pop(key, None)  # the server closes a notification whose button was pressed
+        # The id stays: not every server closes a notification whose button was pressed
+        # (dunst left the red bubble up, issue 7), so the acknowledgement withdraws it.
         self._on_action(key, action)
 
 

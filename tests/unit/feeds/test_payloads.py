@@ -221,5 +221,7 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
         "updated_at": "2026-01-01T12:00:00+00:00",
         "acknowledged_at": "2026-01-01T12:05:00+00:00",
         "resolved_at": None,
+        "ack_delivery": "none",
+        "ack_error": "",
     }
     assert json.loads(json.dumps(body)) == body
