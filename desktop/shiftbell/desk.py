@@ -119,6 +119,17 @@ class AlertDesk:
             changes = self._board.set_ack_delivery(alert_id, delivery, error, self._clock.now())
             return self._publish(changes, via)
 
+    def set_ack_deliveries(
+        self, updates: Iterable[tuple[str, AckDelivery, str]], via: str = ""
+    ) -> Changes:
+        """`set_ack_delivery` for many alerts, saved and announced as one change."""
+        with self._lock:
+            now = self._clock.now()
+            changes = Changes()
+            for alert_id, delivery, error in updates:
+                changes += self._board.set_ack_delivery(alert_id, delivery, error, now)
+            return self._publish(changes, via)
+
     # -- reading -----------------------------------------------------------------------------
 
     def active(self) -> list[Alert]:

@@ -41,21 +41,47 @@ class AlertBoard:
 
     def __init__(self, active: Iterable[Alert] = ()) -> None:
         self._by_key: dict[AlertKey, Alert] = {}
+        # By id too, and the sorted list kept until something changes: with thousands of
+        # alerts, the 4 Hz tick and every acknowledgement read them (issue 7, storms).
+        self._key_of: dict[str, AlertKey] = {}
+        self._sorted: list[Alert] | None = None
         for alert in active:
             if alert.is_active:
-                self._by_key[alert.key] = alert
+                self._put(alert)
 
     # -- reading -----------------------------------------------------------------------------
 
     def active(self) -> list[Alert]:
         """Active alerts, most urgent first: firing before acknowledged, then by severity."""
-        return sorted(
-            self._by_key.values(),
-            key=lambda a: (a.status is not Status.FIRING, -a.severity.rank, a.started_at, a.id),
-        )
+        if self._sorted is None:
+            self._sorted = sorted(
+                self._by_key.values(),
+                key=lambda a: (
+                    a.status is not Status.FIRING,
+                    -a.severity.rank,
+                    a.started_at,
+                    a.id,
+                ),
+            )
+        return list(self._sorted)
 
     def get(self, alert_id: str) -> Alert | None:
-        return next((a for a in self._by_key.values() if a.id == alert_id), None)
+        key = self._key_of.get(alert_id)
+        return self._by_key.get(key) if key is not None else None
+
+    def _put(self, alert: Alert) -> None:
+        old = self._by_key.get(alert.key)
+        if old is not None and old.id != alert.id:
+            self._key_of.pop(old.id, None)
+        self._by_key[alert.key] = alert
+        self._key_of[alert.id] = alert.key
+        self._sorted = None
+
+    def _pop(self, key: AlertKey) -> Alert:
+        alert = self._by_key.pop(key)
+        self._key_of.pop(alert.id, None)
+        self._sorted = None
+        return alert
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -109,7 +135,7 @@ class AlertBoard:
                 acknowledged_at=now if item.acknowledged else None,
                 ack_delivery=delivery,
             )
-            self._by_key[key] = alert
+            self._put(alert)
             return Changes(new=(alert,))
         merged = replace(
             current,
@@ -151,13 +177,11 @@ class AlertBoard:
         if merged == current:
             return Changes()
         merged = replace(merged, updated_at=now)
-        self._by_key[key] = merged
+        self._put(merged)
         return Changes(updated=(merged,))
 
     def _resolve(self, key: AlertKey, now: datetime) -> Alert:
-        alert = replace(
-            self._by_key.pop(key), status=Status.RESOLVED, resolved_at=now, updated_at=now
-        )
+        alert = replace(self._pop(key), status=Status.RESOLVED, resolved_at=now, updated_at=now)
         return alert
 
     # -- acknowledging -----------------------------------------------------------------------
@@ -179,7 +203,7 @@ class AlertBoard:
         if alert.status is not Status.FIRING:
             return Changes()
         acked = replace(alert, status=Status.ACKNOWLEDGED, acknowledged_at=now, updated_at=now)
-        self._by_key[alert.key] = acked
+        self._put(acked)
         return Changes(updated=(acked,))
 
     def unacknowledge(self, alert_id: str, now: datetime) -> Changes:
@@ -198,7 +222,7 @@ class AlertBoard:
             ack_delivery=AckDelivery.NONE,
             ack_error="",
         )
-        self._by_key[alert.key] = firing
+        self._put(firing)
         return Changes(updated=(firing,))
 
     def set_ack_delivery(
@@ -209,5 +233,5 @@ class AlertBoard:
         if alert is None or (alert.ack_delivery, alert.ack_error) == (delivery, error):
             return Changes()
         updated = replace(alert, ack_delivery=delivery, ack_error=error, updated_at=now)
-        self._by_key[alert.key] = updated
+        self._put(updated)
         return Changes(updated=(updated,))

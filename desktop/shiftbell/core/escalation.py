@@ -173,11 +173,26 @@ def level_for(
     held = _held_by(alert.severity, now, on_call, schedule)
     if held:
         return AlertLevel(Stage.NOTIFY, suppressed_by=held)
+    since, elapsed = _since_and_elapsed(alert, now, on_call, schedule, alarm_elapsed)
+    return _level(policy, since, elapsed)
+
+
+def _since_and_elapsed(
+    alert: Alert,
+    now: datetime,
+    on_call: OnCallState | None,
+    schedule: ScheduleSettings,
+    alarm_elapsed: timedelta | None,
+) -> tuple[datetime, timedelta]:
+    """Where the alert's escalation counts from, and how far it has got."""
     since = _sounding_since(alert, now, on_call, schedule)
     if alarm_elapsed is not None and since == alert.alarm_since:
-        elapsed = max(alarm_elapsed, timedelta(0))
-    else:  # counting from a shift start or the end of quiet hours: wall-clock events
-        elapsed = max(now - since, timedelta(0))
+        return since, max(alarm_elapsed, timedelta(0))
+    # Counting from a shift start or the end of quiet hours: wall-clock events.
+    return since, max(now - since, timedelta(0))
+
+
+def _level(policy: SeverityPolicy, since: datetime, elapsed: timedelta) -> AlertLevel:
     raise_window = policy.raise_window_after is not None and elapsed >= policy.raise_window_after
     harsh = policy.harsher_after is not None and elapsed >= policy.harsher_after
     if raise_window:
@@ -190,9 +205,44 @@ def level_for(
     volume = _ramp(policy, elapsed)
     if policy.loop:
         return AlertLevel(stage, sound, volume, loop=True, raise_window=raise_window)
+    return AlertLevel(
+        stage,
+        sound,
+        volume,
+        loop=False,
+        chime_due=_chime_due(policy, since, elapsed),
+        raise_window=raise_window,
+    )
+
+
+def _chime_due(policy: SeverityPolicy, since: datetime, elapsed: timedelta) -> datetime:
     period = policy.repeat_every if policy.repeat_every > timedelta(0) else timedelta(days=3650)
-    due = since + period * (elapsed // period)
-    return AlertLevel(stage, sound, volume, loop=False, chime_due=due, raise_window=raise_window)
+    return since + period * (elapsed // period)
+
+
+@dataclass
+class _Group:
+    """The firing alerts of one severity, as far as alarm_state needs them."""
+
+    policy: SeverityPolicy
+    held: frozenset[Suppression]
+    oldest: tuple[datetime, timedelta] | None = None  # (since, elapsed), snoozed ones too
+    oldest_heard: tuple[datetime, timedelta] | None = None
+    latest_due: tuple[datetime, timedelta] | None = None  # whose chime was due last
+    _due: datetime | None = None
+
+    def add(self, since: datetime, elapsed: timedelta, *, heard: bool) -> None:
+        if self.oldest is None or elapsed > self.oldest[1]:
+            self.oldest = (since, elapsed)
+        if not heard:
+            return
+        if self.oldest_heard is None or elapsed > self.oldest_heard[1]:
+            self.oldest_heard = (since, elapsed)
+        if not self.policy.loop:
+            due = _chime_due(self.policy, since, elapsed)
+            if self._due is None or due > self._due:
+                self._due = due
+                self.latest_due = (since, elapsed)
 
 
 class AlarmAges:
@@ -317,24 +367,48 @@ def alarm_state(
     `on_call` and `schedule` as for `level_for`. With `ages` and `steady` (the steady
     clock's reading), durations and the snooze are measured on the steady clock.
     """
-    levels: list[AlertLevel] = []
-    heard: list[AlertLevel] = []
+    # Stage and volume only grow with time, so per severity the alert alarming longest
+    # decides the loop, the stage and the window; only the chime, whose beat differs per
+    # alert, needs every one. Each alert costs a few comparisons (10,000 at 4 Hz).
+    groups: dict[Severity, _Group] = {}
     snoozed = False
     for alert in alerts:
+        if alert.status is not Status.FIRING:
+            continue
+        covered = snooze is not None and snooze.covers(alert, now, steady)
+        snoozed = snoozed or covered
+        group = groups.get(alert.severity)
+        if group is None:
+            policy = settings.for_severity(alert.severity)
+            group = _Group(policy, _held_by(alert.severity, now, on_call, schedule))
+            groups[alert.severity] = group
+        if group.policy.sound is None or group.held:
+            continue
         elapsed = ages.elapsed(alert, now, steady) if ages is not None and steady else None
-        level = level_for(
-            alert, settings, now, on_call=on_call, schedule=schedule, alarm_elapsed=elapsed
-        )
-        levels.append(level)
-        if snooze is not None and snooze.covers(alert, now, steady):
-            snoozed = True
-        else:
-            heard.append(level)
-    stage = max((lv.stage for lv in levels), default=Stage.NOTIFY)
-    suppressed_by = frozenset().union(*(lv.suppressed_by for lv in levels))
-    loops = [lv for lv in heard if lv.loop and lv.sound is not None]
+        since, counted = _since_and_elapsed(alert, now, on_call, schedule, elapsed)
+        group.add(since, counted, heard=not covered)
+    stage = Stage.NOTIFY
+    suppressed: set[Suppression] = set()
+    loops: list[AlertLevel] = []
+    chimes: list[AlertLevel] = []
+    raise_window = False
+    for group in groups.values():
+        if group.policy.sound is None:
+            continue
+        suppressed |= group.held
+        if group.held or group.oldest is None:
+            continue
+        stage = max(stage, _level(group.policy, *group.oldest).stage)
+        if group.oldest_heard is None:
+            continue
+        heard = _level(group.policy, *group.oldest_heard)
+        raise_window = raise_window or heard.raise_window
+        if group.policy.loop:
+            loops.append(heard)
+        elif group.latest_due is not None:
+            chimes.append(_level(group.policy, *group.latest_due))
+    suppressed_by = frozenset(suppressed)
     loudest = max(loops, key=lambda lv: (lv.stage, lv.volume), default=None)
-    chimes = [lv for lv in heard if lv.chime_due is not None]
     latest = max(chimes, key=lambda lv: lv.chime_due or now, default=None)
     return AlarmState(
         loop_sound=loudest.sound if loudest else None,
@@ -342,7 +416,7 @@ def alarm_state(
         # While a loop sounds, a chime on top adds nothing but noise.
         chime_due=latest.chime_due if latest and loudest is None else None,
         chime_volume=latest.volume if latest and loudest is None else 0.0,
-        raise_window=any(lv.raise_window for lv in heard),
+        raise_window=raise_window,
         snoozed=snoozed,
         stage=stage,
         suppressed_by=suppressed_by,

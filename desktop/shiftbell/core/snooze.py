@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime
 
 from shiftbell.core.alert import Alert, Severity, Status
@@ -65,12 +66,17 @@ class Snooze:
         """Whether the snooze holds this alert's sound back at `now`."""
         if self.over(now, steady) or alert.status is not Status.FIRING:
             return False
-        return any(
-            c.alert_id == alert.id
-            and c.alarm_since == alert.alarm_since
-            and alert.severity.rank <= c.severity.rank
-            for c in self.covered
+        held = self._by_id.get(alert.id)
+        return (
+            held is not None
+            and held.alarm_since == alert.alarm_since
+            and alert.severity.rank <= held.severity.rank
         )
+
+    @cached_property
+    def _by_id(self) -> dict[str, SnoozedAlert]:
+        # Asked for every firing alert at every tick: a lookup, not a scan (storms).
+        return {c.alert_id: c for c in self.covered}
 
     def holding(
         self, alerts: Sequence[Alert], now: datetime, steady: datetime | None = None

@@ -783,6 +783,7 @@ class FeedSupervisor:
         with self._lock:
             ids = sorted(self._outbox)
             self._outbox.clear()
+        updates: dict[str, list[tuple[str, AckDelivery, str]]] = {}  # by feed
         for alert_id in ids:
             alert = self._desk.get(alert_id)
             if alert is None:
@@ -799,8 +800,11 @@ class FeedSupervisor:
                     target = self._ledger.delivery(alert_id, alert.status)
             if target is None or (alert.ack_delivery, alert.ack_error) == target:
                 continue
+            updates.setdefault(alert.key.feed_id, []).append((alert_id, *target))
+        for feed_id, batch in updates.items():
+            # One save per feed: `ack --all` on thousands must not mean thousands of commits.
             with self._own_changes():
-                self._desk.set_ack_delivery(alert_id, target[0], target[1], via=alert.key.feed_id)
+                self._desk.set_ack_deliveries(batch, via=feed_id)
 
     def _alert_for(self, alert_id: str) -> Alert | None:
         alert = self._desk.get(alert_id)

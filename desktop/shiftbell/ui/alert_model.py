@@ -160,6 +160,10 @@ def alert_tooltip(alert: Alert, tz: tzinfo | None = None) -> str:
     return "".join(parts)
 
 
+# More rows coming or going than this in one update: reset the model instead.
+RESET_AFTER_CHANGES = 200
+
+
 class _AlertRowsModel(QAbstractTableModel):
     """A list of alerts as table rows, updated in place by alert id."""
 
@@ -203,6 +207,13 @@ class _AlertRowsModel(QAbstractTableModel):
             if alert.id not in seen:  # the same id twice would make rows ambiguous
                 seen.add(alert.id)
                 target.append(alert)
+        shown = {a.id for a in self._alerts}
+        if len(seen ^ shown) > RESET_AFTER_CHANGES:
+            # A storm: row by row would be quadratic in Qt's bookkeeping; start afresh.
+            self.beginResetModel()
+            self._alerts = target
+            self.endResetModel()
+            return
 
         # 1. Remove rows that are gone, bottom up, in contiguous runs.
         row = len(self._alerts) - 1
@@ -221,7 +232,8 @@ class _AlertRowsModel(QAbstractTableModel):
         # 2. Walk the target order: keep, move up, or insert; update changed rows.
         last_column = self.columnCount() - 1
         for position, alert in enumerate(target):
-            found = self.row_of(alert.id)
+            in_place = position < len(self._alerts) and self._alerts[position].id == alert.id
+            found = position if in_place else self.row_of(alert.id)
             if found is None:
                 self.beginInsertRows(QModelIndex(), position, position)
                 self._alerts.insert(position, alert)

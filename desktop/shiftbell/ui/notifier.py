@@ -20,7 +20,7 @@ import concurrent.futures
 import logging
 import time
 import unicodedata
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 SNOOZE_MINUTES = 15
 REPROBE_AFTER_S = 60.0
 TEST_KEY = "shiftbell-test"
+GROUP_KEY = "shiftbell-new-alerts"
+GROUP_TITLES = 3
 REMINDER_KEY = "shiftbell-shift-reminder"
 # Notification servers cope with long text, but an alert payload is untrusted and
 # a megabyte of summary helps nobody.
@@ -131,6 +133,26 @@ class Notifier(QObject):
         `warning` is added to its text: why the alarm will not sound for it, if it cannot.
         """
         self._submit(self._post(_note_for(alert, self._snooze_minutes, warning)))
+
+    def notify_group(self, alerts: Sequence[Alert], warning: str = "") -> None:
+        """One notification for a storm of new alerts: "37 new alerts (5 critical)"."""
+        critical = sum(1 for a in alerts if a.severity is Severity.CRITICAL)
+        worst = max(alerts, key=lambda a: a.severity.rank)
+        title = f"{len(alerts)} new alerts" + (f" ({critical} critical)" if critical else "")
+        shown = sorted(alerts, key=lambda a: -a.severity.rank)[:GROUP_TITLES]
+        lines = [f"{a.severity.value.upper()}: {a.title}" for a in shown]
+        if len(alerts) > len(shown):
+            lines.append(f"… and {len(alerts) - len(shown)} more: open Shiftbell to see them all")
+        if warning:
+            lines.append(warning)
+        note = Note(
+            key=GROUP_KEY,
+            title=plain_text(title, MAX_TITLE, single_line=True),
+            body=plain_text("\n".join(lines), MAX_BODY),
+            severity=worst.severity,
+            buttons=False,
+        )
+        self._submit(self._post(note))
 
     def notify_test(self) -> None:
         """Post a notification that shows the person what alerts will look like."""

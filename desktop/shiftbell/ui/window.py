@@ -53,6 +53,7 @@ EMPTY_TEXT = "All clear — no active alerts."
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
 DEFAULT_SIZE = (760, 420)
 MAX_FEED_LINES_SHOWN = 4
+MAX_ROW_BUTTONS = 200
 
 # Fixed colours, not palette roles: the banner must read as a warning on light and
 # dark themes alike, so it brings its own background and text colour.
@@ -493,6 +494,10 @@ class MainWindow(QMainWindow):
             alert = self.alert_model.alert_at(row)
             if alert.status is Status.FIRING:
                 wanted[alert.id] = row
+                if len(wanted) >= MAX_ROW_BUTTONS:
+                    # One widget per row costs too much in a storm; the rest are there
+                    # for "Acknowledge all", the tray and `shiftbell ack`.
+                    break
         for alert_id in list(self._ack_buttons):
             if alert_id not in wanted:
                 button = self._ack_buttons.pop(alert_id)
