@@ -34,8 +34,10 @@ unit: $(STAMP)
 e2e: debs-run debs-test $(STAMP)
 	$(PY) -m pytest tests/e2e
 
-bench: $(STAMP)
+bench: debs-run debs-test $(STAMP)
 	$(PY) benchmarks/alert_storm.py
+	$(PY) benchmarks/storm_app.py
+	$(PY) benchmarks/soak.py
 
 screenshot: debs-run debs-test $(STAMP)
 	$(PY) tools/screenshot.py docs/window.png

@@ -82,9 +82,9 @@ class AlertDesk:
         """Merge alerts a push feed reported, one event each."""
         with self._lock:
             now = self._clock.now()
-            changes = Changes()
-            for item in items:
-                changes += self._board.merge_event(feed_id, item, now, source)
+            changes = Changes.join(
+                self._board.merge_event(feed_id, item, now, source) for item in items
+            )
             return self._publish(changes, via=source or feed_id)
 
     def replace_snapshot(
@@ -125,9 +125,10 @@ class AlertDesk:
         """`set_ack_delivery` for many alerts, saved and announced as one change."""
         with self._lock:
             now = self._clock.now()
-            changes = Changes()
-            for alert_id, delivery, error in updates:
-                changes += self._board.set_ack_delivery(alert_id, delivery, error, now)
+            changes = Changes.join(
+                self._board.set_ack_delivery(alert_id, delivery, error, now)
+                for alert_id, delivery, error in updates
+            )
             return self._publish(changes, via)
 
     # -- reading -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ The schedule makes it quieter, never louder (issue 4):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -216,8 +217,13 @@ def _level(policy: SeverityPolicy, since: datetime, elapsed: timedelta) -> Alert
 
 
 def _chime_due(policy: SeverityPolicy, since: datetime, elapsed: timedelta) -> datetime:
-    period = policy.repeat_every if policy.repeat_every > timedelta(0) else timedelta(days=3650)
+    period = policy.repeat_every if policy.repeat_every > timedelta(0) else _NEVER_AGAIN
     return since + period * (elapsed // period)
+
+
+# A chime with no repeat plays once; as a period, ten years is "never again".
+_NEVER_AGAIN = timedelta(days=3650)
+_NEVER_AGAIN_S = _NEVER_AGAIN.total_seconds()
 
 
 @dataclass
@@ -226,23 +232,30 @@ class _Group:
 
     policy: SeverityPolicy
     held: frozenset[Suppression]
-    oldest: tuple[datetime, timedelta] | None = None  # (since, elapsed), snoozed ones too
-    oldest_heard: tuple[datetime, timedelta] | None = None
-    latest_due: tuple[datetime, timedelta] | None = None  # whose chime was due last
-    _due: datetime | None = None
+    # (since, elapsed seconds) of: the alert alarming longest (snoozed ones too), the
+    # same among those heard, and the one whose chime was due last. Seconds as floats:
+    # this runs for every firing alert at every tick.
+    oldest: tuple[datetime, float] | None = None
+    oldest_heard: tuple[datetime, float] | None = None
+    latest_due: tuple[datetime, float] | None = None
+    _due: float = -math.inf
 
-    def add(self, since: datetime, elapsed: timedelta, *, heard: bool) -> None:
-        if self.oldest is None or elapsed > self.oldest[1]:
-            self.oldest = (since, elapsed)
+    def add(self, since: datetime, since_s: float, elapsed_s: float, *, heard: bool) -> None:
+        if self.oldest is None or elapsed_s > self.oldest[1]:
+            self.oldest = (since, elapsed_s)
         if not heard:
             return
-        if self.oldest_heard is None or elapsed > self.oldest_heard[1]:
-            self.oldest_heard = (since, elapsed)
+        if self.oldest_heard is None or elapsed_s > self.oldest_heard[1]:
+            self.oldest_heard = (since, elapsed_s)
         if not self.policy.loop:
-            due = _chime_due(self.policy, since, elapsed)
-            if self._due is None or due > self._due:
+            period = self.policy.repeat_every.total_seconds() or _NEVER_AGAIN_S
+            due = since_s + period * (elapsed_s // period)
+            if due > self._due:
                 self._due = due
-                self.latest_due = (since, elapsed)
+                self.latest_due = (since, elapsed_s)
+
+    def level(self, which: tuple[datetime, float]) -> AlertLevel:
+        return _level(self.policy, which[0], timedelta(seconds=which[1]))
 
 
 class AlarmAges:
@@ -256,15 +269,20 @@ class AlarmAges:
     """
 
     def __init__(self) -> None:
-        self._anchors: dict[str, tuple[datetime, datetime]] = {}
+        # id -> (alarm_since, its steady-clock start in seconds, alarm_since in seconds)
+        self._anchors: dict[str, tuple[datetime, float, float]] = {}
 
     def elapsed(self, alert: Alert, now: datetime, steady: datetime) -> timedelta:
+        return timedelta(seconds=self.seconds(alert, now, steady.timestamp())[0])
+
+    def seconds(self, alert: Alert, now: datetime, steady_s: float) -> tuple[float, float]:
+        """(seconds alarming, alarm_since as a timestamp): `elapsed` for the hot loop."""
         anchor = self._anchors.get(alert.id)
         if anchor is None or anchor[0] != alert.alarm_since:
-            started = steady - max(now - alert.alarm_since, timedelta(0))
-            anchor = (alert.alarm_since, started)
+            so_far = max((now - alert.alarm_since).total_seconds(), 0.0)
+            anchor = (alert.alarm_since, steady_s - so_far, alert.alarm_since.timestamp())
             self._anchors[alert.id] = anchor
-        return steady - anchor[1]
+        return steady_s - anchor[1], anchor[2]
 
     def keep_only(self, alert_ids: Iterable[str]) -> None:
         """Forget alerts that left the board."""
@@ -372,6 +390,10 @@ def alarm_state(
     # alert, needs every one. Each alert costs a few comparisons (10,000 at 4 Hz).
     groups: dict[Severity, _Group] = {}
     snoozed = False
+    steady_s = steady.timestamp() if steady is not None else None
+    # No shift start or end of quiet hours to count from: escalation counts from each
+    # alert's alarm_since, the quick way.
+    plain = (on_call is None or on_call.since is None) and schedule.quiet_hours is None
     for alert in alerts:
         if alert.status is not Status.FIRING:
             continue
@@ -384,9 +406,13 @@ def alarm_state(
             groups[alert.severity] = group
         if group.policy.sound is None or group.held:
             continue
+        if plain and ages is not None and steady_s is not None:
+            elapsed_s, since_s = ages.seconds(alert, now, steady_s)
+            group.add(alert.alarm_since, since_s, max(elapsed_s, 0.0), heard=not covered)
+            continue
         elapsed = ages.elapsed(alert, now, steady) if ages is not None and steady else None
         since, counted = _since_and_elapsed(alert, now, on_call, schedule, elapsed)
-        group.add(since, counted, heard=not covered)
+        group.add(since, since.timestamp(), counted.total_seconds(), heard=not covered)
     stage = Stage.NOTIFY
     suppressed: set[Suppression] = set()
     loops: list[AlertLevel] = []
@@ -398,15 +424,15 @@ def alarm_state(
         suppressed |= group.held
         if group.held or group.oldest is None:
             continue
-        stage = max(stage, _level(group.policy, *group.oldest).stage)
+        stage = max(stage, group.level(group.oldest).stage)
         if group.oldest_heard is None:
             continue
-        heard = _level(group.policy, *group.oldest_heard)
+        heard = group.level(group.oldest_heard)
         raise_window = raise_window or heard.raise_window
         if group.policy.loop:
             loops.append(heard)
         elif group.latest_due is not None:
-            chimes.append(_level(group.policy, *group.latest_due))
+            chimes.append(group.level(group.latest_due))
     suppressed_by = frozenset(suppressed)
     loudest = max(loops, key=lambda lv: (lv.stage, lv.volume), default=None)
     latest = max(chimes, key=lambda lv: lv.chime_due or now, default=None)
