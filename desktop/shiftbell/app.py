@@ -14,6 +14,7 @@ import sys
 from secrets import token_urlsafe
 
 from shiftbell import __version__
+from shiftbell.ack_journal import AckJournal
 from shiftbell.config_keeper import ConfigKeeper
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import FeedStatus
@@ -102,7 +103,7 @@ def run_app(args: argparse.Namespace) -> int:
             )
     except StoreError as exc:
         problems["store"] = f"{exc} Alerts are kept in memory only until this is fixed."
-    desk = AlertDesk(clock, store)
+    desk = AlertDesk(clock, store, AckJournal(paths.runtime_dir))
 
     runner = AsyncRunner()
     runner.start()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from shiftbell.core.alert import AckDelivery, Alert, Incoming
+from shiftbell.core.alert import AckDelivery, Alert, Incoming, Status
 from shiftbell.core.board import AlertBoard, Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import StoreError
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 Listener = Callable[[Changes], None]
 _MAX_UNSAVED_BATCHES = 1000
 T = TypeVar("T")
+
+
+class AckJournalLike(Protocol):
+    def load(self) -> dict[str, datetime]: ...
+    def add(self, acknowledged: dict[str, datetime]) -> None: ...
+    def clear(self) -> None: ...
 
 
 class AlertStoreLike(Protocol):
@@ -48,7 +55,12 @@ class AlertDesk:
     receiver answers 503, so senders retry instead of trusting a 2xx (issue 7).
     """
 
-    def __init__(self, clock: Clock, store: AlertStoreLike | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        store: AlertStoreLike | None = None,
+        journal: AckJournalLike | None = None,
+    ) -> None:
         self._clock = clock
         self._store = store
         self._lock = threading.RLock()
@@ -61,6 +73,10 @@ class AlertDesk:
         if store is not None:
             active = self._guard_store(store.load_active, active)
         self._board = AlertBoard(active)
+        # Acknowledgements a full disk kept out of the store, applied before anything sounds.
+        self._journal = journal
+        if journal is not None:
+            self._replay(journal)
 
     def subscribe(self, listener: Listener) -> None:
         with self._lock:
@@ -100,11 +116,38 @@ class AlertDesk:
     def acknowledge(self, alert_id: str, via: str) -> Changes:
         """Acknowledge one alert; raises UnknownAlertError for an id that is not active."""
         with self._lock:
-            return self._publish(self._board.acknowledge(alert_id, self._clock.now()), via)
+            return self._keep_if_unsaved(
+                self._publish(self._board.acknowledge(alert_id, self._clock.now()), via)
+            )
 
     def acknowledge_all(self, via: str) -> Changes:
         with self._lock:
-            return self._publish(self._board.acknowledge_all(self._clock.now()), via)
+            return self._keep_if_unsaved(
+                self._publish(self._board.acknowledge_all(self._clock.now()), via)
+            )
+
+    def _keep_if_unsaved(self, changes: Changes) -> Changes:
+        if self._unsaved and self._journal is not None and changes.updated:
+            self._journal.add({a.id: a.acknowledged_at or a.updated_at for a in changes.updated})
+        return changes
+
+    def _replay(self, journal: AckJournalLike) -> None:
+        kept = journal.load()
+        if not kept:
+            return
+        parts = []
+        for alert_id, at in kept.items():
+            alert = self._board.get(alert_id)
+            if alert is not None and alert.status is Status.FIRING:
+                parts.append(self._board.acknowledge(alert_id, at))
+        changes = Changes.join(parts)
+        log.warning(
+            "applied %d acknowledgement(s) that could not be saved before the last exit",
+            len(changes.updated),
+        )
+        self._publish(changes, via="journal")
+        if self.saved:
+            journal.clear()
 
     def unacknowledge(self, alert_id: str, via: str) -> Changes:
         """Back to firing; raises UnknownAlertError for an id that is not active."""
@@ -191,6 +234,7 @@ class AlertDesk:
 
     def _write_unsaved(self) -> bool:
         store = self._store
+        had_unsaved = bool(self._unsaved)
         while store is not None and self._unsaved:
             changes, via = self._unsaved[0]
             try:
@@ -199,6 +243,8 @@ class AlertDesk:
                 self._set_problem(str(exc))
                 return False
             self._unsaved.pop(0)
+        if had_unsaved and self._journal is not None:
+            self._journal.clear()  # all in the database now
         self._set_problem("")
         return True
 

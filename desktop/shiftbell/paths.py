@@ -53,6 +53,11 @@ class AppPaths:
         return self.data_dir / TOKEN_FILE_NAME
 
     @property
+    def runtime_dir(self) -> Path:
+        """The login session's own folder (XDG_RUNTIME_DIR; RAM on Linux), off the data disk."""
+        return platformdirs.user_runtime_path(APP_NAME, appauthor=False)
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "shiftbell.log"
 

@@ -86,3 +86,27 @@ def test_while_the_disk_is_full_the_receiver_says_503_and_writes_it_all_once_spa
         assert {a["title"] for a in after if a["status"] == "firing"} == {"One more"}
     finally:
         host.stop()
+
+
+def test_an_acknowledgement_made_while_the_disk_is_full_survives_a_kill(
+    small_disk: Path, pulse_sink: PulseSink, tmp_path: Path
+) -> None:
+    """Kept in the session's runtime dir (not on the full disk) until it can be saved."""
+    host = HeadlessHost(pulse_sink.env, tmp_path)
+    app = RunningApp(host, ShiftbellHome(tmp_path, ""))
+    app.env["XDG_DATA_HOME"] = str(small_disk)
+    try:
+        app.start()
+        alert_id = app.cli("send", "Disk almost full", "--severity", "critical").stdout.strip()
+        filler = fill(small_disk)
+        assert app.api("POST", f"alerts/{alert_id}/ack").status_code == 503
+        assert app.proc is not None
+        app.proc.send_signal(signal.SIGKILL)  # before the disk has room again
+        app.proc.wait(5)
+        app.stop()
+        filler.unlink()
+        app.start()
+        assert app.alert(alert_id)["status"] == "acknowledged"
+        assert "acknowledgement(s) that could not be saved" in app.log()
+    finally:
+        host.stop()
