@@ -66,7 +66,7 @@ from shiftbell.settings.schedule_editor import (
     add_schedule,
     remove_schedule,
 )
-from shiftbell.settings.toml_store import parse_settings, syntax_error_place
+from shiftbell.settings.toml_store import read_settings
 from shiftbell.system_clock import local_zone
 from shiftbell.terminal import one_line, terminal_safe_output
 
@@ -707,22 +707,12 @@ def _store_secret(store: SecretStore, name: str, secret: str) -> SecretLocation:
 
 def _read_settings(paths: AppPaths) -> tuple[Settings, list[str]]:
     """The settings as the app would load them, without writing a default file."""
-    path = paths.config_file
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return Settings(), []
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text: save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, _, what = syntax_error_place(exc)
-        place = f"line {line}" if line is not None else "the end of the file"
-        raise ConfigError(f"{path} {place} is not valid TOML ({what}): fix it first") from None
-    return parse_settings(text, str(path))
+    # The app's own reader (a BOM, the size limit, the same messages); a file it cannot
+    # read at all is refused here, since the commands that read it go on to change it.
+    loaded = read_settings(paths.config_file)
+    if not loaded.readable:
+        raise ConfigError(f"{loaded.problems[0]}: fix it first")
+    return loaded.settings, loaded.problems
 
 
 def _feed_problems(problems: list[str]) -> list[str]:
