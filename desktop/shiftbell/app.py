@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from secrets import token_urlsafe
 
 from shiftbell import __version__
@@ -132,30 +133,31 @@ def run_app(args: argparse.Namespace) -> int:
     zone = local_zone()
     overrides = OverrideStore(paths.data_dir)
 
-    def keep_override(override: Override | None) -> None:
+    def saved_or_said(topic: str, save: Callable[[], object], what: str, cost: str = "") -> None:
+        """Keep something the person set; a failure is a problem until a save works."""
         try:
-            if override is None:
-                overrides.clear()
-            else:
-                overrides.save(override)
+            save()
         except OSError as exc:
-            controller.set_problem(
-                "override", f"Cannot save the on-call override to {overrides.path}: {exc}"
-            )
+            controller.set_problem(topic, f"Cannot save {what}: {exc}{cost}")
         else:
-            controller.set_problem("override", "")
+            controller.set_problem(topic, "")
+
+    def keep_override(override: Override | None) -> None:
+        saved_or_said(
+            "override",
+            overrides.clear if override is None else lambda: overrides.save(override),
+            f"the on-call override to {overrides.path}",
+        )
 
     snoozes = SnoozeStore(paths.data_dir)
 
     def keep_snooze(snooze: Snooze | None) -> None:
-        try:
-            snoozes.save(snooze)
-        except OSError as exc:
-            controller.set_problem(
-                "snooze", f"Cannot save the snooze to {snoozes.path}: {exc}; a restart ends it."
-            )
-        else:
-            controller.set_problem("snooze", "")
+        saved_or_said(
+            "snooze",
+            lambda: snoozes.save(snooze),
+            f"the snooze to {snoozes.path}",
+            "; a restart ends it.",
+        )
 
     controller = UiController(
         desk,

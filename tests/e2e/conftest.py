@@ -7,7 +7,7 @@ another's notifications, tray icons or sound.
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,9 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
+from tests.alertmanager_process import AlertmanagerProcess  # noqa: E402
 from tests.desktop import PulseSink, VirtualDesktop, require_tools  # noqa: E402
+from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -56,3 +58,29 @@ def virtual_desktop(
         yield desktop
         if _failed(request):
             print(desktop.dump_logs())
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[AlertmanagerProcess]:
+    """A real Alertmanager (the Debian binary) on a free loopback port."""
+    workdir = tmp_path / "am"
+    workdir.mkdir()
+    with AlertmanagerProcess(workdir) as process:
+        yield process
+
+
+@pytest.fixture
+def headless_app(pulse_sink: PulseSink, tmp_path: Path) -> Iterator[Callable[..., RunningApp]]:
+    """Makes the real app, headless with the recordable sink; stops all it started."""
+    host = HeadlessHost(pulse_sink.env, tmp_path)
+
+    def make(config: str = "", env: dict[str, str] | None = None) -> RunningApp:
+        """An app with its own XDG dirs in tmp_path and `config` after the receiver port."""
+        app = RunningApp(host, ShiftbellHome(tmp_path, config))
+        app.env.update(env or {})
+        return app
+
+    try:
+        yield make
+    finally:
+        host.stop()

@@ -8,7 +8,6 @@ Debian Alertmanager binary; nothing in between is simulated.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.e2e
 
 INTERVAL_S = 2
 LABELS = {"alertname": "PostgresDown", "instance": "db1:5432", "severity": "critical"}
-
-
-@pytest.fixture
-def alertmanager(tmp_path: Path) -> Iterator[AlertmanagerProcess]:
-    workdir = tmp_path / "am"
-    workdir.mkdir()
-    with AlertmanagerProcess(workdir) as process:
-        yield process
 
 
 def test_feed_added_with_the_cli_shows_alerts_and_acknowledges_with_a_silence(

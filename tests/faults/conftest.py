@@ -17,6 +17,8 @@ if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
 from tests.e2e.conftest import (  # noqa: E402, F401  (fixtures and the hook, shared)
+    alertmanager,
+    headless_app,
     pulse_sink,
     pytest_runtest_makereport,
     virtual_desktop,

@@ -8,7 +8,6 @@ file runs the feeds of the last good copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
 pytestmark = pytest.mark.e2e
 
 INTERVAL_S = 2
-
-
-@pytest.fixture
-def alertmanager(tmp_path: Path) -> Iterator[AlertmanagerProcess]:
-    workdir = tmp_path / "am"
-    workdir.mkdir()
-    with AlertmanagerProcess(workdir) as process:
-        yield process
 
 
 def feed_entry(url: str) -> str:

@@ -9,34 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.desktop import PulseSink, wait_until
-from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
+from tests.desktop import wait_until
+from tests.faults.helpers import HeadlessApp
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_database_truncated_while_running_is_said_and_its_alerts_kept(
-    pulse_sink: PulseSink, tmp_path: Path
+    headless_app: HeadlessApp, tmp_path: Path
 ) -> None:
-    host = HeadlessHost(pulse_sink.env, tmp_path)
-    app = RunningApp(host, ShiftbellHome(tmp_path, ""))
-    try:
-        app.start()
-        ids = {app.cli("send", f"Node {n} down", "--key", f"n{n}").stdout.strip() for n in range(3)}
-        database = tmp_path / "data" / "shiftbell" / "shiftbell.sqlite3"
-        database.write_bytes(b"")  # truncated, as by a faulty backup tool or a full disk
+    app = headless_app()
+    app.start()
+    ids = {app.cli("send", f"Node {n} down", "--key", f"n{n}").stdout.strip() for n in range(3)}
+    database = tmp_path / "data" / "shiftbell" / "shiftbell.sqlite3"
+    database.write_bytes(b"")  # truncated, as by a faulty backup tool or a full disk
 
-        problems = wait_until(
-            lambda: "emptied" in (text := app.problems()) and text,
-            45,  # the check runs every 30 s: "within a minute"
-            message="the emptied database reported",
-        )
-        assert "A new one was started with the active alerts" in problems
-        assert "emptied" in app.log()
+    problems = wait_until(
+        lambda: "emptied" in (text := app.problems()) and text,
+        45,  # the check runs every 30 s: "within a minute"
+        message="the emptied database reported",
+    )
+    assert "A new one was started with the active alerts" in problems
+    assert "emptied" in app.log()
 
-        app.stop()
-        app.start()
-        assert {a["id"] for a in app.status()} == ids
-        assert list(database.parent.glob("shiftbell.sqlite3.corrupt-*"))
-    finally:
-        host.stop()
+    app.stop()
+    app.start()
+    assert {a["id"] for a in app.status()} == ids
+    assert list(database.parent.glob("shiftbell.sqlite3.corrupt-*"))

@@ -7,26 +7,21 @@ and a restart ended the snooze.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from tests.desktop import PulseSink, wait_until
-from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
+from tests.e2e.shiftbell_app import RunningApp
 from tests.e2e.test_app_end_to_end import FAST_RAMP, LOUD, SILENT
+from tests.faults.helpers import HeadlessApp
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def app(pulse_sink: PulseSink, tmp_path: Path) -> Iterator[RunningApp]:
-    host = HeadlessHost(pulse_sink.env, tmp_path)
-    running = RunningApp(host, ShiftbellHome(tmp_path, FAST_RAMP))
-    try:
-        running.start()
-        yield running
-    finally:
-        host.stop()
+def app(headless_app: HeadlessApp) -> RunningApp:
+    running = headless_app(FAST_RAMP)
+    running.start()
+    return running
 
 
 def test_a_new_critical_alarms_through_a_snooze_which_survives_a_restart(

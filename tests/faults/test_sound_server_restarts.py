@@ -8,13 +8,13 @@ and added again left it silent too.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.desktop import PulseSink, VirtualDesktop, wait_until
-from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
+from tests.e2e.shiftbell_app import RunningApp, ShiftbellHome
 from tests.e2e.test_app_end_to_end import FAST_RAMP, LOUD, SILENT
+from tests.faults.helpers import HeadlessApp
 
 pytestmark = pytest.mark.e2e
 
@@ -22,14 +22,10 @@ NOTICE_S = 5  # the issue's bound: known within 5 s, playing again within 5 s
 
 
 @pytest.fixture
-def app(pulse_sink: PulseSink, tmp_path: Path) -> Iterator[RunningApp]:
-    host = HeadlessHost(pulse_sink.env, tmp_path)
-    running = RunningApp(host, ShiftbellHome(tmp_path, FAST_RAMP))
-    try:
-        running.start()
-        yield running
-    finally:
-        host.stop()
+def app(headless_app: HeadlessApp) -> RunningApp:
+    running = headless_app(FAST_RAMP)
+    running.start()
+    return running
 
 
 def alarming(app: RunningApp, pulse_sink: PulseSink) -> None:

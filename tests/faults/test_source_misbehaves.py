@@ -28,14 +28,6 @@ LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
 
 
 @pytest.fixture
-def alertmanager(tmp_path: Path) -> Iterator[AlertmanagerProcess]:
-    workdir = tmp_path / "am"
-    workdir.mkdir()
-    with AlertmanagerProcess(workdir) as process:
-        yield process
-
-
-@pytest.fixture
 def proxy(alertmanager: AlertmanagerProcess) -> Iterator[FaultProxy]:
     with FaultProxy(alertmanager.url) as running:
         yield running

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.desktop import PulseSink, VirtualDesktop, wait_until
-from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
+from tests.desktop import VirtualDesktop, wait_until
+from tests.e2e.shiftbell_app import RunningApp, ShiftbellHome
+from tests.faults.helpers import HeadlessApp
 
 pytestmark = pytest.mark.e2e
 
@@ -49,22 +50,18 @@ def test_a_storm_of_new_alerts_is_one_notification(
 
 
 def test_ten_thousand_alerts_are_listed_acknowledged_and_kept(
-    pulse_sink: PulseSink, tmp_path: Path
+    headless_app: HeadlessApp,
 ) -> None:
-    host = HeadlessHost(pulse_sink.env, tmp_path)
-    app = RunningApp(host, ShiftbellHome(tmp_path, ""))
-    try:
-        app.start()
-        alerts = storm(10_000)
-        for start in range(0, len(alerts), 1000):
-            answer = app.api("POST", "alerts", alerts[start : start + 1000])
-            assert answer.status_code == 201, answer.text
-        assert len(app.status()) == 10_000
-        app.cli("ack", "--all")
-        app.stop()
-        app.start(timeout=40)
-        after = app.status()
-        assert len(after) == 10_000
-        assert {a["status"] for a in after} == {"acknowledged"}
-    finally:
-        host.stop()
+    app = headless_app()
+    app.start()
+    alerts = storm(10_000)
+    for start in range(0, len(alerts), 1000):
+        answer = app.api("POST", "alerts", alerts[start : start + 1000])
+        assert answer.status_code == 201, answer.text
+    assert len(app.status()) == 10_000
+    app.cli("ack", "--all")
+    app.stop()
+    app.start(timeout=40)
+    after = app.status()
+    assert len(after) == 10_000
+    assert {a["status"] for a in after} == {"acknowledged"}

@@ -30,9 +30,7 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +39,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from shiftbell.atomic_file import write_atomically
 from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -254,18 +253,7 @@ class ScheduleCache:
         with self._lock:
             self._known[copy.name] = copy
             try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
-                try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                        handle.write(text)
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    os.replace(temp, path)
-                except BaseException:
-                    with contextlib.suppress(OSError):
-                        os.unlink(temp)
-                    raise
+                write_atomically(path, text.encode("utf-8"))
             except OSError as exc:
                 # The copy in memory is still returned; the previous file is untouched.
                 log.warning("cannot save the copy of schedule %s (%s): %s", copy.name, path, exc)
