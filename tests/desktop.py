@@ -223,7 +223,7 @@ class Recorder:
     accurate to roughly the recording latency (tens of ms).
     """
 
-    def __init__(self, sink: PulseSink, name: str = "rec") -> None:
+    def __init__(self, sink: PulseSink, name: str = "rec", device: str = "") -> None:
         self.rate = PulseSink.RATE
         self.path = sink.tmpdir / f"{name}.raw"
         self.path.write_bytes(b"")
@@ -231,7 +231,7 @@ class Recorder:
             f"parec-{name}",
             [
                 "parec",
-                f"--device={sink.sink_name}.monitor",
+                f"--device={device or sink.sink_name}.monitor",
                 f"--rate={self.rate}",
                 "--channels=1",
                 "--format=s16le",
@@ -547,6 +547,20 @@ class PulseSink:
         self.run(["pactl", "suspend-sink", self.sink_name, "1"])
         self.run(["pactl", "suspend-sink", self.sink_name, "0"])
 
+    def add_default_sink(self, name: str) -> None:
+        """Another output, made the default (a headset plugged in and chosen)."""
+        self.run(
+            [
+                "pactl",
+                "load-module",
+                "module-null-sink",
+                f"sink_name={name}",
+                f"rate={self.RATE}",
+                "channels=2",
+            ]
+        )
+        self.run(["pactl", "set-default-sink", name])
+
     def set_mute(self, muted: bool) -> None:
         self.run(["pactl", "set-sink-mute", self.sink_name, "1" if muted else "0"])
 
@@ -592,9 +606,10 @@ class PulseSink:
             timeout=timeout,
         )
 
-    def start_recording(self, name: str = "rec") -> Recorder:
-        """Start recording the sink's monitor; stopped with the sink at the latest."""
-        recorder = Recorder(self, name)
+    def start_recording(self, name: str = "rec", device: str = "") -> Recorder:
+        """Start recording the sink's monitor (or `device`'s); stopped with the sink at the
+        latest."""
+        recorder = Recorder(self, name, device)
         self._recorders.append(recorder)
         return recorder
 

@@ -40,6 +40,7 @@ class FaultProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
         self._client: httpx.AsyncClient | None = None
+        self._released: asyncio.Event | None = None  # set when stopping: hangs end
         self.port = 0
         self._lock = threading.Lock()
 
@@ -67,6 +68,7 @@ class FaultProxy:
             return sum(1 for seen in self.seen if seen == (method, path, what))
 
     async def _start(self) -> None:
+        self._released = asyncio.Event()
         self._client = httpx.AsyncClient(base_url=self.target, timeout=30)
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -79,6 +81,8 @@ class FaultProxy:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def _stop(self) -> None:
+        if self._released is not None:
+            self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
         if self._client is not None:
@@ -110,7 +114,9 @@ class FaultProxy:
         if mode == "garbage":
             return web.Response(status=200, text="<html>not json", content_type="text/html")
         if mode == "hang":
-            await asyncio.sleep(3600)
+            assert self._released is not None
+            await self._released.wait()  # until the proxy stops
+            return self._reset(request)
         if mode == "reset":
             return self._reset(request)
         answer = await self._forward(request)

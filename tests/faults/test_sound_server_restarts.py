@@ -74,6 +74,15 @@ def test_an_output_removed_and_added_again_plays_again(
     assert heard - replaced_at < NOTICE_S
 
 
+def test_a_new_default_output_is_followed(app: RunningApp, pulse_sink: PulseSink) -> None:
+    alarming(app, pulse_sink)
+    pulse_sink.add_default_sink("headset")
+    switched_at = time.monotonic()
+    recording = pulse_sink.start_recording("headset", device="headset")
+    heard = recording.wait_for_sound(LOUD, timeout=NOTICE_S + 3, since=switched_at)
+    assert heard - switched_at < NOTICE_S
+
+
 def test_a_muted_output_is_a_problem_until_unmuted(app: RunningApp, pulse_sink: PulseSink) -> None:
     pulse_sink.set_mute(True)
     wait_until(lambda: "muted" in app.problems(), NOTICE_S, message="the muted output reported")

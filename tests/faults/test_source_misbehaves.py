@@ -89,6 +89,7 @@ def test_hangs_resets_errors_and_garbage_are_said_and_the_feed_comes_back(
             (Rule("status", status=429, headers={"Retry-After": "1"}), "rate limit"),
             (Rule("garbage"), "JSON"),
             (Rule("reset"), "cannot reach Alertmanager"),
+            (Rule("hang"), "did not answer in time"),  # httpx's 10 s read timeout
         ):
             proxy.set(rule)
             wait_until(
