@@ -5,11 +5,13 @@
 VENV       := .venv
 PY         := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
-# Qt's xcb platform, QtMultimedia's PulseAudio output and a font.
+# Qt's xcb platform, QtMultimedia's PulseAudio output, a font, and pactl (the alarm follows
+# the sound server's outputs and notices a muted one through it).
 RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 \
               libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
               libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
-              libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core libnotify-bin
+              libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core libnotify-bin \
+              pulseaudio-utils
 # The real virtual desktop, notification daemon, sound server and Alertmanager of the tests.
 TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
               sox imagemagick xdotool prometheus-alertmanager faketime
