@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,13 +29,8 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-
-_REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from tests.desktop import in_ci, wait_until  # noqa: E402
-from tests.vendors.server import free_port  # noqa: E402
+from tests.desktop import in_ci, wait_until
+from tests.vendors.server import free_port
 
 T = TypeVar("T")
 

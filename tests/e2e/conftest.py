@@ -6,21 +6,13 @@ another's notifications, tray icons or sound.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-
-# tests/desktop.py is shared support code, imported as ``tests.desktop``; the
-# repository root is not on sys.path when pytest is run as a plain command.
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from tests.alertmanager_process import AlertmanagerProcess  # noqa: E402
-from tests.desktop import PulseSink, VirtualDesktop, require_tools  # noqa: E402
-from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome  # noqa: E402
+from tests.alertmanager_process import AlertmanagerProcess
+from tests.desktop import PulseSink, VirtualDesktop, require_tools
+from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +12,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _HERE = Path(__file__).resolve().parent
-# tests/ui/samples.py is imported as ``tests.ui.samples``; the repository root is
-# not on sys.path when pytest runs as a plain command.
-_REPO_ROOT = _HERE.parents[1]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
 
 from tests.desktop import PulseSink, in_ci, require_tools  # noqa: E402
 from tests.ui.samples import AlertFactory, build_alert  # noqa: E402

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,37 +26,32 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.alertmanager_process import AlertmanagerProcess, wait_for
+from tests.helpers.loop_thread import LoopThread
+from tests.vendors.server import free_port
 
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from tests.alertmanager_process import AlertmanagerProcess, wait_for  # noqa: E402
-from tests.helpers.loop_thread import LoopThread  # noqa: E402
-from tests.vendors.server import free_port  # noqa: E402
-
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status  # noqa: E402
-from shiftbell.core.board import Changes  # noqa: E402
-from shiftbell.core.clock import FakeClock  # noqa: E402
-from shiftbell.core.errors import (  # noqa: E402
+from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.board import Changes
+from shiftbell.core.clock import FakeClock
+from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
     FeedError,
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.desk import AlertDesk  # noqa: E402
-from shiftbell.feeds.alertmanager import (  # noqa: E402
+from shiftbell.desk import AlertDesk
+from shiftbell.feeds.alertmanager import (
     DEFAULT_SILENCE_DURATION_S,
     AlertmanagerFeed,
     base_url_of,
     parse_alerts,
     split_matchers,
 )
-from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed  # noqa: E402
-from shiftbell.feeds.local import WEBHOOK_FEED_ID, LocalReceiver, ReceiverCommands  # noqa: E402
+from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.feeds.local import WEBHOOK_FEED_ID, LocalReceiver, ReceiverCommands
 
-DATA = _REPO_ROOT / "tests" / "data" / "alertmanager_api"
+DATA = Path(__file__).resolve().parents[2] / "data" / "alertmanager_api"
 FEED = "prod-am"
 SECRET = "s3cret-Tok3n-9d81"
 

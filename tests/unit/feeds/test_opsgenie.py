@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from tests.vendors.opsgenie import ERRORS, FakeOpsgenie
 
-# tests/vendors is imported as a package from the repository root.
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from tests.vendors.opsgenie import ERRORS, FakeOpsgenie  # noqa: E402
-
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status  # noqa: E402
-from shiftbell.core.errors import (  # noqa: E402
+from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
     FeedError,
@@ -29,8 +21,8 @@ from shiftbell.core.errors import (  # noqa: E402
     FeedRateLimitedError,
     FeedUnreachableError,
 )
-from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed  # noqa: E402
-from shiftbell.feeds.opsgenie import OpsgenieFeed, severity_for  # noqa: E402
+from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.feeds.opsgenie import OpsgenieFeed, severity_for
 
 T = TypeVar("T")
 FEED = "ops"

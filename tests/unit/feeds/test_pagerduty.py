@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from tests.vendors.pagerduty import ERRORS, FakePagerDuty
 
-# tests/vendors is imported as a package from the repository root.
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from tests.vendors.pagerduty import ERRORS, FakePagerDuty  # noqa: E402
-
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status  # noqa: E402
-from shiftbell.core.errors import (  # noqa: E402
+from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
     FeedError,
@@ -27,9 +19,9 @@ from shiftbell.core.errors import (  # noqa: E402
     FeedRateLimitedError,
     FeedUnreachableError,
 )
-from shiftbell.feeds import pagerduty  # noqa: E402
-from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed  # noqa: E402
-from shiftbell.feeds.pagerduty import PagerDutyFeed, severity_for  # noqa: E402
+from shiftbell.feeds import pagerduty
+from shiftbell.feeds.base import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.feeds.pagerduty import PagerDutyFeed, severity_for
 
 T = TypeVar("T")
 FEED = "work-pd"
