@@ -257,7 +257,7 @@ class AlertDesk:
             if len(self._unsaved) >= _MAX_UNSAVED_BATCHES:
                 # A long outage in a storm: one batch in order is as good as many.
                 merged, _ = self._unsaved.pop()
-                changes, via = merged + changes, via
+                changes = merged + changes
             self._unsaved.append((changes, via))
             self._write_unsaved()
         for listener in self._listeners:

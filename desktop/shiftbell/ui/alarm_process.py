@@ -11,9 +11,6 @@ and the siren step come from the escalation policy, which is not in the player.
 
 Signals:
     problem(str): why the alarm cannot sound, as a sentence; "" once it can.
-
-Attributes:
-    loop_sound: the looping sound the player was last told to play, or None.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from shiftbell.core.escalation import SILENT, AlarmState, Sound
+from shiftbell.core.escalation import SILENT, AlarmState
 from shiftbell.ui.sound_watch import SoundServerWatch
 from shiftbell.ui.sound_worker import state_to_json
 
@@ -59,7 +56,6 @@ class AlarmProcess(QObject):
         self._problem = ""
         self._restarts: deque[float] = deque(maxlen=MAX_RESTARTS_PER_MINUTE)
         self._output = b""
-        self.loop_sound: Sound | None = None
         self._restart_timer = QTimer(self)
         self._restart_timer.setSingleShot(True)
         self._restart_timer.setInterval(RESTART_DELAY_MS)
@@ -84,12 +80,7 @@ class AlarmProcess(QObject):
     def apply(self, state: AlarmState) -> None:
         """Make the speakers match `state` (called at 4 Hz; only changes are sent)."""
         self._state = state
-        self.loop_sound = state.loop_sound if state.audible else None
         self._send_state()
-
-    def stop(self) -> None:
-        self.apply(SILENT)
-        self._write({"stop": True})
 
     def test_alarm(self) -> None:
         self._write({"test": True})
@@ -101,15 +92,6 @@ class AlarmProcess(QObject):
         if self._watch is not None:
             self._watch.stop()
         self._kill()
-
-    @property
-    def problem_text(self) -> str:
-        return self._problem
-
-    @property
-    def pid(self) -> int | None:
-        process = self._process
-        return int(process.processId()) if process is not None and process.processId() else None
 
     def restart(self) -> None:
         """Start the player anew now (the outputs changed under it)."""
