@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop"))
 import httpx
 
 from shiftbell.core.alert import Incoming, Severity
-from shiftbell.desk import AlertDesk
-from shiftbell.feeds.local import LocalReceiver, ReceiverCommands
+from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
+from shiftbell.runtime.desk import AlertDesk
 from shiftbell.store.alert_store import AlertStore
-from shiftbell.system_clock import SystemClock
+from shiftbell.system.clock import SystemClock
 
 STORM_TARGET_PER_S = 100.0
 POST_TARGET_MS = 50.0

@@ -1,4 +1,4 @@
-"""Soak: a compressed week of events through the real app (issue 7, case 1).
+"""Soak: a compressed week of events through the real app.
 
     .venv/bin/python benchmarks/soak.py [--hand-overs 200000] [--feeds 20]
 

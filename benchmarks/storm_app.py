@@ -1,4 +1,4 @@
-"""The real app in a storm (issue 7, case 6): 10,000 active alerts.
+"""The real app in a storm: 10,000 active alerts.
 
     .venv/bin/python benchmarks/storm_app.py [--alerts N] [--runs 3]
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from tests.desktop import in_ci, wait_until
-from tests.vendors.server import free_port
+from tests.helpers.vendor_server import free_port
 
 T = TypeVar("T")
 

@@ -507,7 +507,7 @@ class PulseSink:
 
         wait_until(keeper_connected, self.start_timeout, message="the keep-alive stream")
 
-    # -- faults (issue 7)
+    # -- faults
 
     def crash_server(self) -> None:
         """SIGKILL the server, as a crash does; recorders and the keeper end with it."""

@@ -15,27 +15,27 @@ from collections.abc import Callable
 from secrets import token_urlsafe
 
 from shiftbell import __version__
-from shiftbell.ack_journal import AckJournal
-from shiftbell.config_keeper import ConfigKeeper
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.core.schedule import Override
 from shiftbell.core.snooze import Snooze
-from shiftbell.desk import AlertDesk
-from shiftbell.feed_manager import FeedManager
-from shiftbell.feeds.base import FeedConfig
-from shiftbell.feeds.local import LocalReceiver, ReceiverCommands
-from shiftbell.feeds.supervisor import FeedSupervisor
-from shiftbell.feeds.token import load_or_create_token
-from shiftbell.logging_setup import setup_logging
-from shiftbell.paths import AppPaths
-from shiftbell.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
-from shiftbell.schedules.cache import ScheduleCache
-from shiftbell.secrets import SecretStore
-from shiftbell.snooze_store import SnoozeStore
-from shiftbell.sound_server import sound_server_socket
+from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
+from shiftbell.receiver.token import load_or_create_token
+from shiftbell.runtime.desk import AlertDesk
+from shiftbell.runtime.feed_config_sync import FeedManager
+from shiftbell.runtime.feed_runner import FeedSupervisor
+from shiftbell.runtime.schedule_cache import ScheduleCache
+from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
+from shiftbell.settings.config_keeper import ConfigKeeper
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.store.ack_journal import AckJournal
 from shiftbell.store.alert_store import AlertStore
-from shiftbell.system_clock import SystemClock, local_zone
+from shiftbell.store.credentials import SecretStore
+from shiftbell.store.snooze_store import SnoozeStore
+from shiftbell.system.clock import SystemClock, local_zone
+from shiftbell.system.logging_setup import setup_logging
+from shiftbell.system.paths import AppPaths
+from shiftbell.system.sound_server import sound_server_socket
 
 log = logging.getLogger("shiftbell")
 

@@ -29,27 +29,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from shiftbell import __version__
-from shiftbell.client import NotRunningError, ReceiverClient, ReceiverClientError
-from shiftbell.config_keeper import ConfigKeeper
 from shiftbell.core.errors import ConfigError, FeedError, FeedUnreachableError, ShiftbellError
 from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
-from shiftbell.feeds import registry
-from shiftbell.feeds.base import FeedConfig, FeedKind
-from shiftbell.feeds.payloads import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
-from shiftbell.feeds.token import load_or_create_token
-from shiftbell.instance_lock import InstanceLock
-from shiftbell.paths import AppPaths
-from shiftbell.schedule_keeper import (
+from shiftbell.receiver.client import NotRunningError, ReceiverClient, ReceiverClientError
+from shiftbell.receiver.token import load_or_create_token
+from shiftbell.receiver.wire import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
+from shiftbell.runtime.schedule_cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
+from shiftbell.runtime.schedule_keeper import (
     SECRET_SCOPE,
     OverrideStore,
     noun_of,
     schedule_cache_dir,
 )
-from shiftbell.schedules.base import ScheduleKind, ScheduleSource, ScheduleSourceConfig
-from shiftbell.schedules.cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
-from shiftbell.schedules.registry import build_source
-from shiftbell.secrets import NO_KEYRING, NoKeyringError, SecretLocation, SecretStore
 from shiftbell.settings import feed_rules, schedule_rules
+from shiftbell.settings.config_keeper import ConfigKeeper
 from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -67,8 +60,15 @@ from shiftbell.settings.schedule_editor import (
     remove_schedule,
 )
 from shiftbell.settings.toml_store import read_settings
-from shiftbell.system_clock import local_zone
-from shiftbell.terminal import one_line, terminal_safe_output
+from shiftbell.sources import registry
+from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.schedule import ScheduleKind, ScheduleSource, ScheduleSourceConfig
+from shiftbell.sources.schedule_registry import build_source
+from shiftbell.store.credentials import NO_KEYRING, NoKeyringError, SecretLocation, SecretStore
+from shiftbell.system.clock import local_zone
+from shiftbell.system.instance_lock import InstanceLock
+from shiftbell.system.paths import AppPaths
+from shiftbell.system.terminal import one_line, terminal_safe_output
 
 URL_ENV = "SHIFTBELL_URL"
 # How long a second `shiftbell` waits for the one holding the lock to answer.

@@ -1,4 +1,4 @@
-"""The whole slice on a real virtual desktop (issue 2, item 10).
+"""The whole slice on a real virtual desktop.
 
 The real `shiftbell` process runs on Xvfb with a real X tray, a real D-Bus
 notification daemon and a PulseAudio null sink whose recording is measured.

@@ -1,4 +1,4 @@
-"""No display at all: the app says so, runs headless, and still wakes the person (issue 2)."""
+"""No display at all: the app says so, runs headless, and still wakes the person."""
 
 from __future__ import annotations
 

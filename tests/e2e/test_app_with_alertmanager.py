@@ -1,4 +1,4 @@
-"""Issue 3, done when: `shiftbell feed add alertmanager ...` against a running Alertmanager
+"""`shiftbell feed add alertmanager ...` against a running Alertmanager
 shows its alerts within one interval, and one acknowledgement silences it at the source.
 
 The real app process (headless, with measurable audio), the real CLI and the real

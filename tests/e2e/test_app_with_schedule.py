@@ -1,4 +1,4 @@
-"""Issue 4, done when: a calendar added with the CLI shows the right current and next shifts
+"""a calendar added with the CLI shows the right current and next shifts
 in `shiftbell schedule show --json`, and the alarm obeys the schedule.
 
 The real app process (headless, with measurable audio) and the real CLI; the calendar is a

@@ -1,4 +1,4 @@
-"""Fault-injection tests (issue 7): the real app against crashes, clocks, disks and broken input.
+"""Fault-injection tests: the real app against crashes, clocks, disks and broken input.
 
 They share the e2e fixtures: a private PulseAudio sink that records, the virtual desktop,
 and the reports that tell a fixture its test failed (so it prints the logs).

@@ -1,4 +1,4 @@
-"""A broken config never stops what was running (issue 7, case 3).
+"""A broken config never stops what was running.
 
 The real app and a real Alertmanager: a typo saved into config.toml and a reload
 (what `shiftbell schedule override` did after an unquoted `quiet_hours`) must leave

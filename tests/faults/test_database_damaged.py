@@ -1,4 +1,4 @@
-"""A database emptied under the running app is noticed and rebuilt (issue 7, case 7).
+"""A database emptied under the running app is noticed and rebuilt.
 
 Seen before the fix: truncated to 0 bytes while running, it showed no problem and lost
 every alert at the next restart.

@@ -1,4 +1,4 @@
-"""2xx means durable (issue 7, case 7): a full disk, then space back, on the real app.
+"""2xx means durable: a full disk, then space back, on the real app.
 
 The data dir is a 4 MB tmpfs the test fills. Seen before the fix: the receiver answered
 201 to alerts it could not save, never wrote them later, and after a restart 300 of 300

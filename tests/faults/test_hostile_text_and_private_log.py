@@ -1,4 +1,4 @@
-"""Smaller holes (issue 7, case 11), on the real app: hostile alert text on the terminal,
+"""Smaller holes, on the real app: hostile alert text on the terminal,
 a log that is the person's alone and not flooded by one line per request."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A notification goes when its alert is acknowledged or resolved, by any path, its own
-Acknowledge button included (issue 7, case 11): dunst left that red bubble on screen."""
+Acknowledge button included: dunst left that red bubble on screen."""
 
 from __future__ import annotations
 

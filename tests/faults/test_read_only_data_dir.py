@@ -1,4 +1,4 @@
-"""Start-up never dies on a read-only data dir (issue 7, case 8).
+"""Start-up never dies on a read-only data dir.
 
 Seen before the fix: an uncaught OSError in feeds/token.py ended the app at start-up,
 and from autostart nobody saw why.

@@ -1,4 +1,4 @@
-"""No crash over weeks: the main-thread hand-over must not leak references (issue 7, case 1).
+"""No crash over weeks: the main-thread hand-over must not leak references.
 
 PySide6 6.12.0 dropped one reference to `True` on every Signal.emit(); CPython 3.11
 aborts ("bool_dealloc: deallocating True or False") once the count reaches zero, which

@@ -1,4 +1,4 @@
-"""Snooze never hides something new (issue 7, case 9), on the real app with recorded sound.
+"""Snooze never hides something new, on the real app with recorded sound.
 
 Seen before the fix: while snoozed, a brand-new critical alert only notified (RMS 0.0000)
 and a restart ended the snooze.

@@ -1,4 +1,4 @@
-"""The alarm follows the sound server (issue 7, case 2), on the real app, measured.
+"""The alarm follows the sound server, on the real app, measured.
 
 Seen before the fix: after PulseAudio was killed and started again, every alarm stayed
 mute for good (RMS 0.0000 through the siren step) and nothing said so; an output removed

@@ -1,5 +1,5 @@
 """A source that hangs, resets, errs, rate-limits or talks garbage, through a proxy of
-our own in front of the real Alertmanager (issue 7, cases 4 and 5).
+our own in front of the real Alertmanager.
 
 What a person would notice is asserted: the feed's status line, the alerts in
 `shiftbell status`, and the silences Alertmanager holds.

@@ -1,4 +1,4 @@
-"""Storms (issue 7, case 6), on the real app: one grouped notification, not 40 bubbles;
+"""Storms, on the real app: one grouped notification, not 40 bubbles;
 10,000 active alerts listed, acknowledged at once and kept across a restart.
 
 How fast (CPU while firing, `status --json`, `ack --all`, start-up) is measured by

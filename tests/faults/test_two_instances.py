@@ -1,4 +1,4 @@
-"""Exactly one Shiftbell per user, also when two start at the same instant (issue 7, case 10).
+"""Exactly one Shiftbell per user, also when two start at the same instant.
 
 Seen before the fix: both kept running on one database, one without a receiver.
 """

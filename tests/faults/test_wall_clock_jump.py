@@ -1,4 +1,4 @@
-"""A wall clock stepped back an hour while the app runs (issue 7, case 4), with libfaketime.
+"""A wall clock stepped back an hour while the app runs, with libfaketime.
 
 Only the app's wall clock moves (FAKETIME_DONT_FAKE_MONOTONIC); what is measured is
 the sound. Seen before the fix: a warning's chime every 60 s stopped entirely.

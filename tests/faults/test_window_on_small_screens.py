@@ -1,4 +1,4 @@
-"""The window fits a 1024 x 768 screen at scale 1 and 2, whatever the texts (issue 7, case 11).
+"""The window fits a 1024 x 768 screen at scale 1 and 2, whatever the texts.
 
 Seen before the fix: a long feed error made the window at least 1781 px wide (the
 Acknowledge buttons and the close box off screen), and at QT_SCALE_FACTOR=2 it opened

@@ -1,4 +1,4 @@
-"""UiController: the tray, window, notifications and alarm follow the desk (issue 2).
+"""UiController: the tray, window, notifications and alarm follow the desk.
 
 Everything here is real (desk, window, tray, notifier on its worker loop, the
 alarm's QSoundEffects on a private PulseAudio); only time is a FakeClock, moved
@@ -22,7 +22,7 @@ from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
 from shiftbell.core.escalation import EscalationSettings, Sound, Suppression
 from shiftbell.core.schedule import OnCallSchedule, Override, Shift
-from shiftbell.desk import AlertDesk
+from shiftbell.runtime.desk import AlertDesk
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.controller import UiController
 from shiftbell.ui.notifier import Notifier
@@ -188,7 +188,7 @@ def test_a_save_failure_is_shown_in_window_and_tray(qtbot: QtBot, audio: PulseSi
 def test_off_call_the_warning_chime_is_held_back_but_critical_still_alarms(
     qtbot: QtBot, shell: Shell
 ) -> None:
-    """Issue 4: off shift is notification only, except critical alerts."""
+    """off shift is notification only, except critical alerts."""
     shell.controller.set_override(
         Override(on_call=False, until=shell.clock.now() + timedelta(hours=1))
     )
@@ -212,7 +212,7 @@ def test_on_call_the_warning_chimes(qtbot: QtBot, shell: Shell) -> None:
 def test_the_schedule_reaches_the_tab_and_the_tray_and_an_override_is_kept(
     qtbot: QtBot, shell: Shell
 ) -> None:
-    """Issue 4: the window answers "am I on call", the tray says until when."""
+    """the window answers "am I on call", the tray says until when."""
     now = shell.clock.now()
     shift = Shift(now + timedelta(hours=2), now + timedelta(hours=10), source="team calendar")
     saved: list[Override | None] = []

@@ -1,4 +1,4 @@
-"""The Schedule tab's and the tray's words for the on-call state (issue 4), as plain data.
+"""The Schedule tab's and the tray's words for the on-call state, as plain data.
 
 Fixed times in explicit zones; no QApplication. The week used: Wednesday 4 March 2026,
 10:00 in Berlin (CET, UTC+1). Europe moves its clocks forward on Sunday 29 March 2026
@@ -22,7 +22,7 @@ from shiftbell.core.schedule import (
     Shift,
     on_call_state,
 )
-from shiftbell.schedules.cache import Problem, ScheduleCopy
+from shiftbell.runtime.schedule_cache import Problem, ScheduleCopy
 from shiftbell.ui.schedule_text import (
     SPAN,
     ScheduleSourceStatus,

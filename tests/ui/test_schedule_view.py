@@ -1,4 +1,4 @@
-"""The Schedule tab (issue 4): the answer, the shift list and its highlight, the sources, and
+"""The Schedule tab: the answer, the shift list and its highlight, the sources, and
 the override buttons' signals. The words themselves are tested in test_schedule_text.py.
 
 Wednesday 4 March 2026, 10:00 in Berlin, as there.

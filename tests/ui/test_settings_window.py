@@ -4,7 +4,7 @@ Everything here is real except the person: config.toml in tmp_path edited by
 feed_editor, tokens in a real keyring backend object (keyring's own base class,
 storing in a dict), the app's AsyncRunner as the worker loop, and a real HTTP
 server answering like Alertmanager. The only stand-in is QMessageBox.question,
-Qt's modal dialog, answered by the test. Issue 3, item 6.
+Qt's modal dialog, answered by the test.
 """
 
 from __future__ import annotations
@@ -25,15 +25,16 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from tests.helpers.data import TEST_DATA
 from tests.helpers.memory_keyring import MemoryKeyring
-from tests.vendors.server import FakeVendorServer, free_port
+from tests.helpers.vendor_server import FakeVendorServer, free_port
 
 from shiftbell.core.errors import FeedUnreachableError
-from shiftbell.feeds import registry
-from shiftbell.feeds.base import FeedConfig, FeedKind
-from shiftbell.secrets import SECRETS_FILE_NAME, SecretStore
 from shiftbell.settings.feed_editor import add_feed
 from shiftbell.settings.model import FeedSettings
+from shiftbell.sources import registry
+from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.store.credentials import SECRETS_FILE_NAME, SecretStore
 from shiftbell.ui.feed_form import (
     KIND_LABELS,
     FeedForm,
@@ -51,7 +52,7 @@ from shiftbell.ui.settings_window import (
 
 TOKEN = "am-proxy-Zq81-secret"  # distinctive, so a leak anywhere is easy to find
 OTHER_TOKEN = "pd-u+Kx2-other-secret"
-DATA = Path(__file__).resolve().parents[1] / "data" / "alertmanager_api"
+DATA = TEST_DATA / "alertmanager_api"
 Answer = QMessageBox.StandardButton
 
 

@@ -135,7 +135,7 @@ def test_snoozed_wins_over_firing_keeps_the_severity_and_says_until_when(
 
 def test_a_snooze_holding_nothing_shows_as_nothing(make_alert: AlertFactory) -> None:
     # Pressed with nothing firing, or everything it held acknowledged: no snooze to show,
-    # and nothing that fires later is under it (issue 7).
+    # and nothing that fires later is under it.
     result = state([make_alert(1)], snooze=Snooze(NOW + timedelta(minutes=5)))
     assert result.icon is TrayIconName.FIRING_CRITICAL
     assert not result.snoozed
@@ -179,7 +179,7 @@ def test_every_icon_name_is_a_file_the_icon_set_has() -> None:
     }
 
 
-# -- the on-call schedule (issue 4) -------------------------------------------------------
+# -- the on-call schedule -------------------------------------------------------
 # NOW is Wednesday 4 March 2026, 03:12 UTC.
 
 MONDAY_TO_TUESDAY = Shift(

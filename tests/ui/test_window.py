@@ -291,7 +291,7 @@ def test_schedule_tab_shows_what_set_schedule_gives_and_passes_overrides_on(
 def test_long_texts_never_make_the_window_bigger_than_a_small_screen(
     window: MainWindow, qtbot: QtBot
 ) -> None:
-    """Issue 7: a 1,000-character feed error made the window at least 1781 px wide.
+    """a 1,000-character feed error made the window at least 1781 px wide.
 
     512 x 384 is a 1024 x 768 screen at QT_SCALE_FACTOR=2, in the window's own units.
     """

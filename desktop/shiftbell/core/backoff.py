@@ -19,7 +19,7 @@ from typing import TypeAlias
 
 # While a source is down, how long Shiftbell may go without asking it again, at most
 # (or two polling intervals, if longer): when it answers again, its alerts must be here
-# within moments, not after a 5-minute backoff (issue 7). A Retry-After is still obeyed.
+# within moments, not after a 5-minute backoff. A Retry-After is still obeyed.
 OUTAGE_PROBE_S = 30.0
 
 # Beyond this exponent the ceiling is the cap anyway; stopping here keeps 2**n a float.

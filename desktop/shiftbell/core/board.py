@@ -54,7 +54,7 @@ class AlertBoard:
     def __init__(self, active: Iterable[Alert] = ()) -> None:
         self._by_key: dict[AlertKey, Alert] = {}
         # By id too, and the sorted list kept until something changes: with thousands of
-        # alerts, the 4 Hz tick and every acknowledgement read them (issue 7, storms).
+        # alerts, the 4 Hz tick and every acknowledgement read them.
         self._key_of: dict[str, AlertKey] = {}
         self._sorted: list[Alert] | None = None
         for alert in active:

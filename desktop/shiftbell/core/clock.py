@@ -1,6 +1,6 @@
 """The clock is injected everywhere time matters, so tests use a fake one.
 
-Three readings, because they answer different questions (issue 7, case 4):
+Three readings, because they answer different questions:
 
 - `now()`, the wall clock: what people read, what is sent to sources, and what
   schedules and quiet hours mean. It can step (NTP after a resume, a VM restore).

@@ -4,7 +4,7 @@ Nothing here plays a sound or reads the clock. The UI asks `alarm_state` a few
 times a second while something is firing and makes the speakers match the answer,
 so every rule below is tested with a fake clock and no waiting.
 
-The schedule makes it quieter, never louder (issue 4):
+The schedule makes it quieter, never louder:
 
 - On call (or no schedule, or no `on_call` given): full escalation, as always.
 - Off call: notification only; a critical alert alarms anyway unless

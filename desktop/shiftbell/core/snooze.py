@@ -1,4 +1,4 @@
-"""Snooze: silence what is firing now, for a while, and nothing else (issue 7, case 9).
+"""Snooze: silence what is firing now, for a while, and nothing else.
 
 A snooze pressed at 03:25 for 15 minutes covers the alerts that were firing at
 03:25, each at the severity it had then and in the alarm stretch it was in. An

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from shiftbell.feeds.base import RESERVED_FEED_NAMES, FeedKind
 from shiftbell.settings.model import (
     FEED_NAME,
     FEED_NAME_MAX,
@@ -21,6 +20,7 @@ from shiftbell.settings.model import (
     MIN_FEED_INTERVAL_S,
     FeedSettings,
 )
+from shiftbell.sources.feed import RESERVED_FEED_NAMES, FeedKind
 
 OPTION_KEY = re.compile(r"[A-Za-z0-9_-]+")
 KIND_CHOICES = " | ".join(kind.value for kind in FeedKind)

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, ScheduleSettings
 from shiftbell.core.schedule import QuietHours
-from shiftbell.feeds.base import FeedConfig, FeedKind
-from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
+from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
 
 DEFAULT_RECEIVER_PORT = 8974
 

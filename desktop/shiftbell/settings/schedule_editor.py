@@ -16,10 +16,10 @@ from tomlkit.items import AoT, Array, Table
 from tomlkit.toml_document import TOMLDocument
 
 from shiftbell.core.errors import ConfigError
-from shiftbell.schedules.base import ScheduleSourceConfig
 from shiftbell.settings import feed_editor
 from shiftbell.settings.schedule_rules import schedule_problems
 from shiftbell.settings.template import schedule_table_lines
+from shiftbell.sources.schedule import ScheduleSourceConfig
 
 log = logging.getLogger(__name__)
 

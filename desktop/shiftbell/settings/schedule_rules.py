@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
 from shiftbell.settings.feed_rules import OPTION_KEY, name_problem, seconds_text
 from shiftbell.settings.model import (
     KEYRING_LOCATION,
@@ -24,6 +23,7 @@ from shiftbell.settings.model import (
     MIN_SCHEDULE_INTERVAL_S,
     SCHEDULE_OPTION_KEYS,
 )
+from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
 
 KIND_CHOICES = " | ".join(kind.value for kind in ScheduleKind)
 LINK_SCHEMES = ("https", "http", "webcal")

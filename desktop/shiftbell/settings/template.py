@@ -11,8 +11,6 @@ import textwrap
 from datetime import time, timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
-from shiftbell.feeds.base import FeedKind
-from shiftbell.schedules.base import ScheduleSourceConfig
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     MIN_FEED_INTERVAL_S,
@@ -22,6 +20,8 @@ from shiftbell.settings.model import (
     Settings,
     default_stale_after_s,
 )
+from shiftbell.sources.feed import FeedKind
+from shiftbell.sources.schedule import ScheduleSourceConfig
 
 SEVERITIES = ("info", "warning", "critical")
 DEFAULT_SETTINGS = Settings()

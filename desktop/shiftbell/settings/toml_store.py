@@ -25,9 +25,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
 from shiftbell.core.schedule import QuietHours
-from shiftbell.feeds.base import FeedConfig
-from shiftbell.feeds.registry import default_url
-from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
 from shiftbell.settings import feed_rules, schedule_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -46,6 +43,9 @@ from shiftbell.settings.model import (
     default_stale_after_s,
 )
 from shiftbell.settings.template import DEFAULT_SETTINGS, SEVERITIES, render_settings
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.registry import default_url
+from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
 
 log = logging.getLogger(__name__)
 

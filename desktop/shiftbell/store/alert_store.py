@@ -347,7 +347,7 @@ class AlertStore:
         """Raise StoreError if the file was deleted, replaced or emptied under us, or is damaged.
 
         SQLite notices none of these by itself until it reads the wrong page, so the app
-        asks every little while (issue 7: a database truncated to 0 bytes while running
+        asks every little while (a database truncated to 0 bytes while running
         showed nothing and lost everything at the next restart).
         """
         identity = _identity(self.path)

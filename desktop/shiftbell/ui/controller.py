@@ -34,8 +34,8 @@ from shiftbell.core.schedule import (
     reminder_due,
 )
 from shiftbell.core.snooze import Snooze
-from shiftbell.desk import AlertDesk
-from shiftbell.schedules.cache import ScheduleCopy
+from shiftbell.runtime.desk import AlertDesk
+from shiftbell.runtime.schedule_cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.alarm_process import AlarmProcess
 from shiftbell.ui.notifier import GROUP_KEY, Notifier
@@ -153,7 +153,7 @@ class UiController(QObject):
             lambda text: caller.call(lambda: self.set_problem("store-recovered", text))
         )
         # Saves that failed (a full disk) are written as soon as they can be, and a
-        # database damaged under us is noticed within a minute (issue 7).
+        # database damaged under us is noticed within a minute.
         self._store_timer = QTimer(self)
         self._store_timer.setInterval(STORE_CHECK_MS)
         self._store_timer.timeout.connect(self._check_store)
@@ -343,7 +343,7 @@ class UiController(QObject):
 
     def _on_changes(self, changes: Changes) -> None:
         """Note what changed; the window, the tray and the notifications follow once the
-        batches already waiting are in (a storm arrives as many batches: issue 7)."""
+        batches already waiting are in (a storm arrives as many batches)."""
         for alert in changes.new + changes.updated:
             previous = self._known_status.get(alert.id)
             if alert.status is Status.FIRING and previous is not Status.FIRING:
@@ -452,7 +452,7 @@ class UiController(QObject):
         self.remind_of_shift()
 
     def remind_of_shift(self) -> None:
-        """Tell the person once, `reminder_lead` before a shift starts (issue 4)."""
+        """Tell the person once, `reminder_lead` before a shift starts."""
         now = self._clock.now()
         shift = reminder_due(
             self._schedule, now, self._schedule_policy.reminder_lead, self._reminded_shift_start

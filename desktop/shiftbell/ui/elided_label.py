@@ -1,4 +1,4 @@
-"""A one-line label that never widens its window: long text is cut with "…" (issue 7).
+"""A one-line label that never widens its window: long text is cut with "…".
 
 A feed error can be a thousand characters; in a plain QLabel it set the window's
 minimum width to 1781 px and pushed the Acknowledge buttons off a 1024 px screen.

@@ -41,9 +41,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shiftbell.feeds import registry
-from shiftbell.feeds.base import FeedConfig, FeedKind
-from shiftbell.secrets import SecretLocation
 from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -53,6 +50,9 @@ from shiftbell.settings.model import (
     FeedSettings,
     default_stale_after_s,
 )
+from shiftbell.sources import registry
+from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.store.credentials import SecretLocation
 
 log = logging.getLogger(__name__)
 

@@ -290,7 +290,7 @@ class NativeBackend(NotifyBackend):
     # WORKAROUND: desktop-notifier 6.2 forgets a notification as soon as one of its
     # buttons is pressed (DBusDesktopNotifier._on_action pops the server's id), so
     # clear() can no longer close it; dunst keeps such a bubble on screen. The server's
-    # id is kept here and CloseNotification sent with it (issue 7). Private API: any
+    # id is kept here and CloseNotification sent with it. Private API: any
     # change there only costs the workaround, never the notification.
     def _server_id_of(self, identifier: str) -> int | None:
         backend = getattr(self._notifier, "_backend", None)
@@ -318,7 +318,7 @@ class NativeBackend(NotifyBackend):
 
     def _pressed(self, key: str, action: NotifyAction) -> None:
         # The id stays: not every server closes a notification whose button was pressed
-        # (dunst left the red bubble up, issue 7), so the acknowledgement withdraws it.
+        # (dunst left the red bubble up), so the acknowledgement withdraws it.
         self._on_action(key, action)
 
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from shiftbell.core.schedule import OPEN_END, OnCallReason, OnCallState, Shift
-from shiftbell.schedules.cache import Freshness, ScheduleCopy
+from shiftbell.runtime.schedule_cache import Freshness, ScheduleCopy
 
-# How far ahead the Schedule tab lists shifts (issue 4: "the shifts of the next 14 days").
+# How far ahead the Schedule tab lists shifts ("the shifts of the next 14 days").
 HORIZON = timedelta(days=14)
 
 # The fixed choices of "I am on call…" / "I am off call…"; the menu adds "until the next

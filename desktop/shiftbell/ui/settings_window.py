@@ -46,17 +46,17 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
-from shiftbell.feeds import registry
-from shiftbell.secrets import (
+from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed, update_feed
+from shiftbell.settings.model import FeedSettings
+from shiftbell.settings.toml_store import load_settings
+from shiftbell.sources import registry
+from shiftbell.store.credentials import (
     NO_KEYRING,
     NoKeyringError,
     SecretLocation,
     SecretStore,
     SecretStoreError,
 )
-from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed, update_feed
-from shiftbell.settings.model import FeedSettings
-from shiftbell.settings.toml_store import load_settings
 from shiftbell.ui.feed_form import (
     KIND_LABELS,
     FeedDraft,

@@ -1,4 +1,4 @@
-"""Watching the sound server, so the alarm follows it (issue 7, case 2).
+"""Watching the sound server, so the alarm follows it.
 
 Where the server speaks the PulseAudio protocol (PulseAudio, or PipeWire's
 pipewire-pulse), its socket tells whether it runs: a probe connects to it once a

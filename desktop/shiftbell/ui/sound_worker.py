@@ -1,4 +1,4 @@
-"""The alarm's sound player, as a process of its own (issue 7, case 2).
+"""The alarm's sound player, as a process of its own.
 
 WORKAROUND: Qt's multimedia connects to the sound server once per process and never
 notices it going away. Seen with PySide6 6.11 on PulseAudio: after the server was

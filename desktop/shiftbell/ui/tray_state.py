@@ -4,7 +4,7 @@ No Qt here: the rules that decide between "all clear", "firing", "snoozed" and
 "something is broken" are the ones a person on call relies on at a glance, so
 they are tested without a QApplication, a tray or a clock.
 
-With a schedule (issue 4) the tray also answers "am I on call": the tooltip
+With a schedule the tray also answers "am I on call": the tooltip
 says until when, and an all-clear icon is dimmed while off call. Alerts keep
 precedence over that: a firing alert shows as firing whatever the schedule says,
 and the tooltip says when its alarm is held back.

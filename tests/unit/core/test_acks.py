@@ -1,4 +1,4 @@
-"""The acknowledgement queue's state machine (issue 3: "retried until the source confirms")."""
+"""The acknowledgement queue's state machine ("retried until the source confirms")."""
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Time done right (issue 7, case 4): a wall clock that steps changes no duration.
+"""Time done right: a wall clock that steps changes no duration.
 
 Seen before the fix: with the wall clock stepped back an hour, a 1-minute snooze lasted
 over an hour and a warning's chime every 60 s stopped.

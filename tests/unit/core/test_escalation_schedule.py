@@ -1,4 +1,4 @@
-"""Escalation that follows the on-call schedule and quiet hours (issue 4, item 4)."""
+"""Escalation that follows the on-call schedule and quiet hours."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta

@@ -1,4 +1,4 @@
-"""The schedule model: shifts, merged stretches, overrides, quiet hours, reminders (issue 4)."""
+"""The schedule model: shifts, merged stretches, overrides, quiet hours, reminders."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo

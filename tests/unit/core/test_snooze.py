@@ -1,4 +1,4 @@
-"""Snooze never hides something new (issue 7, case 9): it holds what fired when pressed."""
+"""Snooze never hides something new: it holds what fired when pressed."""
 
 from datetime import timedelta
 

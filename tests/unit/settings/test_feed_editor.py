@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from shiftbell.core.errors import ConfigError
-from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.settings.feed_editor import (
     FeedExistsError,
     FeedNotFoundError,
@@ -20,6 +19,7 @@ from shiftbell.settings.feed_editor import (
 )
 from shiftbell.settings.model import FeedSettings, Settings
 from shiftbell.settings.toml_store import load_settings
+from shiftbell.sources.feed import FeedConfig, FeedKind
 
 HAND_WRITTEN = """\
 # My Shiftbell config. Do not lose this comment.

@@ -4,10 +4,10 @@ import tomllib
 
 import pytest
 
-from shiftbell.feeds.base import FeedConfig, FeedKind
 from shiftbell.settings.model import MIN_FEED_INTERVAL_S, FeedSettings, Settings
 from shiftbell.settings.template import render_settings
 from shiftbell.settings.toml_store import parse_settings
+from shiftbell.sources.feed import FeedConfig, FeedKind
 
 NTFY = """\
 [[feeds]]

@@ -1,4 +1,4 @@
-"""The [schedule] section of the config file (issue 4): defaults, round trip, problems."""
+"""The [schedule] section of the config file: defaults, round trip, problems."""
 
 import tomllib
 from datetime import UTC, datetime, time, timedelta

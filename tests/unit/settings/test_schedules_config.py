@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from shiftbell.core.errors import ConfigError
-from shiftbell.schedules.base import ScheduleKind, ScheduleSourceConfig
 from shiftbell.settings.model import Settings
 from shiftbell.settings.schedule_editor import (
     ScheduleExistsError,
@@ -16,6 +15,7 @@ from shiftbell.settings.schedule_editor import (
 )
 from shiftbell.settings.template import render_settings
 from shiftbell.settings.toml_store import load_settings, parse_settings
+from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
 
 GOOD = """\
 # my rota

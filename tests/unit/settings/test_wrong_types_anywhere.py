@@ -1,4 +1,4 @@
-"""Start-up never dies on bad input (issue 7, case 8): a wrong type at any key of the
+"""Start-up never dies on bad input: a wrong type at any key of the
 config is a problem with a line, never an exception."""
 
 from __future__ import annotations

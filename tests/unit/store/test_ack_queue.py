@@ -1,4 +1,4 @@
-"""The acknowledgement queue in the alert database (issue 3: acks survive a restart)."""
+"""The acknowledgement queue in the alert database (acks survive a restart)."""
 
 import sqlite3
 from collections.abc import Iterator

@@ -11,7 +11,7 @@ from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Severit
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
-from shiftbell.desk import AlertDesk
+from shiftbell.runtime.desk import AlertDesk
 from shiftbell.store.alert_store import SCHEMA_VERSION, AlertStore, EventKind
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

@@ -1,1 +1,0 @@
-"""Alert sources. Each feed turns its source's data into core `Incoming` alerts; no Qt."""

@@ -1,0 +1,170 @@
+"""Talks to a running Shiftbell through its local receiver; what the `shiftbell` command uses.
+
+Synchronous httpx with short timeouts: a command-line call should answer or fail
+within seconds. Every failure becomes a `ReceiverClientError` whose message a
+person can act on; the CLI prints it as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from shiftbell import __version__
+from shiftbell.core.errors import ShiftbellError
+from shiftbell.receiver.wire import CLI_USER_AGENT_PREFIX
+
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class ReceiverClientError(ShiftbellError):
+    """The running app could not be asked, or refused; the message says which and why."""
+
+
+class NotRunningError(ReceiverClientError):
+    """Nothing listens at the receiver's address: Shiftbell is not running."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"Shiftbell is not running: start it with `shiftbell` (no receiver at {url})."
+        )
+        self.url = url
+
+
+class TokenRejectedError(ReceiverClientError):
+    """The receiver answered 401: our token is not the one it accepts."""
+
+
+class ReceiverError(ReceiverClientError):
+    """The receiver answered with an error status; `message` is its own JSON `error`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"the receiver answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class ReceiverClient:
+    """One running app's receiver API. Use as a context manager, or call `close()`.
+
+    `transport` lets tests swap the network out; the CLI uses the real one.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"{CLI_USER_AGENT_PREFIX}{__version__}",
+            },
+            timeout=timeout,
+            # Never through a proxy from the environment: the request carries the
+            # token and is meant for this machine only.
+            trust_env=False,
+            transport=transport,
+        )
+
+    def __enter__(self) -> ReceiverClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/health")
+
+    def show_window(self) -> None:
+        self._call("POST", "/api/v1/show")
+
+    def test_alarm(self) -> None:
+        self._call("POST", "/api/v1/test-alarm")
+
+    def reload(self) -> None:
+        """Ask the running app to read its feeds from the config file again."""
+        self._call("POST", "/api/v1/reload")
+
+    def snooze(self, minutes: int) -> None:
+        self._call("POST", "/api/v1/snooze", {"minutes": minutes})
+
+    def send(
+        self,
+        title: str,
+        *,
+        severity: str | None = None,
+        summary: str | None = None,
+        url: str | None = None,
+        key: str | None = None,
+        resolve: bool = False,
+    ) -> dict[str, Any]:
+        """Send one alert; the answer has `alerts` (and `not_found` for a key already gone)."""
+        alert: dict[str, Any] = {"title": title}
+        optional = {"severity": severity, "summary": summary, "url": url, "key": key}
+        alert.update({name: value for name, value in optional.items() if value is not None})
+        if resolve:
+            alert["status"] = "resolved"
+        return self._call("POST", "/api/v1/alerts", alert)
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The active alerts of every feed, most urgent first."""
+        return list(self._call("GET", "/api/v1/alerts")["alerts"])
+
+    def ack(self, alert_id: str) -> list[dict[str, Any]]:
+        return list(self._call("POST", f"/api/v1/alerts/{alert_id}/ack")["alerts"])
+
+    def ack_all(self) -> list[dict[str, Any]]:
+        """Acknowledge everything; returns the alerts that were firing until now."""
+        return list(self._call("POST", "/api/v1/ack-all")["alerts"])
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: object = None) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, json=body if body is not None else None)
+        except httpx.ConnectError:
+            raise NotRunningError(self.base_url) from None
+        except httpx.TimeoutException:
+            raise ReceiverClientError(
+                f"Shiftbell at {self.base_url} did not answer within {self._timeout:g} s: "
+                "it may be busy or hung; its log says more"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ReceiverClientError(f"cannot talk to {self.base_url}: {exc}") from None
+        data = _json_or_none(response)
+        if response.status_code == 401:
+            detail = data.get("error", "") if data else ""
+            raise TokenRejectedError(
+                f"the receiver at {self.base_url} rejected the token ({detail or 'HTTP 401'}): "
+                "another program, or a Shiftbell with another data dir, may be on that port"
+            )
+        if response.is_error:
+            message = data.get("error") if data else None
+            raise ReceiverError(response.status_code, str(message or response.text[:200]))
+        if data is None:
+            raise ReceiverClientError(
+                f"{self.base_url} answered something that is not Shiftbell's JSON: "
+                "is another program on that port?"
+            )
+        return data
+
+
+def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,85 @@
+"""Keeps the supervisor's running feeds equal to the feeds in the config file.
+
+Building a feed needs its secret from the OS keyring, which can block (D-Bus) or
+fail (a keyring still locked at login); so it happens here, on the worker loop,
+and a feed that cannot be built shows as a feed in error with the reason, while
+every other feed runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+from shiftbell.core.clock import Clock
+from shiftbell.core.errors import ShiftbellError
+from shiftbell.core.feed_status import FeedStatus
+from shiftbell.runtime.desk import AlertDesk
+from shiftbell.runtime.feed_runner import FeedSupervisor
+from shiftbell.sources.feed import RESERVED_FEED_NAMES, FeedConfig
+from shiftbell.sources.registry import build_feed
+from shiftbell.store.credentials import SecretStore
+
+log = logging.getLogger(__name__)
+
+
+class FeedManager:
+    def __init__(
+        self,
+        desk: AlertDesk,
+        supervisor: FeedSupervisor,
+        secrets: SecretStore,
+        clock: Clock,
+        on_status: Callable[[FeedStatus], None],
+        on_removed: Callable[[str], None],
+    ) -> None:
+        self._desk = desk
+        self._supervisor = supervisor
+        self._secrets = secrets
+        self._clock = clock
+        self._on_status = on_status
+        self._on_removed = on_removed
+        self._broken: set[str] = set()  # configured, but could not be built
+        # A reload while the start-up apply still waits for the keyring must not interleave.
+        self._applying = asyncio.Lock()
+
+    async def apply(self, configs: Sequence[FeedConfig], *, first: bool = False) -> None:
+        """Start new feeds, restart the others with their current settings and secret,
+        stop the ones no longer configured. `first`: also resolve alerts left behind
+        by feeds removed from the config while the app was not running."""
+        async with self._applying:
+            await self._apply(configs, first=first)
+
+    async def _apply(self, configs: Sequence[FeedConfig], *, first: bool) -> None:
+        wanted = {config.name: config for config in configs}
+        for name in set(self._supervisor.names()) | self._broken:
+            if name not in wanted:
+                self._supervisor.remove(name)
+                self._broken.discard(name)
+                self._on_removed(name)
+        for config in configs:
+            try:
+                secret = await asyncio.to_thread(self._secrets.get, config.name)
+                feed = build_feed(config, secret)
+            except ShiftbellError as exc:
+                log.error("feed %s cannot start: %s", config.name, exc)
+                self._supervisor.remove(config.name)
+                self._broken.add(config.name)
+                self._on_status(FeedStatus(config.name, False, str(exc), self._clock.now()))
+                continue
+            self._broken.discard(config.name)
+            self._supervisor.replace(feed)
+            log.info("feed %s (%s) started", config.name, config.kind.value)
+        if first:
+            self._resolve_orphans(set(wanted))
+
+    def _resolve_orphans(self, configured: set[str]) -> None:
+        orphans = {
+            alert.key.feed_id
+            for alert in self._desk.active()
+            if alert.key.feed_id not in configured and alert.key.feed_id not in RESERVED_FEED_NAMES
+        }
+        for feed_id in sorted(orphans):
+            log.info("feed %s is no longer configured: resolving its alerts", feed_id)
+            self._desk.replace_snapshot(feed_id, [], source=feed_id)

@@ -1,0 +1,555 @@
+"""Prometheus Alertmanager (API v2): polled for its alerts, acknowledged with a silence.
+
+Options (`FeedConfig.options`, all strings; any other key is refused as a typo):
+    filter              Label matchers selecting the alerts, comma-separated, in
+                        Alertmanager's syntax: `team="db",env=~"prod|stage"`.
+                        Each becomes one `filter=` query parameter, and
+                        Alertmanager keeps the alerts that match all of them.
+                        Default: every alert.
+    receiver            A regular expression on the receiver name (Alertmanager
+                        anchors it), e.g. `oncall-db`. Default: every receiver.
+    silence_duration_s  How long an acknowledgement silences the alert, in
+                        seconds, 60 or more. Default 14400 (4 h): long enough to work an
+                        incident without being paged again, short enough that a
+                        forgotten acknowledgement does not hide the alert for the
+                        rest of the week.
+    created_by          The silence's `createdBy`. Default "shiftbell".
+    comment             The silence's comment. Default "Acknowledged in Shiftbell".
+    auth                "none", "basic" (the secret is "user:password") or
+                        "bearer" (the secret is the token). Alertmanager has no
+                        authentication of its own; this is for the proxy that
+                        operators put in front of it. Default: "bearer" when a
+                        secret is set, otherwise "none".
+
+Severity comes from the `severity` label (case and spaces ignored), the same
+mapping as the webhook on the local receiver:
+    critical, page, error, crit, major, high, fatal, emergency  -> critical
+    warning, warn, minor, medium                                -> warning
+    info, information, informational, notice, low, none         -> info
+    missing, or anything else (P1, sev2, ...)                   -> warning
+An unfamiliar word is a warning rather than an error: rejecting the alert over
+its label would lose it, and a warning still makes a sound.
+
+Title: the `summary` annotation, else "<alertname> on <instance>"; the text
+below it is the `description` annotation. The link is `generatorURL`.
+
+Which alerts are listed, and why silenced ones are: the list is
+`GET /api/v2/alerts?active=true&silenced=true&inhibited=false`. Acknowledging
+here creates a silence, so an alert somebody acknowledged (here or in
+Alertmanager's UI) is silenced; it is still a current problem, so it stays in
+the snapshot as `acknowledged=True`. Leaving silenced alerts out would make the
+snapshot resolve every alert the moment it is acknowledged. Inhibited alerts are
+left out: Alertmanager holds them back because a more important alert covers the
+same problem (a dead node inhibits its dead disks), and that alert is the one to
+act on.
+
+Acknowledge creates a silence (`POST /api/v2/silences`) whose matchers are every
+label of the alert, exact and equal, so it covers this alert and nothing with
+fewer labels; an alert without labels is refused, because a silence with no
+matchers would silence everything. It starts a minute before now, which
+Alertmanager reads as "now" by its own clock (a desktop clock a few seconds
+ahead must not leave the alert unsilenced), and ends `silence_duration_s` later.
+The silence id is the receipt. Un-acknowledge expires that silence
+(`DELETE /api/v2/silence/{id}`) and any other active silence this feed made
+with exactly the alert's labels (a retried acknowledgement can leave two).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from shiftbell.core.alert import Alert, Incoming
+from shiftbell.core.clock import Clock
+from shiftbell.core.errors import (
+    FeedAuthError,
+    FeedConfigError,
+    FeedError,
+    FeedPayloadError,
+    FeedUnreachableError,
+)
+from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
+from shiftbell.sources.feed import AckReceipt, FeedConfig
+from shiftbell.sources.http import make_client, request_json, where_to_fix
+from shiftbell.sources.strict_fields import json_kind
+from shiftbell.system.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+VENDOR = "Alertmanager"
+DEFAULT_SILENCE_DURATION_S = 4 * 60 * 60
+DEFAULT_CREATED_BY = "shiftbell"
+DEFAULT_COMMENT = "Acknowledged in Shiftbell"
+# Sent as the silence's start; Alertmanager moves a start in the past to its own "now".
+SILENCE_START_MARGIN = timedelta(minutes=1)
+
+ALERTS_PATH = "/api/v2/alerts"
+SILENCES_PATH = "/api/v2/silences"
+STATUS_PATH = "/api/v2/status"
+
+OPTION_NAMES = ("filter", "receiver", "silence_duration_s", "created_by", "comment", "auth")
+# label op value: the operator is what makes it a matcher; Alertmanager checks the rest.
+_MATCHER_SHAPE = re.compile(r"^\s*[^=!~\s]+\s*(=~|!~|!=|=)")
+
+
+class AuthMode(StrEnum):
+    NONE = "none"
+    BASIC = "basic"
+    BEARER = "bearer"
+
+
+@dataclass(frozen=True)
+class AlertmanagerOptions:
+    """The feed's options, read and checked once, so a typo fails when the feed is set up."""
+
+    matchers: tuple[str, ...] = ()
+    receiver: str = ""
+    silence_duration: timedelta = timedelta(seconds=DEFAULT_SILENCE_DURATION_S)
+    created_by: str = DEFAULT_CREATED_BY
+    comment: str = DEFAULT_COMMENT
+    auth: AuthMode = AuthMode.NONE
+
+    @classmethod
+    def parse(cls, config: FeedConfig, secret: str) -> AlertmanagerOptions:
+        """Raises FeedConfigError naming the option and the feed."""
+        options = config.options
+        fix = where_to_fix(config)
+        unknown = sorted(set(options) - set(OPTION_NAMES))
+        if unknown:
+            raise FeedConfigError(
+                f"{VENDOR} feed {config.name}: unknown option {unknown[0]!r}; the options are "
+                f"{', '.join(OPTION_NAMES)} ({fix})"
+            )
+        try:
+            matchers = split_matchers(options.get("filter", ""))
+        except ValueError as exc:
+            raise FeedConfigError(f"{VENDOR} feed {config.name}: filter: {exc} ({fix})") from None
+        duration_text = options.get("silence_duration_s", "").strip()
+        duration_s = float(DEFAULT_SILENCE_DURATION_S)
+        if duration_text:
+            try:
+                duration_s = float(duration_text)
+            except ValueError:
+                duration_s = -1.0
+            if not 60 <= duration_s <= 366 * 24 * 3600:
+                raise FeedConfigError(
+                    f"{VENDOR} feed {config.name}: silence_duration_s: {duration_text!r} is not "
+                    f"a number of seconds from 60 to 31622400 (default "
+                    f"{DEFAULT_SILENCE_DURATION_S}) ({fix})"
+                )
+        auth_text = options.get("auth", "").strip().lower()
+        if not auth_text:
+            auth = AuthMode.BEARER if secret else AuthMode.NONE
+        else:
+            try:
+                auth = AuthMode(auth_text)
+            except ValueError:
+                raise FeedConfigError(
+                    f"{VENDOR} feed {config.name}: auth: {auth_text!r} is not one of "
+                    f"{', '.join(m.value for m in AuthMode)} ({fix})"
+                ) from None
+        if auth is not AuthMode.NONE and not secret:
+            raise FeedConfigError(
+                f"{VENDOR} feed {config.name}: auth is {auth.value} but no secret is stored; "
+                f"set it in {fix}"
+            )
+        if auth is AuthMode.BASIC and ":" not in secret:
+            # Never quote the secret: it is a password, even when it is a wrong one.
+            raise FeedConfigError(
+                f"{VENDOR} feed {config.name}: with auth=basic the secret must be "
+                f"user:password (no colon found); set it in {fix}"
+            )
+        return cls(
+            matchers=matchers,
+            receiver=options.get("receiver", "").strip(),
+            silence_duration=timedelta(seconds=duration_s),
+            created_by=options.get("created_by", "").strip() or DEFAULT_CREATED_BY,
+            comment=options.get("comment", "").strip() or DEFAULT_COMMENT,
+            auth=auth,
+        )
+
+
+class AlertmanagerFeed:
+    """A `PollingFeed` for one Alertmanager. See the module docstring for the options."""
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        secret: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self.options = AlertmanagerOptions.parse(config, secret)
+        self._clock: Clock = clock or SystemClock()
+        headers: dict[str, str] = {"Accept": "application/json"}
+        auth: tuple[str, str] | None = None
+        if self.options.auth is AuthMode.BEARER:
+            headers["Authorization"] = f"Bearer {secret}"
+        elif self.options.auth is AuthMode.BASIC:
+            user, _, password = secret.partition(":")
+            auth = (user, password)
+        self._client = make_client(base_url_of(config), headers, transport, auth)
+        self._client.event_hooks["response"].append(self._note_server_time)
+        # The server's clock minus ours, from its Date headers: a silence must start at a
+        # time the server already considers past, or it is "pending" and silences nothing
+        # (a desktop 10 min ahead saw the alert fire again 3 s after the ack).
+        self._server_offset = timedelta(0)
+        # Alerts whose silence request got no answer: it may exist all the same, so the
+        # next try looks for it first and one alert never gets two silences.
+        self._unanswered: set[str] = set()
+
+    # -- PollingFeed -------------------------------------------------------------------------
+
+    async def fetch(self) -> list[Incoming]:
+        params: list[tuple[str, str]] = [
+            ("active", "true"),
+            ("silenced", "true"),
+            ("inhibited", "false"),
+        ]
+        params += [("filter", matcher) for matcher in self.options.matchers]
+        if self.options.receiver:
+            params.append(("receiver", self.options.receiver))
+        status, body = await self._request("GET", ALERTS_PATH, params=params, ok=(400,))
+        if status == 400:
+            # Alertmanager answers a bad matcher or receiver regex with a bare JSON string.
+            raise FeedConfigError(
+                f"{VENDOR} rejected this feed's filter or receiver option"
+                f"{_detail(body)}: check them in {where_to_fix(self.config)}"
+            )
+        try:
+            return parse_alerts(body)
+        except ValueError as exc:
+            raise FeedPayloadError(
+                f"{VENDOR} at {self._client.base_url} sent an alert list we cannot read "
+                f"({self.config.name}): {exc}"
+            ) from None
+
+    async def acknowledge(self, alert: Alert) -> AckReceipt:
+        if not alert.labels:
+            raise FeedError(
+                f"cannot acknowledge {alert.title!r} in {VENDOR} ({self.config.name}): it has "
+                "no labels, and a silence without matchers would silence every alert"
+            )
+        if alert.id in self._unanswered:
+            earlier = await self._our_silences_for(alert, states=("active",))
+            if earlier:
+                self._unanswered.discard(alert.id)
+                log.info(
+                    "%s: %r is already silenced as %s (the answer to that request was lost)",
+                    self.config.name,
+                    alert.title,
+                    earlier[0],
+                )
+                return AckReceipt(reference=earlier[0])
+        now = self._clock.now() + self._server_offset
+        silence = {
+            "matchers": [
+                {"name": name, "value": value, "isRegex": False, "isEqual": True}
+                for name, value in alert.labels
+            ],
+            "startsAt": _rfc3339(now - SILENCE_START_MARGIN),
+            "endsAt": _rfc3339(now + self.options.silence_duration),
+            "createdBy": self.options.created_by,
+            "comment": self.options.comment,
+        }
+        # Stated, not left to the client library's default: Alertmanager answers a silence
+        # without it with 415, and a peer tool lost its acknowledgements exactly that way.
+        try:
+            status, body = await self._request(
+                "POST",
+                SILENCES_PATH,
+                json=silence,
+                headers={"Content-Type": "application/json"},
+                ok=(400,),
+            )
+        except BaseException:  # cancelled by a timeout too: the request may have arrived
+            self._unanswered.add(alert.id)
+            raise
+        self._unanswered.discard(alert.id)
+        if status == 400:
+            raise FeedError(
+                f"{VENDOR} refused the silence for {alert.title!r}{_detail(body)} "
+                f"({self.config.name})"
+            )
+        silence_id = body.get("silenceID") if isinstance(body, dict) else None
+        if not isinstance(silence_id, str) or not silence_id:
+            raise FeedPayloadError(
+                f"{VENDOR} did not say which silence it created for {alert.title!r} "
+                f"(no silenceID in its answer) ({self.config.name})"
+            )
+        log.info(
+            "%s: silenced %r in %s as %s until %s",
+            self.config.name,
+            alert.title,
+            VENDOR,
+            silence_id,
+            silence["endsAt"],
+        )
+        return AckReceipt(reference=silence_id)
+
+    async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
+        ids = [receipt.reference] if receipt.reference else []
+        ids += [i for i in await self._our_silences_for(alert) if i not in ids]
+        for silence_id in ids:
+            await self._expire(silence_id)
+            log.info("%s: expired silence %s of %r", self.config.name, silence_id, alert.title)
+
+    async def test(self) -> str:
+        _, body = await self._request("GET", STATUS_PATH)
+        if not isinstance(body, dict) or "versionInfo" not in body:
+            raise FeedPayloadError(
+                f"{self._client.base_url} answered {STATUS_PATH} but not like an {VENDOR} "
+                f"({self.config.name}): check the URL in {where_to_fix(self.config)}"
+            )
+        version_info = body.get("versionInfo")
+        version = version_info.get("version") if isinstance(version_info, dict) else None
+        name = f"{VENDOR} {version}" if isinstance(version, str) and version else VENDOR
+        alerts = await self.fetch()
+        silenced = sum(1 for a in alerts if a.acknowledged)
+        count = f"{len(alerts)} active alert{'' if len(alerts) == 1 else 's'}"
+        return f"{name}, {count}" + (f" ({silenced} silenced)" if silenced else "")
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _request(
+        self, method: str, url: str, *, ok: tuple[int, ...] = (), **kwargs: Any
+    ) -> tuple[int, Any]:
+        credential = {
+            AuthMode.BASIC: "user name and password",
+            AuthMode.BEARER: "token",
+            AuthMode.NONE: "credentials",
+        }[self.options.auth]
+        try:
+            return await request_json(
+                self._client,
+                method,
+                url,
+                config=self.config,
+                vendor=VENDOR,
+                credential=credential,
+                ok=ok,
+                **kwargs,
+            )
+        except FeedAuthError:
+            if self.options.auth is not AuthMode.NONE:
+                raise
+            # Alertmanager itself never asks: this is a proxy, and "check the credentials"
+            # would send the person looking for a secret that was never set.
+            raise FeedAuthError(
+                f"{VENDOR} at {self._client.base_url} asks for credentials and this feed "
+                f"sends none: set auth (basic or bearer) and the secret in "
+                f"{where_to_fix(self.config)}"
+            ) from None
+
+    async def _note_server_time(self, response: httpx.Response) -> None:
+        date = response.headers.get("Date")
+        if not date:
+            return
+        try:
+            server_now = email.utils.parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return
+        if server_now.tzinfo is None:
+            return
+        self._server_offset = server_now - self._clock.now()
+
+    async def _our_silences_for(
+        self, alert: Alert, states: tuple[str, ...] = ("active", "pending")
+    ) -> list[str]:
+        """Silences in `states` this feed made with exactly the alert's labels."""
+        if not alert.labels:
+            return []
+        _, body = await self._request("GET", SILENCES_PATH)
+        if not isinstance(body, list):
+            raise FeedPayloadError(
+                f"{VENDOR} sent a silence list we cannot read (not a list) ({self.config.name})"
+            )
+        wanted = {(name, value, False, True) for name, value in alert.labels}
+        found: list[str] = []
+        for silence in body:
+            if not isinstance(silence, dict):
+                continue
+            status = silence.get("status")
+            state = status.get("state") if isinstance(status, dict) else None
+            if state not in states:
+                continue
+            if silence.get("createdBy") != self.options.created_by:
+                continue
+            if _matcher_set(silence.get("matchers")) == wanted and isinstance(
+                silence.get("id"), str
+            ):
+                found.append(silence["id"])
+        return found
+
+    async def _expire(self, silence_id: str) -> None:
+        status, body = await self._request("DELETE", f"/api/v2/silence/{silence_id}", ok=(404, 500))
+        if status == 500 and body != "silence not found":
+            raise FeedUnreachableError(
+                f"{VENDOR} server error {status}{_detail(body)} ({self.config.name})"
+            )
+        if status == 404 and body is not None:
+            # A 404 with a body is a missing route (wrong URL), not a missing silence.
+            raise FeedError(
+                f"{VENDOR} has no /api/v2/silence (404): check the URL in "
+                f"{where_to_fix(self.config)}"
+            )
+        # 200; or gone already: 0.25 says 500 "silence not found", later versions an empty 404.
+
+
+# -- options and URL -------------------------------------------------------------------------
+
+
+def base_url_of(config: FeedConfig) -> str:
+    """The API root from what a person pasted: the UI address (with #/alerts) works too."""
+    text = config.url.strip()
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise FeedConfigError(
+            f"{VENDOR} feed {config.name}: URL {text!r} must look like http://host:9093 "
+            f"({where_to_fix(config)})"
+        )
+    path = url.path.rstrip("/")
+    for suffix in ("/api/v2", "/api/v1"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return str(url.copy_with(path=path or "/", query=None, fragment=None)).rstrip("/")
+
+
+def split_matchers(text: str) -> tuple[str, ...]:
+    """`team="db", env=~"a,b"` -> ('team="db"', 'env=~"a,b"'): commas inside quotes stay.
+
+    Raises ValueError for an unclosed quote or a part that is not a matcher.
+    Braces around the whole list (PromQL style) are accepted and dropped.
+    """
+    body = text.strip()
+    if body.startswith("{") and body.endswith("}"):
+        body = body[1:-1]
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in body:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    if quoted:
+        raise ValueError(f"{text.strip()!r} has a quote that is not closed")
+    parts.append("".join(current).strip())
+    matchers = tuple(part for part in parts if part)
+    for matcher in matchers:
+        if not _MATCHER_SHAPE.match(matcher):
+            raise ValueError(
+                f'{matcher!r} is not a matcher such as team="db" (operators: = != =~ !~)'
+            )
+    return matchers
+
+
+# -- the alert list --------------------------------------------------------------------------
+
+
+def parse_alerts(body: object) -> list[Incoming]:
+    """Read `GET /api/v2/alerts`. Raises ValueError naming the field that is wrong.
+
+    One unreadable alert fails the whole list: a snapshot without it would resolve it.
+    """
+    if not isinstance(body, list):
+        raise ValueError(f"expected a list of alerts, got {json_kind(body)}")
+    return [_parse_alert(item, f"alerts[{index}]") for index, item in enumerate(body)]
+
+
+def _parse_alert(item: object, where: str) -> Incoming:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: expected an alert object, got {json_kind(item)}")
+    fingerprint = item.get("fingerprint")
+    if not isinstance(fingerprint, str) or not fingerprint:
+        raise ValueError(f"{where}.fingerprint: required, a string; got {json_kind(fingerprint)}")
+    labels = _string_map(item.get("labels"), f"{where}.labels")
+    annotations = dict(_string_map(item.get("annotations"), f"{where}.annotations"))
+    text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
+    status = item.get("status")
+    silenced_by = status.get("silencedBy") if isinstance(status, dict) else None
+    url = item.get("generatorURL")
+    # The window opens this link with one click: web pages only.
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        url = ""
+    return Incoming(
+        source_id=fingerprint,
+        title=text.title,
+        severity=text.severity,
+        summary=text.summary,
+        url=url,
+        labels=labels,
+        firing=True,
+        acknowledged=bool(silenced_by),
+        started_at=_time(item.get("startsAt"), f"{where}.startsAt"),
+    )
+
+
+def _string_map(value: object, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object of strings, got {json_kind(value)}")
+    for name, text in value.items():
+        if not isinstance(text, str):
+            raise ValueError(f"{where}.{name}: expected a string, got {json_kind(text)}")
+    return tuple(sorted(value.items()))
+
+
+def _time(value: object, where: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected an RFC 3339 time, got {json_kind(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{where}: {value!r} is not an RFC 3339 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if parsed.year <= 1:
+        return None  # Go's zero time: not set
+    return parsed.astimezone(UTC)
+
+
+def _rfc3339(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _matcher_set(value: object) -> set[tuple[object, ...]]:
+    if not isinstance(value, list):
+        return set()
+    return {
+        (m.get("name"), m.get("value"), m.get("isRegex"), m.get("isEqual", True))
+        for m in value
+        if isinstance(m, dict)
+    }
+
+
+def _detail(body: object) -> str:
+    """Alertmanager's error text: a bare JSON string, or {"message": ...}."""
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        body = body["message"]
+    return f" ({str(body)[:200]})" if isinstance(body, str) and body else ""

@@ -1,0 +1,169 @@
+"""Grafana OnCall / Grafana IRM: the person's final shifts, across the account's schedules.
+
+Signs in through a Grafana OnCall alert feed (schedules/accounts.py). Options:
+
+    feed       The Grafana OnCall feed whose URL and token are used (resolved by the caller).
+    user       Required: whose shifts, as the OnCall user's email or username (compared
+               without regard to case with `user_email` / `user_username`, or the user id).
+    schedules  Optional: schedule ids or names, comma-separated. Default: every schedule the
+               token can see.
+
+Requests: GET /api/v1/schedules/ (paginated: `next`), then per schedule
+GET /api/v1/schedules/{id}/final_shifts?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD (dates in
+UTC, both required, paginated the same way). Final shifts are what OnCall will actually page:
+rotations with overrides and swaps applied, one entry per person and slot:
+`{"user_pk", "user_email", "user_username", "shift_start", "shift_end"}`. `next` links are
+followed by their query only, against the configured URL, as the alert feed does.
+
+OnCall allows 300 requests per 5 minutes per token, shared with the alert feed: one refresh
+costs 1 + (number of schedules) requests, so name the schedules when the account has many.
+
+Label: the schedule's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import httpx
+
+from shiftbell.core.errors import FeedConfigError, FeedPayloadError
+from shiftbell.core.schedule import Shift
+from shiftbell.sources.accounts import grafana_oncall_account
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.schedule import (
+    DEFAULT_LOOKAHEAD,
+    DEFAULT_LOOKBEHIND,
+    Window,
+    naming,
+    shift_or_none,
+    tidy,
+    utc_instant,
+    where_to_fix,
+)
+
+NOUN = "Grafana OnCall schedule"
+SCHEDULES_PATH = "api/v1/schedules/"
+MAX_PAGES = 20  # per listing: a loop of `next` links must end
+MAX_SPAN = timedelta(days=365)  # OnCall refuses end_date more than 365 days after start_date
+
+
+class GrafanaOnCallSchedule:
+    """The person's final shifts in Grafana OnCall. See the module docstring."""
+
+    noun = NOUN
+
+    def __init__(
+        self,
+        name: str,
+        feed: FeedConfig,
+        secret: str,
+        *,
+        user: str,
+        schedules: Sequence[str] = (),
+        lookbehind: timedelta = DEFAULT_LOOKBEHIND,
+        lookahead: timedelta = DEFAULT_LOOKAHEAD,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self._user = user.strip().casefold()
+        if not self._user:
+            raise FeedConfigError(
+                f"{NOUN} {name}: say whose shifts to show: set user to your OnCall email or "
+                f"username in {where_to_fix(name)}"
+            )
+        if lookbehind + lookahead > MAX_SPAN:
+            raise FeedConfigError(
+                f"{NOUN} {name}: OnCall answers for at most 365 days at a time; shorten the "
+                f"days ahead in {where_to_fix(name)}"
+            )
+        self._wanted = [s.strip() for s in schedules if s.strip()]
+        self._lookbehind = lookbehind
+        self.lookahead = lookahead
+        with naming(f"{NOUN} {name}"):
+            self._account = grafana_oncall_account(feed, secret, transport)
+
+    async def fetch(self, now: datetime) -> list[Shift]:
+        window = Window.around(now, self._lookbehind, self.lookahead)
+        dates = {
+            "start_date": window.start.astimezone(UTC).date().isoformat(),
+            "end_date": window.end.astimezone(UTC).date().isoformat(),
+        }
+        shifts: list[Shift | None] = []
+        with naming(f"{NOUN} {self.name}"):
+            for schedule_id, schedule_name in await self._schedules():
+                path = f"{SCHEDULES_PATH}{quote(schedule_id, safe='')}/final_shifts"
+                for entry in await self._all_pages(path, dates):
+                    if self._is_mine(entry):
+                        shifts.append(self._shift(entry, schedule_name))
+        return tidy(s for s in shifts if s is not None and window.overlaps(s.start, s.end))
+
+    async def close(self) -> None:
+        await self._account.close()
+
+    async def _schedules(self) -> list[tuple[str, str]]:
+        """(id, name) of the schedules to read, in OnCall's order."""
+        listed: list[tuple[str, str]] = []
+        for item in await self._all_pages(SCHEDULES_PATH, {}):
+            schedule_id = item.get("id")
+            if isinstance(schedule_id, str) and schedule_id:
+                name = item.get("name")
+                listed.append((schedule_id, name if isinstance(name, str) else schedule_id))
+        if not self._wanted:
+            return listed
+        chosen = []
+        for wanted in self._wanted:
+            match = [
+                (sid, name)
+                for sid, name in listed
+                if wanted == sid or wanted.casefold() == name.casefold()
+            ]
+            if not match:
+                known = ", ".join(name for _, name in listed) or "none"
+                raise FeedConfigError(
+                    f"OnCall has no schedule {wanted!r} (it has: {known}): fix schedules in "
+                    f"{where_to_fix(self.name)}"
+                )
+            chosen += [s for s in match if s not in chosen]
+        return chosen
+
+    async def _all_pages(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        query: list[tuple[str, str]] = list(params.items())
+        for _ in range(MAX_PAGES):
+            _, body = await self._account.get(path, params=query)
+            results = body.get("results") if isinstance(body, dict) else None
+            if not isinstance(results, list):
+                raise FeedPayloadError(
+                    f"OnCall answered {path} without a 'results' list: is the feed's URL the "
+                    f"OnCall API URL?"
+                )
+            items += [r for r in results if isinstance(r, dict)]
+            link = body.get("next")
+            if not isinstance(link, str) or not link:
+                return items
+            # The query only: OnCall builds `next` from its own idea of its address.
+            query = parse_qsl(urlsplit(link).query)
+        raise FeedPayloadError(f"OnCall kept sending more pages of {path} (over {MAX_PAGES})")
+
+    def _is_mine(self, entry: dict[str, Any]) -> bool:
+        keys = ("user_email", "user_username", "user_pk")
+        return any(
+            isinstance(entry.get(k), str) and entry[k].casefold() == self._user for k in keys
+        )
+
+    def _shift(self, entry: dict[str, Any], schedule_name: str) -> Shift | None:
+        start = self._timestamp(entry.get("shift_start"))
+        end = self._timestamp(entry.get("shift_end"))
+        return shift_or_none(start, end, self.name, schedule_name)
+
+    def _timestamp(self, value: object) -> datetime:
+        parsed = utc_instant(value)
+        if parsed is not None:
+            return parsed
+        raise FeedPayloadError(
+            f"{NOUN} {self.name}: OnCall sent a shift time that is not a date ({value!r:.40})"
+        )

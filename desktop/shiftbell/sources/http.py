@@ -1,0 +1,163 @@
+"""HTTP for the polling feeds: one place that turns httpx and status codes into FeedErrors.
+
+Every adapter calls `request_json`, so every source reports a dead server, a
+wrong token, a rate limit or a garbled answer in the same words, naming the feed
+and what to do about it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from shiftbell.core.errors import (
+    FeedAuthError,
+    FeedError,
+    FeedPayloadError,
+    FeedRateLimitedError,
+    FeedUnreachableError,
+)
+from shiftbell.sources.feed import FeedConfig
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+USER_AGENT = "shiftbell"
+
+
+def make_client(
+    base_url: str,
+    headers: Mapping[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    auth: httpx.Auth | tuple[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """An httpx client for one feed. `transport` lets tests swap the network out."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        timeout=DEFAULT_TIMEOUT,
+        transport=transport,
+        auth=auth,
+        follow_redirects=True,
+    )
+
+
+def where_to_fix(config: FeedConfig) -> str:
+    return f"Settings > Feeds > {config.name}"
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    config: FeedConfig,
+    vendor: str,
+    credential: str = "token",
+    ok: tuple[int, ...] = (),
+    **kwargs: Any,
+) -> tuple[int, Any]:
+    """Send a request; return (status, parsed JSON or None for an empty body).
+
+    Statuses in `ok` are returned as they are, even 4xx (e.g. Grafana's 400 for
+    "already acknowledged"); any other non-2xx becomes the matching FeedError.
+    """
+    try:
+        response = await client.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        raise FeedUnreachableError(
+            f"{vendor} at {client.base_url} did not answer in time ({config.name})"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise FeedUnreachableError(
+            f"cannot reach {vendor} at {client.base_url} ({config.name}): {_reason(exc)}"
+        ) from None
+    status = response.status_code
+    if status in ok or 200 <= status < 300:
+        return status, _json(response, config, vendor)
+    raise status_error(response, config, vendor, credential)
+
+
+def status_error(
+    response: httpx.Response, config: FeedConfig, vendor: str, credential: str = "token"
+) -> FeedError:
+    status = response.status_code
+    detail = _detail(response)
+    if status in (401, 403):
+        what = "rejected the" if status == 401 else "refused access with the"
+        return FeedAuthError(
+            f"{vendor} {what} {credential} ({status}{detail}): check the {credential} in "
+            f"{where_to_fix(config)}"
+        )
+    if status == 429:
+        retry = retry_after_seconds(response.headers)
+        wait = f"; retrying in {retry:.0f} s" if retry is not None else ""
+        return FeedRateLimitedError(f"{vendor} rate limit reached ({config.name}){wait}", retry)
+    if status == 404:
+        return FeedError(
+            f"{vendor} has no {response.request.url.path} (404): check the URL in "
+            f"{where_to_fix(config)}"
+        )
+    if status >= 500:
+        return FeedUnreachableError(f"{vendor} server error {status}{detail} ({config.name})")
+    return FeedError(f"{vendor} refused the request ({status}{detail}) ({config.name})")
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """How long a 429 asked us to wait: Retry-After (seconds or HTTP date) or a reset header."""
+    value = headers.get("retry-after")
+    if value:
+        value = value.strip()
+        if value.replace(".", "", 1).isdigit():
+            return float(value)
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is not None:
+            return max(0.0, parsed.timestamp() - (now if now is not None else time.time()))
+    # PagerDuty: ratelimit-reset (seconds until reset); Opsgenie: X-RateLimit-Reset (check).
+    for name in ("ratelimit-reset", "x-ratelimit-reset"):
+        value = headers.get(name)
+        if value and value.strip().replace(".", "", 1).isdigit():
+            seconds = float(value)
+            # Some send an epoch time instead of a delay.
+            if seconds > 10**9:
+                seconds = max(0.0, seconds - (now if now is not None else time.time()))
+            return seconds
+    return None
+
+
+def _json(response: httpx.Response, config: FeedConfig, vendor: str) -> Any:
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FeedPayloadError(
+            f"{vendor} answered {response.request.url.path} with something that is not JSON "
+            f"({exc}) ({config.name}): is the URL right?"
+        ) from None
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ""
+    message = ""
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail", "errorMessage"):
+            value = body.get(key)
+            if isinstance(value, str):
+                message = value
+                break
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                message = value["message"]
+                break
+    return f": {message[:200]}" if message else ""
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:200]

@@ -1,0 +1,171 @@
+"""Opsgenie (and JSM Ops): the person's shifts from schedule timelines.
+
+Signs in through an Opsgenie alert feed (schedules/accounts.py), `api = "opsgenie"` or
+`"jsm"` alike. Options:
+
+    feed       The Opsgenie feed whose URL, key and `api` are used (resolved by the caller).
+    schedules  Required: schedule ids or names, comma-separated (a UUID is sent as an id,
+               anything else as a name; JSM Ops takes ids only).
+    user       Required: whose shifts, as the Opsgenie username (the login email) or user id,
+               compared without regard to case.
+
+Request, per schedule: Opsgenie GET /v2/schedules/{schedule}/timeline?identifierType=id|name
+&date=..&interval=N&intervalUnit=days (JSM Ops: GET .../v1/schedules/{id}/timeline with the
+same query). The final timeline is what Opsgenie will page: rotations with overrides and
+forwarding applied. Each rotation lists periods `{startDate, endDate, type, recipient}`
+(JSM Ops: `responder`); a period whose recipient is a team or an escalation names the people
+in `flattenedRecipients` (`flattenedResponders`). Opsgenie starts the timeline at the
+beginning of the day containing `date` and may return periods reaching outside the window;
+only the overlap counts.
+
+Label: "schedule / rotation".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shiftbell.core.errors import FeedConfigError, FeedPayloadError
+from shiftbell.core.schedule import Shift
+from shiftbell.sources.accounts import opsgenie_account
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.schedule import (
+    DEFAULT_LOOKAHEAD,
+    DEFAULT_LOOKBEHIND,
+    Window,
+    naming,
+    shift_or_none,
+    tidy,
+    utc_instant,
+    where_to_fix,
+)
+
+NOUN = "Opsgenie schedule"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+# Who a period belongs to: Opsgenie's words first, then JSM Ops'.
+_RECIPIENT_KEYS = (("recipient", "flattenedRecipients"), ("responder", "flattenedResponders"))
+
+
+class OpsgenieSchedule:
+    """The person's shifts in one or more Opsgenie schedules. See the module docstring."""
+
+    noun = NOUN
+
+    def __init__(
+        self,
+        name: str,
+        feed: FeedConfig,
+        secret: str,
+        *,
+        schedules: Sequence[str],
+        user: str,
+        lookbehind: timedelta = DEFAULT_LOOKBEHIND,
+        lookahead: timedelta = DEFAULT_LOOKAHEAD,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self._schedules = [s.strip() for s in schedules if s.strip()]
+        self._user = user.strip().casefold()
+        if not self._schedules:
+            raise FeedConfigError(
+                f"{NOUN} {name}: name the schedule(s) to read: set schedules to their ids or "
+                f"names in {where_to_fix(name)}"
+            )
+        if not self._user:
+            raise FeedConfigError(
+                f"{NOUN} {name}: say whose shifts to show: set user to your Opsgenie username "
+                f"(login email) in {where_to_fix(name)}"
+            )
+        self._lookbehind = lookbehind
+        self.lookahead = lookahead
+        with naming(f"{NOUN} {name}"):
+            self._account, self._jsm = opsgenie_account(feed, secret, transport)
+
+    async def fetch(self, now: datetime) -> list[Shift]:
+        window = Window.around(now, self._lookbehind, self.lookahead)
+        days = math.ceil((window.end - window.start) / timedelta(days=1)) + 1
+        shifts: list[Shift] = []
+        with naming(f"{NOUN} {self.name}"):
+            for schedule in self._schedules:
+                timeline = await self._timeline(schedule, window.start, days)
+                shifts += self._mine(timeline, schedule)
+        return tidy(s for s in shifts if window.overlaps(s.start, s.end))
+
+    async def close(self) -> None:
+        await self._account.close()
+
+    async def _timeline(self, schedule: str, start: datetime, days: int) -> dict[str, Any]:
+        params: list[tuple[str, str | int]] = [
+            ("date", start.astimezone(UTC).isoformat().replace("+00:00", "Z")),
+            ("interval", days),
+            ("intervalUnit", "days"),
+        ]
+        if self._jsm:
+            path = f"/schedules/{quote(schedule, safe='')}/timeline"
+        else:
+            path = f"/v2/schedules/{quote(schedule, safe='')}/timeline"
+            params.append(("identifierType", "id" if _UUID.match(schedule) else "name"))
+        status, body = await self._account.get(path, params=params, ok=(404,))
+        if status == 404:
+            raise FeedConfigError(
+                f"{self._account.vendor} has no schedule {schedule!r} (404): check schedules in "
+                f"{where_to_fix(self.name)} (names are case-sensitive)"
+            )
+        # Opsgenie wraps the answer in {"data": ...}; JSM Ops sends it bare.
+        data = body.get("data") if isinstance(body, dict) and "data" in body else body
+        if not isinstance(data, dict) or not isinstance(data.get("finalTimeline"), dict):
+            raise FeedPayloadError(
+                f"{self._account.vendor} answered the timeline of {schedule} without a "
+                f"finalTimeline: is the feed's URL the {self._account.vendor} API?"
+            )
+        return data
+
+    def _mine(self, timeline: dict[str, Any], schedule: str) -> Iterator[Shift]:
+        parent = timeline.get("_parent")
+        schedule_name = parent.get("name") if isinstance(parent, dict) else None
+        if not isinstance(schedule_name, str) or not schedule_name:
+            schedule_name = schedule
+        rotations = timeline["finalTimeline"].get("rotations")
+        for rotation in rotations if isinstance(rotations, list) else []:
+            if not isinstance(rotation, dict):
+                continue
+            rotation_name = rotation.get("name")
+            label = f"{schedule_name} / {rotation_name}" if rotation_name else schedule_name
+            periods = rotation.get("periods")
+            for period in periods if isinstance(periods, list) else []:
+                if isinstance(period, dict) and self._is_mine(period):
+                    shift = shift_or_none(
+                        self._timestamp(period.get("startDate")),
+                        self._timestamp(period.get("endDate")),
+                        self.name,
+                        label,
+                    )
+                    if shift is not None:
+                        yield shift
+
+    def _is_mine(self, period: dict[str, Any]) -> bool:
+        for single, flattened in _RECIPIENT_KEYS:
+            people = period.get(flattened)
+            candidates = people if isinstance(people, list) and people else [period.get(single)]
+            for who in candidates:
+                if isinstance(who, dict) and who.get("type", "user") == "user":
+                    names = (who.get("id"), who.get("name"), who.get("username"))
+                    if any(isinstance(n, str) and n.casefold() == self._user for n in names):
+                        return True
+        return False
+
+    def _timestamp(self, value: object) -> datetime:
+        parsed = utc_instant(value)
+        if parsed is not None:
+            return parsed
+        raise FeedPayloadError(
+            f"{NOUN} {self.name}: {self._account.vendor} sent a period time that is not a date "
+            f"({value!r:.40})"
+        )

@@ -1,1 +1,0 @@
-"""Small real HTTP servers that speak the vendors' documented JSON, for the feed tests."""
