@@ -46,10 +46,8 @@ from shiftbell.settings.config_keeper import ConfigKeeper
 from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
-    DEFAULT_SCHEDULE_INTERVAL_S,
     FEED_NAME_MAX,
     KEYRING_LOCATION,
-    MIN_FEED_INTERVAL_S,
     FeedSettings,
     Settings,
     default_stale_after_s,
@@ -61,9 +59,10 @@ from shiftbell.settings.schedule_editor import (
 )
 from shiftbell.settings.toml_store import read_settings
 from shiftbell.sources import registry
-from shiftbell.sources.feed import FeedConfig, FeedKind
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSource, ScheduleSourceConfig
-from shiftbell.sources.schedule_registry import build_source
+from shiftbell.sources.build import build_schedule, check_feed, connection_test, missing_options
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.schedule import ScheduleSource, ScheduleSourceConfig
+from shiftbell.sources.spec import SecretNeed
 from shiftbell.store.credentials import NO_KEYRING, NoKeyringError, SecretLocation, SecretStore
 from shiftbell.system.clock import local_zone
 from shiftbell.system.instance_lock import InstanceLock
@@ -184,7 +183,7 @@ exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
 
 
 def _add_feed_parsers(sub: Any) -> None:
-    kinds = ", ".join(kind.value for kind in FeedKind)
+    kinds = ", ".join(registry.feed_kinds())
     feed = sub.add_parser(
         "feed",
         help="add, list, test or remove alert feeds (works without the app)",
@@ -278,11 +277,11 @@ def _usage_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, 
     return usage
 
 
-def _feed_kind(text: str) -> FeedKind:
+def _feed_kind(text: str) -> str:
     kind = feed_rules.parse_kind(text)
     if kind is None:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a feed kind: use {', '.join(k.value for k in FeedKind)}"
+            f"{text!r} is not a feed kind: use {', '.join(registry.feed_kinds())}"
         )
     return kind
 
@@ -552,20 +551,21 @@ class _Declined(ShiftbellError):
 
 
 def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
-    kind: FeedKind = args.kind
-    vendor = registry.VENDOR_NAMES[kind]
+    kind: str = args.kind
+    source = registry.source(kind)
+    vendor = source.name
     why = feed_rules.name_problem(args.name)
     if why is not None:
         return _usage_error(f"feed add: {why}")
     options = _parse_options(args.option)
     if isinstance(options, str):
         return _usage_error(f"feed add: {options}")
-    url = args.url if args.url is not None else registry.default_url(kind, options)
+    url = args.url if args.url is not None else source.url_for(options)
     if url is None:
         return _usage_error(f"feed add: a {vendor} feed needs --url (the server's address)")
     interval = args.interval
     if interval is None:
-        interval = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[kind])
+        interval = max(DEFAULT_FEED_INTERVAL_S, source.min_interval_s)
     stale_after = args.stale_after
     if stale_after is None:
         stale_after = default_stale_after_s(interval)
@@ -579,16 +579,16 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
     )
     feed = FeedSettings(config, enabled=not args.disabled)
     problems = feed_rules.feed_problems(feed)
-    missing = registry.missing_options(config)
+    missing = missing_options(config)
     problems += [f"a {vendor} feed needs --option {key}=..." for key in missing]
-    need = registry.secret_need(kind)
-    word = registry.SECRET_WORDS[kind]
-    if need is registry.SecretNeed.REQUIRED and not args.token_stdin:
+    need = source.secret_need
+    word = source.secret_word
+    if need is SecretNeed.REQUIRED and not args.token_stdin:
         problems.append(
             f"a {vendor} feed needs its {word}: add --token-stdin and give it on standard "
             f"input (for example `... --token-stdin < {word.replace(' ', '-')}.txt`)"
         )
-    if need is registry.SecretNeed.NONE and args.token_stdin:
+    if need is SecretNeed.NONE and args.token_stdin:
         problems.append(f"a {vendor} feed takes no token: leave out --token-stdin")
     if problems:
         for problem in problems:
@@ -599,7 +599,7 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
     secret = _read_token(vendor, word, args.name) if args.token_stdin else ""
     # The adapter checks its own options (e.g. Opsgenie's cloud_id with api=jsm); no network.
     try:
-        asyncio.run(registry.check_feed(config, secret))
+        asyncio.run(check_feed(config, secret))
     except FeedError as exc:
         raise ConfigError(f"feed {args.name} was not added: {exc}") from None
 
@@ -616,7 +616,7 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
         SecretLocation.FILE: f"; its token is in {store.file_path} (readable only by you)",
         SecretLocation.NONE: "",
     }[stored]
-    for advice in registry.feed_advice(config):
+    for advice in source.feed_advice(config.options):
         _warn(f"feed {args.name}: {advice}")
     state = " (disabled)" if args.disabled else ""
     print(f"Added {vendor} feed {args.name}{state} at {url} to {paths.config_file}{where}.")
@@ -734,7 +734,7 @@ def _feed_list(args: argparse.Namespace, paths: AppPaths) -> int:
         rows.append(
             {
                 "name": feed.name,
-                "kind": feed.kind.value,
+                "kind": feed.kind,
                 "url": feed.config.url,
                 "enabled": feed.enabled,
                 "interval_s": feed.config.interval_s,
@@ -784,7 +784,8 @@ def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
         )
     store = SecretStore(paths.data_dir)
     secret = store.get(feed.name)
-    if not secret and registry.needs_secret(feed.kind) and not store.keyring_usable:
+    need = registry.source(feed.kind).secret_need
+    if not secret and need is SecretNeed.REQUIRED and not store.keyring_usable:
         # Say why there is no token: it may well be in a keyring this session cannot reach.
         raise ConfigError(
             f"{NO_KEYRING}, and {store.file_path} holds no token for feed {feed.name}: "
@@ -792,7 +793,7 @@ def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
             "... --token-stdin --allow-file-secrets`, or run this where the keyring is unlocked"
         )
     try:
-        result = asyncio.run(registry.connection_test(feed.config, secret, FEED_TEST_TIMEOUT_S))
+        result = asyncio.run(connection_test(feed.config, secret, FEED_TEST_TIMEOUT_S))
     except FeedError as exc:
         print(f"shiftbell: feed {feed.name}: {exc}", file=sys.stderr)
         return 1
@@ -858,7 +859,7 @@ exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
 
 
 def _add_schedule_parsers(sub: Any) -> None:
-    kinds = ", ".join(kind.value for kind in ScheduleKind)
+    kinds = ", ".join(registry.schedule_kinds())
     schedule = sub.add_parser(
         "schedule",
         help="add, list, show or remove on-call schedules; override them (works without the app)",
@@ -882,7 +883,9 @@ def _add_schedule_parsers(sub: Any) -> None:
     )
     add.add_argument("location", nargs="?", metavar="ICS_URL_OR_PATH")
     add.add_argument("--name", metavar="NAME", help="your name for it: letters, digits, . _ -")
-    add.add_argument("--kind", type=_schedule_kind, default=ScheduleKind.ICS, help=kinds)
+    add.add_argument(
+        "--kind", type=_schedule_kind, default=registry.DEFAULT_SCHEDULE_KIND, help=kinds
+    )
     add.add_argument("--who", metavar="TEXT", help="ICS: only events naming this person")
     add.add_argument("--feed", metavar="FEEDNAME", help="vendor kinds: the alert feed to sign in")
     add.add_argument(
@@ -929,7 +932,7 @@ def _add_schedule_parsers(sub: Any) -> None:
     override.set_defaults(handler=_schedule_override, command="schedule override")
 
 
-def _schedule_kind(text: str) -> ScheduleKind:
+def _schedule_kind(text: str) -> str:
     kind = schedule_rules.parse_kind(text)
     if kind is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a schedule kind: use {_KINDS}")
@@ -967,7 +970,8 @@ def _default_schedule_name(location: str) -> str:
 
 
 def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
-    kind: ScheduleKind = args.kind
+    kind: str = args.kind
+    source = registry.source(kind)
     options = _parse_options(args.option)
     if isinstance(options, str):
         return _usage_error(f"schedule add: {options}")
@@ -976,7 +980,7 @@ def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.feed:
         options["feed"] = args.feed
     link = ""
-    if kind is ScheduleKind.ICS:
+    if not source.schedule_signs_in_through_feed:
         if not args.location:
             return _usage_error(
                 "schedule add: give the calendar's link (https://, webcal://) or file"
@@ -994,14 +998,14 @@ def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
     else:
         if args.location:
             return _usage_error(
-                f"schedule add: a {kind.value} schedule has no link or file: leave out "
+                f"schedule add: a {kind} schedule has no link or file: leave out "
                 f"{args.location!r} and name the alert feed with --feed"
             )
         location = stored_location = ""
-    name = args.name or (_default_schedule_name(location) if kind is ScheduleKind.ICS else "")
+    name = args.name or (_default_schedule_name(location) if location else "")
     if not name:
-        return _usage_error(f"schedule add: a {kind.value} schedule needs --name")
-    interval = args.interval if args.interval is not None else DEFAULT_SCHEDULE_INTERVAL_S[kind]
+        return _usage_error(f"schedule add: a {kind} schedule needs --name")
+    interval = args.interval if args.interval is not None else source.schedule_interval_s
     config = ScheduleSourceConfig(name, kind, stored_location, options, interval)
     problems = schedule_rules.schedule_problems(config)
     if problems:
@@ -1017,7 +1021,7 @@ def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
     store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
     fetch_config = ScheduleSourceConfig(name, kind, location, options, interval)
     feed, secret = None, ""
-    if kind is not ScheduleKind.ICS:
+    if source.schedule_signs_in_through_feed:
         feed_settings = settings.feed(options["feed"])
         if feed_settings is None:
             raise ConfigError(
@@ -1029,8 +1033,8 @@ def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
     now = datetime.now(UTC)
     tz = local_zone()
     try:
-        source = build_source(fetch_config, tz=tz, feed=feed, secret=secret)
-        shifts = asyncio.run(_fetch_once(source, now))
+        schedule = build_schedule(fetch_config, tz=tz, feed=feed, secret=secret)
+        shifts = asyncio.run(_fetch_once(schedule, now))
     except FeedError as exc:
         raise ConfigError(f"schedule {name} was not added: {exc}") from None
     if link:
@@ -1050,11 +1054,11 @@ def _schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
         raise
     # The copy the app (and `schedule show`) start from, before the first refresh.
     _schedule_cache(paths).record_success(
-        name, source.noun, shifts, now, now.astimezone(UTC) + source.lookahead
+        name, schedule.noun, shifts, now, now.astimezone(UTC) + schedule.lookahead
     )
     coming = [s for s in shifts if s.end > now and s.start < now + SHOW_AHEAD]
     where = " (its link is in the OS keyring)" if link else ""
-    print(f"Added {source.noun} {name} to {paths.config_file}{where}.")
+    print(f"Added {schedule.noun} {name} to {paths.config_file}{where}.")
     print(f"It has {len(coming)} shift{'s' if len(coming) != 1 else ''} in the next 14 days.")
     if not coming and options.get("who"):
         print(f"No event names {options['who']!r}: check --who against the calendar.")
@@ -1085,7 +1089,7 @@ def _schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
     rows = [
         {
             "name": config.name,
-            "kind": config.kind.value,
+            "kind": config.kind,
             "location": config.location,
             "interval_s": config.interval_s,
             "options": dict(config.options),
@@ -1104,7 +1108,7 @@ def _schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
         if where == KEYRING_LOCATION:
             where = "link in the keyring"
         elif not where:
-            where = f"feed {row['options'].get('feed', '?')}"  # type: ignore[union-attr]
+            where = f"feed {row['options'].get('feed', '?')}"  # type: ignore[attr-defined]
         table.append((str(row["name"]), str(row["kind"]), f"{row['interval_s']:g} s", where))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
     for line in table:

@@ -33,16 +33,10 @@ from shiftbell.core.errors import FeedUnreachableError
 from shiftbell.settings.feed_editor import add_feed
 from shiftbell.settings.model import FeedSettings
 from shiftbell.sources import registry
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.build import connection_test
+from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.credentials import SECRETS_FILE_NAME, SecretStore
-from shiftbell.ui.feed_form import (
-    KIND_LABELS,
-    FeedForm,
-    Field,
-    option_docs,
-    option_names,
-    parse_option_docs,
-)
+from shiftbell.ui.feed_form import FeedForm, Field
 from shiftbell.ui.runner import AsyncRunner
 from shiftbell.ui.settings_window import (
     Column,
@@ -168,9 +162,9 @@ def type_into(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
     qtbot.keyClicks(edit, text)
 
 
-def choose_kind(window: SettingsWindow, kind: FeedKind) -> None:
+def choose_kind(window: SettingsWindow, kind: str) -> None:
     combo = window.form.kind_combo
-    combo.setCurrentIndex(combo.findData(kind.value))
+    combo.setCurrentIndex(combo.findData(kind))
 
 
 def set_option(form: FeedForm, key: str, value: str) -> None:
@@ -238,7 +232,7 @@ def put_feed(config_path: Path, config: FeedConfig, enabled: bool = True) -> Non
 
 
 def am_config(name: str = "prod-am", url: str = "http://127.0.0.1:9") -> FeedConfig:
-    return FeedConfig(name, FeedKind.ALERTMANAGER, url)
+    return FeedConfig(name, "alertmanager", url)
 
 
 # -- the list ----------------------------------------------------------------------------------
@@ -250,11 +244,11 @@ def test_list_shows_each_feed_with_where_its_token_is(
     put_feed(config_path, am_config())
     put_feed(
         config_path,
-        FeedConfig("work-pd", FeedKind.PAGERDUTY, "https://api.pagerduty.com"),
+        FeedConfig("work-pd", "pagerduty", "https://api.pagerduty.com"),
     )
     put_feed(
         config_path,
-        FeedConfig("team", FeedKind.NTFY, "https://ntfy.sh", {"topics": "alerts"}),
+        FeedConfig("team", "ntfy", "https://ntfy.sh", {"topics": "alerts"}),
         enabled=False,
     )
     store.set("prod-am", TOKEN)
@@ -339,7 +333,7 @@ def test_add_with_options_and_a_custom_interval(
     window: SettingsWindow, qtbot: QtBot, config_path: Path, store: SecretStore
 ) -> None:
     click(qtbot, window.add_button)
-    choose_kind(window, FeedKind.NTFY)
+    choose_kind(window, "ntfy")
     type_into(qtbot, window.form.name_edit, "team")
     assert window.form.url_edit.text() == ""  # ntfy has no one usual server
     type_into(qtbot, window.form.url_edit, "https://ntfy.example.com")
@@ -348,7 +342,7 @@ def test_add_with_options_and_a_custom_interval(
     save(qtbot, window)
 
     feed = window.feeds()[0]
-    assert feed.kind is FeedKind.NTFY
+    assert feed.kind == "ntfy"
     assert dict(feed.config.options) == {"topics": "alerts,backups"}
     assert feed.config.interval_s == 30
     assert feed.config.stale_after_s == 120  # followed the interval: max(120, 4 x 30)
@@ -361,26 +355,27 @@ def test_kind_prefills_its_usual_url_and_the_persons_url_stays(
 ) -> None:
     click(qtbot, window.add_button)
     form = window.form
-    choose_kind(window, FeedKind.PAGERDUTY)
+    choose_kind(window, "pagerduty")
     assert form.url_edit.text() == "https://api.pagerduty.com"
-    choose_kind(window, FeedKind.OPSGENIE)
+    choose_kind(window, "opsgenie")
     assert form.url_edit.text() == "https://api.opsgenie.com"
     set_option(form, "api", "jsm")  # JSM Ops lives at Atlassian
     assert form.url_edit.text() == "https://api.atlassian.com"
-    choose_kind(window, FeedKind.GRAFANA_ONCALL)
+    choose_kind(window, "grafana-oncall")
     assert form.url_edit.text() == ""
     assert "grafana.net/oncall" in form.url_edit.placeholderText()
     type_into(qtbot, form.url_edit, "https://eu.api.pagerduty.com")
-    choose_kind(window, FeedKind.PAGERDUTY)
+    choose_kind(window, "pagerduty")
     assert form.url_edit.text() == "https://eu.api.pagerduty.com"
 
 
 def test_kind_combo_shows_human_names_for_every_kind(window: SettingsWindow) -> None:
     combo = window.form.kind_combo
     assert [combo.itemText(i) for i in range(combo.count())] == [
-        KIND_LABELS[kind] for kind in FeedKind
+        source.label for source in registry.feed_sources()
     ]
-    assert {combo.itemData(i) for i in range(combo.count())} == {kind.value for kind in FeedKind}
+    assert combo.itemText(2) == "Opsgenie / JSM Ops"
+    assert [combo.itemData(i) for i in range(combo.count())] == list(registry.feed_kinds())
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -429,21 +424,21 @@ def test_name_of_another_feed_is_refused(
 
 def test_interval_below_the_vendors_limit_is_refused(window: SettingsWindow, qtbot: QtBot) -> None:
     fill_new_feed(qtbot, window, "work-og", "https://api.opsgenie.com")
-    choose_kind(window, FeedKind.OPSGENIE)
+    choose_kind(window, "opsgenie")
     window.form.interval_spin.setValue(3)
     assert "shorter than opsgenie allows" in window.form.errors[Field.INTERVAL].text()
 
 
 def test_required_option_and_token_are_asked_for(window: SettingsWindow, qtbot: QtBot) -> None:
     click(qtbot, window.add_button)
-    choose_kind(window, FeedKind.NTFY)
-    choose_kind(window, FeedKind.GOTIFY)
-    choose_kind(window, FeedKind.NTFY)
+    choose_kind(window, "ntfy")
+    choose_kind(window, "gotify")
+    choose_kind(window, "ntfy")
     type_into(qtbot, window.form.name_edit, "team")
     type_into(qtbot, window.form.url_edit, "https://ntfy.sh")
     save_refused(qtbot, window)
     assert window.form.errors[Field.OPTIONS].text() == "A ntfy feed needs the option topics."
-    choose_kind(window, FeedKind.GOTIFY)
+    choose_kind(window, "gotify")
     assert window.form.errors[Field.TOKEN].text() == "A Gotify feed needs its client token."
 
 
@@ -741,7 +736,7 @@ def test_dead_port_shows_the_unreachable_message(
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(FeedUnreachableError) as expected:
-        asyncio.run(registry.connection_test(am_config("prod-am", url), "", 5))
+        asyncio.run(connection_test(am_config("prod-am", url), "", 5))
 
     fill_new_feed(qtbot, window, "prod-am", url)
     click(qtbot, window.form_test_button)
@@ -781,7 +776,7 @@ def test_missing_token_is_reported_by_the_test_not_sent(
     window: SettingsWindow, qtbot: QtBot
 ) -> None:
     click(qtbot, window.add_button)
-    choose_kind(window, FeedKind.GOTIFY)
+    choose_kind(window, "gotify")
     type_into(qtbot, window.form.name_edit, "phone")
     type_into(qtbot, window.form.url_edit, "http://127.0.0.1:9")
     click(qtbot, window.form_test_button)
@@ -807,39 +802,35 @@ def test_every_label_is_plain_text(
 # -- option documentation ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", list(FeedKind))
-def test_every_kind_documents_its_options_for_the_form(kind: FeedKind) -> None:
-    docs = option_docs(kind)
-    assert docs, f"no Options section read from {registry.ADAPTERS[kind][0]}"
-    assert all(doc.text.strip() for doc in docs)
-    assert set(registry.REQUIRED_OPTIONS[kind]) <= set(option_names(kind))
+@pytest.mark.parametrize("kind", registry.feed_kinds())
+def test_every_kind_lists_its_declared_options_in_the_form(
+    window: SettingsWindow, qtbot: QtBot, kind: str
+) -> None:
+    click(qtbot, window.add_button)
+    choose_kind(window, kind)
+    table = window.form.options_table
+    names = [table.item(row, 0).text() for row in range(table.rowCount())]  # type: ignore[union-attr]
+    assert names == [option.name for option in registry.source(kind).feed_options]
 
 
-def test_option_docs_read_both_docstring_styles() -> None:
-    doc = """Title.
-
-Options (all strings, one line
-that runs on):
-
-    first     What the first does,
-              over two lines.
-    second    Short.
-
-After.
-"""
-    parsed = parse_option_docs(doc)
-    assert [(d.names, d.text) for d in parsed] == [
-        (("first",), "What the first does, over two lines."),
-        (("second",), "Short."),
-    ]
-    listed = parse_option_docs("Options:\n\n- `a`, `b`: one `thing`.\n- `c`: other.\n")
-    assert [(d.names, d.text) for d in listed] == [(("a", "b"), "One thing."), (("c",), "Other.")]
-    assert parse_option_docs("No such section.") == ()
+def test_an_unknown_option_typed_in_is_refused_naming_the_known_ones(
+    window: SettingsWindow, qtbot: QtBot
+) -> None:
+    click(qtbot, window.add_button)
+    choose_kind(window, "gotify")
+    click(qtbot, window.form.add_option_button)
+    table = window.form.options_table
+    row = table.rowCount() - 1
+    table.item(row, 0).setText("keepalive_timout_s")  # type: ignore[union-attr]
+    table.item(row, 1).setText("90")  # type: ignore[union-attr]
+    assert window.form.problems()[Field.OPTIONS] == (
+        "unknown option 'keepalive_timout_s': the options of gotify are keepalive_timeout_s"
+    )
 
 
 def test_selecting_an_option_shows_what_it_does(window: SettingsWindow, qtbot: QtBot) -> None:
     click(qtbot, window.add_button)
-    choose_kind(window, FeedKind.PAGERDUTY)
+    choose_kind(window, "pagerduty")
     table = window.form.options_table
     keys = [table.item(row, 0) for row in range(table.rowCount())]
     row = next(r for r, key in enumerate(keys) if key is not None and key.text() == "from_email")

@@ -17,8 +17,8 @@ from shiftbell.core.errors import ShiftbellError
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_runner import FeedSupervisor
+from shiftbell.sources.build import build_feed
 from shiftbell.sources.feed import RESERVED_FEED_NAMES, FeedConfig
-from shiftbell.sources.registry import build_feed
 from shiftbell.store.credentials import SecretStore
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class FeedManager:
                 continue
             self._broken.discard(config.name)
             self._supervisor.replace(feed)
-            log.info("feed %s (%s) started", config.name, config.kind.value)
+            log.info("feed %s (%s) started", config.name, config.kind)
         if first:
             self._resolve_orphans(set(wanted))
 

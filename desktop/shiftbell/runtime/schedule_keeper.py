@@ -40,9 +40,10 @@ from shiftbell.core.errors import (
 from shiftbell.core.schedule import OnCallSchedule, Override
 from shiftbell.runtime.schedule_cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
 from shiftbell.settings.model import KEYRING_LOCATION
+from shiftbell.sources import registry
+from shiftbell.sources.build import build_schedule
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSource, ScheduleSourceConfig
-from shiftbell.sources.schedule_registry import build_source
+from shiftbell.sources.schedule import ScheduleSource, ScheduleSourceConfig
 from shiftbell.store.credentials import SecretStore
 from shiftbell.system.atomic_file import write_atomically
 
@@ -63,9 +64,10 @@ def schedule_cache_dir(data_dir: Path) -> Path:
     return data_dir / SCHEDULE_CACHE_DIR_NAME
 
 
-def noun_of(kind: ScheduleKind) -> str:
+def noun_of(kind: str) -> str:
     """How messages name a schedule before its source exists (sources say the same)."""
-    return "calendar" if kind is ScheduleKind.ICS else "schedule"
+    found = registry.find(kind)
+    return found.schedule_noun if found is not None else "schedule"
 
 
 def calendar_location(config: ScheduleSourceConfig, secrets: SecretStore) -> str:
@@ -211,13 +213,13 @@ class ScheduleKeeper:
                     await source.close()
 
     async def _build(self, config: ScheduleSourceConfig) -> ScheduleSource:
-        if config.kind is ScheduleKind.ICS:
+        if not registry.source(config.kind).schedule_signs_in_through_feed:
             location = await asyncio.to_thread(calendar_location, config, self._secrets)
             if location != config.location:
                 config = ScheduleSourceConfig(
                     config.name, config.kind, location, config.options, config.interval_s
                 )
-            return build_source(config, tz=self._tz)
+            return build_schedule(config, tz=self._tz)
         feed_name = config.options.get("feed", "")
         feed = self._feeds_lookup(feed_name)
         if feed is None:
@@ -229,7 +231,7 @@ class ScheduleKeeper:
             secret = await asyncio.to_thread(self._secrets.get, feed.name)
         except ShiftbellError as exc:
             raise FeedConfigError(f"schedule {config.name}: {exc}") from None
-        return build_source(config, tz=self._tz, feed=feed, secret=secret)
+        return build_schedule(config, tz=self._tz, feed=feed, secret=secret)
 
     async def _fetch(self, source: ScheduleSource) -> ScheduleCopy:
         now = self._clock.now()

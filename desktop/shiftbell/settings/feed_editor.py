@@ -87,7 +87,7 @@ def add_feed(path: Path, feed: FeedSettings) -> None:
         return [*raw, new_entry]
 
     _edit(path, "add the feed again", change, create=True)
-    log.info("added feed %s (%s) to %s", feed.name, feed.kind.value, path)
+    log.info("added feed %s (%s) to %s", feed.name, feed.kind, path)
 
 
 def update_feed(path: Path, name: str, feed: FeedSettings) -> None:

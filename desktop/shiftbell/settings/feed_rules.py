@@ -17,13 +17,14 @@ from shiftbell.settings.model import (
     FEED_NAME_MAX,
     MAX_FEED_INTERVAL_S,
     MAX_FEED_STALE_AFTER_S,
-    MIN_FEED_INTERVAL_S,
     FeedSettings,
 )
-from shiftbell.sources.feed import RESERVED_FEED_NAMES, FeedKind
+from shiftbell.sources import registry
+from shiftbell.sources.feed import RESERVED_FEED_NAMES
+from shiftbell.sources.spec import SourceSpec, option_problems
 
 OPTION_KEY = re.compile(r"[A-Za-z0-9_-]+")
-KIND_CHOICES = " | ".join(kind.value for kind in FeedKind)
+KIND_CHOICES = " | ".join(registry.feed_kinds())
 
 
 def name_problem(name: str) -> str | None:
@@ -41,12 +42,10 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def parse_kind(text: str) -> FeedKind | None:
-    """The kind for `text`, forgiving case and surrounding spaces; None if unknown."""
-    try:
-        return FeedKind(text.strip().lower())
-    except ValueError:
-        return None
+def parse_kind(text: str) -> str | None:
+    """The feed kind for `text`, forgiving case and surrounding spaces; None if unknown."""
+    found = registry.find(text)
+    return found.id if found is not None and found.has_feed else None
 
 
 def kind_problem(text: str) -> str | None:
@@ -78,13 +77,13 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def interval_problem(kind: FeedKind, interval_s: float) -> str | None:
-    minimum = MIN_FEED_INTERVAL_S[kind]
+def interval_problem(kind: str, interval_s: float) -> str | None:
+    minimum = registry.source(kind).min_interval_s
     if not math.isfinite(interval_s):
         return "the interval is not a finite number"
     if interval_s < minimum:
         return (
-            f"the interval {seconds_text(interval_s)} s is shorter than {kind.value} allows: "
+            f"the interval {seconds_text(interval_s)} s is shorter than {kind} allows: "
             f"use {seconds_text(minimum)} s or more (stays inside its rate limit)"
         )
     if interval_s > MAX_FEED_INTERVAL_S:
@@ -127,7 +126,16 @@ def feed_problems(feed: FeedSettings) -> list[str]:
         stale_after_problem(config.interval_s, config.stale_after_s),
     ]
     found += [option_problem(key, value) for key, value in _items(config.options)]
+    if all(isinstance(value, str) for value in config.options.values()):
+        source = registry.source(config.kind)
+        found += declared_option_problems(source, config.options)
     return [problem for problem in found if problem is not None]
+
+
+def declared_option_problems(source: SourceSpec, options: Mapping[str, str]) -> list[str]:
+    """Unknown keys and wrong values among a feed's options; a missing required option is
+    not one here (the feed says so when it starts, and the form marks it)."""
+    return option_problems(source.feed_options, options, source.id, check_required=False)
 
 
 def seconds_text(value: float) -> str:

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, ScheduleSettings
 from shiftbell.core.schedule import QuietHours
-from shiftbell.sources.feed import FeedConfig, FeedKind
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.schedule import ScheduleSourceConfig
 
 DEFAULT_RECEIVER_PORT = 8974
 
@@ -29,36 +29,11 @@ MAX_FEED_INTERVAL_S = 60.0 * 60
 MAX_FEED_STALE_AFTER_S = 24.0 * 60 * 60
 MIN_FEED_STALE_AFTER_S = 120.0
 
-# The shortest poll interval per kind, so that one Shiftbell (several pages per
-# poll, plus acknowledgements) stays well inside each vendor's rate limit:
-# PagerDuty allows 960 requests/min per key, Grafana OnCall 300 per 5 min per
-# key, Opsgenie's list ("search") domain has per-plan limits shared by the
-# whole account. Alertmanager is the team's own server; ntfy and Gotify stream,
-# so their interval only paces reconnect checks.
-MIN_FEED_INTERVAL_S: dict[FeedKind, float] = {
-    FeedKind.ALERTMANAGER: 2.0,
-    FeedKind.PAGERDUTY: 5.0,
-    FeedKind.OPSGENIE: 10.0,
-    FeedKind.GRAFANA_ONCALL: 5.0,
-    FeedKind.NTFY: 1.0,
-    FeedKind.GOTIFY: 1.0,
-}
-
-
-# [[schedules]]: how often each kind is fetched by default, and the bounds. A calendar export
-# changes when someone edits the rota, so every quarter hour is plenty; the vendor APIs answer
-# overrides made minutes ago, so they are asked more often. Below a minute only adds load; a day
-# is the longest a schedule may go unrefreshed (core.schedule trusts a copy for two weeks).
-DEFAULT_SCHEDULE_INTERVAL_S: dict[ScheduleKind, float] = {
-    ScheduleKind.ICS: 900.0,
-    ScheduleKind.PAGERDUTY: 300.0,
-    ScheduleKind.GRAFANA_ONCALL: 300.0,
-    ScheduleKind.OPSGENIE: 300.0,
-}
+# [[schedules]]: how often a schedule is fetched by default is its source's
+# (`SourceSpec.schedule_interval_s`). Below a minute only adds load; a day is the longest a
+# schedule may go unrefreshed (core.schedule trusts a copy for two weeks).
 MIN_SCHEDULE_INTERVAL_S = 60.0
 MAX_SCHEDULE_INTERVAL_S = 24.0 * 60 * 60
-# The options the schedule sources read (schedules/registry.py); others are reported.
-SCHEDULE_OPTION_KEYS = ("who", "feed", "user", "user_id", "schedules", "days_ahead", "days_behind")
 # `location` of an ICS schedule whose link is in the keyring (SecretStore scope "schedule"):
 # private calendar links (PagerDuty, Opsgenie) are credentials, and the config file is not
 # private. File paths are not secrets and stay in the file.
@@ -153,7 +128,7 @@ class FeedSettings:
         return self.config.name
 
     @property
-    def kind(self) -> FeedKind:
+    def kind(self) -> str:
         return self.config.kind
 
 

@@ -70,7 +70,7 @@ def add_schedule(path: Path, config: ScheduleSourceConfig) -> None:
         return [*raw, new_entry]
 
     feed_editor._edit(path, "add the schedule again", change, create=True, key=KEY)
-    log.info("added schedule %s (%s) to %s", config.name, config.kind.value, path)
+    log.info("added schedule %s (%s) to %s", config.name, config.kind, path)
 
 
 def remove_schedule(path: Path, name: str) -> None:

@@ -21,19 +21,19 @@ from shiftbell.settings.model import (
     KEYRING_LOCATION,
     MAX_SCHEDULE_INTERVAL_S,
     MIN_SCHEDULE_INTERVAL_S,
-    SCHEDULE_OPTION_KEYS,
 )
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
+from shiftbell.sources import registry
+from shiftbell.sources.schedule import ScheduleSourceConfig
+from shiftbell.sources.spec import option_problems
 
-KIND_CHOICES = " | ".join(kind.value for kind in ScheduleKind)
+KIND_CHOICES = " | ".join(registry.schedule_kinds())
 LINK_SCHEMES = ("https", "http", "webcal")
 
 
-def parse_kind(text: str) -> ScheduleKind | None:
-    try:
-        return ScheduleKind(text.strip().lower())
-    except ValueError:
-        return None
+def parse_kind(text: str) -> str | None:
+    """The schedule kind for `text`, forgiving case and surrounding spaces; None if unknown."""
+    found = registry.find(text)
+    return found.id if found is not None and found.has_schedule else None
 
 
 def kind_problem(text: str) -> str | None:
@@ -67,8 +67,8 @@ def interval_problem(interval_s: float) -> str | None:
     return None
 
 
-def location_problem(kind: ScheduleKind, location: str) -> str | None:
-    if kind is not ScheduleKind.ICS:
+def location_problem(kind: str, location: str) -> str | None:
+    if registry.source(kind).schedule_signs_in_through_feed:
         return None
     if not location.strip():
         return (
@@ -83,19 +83,39 @@ def location_problem(kind: ScheduleKind, location: str) -> str | None:
     return None
 
 
-def options_problems(kind: ScheduleKind, options: dict[str, str]) -> list[str]:
+def options_problems(
+    kind: str, options: dict[str, str], *, check_required: bool = True
+) -> list[str]:
+    """Unknown keys, values that are not text or not valid, and (with `check_required`)
+    missing required options, each naming the key."""
+    source = registry.source(kind)
     found = []
+    texts = {}
     for key, value in options.items():
-        if OPTION_KEY.fullmatch(key) is None or key not in SCHEDULE_OPTION_KEYS:
-            found.append(f"unknown option {key}: use {', '.join(SCHEDULE_OPTION_KEYS)}")
+        if OPTION_KEY.fullmatch(key) is None:
+            found.append(
+                f'the option name "{key}" has characters other than letters, digits, "_" and "-"'
+            )
         elif not isinstance(value, str):
             found.append(f'option {key} must be text in quotes, like {key} = "..."')
-    if kind is not ScheduleKind.ICS and not options.get("feed", "").strip():
-        found.append(
-            f"a {kind.value} schedule signs in through an alert feed of the same account: "
+        else:
+            texts[key] = value
+    owner = f"{kind} schedules"
+    found += option_problems(source.schedule_options, texts, owner, check_required=False)
+    if check_required:
+        for option in source.schedule_options:
+            if option.required and not texts.get(option.name, "").strip():
+                found.append(_required_text(kind, option.name))
+    return found
+
+
+def _required_text(kind: str, name: str) -> str:
+    if name == "feed":
+        return (
+            f"a {kind} schedule signs in through an alert feed of the same account: "
             'set the option feed = "FEEDNAME"'
         )
-    return found
+    return f"a {kind} schedule needs the option {name}"
 
 
 def schedule_problems(config: ScheduleSourceConfig) -> list[str]:

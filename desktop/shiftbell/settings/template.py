@@ -13,14 +13,13 @@ from datetime import time, timedelta
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
-    MIN_FEED_INTERVAL_S,
     FeedSettings,
     NotificationBackend,
     ScheduleConfig,
     Settings,
     default_stale_after_s,
 )
-from shiftbell.sources.feed import FeedKind
+from shiftbell.sources import registry
 from shiftbell.sources.schedule import ScheduleSourceConfig
 
 SEVERITIES = ("info", "warning", "critical")
@@ -143,8 +142,10 @@ def _bool(value: bool) -> str:
 
 def feeds_help() -> str:
     """The comment block that documents [[feeds]]; new feeds are added below it."""
-    kinds = " | ".join(kind.value for kind in FeedKind)
-    minimums = ", ".join(f"{kind.value} {_number(MIN_FEED_INTERVAL_S[kind])}" for kind in FeedKind)
+    sources = registry.feed_sources()
+    kinds = " | ".join(source.id for source in sources)
+    minimums = ", ".join(f"{source.id} {_number(source.min_interval_s)}" for source in sources)
+    with_default = " and ".join(source.name for source in sources if source.default_url)
     lines = [
         "# Feeds: the alert sources Shiftbell watches besides its own receiver, one",
         "# [[feeds]] table each. `shiftbell feed add` writes them here for you; tokens",
@@ -152,7 +153,7 @@ def feeds_help() -> str:
         "#   name           your name for the feed: letters, digits, . _ -",
         f"#   kind           {kinds}",
         "#   url            the source's address, https://... or http://...;",
-        "#                  PagerDuty and Opsgenie default to their own API",
+        f"#                  {with_default} default to their own API",
         f"#   interval_s     seconds between polls; default {_number(DEFAULT_FEED_INTERVAL_S)};",
         *textwrap.wrap(
             f"at least {minimums}, to stay inside each vendor's rate limit",
@@ -164,8 +165,8 @@ def feeds_help() -> str:
         "#   stale_after_s  with no contact for this long the feed raises a",
         '#                  "feed down" alert; default 4 x interval_s, at least 120',
         "#   enabled        false: keep the feed here but do not run it",
-        "#   [feeds.options]  the kind's own settings as text (ntfy: topics,",
-        "#                  pagerduty: from_email, ...): see the README",
+        "#   [feeds.options]  the kind's own settings, as text: `shiftbell feed kinds",
+        "#                  KIND` lists them, and so does the README",
         "# Example:",
         "#   [[feeds]]",
         '#   name = "team-ntfy"',
@@ -184,7 +185,7 @@ def feed_table_lines(feed: FeedSettings) -> list[str]:
     lines = [
         "[[feeds]]",
         f"name = {_string(config.name)}",
-        f"kind = {_string(config.kind.value)}",
+        f"kind = {_string(config.kind)}",
         f"url = {_string(config.url)}",
         f"interval_s = {_number(config.interval_s)}",
     ]
@@ -202,7 +203,7 @@ def schedule_table_lines(config: ScheduleSourceConfig) -> list[str]:
     lines = [
         "[[schedules]]",
         f"name = {_string(config.name)}",
-        f"kind = {_string(config.kind.value)}",
+        f"kind = {_string(config.kind)}",
     ]
     if config.location:
         lines.append(f"location = {_string(config.location)}")

@@ -28,10 +28,8 @@ from shiftbell.core.schedule import QuietHours
 from shiftbell.settings import feed_rules, schedule_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
-    DEFAULT_SCHEDULE_INTERVAL_S,
     MAX_FEED_INTERVAL_S,
     MAX_SCHEDULE_INTERVAL_S,
-    MIN_FEED_INTERVAL_S,
     MIN_SCHEDULE_INTERVAL_S,
     AlarmSettings,
     FeedSettings,
@@ -43,9 +41,10 @@ from shiftbell.settings.model import (
     default_stale_after_s,
 )
 from shiftbell.settings.template import DEFAULT_SETTINGS, SEVERITIES, render_settings
+from shiftbell.sources import registry
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.registry import default_url
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
+from shiftbell.sources.schedule import ScheduleSourceConfig
+from shiftbell.sources.spec import SourceSpec
 
 log = logging.getLogger(__name__)
 
@@ -806,9 +805,9 @@ class _EntryReader(Generic[N]):
         self,
         entry: Mapping[str, object],
         choices: str,
-        parse: Callable[[str], E | None],
+        parse: Callable[[str], str | None],
         problem: Callable[[str], str | None],
-    ) -> E | None:
+    ) -> str | None:
         kind_text = entry.get("kind")
         if not isinstance(kind_text, str):
             self.skip(f"has no kind: add kind = one of {choices}", "name")
@@ -879,7 +878,7 @@ class _FeedReader(_EntryReader[FeedSettings]):
             return None
         url = table.get("url")
         if url is None:
-            url = default_url(kind, _text_options(table.get("options")))
+            url = registry.source(kind).url_for(_text_options(table.get("options")))
         if not isinstance(url, str):
             self.skip('has no url: add url = "https://..."', "name")
             return None
@@ -887,15 +886,18 @@ class _FeedReader(_EntryReader[FeedSettings]):
         if why is not None:
             self.skip(why, "url")
             return None
-        options = self.options(table.get("options"), feed_rules.option_problem)
+        source = registry.source(kind)
+        options = self.options(
+            table.get("options"), lambda key, item: _feed_option_problem(source, key, item)
+        )
         if options is None:
             return None
-        interval = self.interval(table.get("interval_s"), MIN_FEED_INTERVAL_S[kind])
+        interval = self.interval(table.get("interval_s"), source.min_interval_s)
         interval = self.clamped(
             "interval_s",
             interval,
             feed_rules.interval_problem(kind, interval),
-            MIN_FEED_INTERVAL_S[kind],
+            source.min_interval_s,
             MAX_FEED_INTERVAL_S,
             interval,
         )
@@ -955,8 +957,16 @@ class _FeedReader(_EntryReader[FeedSettings]):
 SCHEDULE_KEYS = ("name", "kind", "location", "interval_s", "options")
 
 
-def _schedule_option_problem(key: str, item: Any) -> str | None:
-    found = schedule_rules.options_problems(ScheduleKind.ICS, {key: item})
+def _feed_option_problem(source: SourceSpec, key: str, item: Any) -> str | None:
+    why = feed_rules.option_problem(key, item)
+    if why is not None:
+        return why
+    found = feed_rules.declared_option_problems(source, {key: item})
+    return found[0] if found else None
+
+
+def _schedule_option_problem(kind: str, key: str, item: Any) -> str | None:
+    found = schedule_rules.options_problems(kind, {key: item}, check_required=False)
     return found[0] if found else None
 
 
@@ -987,17 +997,20 @@ class _ScheduleReader(_EntryReader[ScheduleSourceConfig]):
         if why is not None:
             self.skip(why, "location" if location else "name")
             return None
-        options = self.options(table.get("options"), _schedule_option_problem)
+        options = self.options(
+            table.get("options"), lambda key, item: _schedule_option_problem(kind, key, item)
+        )
         if options is None:
             return None
-        if kind is not ScheduleKind.ICS and not options.get("feed", "").strip():
+        source = registry.source(kind)
+        if source.schedule_signs_in_through_feed and not options.get("feed", "").strip():
             self.skip(
-                f"a {kind.value} schedule signs in through an alert feed of the same account: "
+                f"a {kind} schedule signs in through an alert feed of the same account: "
                 'add feed = "FEEDNAME" under [schedules.options]',
                 "options",
             )
             return None
-        interval = self.interval(table.get("interval_s"), DEFAULT_SCHEDULE_INTERVAL_S[kind])
+        interval = self.interval(table.get("interval_s"), source.schedule_interval_s)
         return ScheduleSourceConfig(
             name=self.name, kind=kind, location=location, options=options, interval_s=interval
         )

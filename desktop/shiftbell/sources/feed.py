@@ -26,23 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from shiftbell.core.alert import Alert, Incoming
+from shiftbell.core.errors import FeedConfigError
 
 # Feed ids Shiftbell uses for its own alerts: the local receiver, Alertmanager's webhook
 # into it, and the feed-down alerts. A configured feed may not take one of these names.
 RESERVED_FEED_NAMES = frozenset({"local", "alertmanager-webhook", "shiftbell"})
-
-
-class FeedKind(StrEnum):
-    ALERTMANAGER = "alertmanager"
-    PAGERDUTY = "pagerduty"
-    OPSGENIE = "opsgenie"
-    GRAFANA_ONCALL = "grafana-oncall"
-    NTFY = "ntfy"
-    GOTIFY = "gotify"
 
 
 @dataclass(frozen=True)
@@ -50,12 +41,12 @@ class FeedConfig:
     """One configured feed. `name` is the person's name for it and the feed id in alert keys.
 
     `options` holds the kind-specific settings as strings (e.g. PagerDuty's
-    `from_email`, ntfy's `topics`), documented in each adapter's module docstring.
+    `from_email`, ntfy's `topics`), declared by each source (`SourceSpec.feed_options`).
     The secret (token, API key) is never here: it lives in the OS keyring.
     """
 
     name: str
-    kind: FeedKind
+    kind: str  # a source id from sources/registry.py
     url: str
     options: Mapping[str, str] = field(default_factory=dict)
     interval_s: float = 15.0
@@ -122,3 +113,12 @@ class StreamFeed(Protocol):
 
 
 Feed = PollingFeed | StreamFeed
+
+
+def expect_kind(feed: FeedConfig, kind: str, vendor: str) -> None:
+    """Refuse to sign a `vendor` schedule in through a feed of another kind."""
+    if feed.kind != kind:
+        raise FeedConfigError(
+            f"feed {feed.name} is a {feed.kind} feed, not {vendor}: a {vendor} schedule signs "
+            f"in through a {vendor} feed"
+        )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -161,3 +162,39 @@ def _detail(response: httpx.Response) -> str:
 def _reason(exc: httpx.HTTPError) -> str:
     text = str(exc) or type(exc).__name__
     return text[:200]
+
+
+@dataclass
+class VendorAccount:
+    """An authenticated session with one vendor account: the client its feed and its schedule share.
+
+    Requests go through `request_json`, so a dead server, a rejected key or a rate limit reads
+    the same for the schedule as for the feed, and points at the feed's settings, where the key
+    lives.
+    """
+
+    feed: FeedConfig
+    vendor: str  # the vendor's name in messages ("PagerDuty", "JSM Ops")
+    credential: str  # what the secret is called in messages ("API key")
+    client: httpx.AsyncClient
+
+    async def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | Sequence[tuple[str, str | int]] | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> tuple[int, Any]:
+        return await request_json(
+            self.client,
+            "GET",
+            path,
+            config=self.feed,
+            vendor=self.vendor,
+            credential=self.credential,
+            ok=ok,
+            params=params,
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -4,13 +4,13 @@ A schedule source answers one question: which shifts does the person have betwee
 and two weeks ahead? `fetch(now)` returns them as `core.schedule.Shift`s, with `source` set to
 the schedule's name (the window shows where each shift came from). Sources:
 
-- `schedules.ics.IcsSchedule`: an iCalendar feed (https://, webcal://, http://) or file.
-- `schedules.pagerduty.PagerDutySchedule`: PagerDuty's /oncalls for the person.
-- `schedules.grafana_oncall.GrafanaOnCallSchedule`: Grafana OnCall final shifts.
-- `schedules.opsgenie.OpsgenieSchedule`: Opsgenie (or JSM Ops) schedule timelines.
+- `sources.ics.schedule.IcsSchedule`: an iCalendar feed (https://, webcal://, http://) or file.
+- `sources.pagerduty.schedule.PagerDutySchedule`: PagerDuty's /oncalls for the person.
+- `sources.grafana_oncall.schedule.GrafanaOnCallSchedule`: Grafana OnCall final shifts.
+- `sources.opsgenie.schedule.OpsgenieSchedule`: Opsgenie (or JSM Ops) schedule timelines.
 
 Like the feeds, sources raise only Shiftbell's `FeedError` subclasses, each naming the schedule
-and what to do; `schedules.cache.ScheduleCache` turns a failure into "showing the last good
+and what to do; `runtime.schedule_cache.ScheduleCache` turns a failure into "showing the last good
 copy". Sources never read the clock: `now` is passed in.
 
 Every source also says how far ahead it looks (`lookahead`): past the end of what was
@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from shiftbell.core.errors import FeedError, FeedRateLimitedError
@@ -34,13 +33,6 @@ from shiftbell.core.schedule import Shift
 
 DEFAULT_LOOKBEHIND = timedelta(days=1)
 DEFAULT_LOOKAHEAD = timedelta(days=14)
-
-
-class ScheduleKind(StrEnum):
-    ICS = "ics"
-    PAGERDUTY = "pagerduty"
-    GRAFANA_ONCALL = "grafana-oncall"
-    OPSGENIE = "opsgenie"
 
 
 @dataclass(frozen=True)
@@ -53,11 +45,11 @@ class ScheduleSourceConfig:
     `location` is the ICS URL or file path (ICS only). The vendor kinds sign in through the
     alert feed of the same account, named by the option `feed`: its URL, token and auth
     options are used as they are, so the key is entered once. The other options are
-    documented in each source's module docstring.
+    declared by each source (`SourceSpec.schedule_options`).
     """
 
     name: str
-    kind: ScheduleKind
+    kind: str  # a source id from sources/registry.py
     location: str = ""
     options: Mapping[str, str] = field(default_factory=dict)
     interval_s: float = 900.0

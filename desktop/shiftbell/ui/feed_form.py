@@ -1,9 +1,10 @@
 """The add/edit form of one feed, inside the Settings window.
 
 The form only collects and checks: every rule comes from settings/feed_rules.py
-and feeds/registry.py, so the window, the CLI and the config loader can never
-disagree about what a valid feed is. Saving, testing and the keyring belong to
-the window (settings_window.py); the form hands it a `FeedDraft`.
+and each source's declaration (sources/<vendor>/__init__.py), so the window, the
+CLI and the config loader can never disagree about what a valid feed is. Saving,
+testing and the keyring belong to the window (settings_window.py); the form
+hands it a `FeedDraft`.
 
 The stored token is never read into the form. On edit the token field starts
 empty with "unchanged" as its placeholder: typing replaces the token, leaving it
@@ -12,10 +13,7 @@ empty keeps it, and "Remove stored token" deletes it on save.
 
 from __future__ import annotations
 
-import functools
-import importlib
 import logging
-import re
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
@@ -46,37 +44,17 @@ from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     MAX_FEED_INTERVAL_S,
     MAX_FEED_STALE_AFTER_S,
-    MIN_FEED_INTERVAL_S,
     FeedSettings,
     default_stale_after_s,
 )
 from shiftbell.sources import registry
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.build import available_feed_kinds, missing_options
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.spec import SecretNeed, SourceSpec
 from shiftbell.store.credentials import SecretLocation
 
 log = logging.getLogger(__name__)
 
-# What a person calls each kind; the vendors renamed some products, so both names.
-KIND_LABELS: dict[FeedKind, str] = {
-    FeedKind.ALERTMANAGER: "Prometheus Alertmanager",
-    FeedKind.PAGERDUTY: "PagerDuty",
-    FeedKind.OPSGENIE: "Opsgenie / JSM Ops",
-    FeedKind.GRAFANA_ONCALL: "Grafana OnCall / IRM",
-    FeedKind.NTFY: "ntfy",
-    FeedKind.GOTIFY: "Gotify",
-}
-
-# Shown greyed in an empty URL field: the shape of the address each kind wants.
-URL_EXAMPLES: dict[FeedKind, str] = {
-    FeedKind.ALERTMANAGER: "http://alertmanager.example.com:9093",
-    FeedKind.PAGERDUTY: "https://api.pagerduty.com",
-    FeedKind.OPSGENIE: "https://api.opsgenie.com",
-    FeedKind.GRAFANA_ONCALL: "https://oncall-prod-eu-west-0.grafana.net/oncall",
-    FeedKind.NTFY: "https://ntfy.sh",
-    FeedKind.GOTIFY: "https://gotify.example.com",
-}
-
-# Fixed colours (not palette roles) so a message reads the same on light and dark themes.
 ERROR_STYLE = "color: #b3261e;"
 NOTE_STYLE = "color: palette(mid);"
 OPTIONS_HINT = "Leave a value empty to use its default. Select an option to see what it does."
@@ -116,92 +94,6 @@ class FeedDraft:
     original_name: str | None
     token_change: TokenChange
     token: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True)
-class OptionDoc:
-    """One entry of an adapter's "Options" docstring section; several names can share one."""
-
-    names: tuple[str, ...]
-    text: str
-
-
-# -- option documentation, read from the adapters ---------------------------------------------
-
-_LIST_ENTRY = re.compile(r"^-\s+((?:`[^`]+`(?:,\s*)?)+):\s*(.*)$")  # - `a`, `b`: text
-_COLUMN_ENTRY = re.compile(r"^([A-Za-z0-9_-]+)(?:\s{2,}(.*))?$")  # name   text
-
-
-@functools.cache
-def option_docs(kind: FeedKind) -> tuple[OptionDoc, ...]:
-    """The options of `kind`, from the "Options" section of its adapter's module docstring.
-
-    The docstrings are the adapters' documentation of record (the README is made
-    from them too), so the form shows the same words instead of a second copy that
-    would drift. An adapter that cannot be imported, or a section this reader does
-    not understand, gives no entries: the table then starts empty and still works.
-    """
-    module_name, _ = registry.ADAPTERS[kind]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return ()
-    return parse_option_docs(module.__doc__ or "")
-
-
-def parse_option_docs(doc: str) -> tuple[OptionDoc, ...]:
-    """Entries of the first "Options ...:" paragraph's list: `name   text` or `- `name`: text`."""
-    block = _options_block(doc.splitlines())
-    if not block:
-        return ()
-    indent = min(len(line) - len(line.lstrip()) for line in block)
-    entries: list[tuple[tuple[str, ...], list[str]]] = []
-    for line in block:
-        text = line.strip()
-        starts_entry = len(line) - len(line.lstrip()) == indent
-        listed = _LIST_ENTRY.match(text) if starts_entry else None
-        column = _COLUMN_ENTRY.match(text) if starts_entry and listed is None else None
-        if listed is not None:
-            entries.append((tuple(re.findall(r"`([^`]+)`", listed[1])), [listed[2]]))
-        elif column is not None:
-            entries.append(((column[1],), [column[2] or ""]))
-        elif entries:
-            entries[-1][1].append(text)
-    docs = []
-    for names, lines in entries:
-        valid = tuple(name for name in names if feed_rules.OPTION_KEY.fullmatch(name))
-        if valid:
-            text = " ".join(" ".join(lines).replace("`", "").split())
-            docs.append(OptionDoc(valid, text[:1].upper() + text[1:]))
-    return tuple(docs)
-
-
-def _options_block(lines: list[str]) -> list[str]:
-    start = next((i for i, line in enumerate(lines) if line.startswith("Options")), None)
-    if start is None:
-        return []
-    index = start
-    while index < len(lines) and not lines[index].rstrip().endswith(":"):
-        index += 1  # the heading may run over two lines
-    index += 1
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    block = []
-    while index < len(lines) and lines[index].strip():
-        block.append(lines[index])
-        index += 1
-    return block
-
-
-def option_names(kind: FeedKind) -> list[str]:
-    """Every documented option of `kind`, required ones included, in the docstring's order."""
-    names = [name for doc in option_docs(kind) for name in doc.names]
-    names += [name for name in registry.REQUIRED_OPTIONS[kind] if name not in names]
-    return names
-
-
-def option_text(kind: FeedKind, name: str) -> str:
-    return next((doc.text for doc in option_docs(kind) if name in doc.names), "")
 
 
 # -- widgets ------------------------------------------------------------------------------------
@@ -263,7 +155,7 @@ class FeedForm(QWidget):
         self._reveal = False
         self._url_is_default = False
         self._stale_follows_interval = True
-        self._kind = FeedKind.ALERTMANAGER
+        self._kind = registry.feed_kinds()[0]
         self._loading = False
         self._snapshot: object = None
         self.errors: dict[Field, QLabel] = {}
@@ -285,13 +177,13 @@ class FeedForm(QWidget):
 
         self.kind_combo = QComboBox(body)
         self.kind_combo.setObjectName("kind")
-        available = set(registry.available_kinds())
-        for kind in FeedKind:
-            self.kind_combo.addItem(KIND_LABELS[kind], kind.value)
-            if kind not in available:
+        available = set(available_feed_kinds())
+        for source in registry.feed_sources():
+            self.kind_combo.addItem(source.label, source.id)
+            if source.id not in available:
                 # Shown but not offered, so the person learns why it is missing.
                 index = self.kind_combo.count() - 1
-                self.kind_combo.setItemText(index, f"{KIND_LABELS[kind]} (not in this build)")
+                self.kind_combo.setItemText(index, f"{source.label} (not in this build)")
                 item = self.kind_combo.model().item(index)  # type: ignore[attr-defined]
                 item.setEnabled(False)
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
@@ -471,15 +363,15 @@ class FeedForm(QWidget):
             self._reveal = False
             kind = feed.kind if feed is not None else self._first_available_kind()
             self._kind = kind
-            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind.value))
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
             self.name_edit.setText(feed.name if feed is not None else "")
             self.token_edit.clear()
             self.error_label.clear()
             self.error_label.hide()
             if feed is None:
                 self._url_is_default = True
-                self.url_edit.setText(registry.default_url(kind, {}) or "")
-                interval = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[kind])
+                self.url_edit.setText(registry.source(kind).url_for({}) or "")
+                interval = max(DEFAULT_FEED_INTERVAL_S, registry.source(kind).min_interval_s)
                 self.interval_spin.setValue(interval)
                 self._stale_follows_interval = True
                 self.stale_spin.setValue(default_stale_after_s(interval))
@@ -488,7 +380,7 @@ class FeedForm(QWidget):
             else:
                 config = feed.config
                 self.url_edit.setText(config.url)
-                self._url_is_default = config.url == registry.default_url(kind, config.options)
+                self._url_is_default = config.url == registry.source(kind).url_for(config.options)
                 self.interval_spin.setValue(config.interval_s)
                 # A stale limit the person never chose keeps following the interval.
                 self._stale_follows_interval = config.stale_after_s == default_stale_after_s(
@@ -503,12 +395,12 @@ class FeedForm(QWidget):
         self._refresh()
         self._snapshot = self._values()
 
-    def _first_available_kind(self) -> FeedKind:
+    def _first_available_kind(self) -> str:
         for index in range(self.kind_combo.count()):
             item = self.kind_combo.model().item(index)  # type: ignore[attr-defined]
             if item.isEnabled():
-                return FeedKind(self.kind_combo.itemData(index))
-        return FeedKind.ALERTMANAGER
+                return str(self.kind_combo.itemData(index))
+        return registry.feed_kinds()[0]
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -517,8 +409,11 @@ class FeedForm(QWidget):
         """The name of the feed being edited; None while adding."""
         return self._original.name if self._original is not None else None
 
-    def kind(self) -> FeedKind:
+    def kind(self) -> str:
         return self._kind
+
+    def source(self) -> SourceSpec:
+        return registry.source(self._kind)
 
     def options(self) -> dict[str, str]:
         """The options with a value, in table order; empty values mean "the default"."""
@@ -549,7 +444,7 @@ class FeedForm(QWidget):
     def problems(self) -> dict[Field, str]:
         """Everything that stops saving, by field; empty when the form is valid."""
         config = self.config()
-        vendor = registry.VENDOR_NAMES[config.kind]
+        source = registry.source(config.kind)
         found: dict[Field, str | None] = {
             Field.NAME: feed_rules.name_problem(config.name),
             Field.URL: feed_rules.url_problem(config.url),
@@ -562,8 +457,8 @@ class FeedForm(QWidget):
         }
         if found[Field.NAME] is None and config.name in self._existing_names - {self.original_name}:
             found[Field.NAME] = f'a feed named "{config.name}" already exists: choose another name'
-        if registry.needs_secret(config.kind) and not self._will_have_token():
-            found[Field.TOKEN] = f"a {vendor} feed needs its {registry.SECRET_WORDS[config.kind]}"
+        if source.secret_need is SecretNeed.REQUIRED and not self._will_have_token():
+            found[Field.TOKEN] = f"a {source.name} feed needs its {source.secret_word}"
         return {key: text for key, text in found.items() if text is not None}
 
     def draft(self, *, reveal: bool = True) -> FeedDraft | None:
@@ -632,17 +527,17 @@ class FeedForm(QWidget):
         if self._loading or index < 0:
             return
         old = self._kind
-        kind = FeedKind(self.kind_combo.itemData(index))
+        kind = str(self.kind_combo.itemData(index))
         self._kind = kind
         self._loading = True
         try:
             if self._url_is_default or not self.url_edit.text().strip():
-                self.url_edit.setText(registry.default_url(kind, self.options()) or "")
+                self.url_edit.setText(registry.source(kind).url_for(self.options()) or "")
                 self._url_is_default = True
             # Only a default interval follows the kind; one the person set stays.
-            old_default = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[old])
+            old_default = max(DEFAULT_FEED_INTERVAL_S, registry.source(old).min_interval_s)
             if self.interval_spin.value() == old_default:
-                interval = max(DEFAULT_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S[kind])
+                interval = max(DEFAULT_FEED_INTERVAL_S, registry.source(kind).min_interval_s)
                 self.interval_spin.setValue(interval)
                 if self._stale_follows_interval:
                     self.stale_spin.setValue(default_stale_after_s(interval))
@@ -672,11 +567,11 @@ class FeedForm(QWidget):
             text = problems.get(which, "") if which in shown else ""
             label.setText(_sentence(text) if text else "")
             label.setVisible(bool(text))
-        advice = registry.feed_advice(self.config())
+        advice = self.source().feed_advice(self.options())
         self.advice_label.setText("\n".join(_sentence(text) for text in advice))
         self.advice_label.setVisible(bool(advice))
         if self._url_is_default and not self._loading:
-            default = registry.default_url(self._kind, self.options())
+            default = self.source().url_for(self.options())
             if default is not None and default != self.url_edit.text():
                 self._loading = True
                 try:
@@ -713,11 +608,11 @@ class FeedForm(QWidget):
         return self._has_stored_token() and not self._delete_token
 
     def _update_kind_texts(self) -> None:
-        kind = self._kind
-        word = registry.SECRET_WORDS[kind]
-        need = registry.secret_need(kind)
-        self.url_edit.setPlaceholderText(URL_EXAMPLES[kind])
-        takes_token = need is not registry.SecretNeed.NONE
+        source = self.source()
+        word = source.secret_word
+        need = source.secret_need
+        self.url_edit.setPlaceholderText(source.url_example)
+        takes_token = need is not SecretNeed.NONE
         self.token_edit.setEnabled(takes_token and not self._delete_token)
         stored = self._has_stored_token()
         self.forget_token_button.setVisible(stored)
@@ -729,9 +624,9 @@ class FeedForm(QWidget):
             SecretLocation.FILE: "in Shiftbell's secrets file",
             None: "(the keyring could not say where)",
         }
-        wanted = "optional" if need is registry.SecretNeed.OPTIONAL else "required"
+        wanted = "optional" if need is SecretNeed.OPTIONAL else "required"
         if not takes_token:
-            placeholder, note = "", f"A {registry.VENDOR_NAMES[kind]} feed takes no token."
+            placeholder, note = "", f"A {source.name} feed takes no token."
         elif self._delete_token:
             placeholder = f"{word} ({wanted})"
             note = f"The stored {word} will be deleted when you save."
@@ -743,7 +638,7 @@ class FeedForm(QWidget):
             )
         else:
             placeholder = f"{word} ({wanted})"
-            note = f"Kept in the OS keyring, never in the config file. {_secret_hint(kind)}"
+            note = f"Kept in the OS keyring, never in the config file. {source.secret_hint}"
         self.token_edit.setPlaceholderText(placeholder)
         self.token_note.setText(note.strip())
         self.token_note.setVisible(bool(note.strip()))
@@ -751,13 +646,13 @@ class FeedForm(QWidget):
 
     # -- options table -----------------------------------------------------------------------
 
-    def _fill_options(self, kind: FeedKind, values: dict[str, str]) -> None:
-        """One row per documented option of `kind`, then any other option that has a value."""
+    def _fill_options(self, kind: str, values: dict[str, str]) -> None:
+        """One row per declared option of `kind`, then any other option that has a value."""
         table = self.options_table
         table.blockSignals(True)
         try:
             table.setRowCount(0)
-            known = option_names(kind)
+            known = [option.name for option in registry.source(kind).feed_options]
             for name in known:
                 self._append_option(name, values.get(name, ""), known=True, kind=kind)
             for name, value in values.items():
@@ -767,16 +662,17 @@ class FeedForm(QWidget):
             table.blockSignals(False)
         self._show_option_text()
 
-    def _append_option(self, name: str, value: str, *, known: bool, kind: FeedKind) -> int:
+    def _append_option(self, name: str, value: str, *, known: bool, kind: str) -> int:
         table = self.options_table
         row = table.rowCount()
         table.insertRow(row)
         key = QTableWidgetItem(name)
         if known:
-            # Documented names are fixed: a typo there is exactly what the table prevents.
+            # Declared names are fixed: a typo there is exactly what the table prevents.
             key.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-            key.setToolTip(option_text(kind, name))
-            if name in registry.REQUIRED_OPTIONS[kind]:
+            option = registry.source(kind).feed_option(name)
+            key.setToolTip(option.describe() if option is not None else "")
+            if option is not None and option.required:
                 font = QFont(key.font())
                 font.setBold(True)
                 key.setFont(font)
@@ -812,11 +708,15 @@ class FeedForm(QWidget):
                 return f"option {key} is given twice: keep one"
             if value:
                 seen.add(key)
-        missing = registry.missing_options(config)
+        source = registry.source(config.kind)
+        declared = feed_rules.declared_option_problems(source, config.options)
+        if declared:
+            return declared[0]
+        missing = missing_options(config)
         if missing:
-            vendor = registry.VENDOR_NAMES[config.kind]
             listed = ", ".join(missing)
-            return f"a {vendor} feed needs the option{'s' if len(missing) > 1 else ''} {listed}"
+            plural = "s" if len(missing) > 1 else ""
+            return f"a {source.name} feed needs the option{plural} {listed}"
         return None
 
     def _add_custom_option(self) -> None:
@@ -843,14 +743,14 @@ class FeedForm(QWidget):
         """What the selected option does; the general hint when none (or an unknown one) is."""
         row = self.options_table.currentRow()
         key = self.options_table.item(row, 0) if row >= 0 else None
-        text = option_text(self._kind, key.text()) if key is not None else ""
-        if key is not None and text:
-            self.options_note.setText(f"{key.text()}: {text}")
+        option = self.source().feed_option(key.text()) if key is not None else None
+        if option is not None:
+            self.options_note.setText(f"{option.name}: {option.describe()}")
             return
-        if not option_docs(self._kind):
-            self.options_note.setText("The options of this kind of feed are listed in the README.")
+        if not self.source().feed_options:
+            self.options_note.setText("This kind of feed has no options.")
             return
-        required = ", ".join(registry.REQUIRED_OPTIONS[self._kind])
+        required = ", ".join(o.name for o in self.source().feed_options if o.required)
         self.options_note.setText(OPTIONS_HINT + (f" Required: {required}." if required else ""))
 
     # -- snapshot for is_dirty ---------------------------------------------------------------
@@ -874,15 +774,6 @@ def _add_row(form: QFormLayout, text: str, field_widget: QWidget) -> None:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     form.addRow(label, field_widget)
-
-
-def _secret_hint(kind: FeedKind) -> str:
-    need = registry.secret_need(kind)
-    if kind is FeedKind.ALERTMANAGER:
-        return "Only for a proxy in front of Alertmanager that asks for one."
-    if need is registry.SecretNeed.OPTIONAL:
-        return "Leave it empty if the server needs none."
-    return ""
 
 
 def _sentence(text: str) -> str:

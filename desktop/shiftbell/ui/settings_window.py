@@ -50,6 +50,8 @@ from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_f
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.sources import registry
+from shiftbell.sources.build import check_feed, connection_test
+from shiftbell.sources.spec import SecretNeed
 from shiftbell.store.credentials import (
     NO_KEYRING,
     NoKeyringError,
@@ -58,7 +60,6 @@ from shiftbell.store.credentials import (
     SecretStoreError,
 )
 from shiftbell.ui.feed_form import (
-    KIND_LABELS,
     FeedDraft,
     FeedForm,
     TokenChange,
@@ -371,7 +372,10 @@ class SettingsWindow(QWidget):
         if location is None:
             return "keyring did not answer"
         text = TOKEN_TEXTS[location]
-        if location is SecretLocation.NONE and registry.needs_secret(feed.kind):
+        if (
+            location is SecretLocation.NONE
+            and registry.source(feed.kind).secret_need is SecretNeed.REQUIRED
+        ):
             text += " (needed)"
         return text
 
@@ -400,7 +404,7 @@ class SettingsWindow(QWidget):
             name = feed.name if feed.enabled else f"{feed.name} (off)"
             cells = {
                 Column.NAME: name,
-                Column.KIND: KIND_LABELS[feed.kind],
+                Column.KIND: registry.source(feed.kind).label,
                 Column.URL: feed.config.url,
                 Column.TOKEN: self.token_text(feed.name),
             }
@@ -485,7 +489,7 @@ class SettingsWindow(QWidget):
         self._set_saving(True)
         self._submit(
             _Slot.SAVE_CHECK,
-            registry.check_feed(draft.feed.config, secret),
+            check_feed(draft.feed.config, secret),
             CHECK_TIMEOUT_S,
             lambda outcome: self._after_check(draft, outcome),
         )
@@ -630,7 +634,8 @@ class SettingsWindow(QWidget):
         answer = QMessageBox.question(
             self,
             "Remove feed",
-            f"Remove feed {name} ({KIND_LABELS[feed.kind]})?\n\nThis deletes its entry from "
+            f"Remove feed {name} ({registry.source(feed.kind).label})?\n\nThis deletes its entry "
+            "from "
             f"{self.config_path}{token}.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
@@ -681,7 +686,7 @@ class SettingsWindow(QWidget):
 
         self._submit(
             _Slot.LIST_TEST,
-            registry.connection_test(feed.config, secret, self._test_timeout_s),
+            connection_test(feed.config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )
@@ -708,7 +713,7 @@ class SettingsWindow(QWidget):
 
         self._submit(
             _Slot.FORM_TEST,
-            registry.connection_test(config, secret, self._test_timeout_s),
+            connection_test(config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )

@@ -30,7 +30,7 @@ from shiftbell.core.errors import (
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_runner import SHIFTBELL_FEED_ID, FeedSupervisor, feed_down_key
-from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig, FeedKind
+from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
 from shiftbell.store.alert_store import AlertStore
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -53,7 +53,7 @@ class PollingDouble:
     ) -> None:
         self.config = FeedConfig(
             name,
-            FeedKind.ALERTMANAGER,
+            "alertmanager",
             "http://127.0.0.1:9093",
             interval_s=interval_s,
             stale_after_s=stale_after_s,
@@ -113,7 +113,7 @@ class StreamDouble:
     """A StreamFeed adapter double: the test pushes events, errors or a clean close."""
 
     def __init__(self, clock: FakeClock, name: str = "push") -> None:
-        self.config = FeedConfig(name, FeedKind.NTFY, "http://127.0.0.1:8080")
+        self.config = FeedConfig(name, "ntfy", "http://127.0.0.1:8080")
         self.clock = clock
         self.connected_at: list[datetime] = []
         self.refuse: BaseException | None = None

@@ -19,8 +19,8 @@ from shiftbell.core.clock import FakeClock
 from shiftbell.core.schedule import OnCallSchedule, Override, on_call_state
 from shiftbell.runtime.schedule_cache import Freshness, Problem, ScheduleCache, ScheduleCopy
 from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper
-from shiftbell.sources.feed import FeedConfig, FeedKind
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.schedule import ScheduleSourceConfig
 from shiftbell.store.credentials import SecretStore
 
 DATA = TEST_DATA / "ics"
@@ -60,7 +60,7 @@ def run(test: Callable[[], Awaitable[None]]) -> None:
 
 
 def ics(name: str, location: str, interval_s: float = 900) -> ScheduleSourceConfig:
-    return ScheduleSourceConfig(name, ScheduleKind.ICS, location, {}, interval_s)
+    return ScheduleSourceConfig(name, "ics", location, {}, interval_s)
 
 
 def test_a_calendar_file_is_fetched_at_once_and_again_every_interval(tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_missing_link_or_feed_says_what_to_do(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
 
     async def scenario() -> None:
-        vendor = ScheduleSourceConfig("pd", ScheduleKind.PAGERDUTY, "", {"feed": "work-pd"}, 300.0)
+        vendor = ScheduleSourceConfig("pd", "pagerduty", "", {"feed": "work-pd"}, 300.0)
         await rig.keeper.apply([ics("team", "keyring"), vendor])
         await until(lambda: len(rig.updates) == 3, "both failures")
         by_name = {copy.name: copy for copy in rig.last}
@@ -176,9 +176,9 @@ def test_a_vendor_schedule_signs_in_through_its_feed_and_obeys_retry_after(
     rig = Rig(tmp_path)
     entries = [oncall("2026-03-09T09:00:00Z", "2026-03-16T09:00:00Z")]
     with FakePagerDutyOnCall(oncalls=entries) as pd:
-        rig.feeds["work-pd"] = FeedConfig(name="work-pd", kind=FeedKind.PAGERDUTY, url=pd.url)
+        rig.feeds["work-pd"] = FeedConfig(name="work-pd", kind="pagerduty", url=pd.url)
         rig.secrets.set("work-pd", pd.token)
-        config = ScheduleSourceConfig("pd", ScheduleKind.PAGERDUTY, "", {"feed": "work-pd"}, 300)
+        config = ScheduleSourceConfig("pd", "pagerduty", "", {"feed": "work-pd"}, 300)
 
         async def scenario() -> None:
             await rig.keeper.apply([config])

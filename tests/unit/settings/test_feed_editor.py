@@ -19,7 +19,7 @@ from shiftbell.settings.feed_editor import (
 )
 from shiftbell.settings.model import FeedSettings, Settings
 from shiftbell.settings.toml_store import load_settings
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.feed import FeedConfig
 
 HAND_WRITTEN = """\
 # My Shiftbell config. Do not lose this comment.
@@ -51,9 +51,7 @@ ramp_s = 30  # faster
 
 
 def pd(name: str = "work-pd", **options: str) -> FeedSettings:
-    return FeedSettings(
-        FeedConfig(name, FeedKind.PAGERDUTY, "https://api.pagerduty.com", dict(options))
-    )
+    return FeedSettings(FeedConfig(name, "pagerduty", "https://api.pagerduty.com", dict(options)))
 
 
 @pytest.fixture
@@ -146,7 +144,7 @@ def test_a_taken_name_is_refused_with_its_line(config: Path) -> None:
 
 def test_an_invalid_feed_is_refused_before_the_file_is_read(config: Path) -> None:
     before = config.read_bytes()
-    bad = FeedSettings(FeedConfig("x y", FeedKind.NTFY, "ftp://n", {}, interval_s=0.5))
+    bad = FeedSettings(FeedConfig("x y", "ntfy", "ftp://n", {}, interval_s=0.5))
     with pytest.raises(ConfigError) as caught:
         add_feed(config, bad)
     message = str(caught.value)
@@ -288,7 +286,7 @@ def test_updating_a_feed_keeps_its_comments_and_unknown_keys(config: Path) -> No
     changed = FeedSettings(
         FeedConfig(
             "lab-am",
-            FeedKind.ALERTMANAGER,
+            "alertmanager",
             "https://lab.example.org:9093",
             {"receiver": "oncall"},
             interval_s=30,
@@ -310,9 +308,7 @@ def test_updating_keeps_inline_comments_of_values_that_did_not_change(config: Pa
     update_feed(
         config,
         "team",
-        FeedSettings(
-            FeedConfig("team", FeedKind.NTFY, "https://ntfy.example.org", {"topics": "alerts"})
-        ),
+        FeedSettings(FeedConfig("team", "ntfy", "https://ntfy.example.org", {"topics": "alerts"})),
     )
     text = config.read_text()
     assert 'name = "team"  # short' in text

@@ -4,10 +4,11 @@ import tomllib
 
 import pytest
 
-from shiftbell.settings.model import MIN_FEED_INTERVAL_S, FeedSettings, Settings
+from shiftbell.settings.model import FeedSettings, Settings
 from shiftbell.settings.template import render_settings
 from shiftbell.settings.toml_store import parse_settings
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources import registry
+from shiftbell.sources.feed import FeedConfig
 
 NTFY = """\
 [[feeds]]
@@ -21,7 +22,7 @@ topics = "alerts,backups"
 
 def feed(
     name: str = "team-ntfy",
-    kind: FeedKind = FeedKind.NTFY,
+    kind: str = "ntfy",
     url: str = "https://ntfy.example.org",
     options: dict[str, str] | None = None,
     interval_s: float = 15.0,
@@ -52,7 +53,7 @@ def test_every_key_is_read_and_stale_after_follows_the_interval() -> None:
     assert problems == []
     am, pd = settings.feeds
     # 4 x 60 s: a feed polled every minute is stale after four missed polls, not two minutes.
-    assert am == feed("am", FeedKind.ALERTMANAGER, "http://127.0.0.1:9093", {}, 60, 240, False)
+    assert am == feed("am", "alertmanager", "http://127.0.0.1:9093", {}, 60, 240, False)
     assert pd.config.interval_s == 5.5 and pd.config.stale_after_s == 600
     assert settings.enabled_feeds == (pd.config,)
 
@@ -83,7 +84,7 @@ def test_the_template_documents_feeds_and_renders_them_back_exactly() -> None:
     custom = Settings(
         feeds=(
             feed(options={"topics": "a", "since": 'say "10m" \\ ok'}),
-            feed("am", FeedKind.ALERTMANAGER, "http://am:9093", {}, 30, 900, enabled=False),
+            feed("am", "alertmanager", "http://am:9093", {}, 30, 900, enabled=False),
         )
     )
     assert parse_settings(render_settings(custom), "c.toml") == (custom, [])
@@ -134,7 +135,7 @@ def test_a_wrong_tuning_value_keeps_the_feed_with_the_nearest_sane_value() -> No
     settings, problems = parse_settings(text, "c.toml")
     pd, am, og = settings.feeds
     # Below PagerDuty's minimum: the minimum, not the default, is closest to what was meant.
-    assert pd.config.interval_s == MIN_FEED_INTERVAL_S[FeedKind.PAGERDUTY] == 5
+    assert pd.config.interval_s == registry.source("pagerduty").min_interval_s == 5
     assert pd.config.stale_after_s == 120
     assert pd.enabled is True
     assert am.config.interval_s == 3600 and am.config.stale_after_s == 4 * 3600
@@ -205,3 +206,24 @@ def test_names_of_shiftbells_own_feeds_are_refused(name: str) -> None:
 
     problem = name_problem(name)
     assert problem is not None and "reserved" in problem
+
+
+def test_a_typo_among_a_feeds_options_is_named_with_its_line_and_the_feed_keeps_running() -> None:
+    text = """\
+[[feeds]]
+name = "pd"
+kind = "pagerduty"
+[feeds.options]
+form_email = "me@example.org"
+scope = "everyone"
+urgencies = "high"
+"""
+    settings, problems = parse_settings(text, "c.toml")
+    [pd] = settings.feeds
+    assert pd.config.options == {"urgencies": "high"}
+    assert problems == [
+        "c.toml: line 5: feed \"pd\": unknown option 'form_email': the options of pagerduty are "
+        "auth, scope, user_id, service_ids, urgencies, from_email; ignored",
+        "c.toml: line 6: feed \"pd\": option scope = 'everyone' must be one of auto, mine, all; "
+        "ignored",
+    ]

@@ -15,7 +15,7 @@ from shiftbell.settings.schedule_editor import (
 )
 from shiftbell.settings.template import render_settings
 from shiftbell.settings.toml_store import load_settings, parse_settings
-from shiftbell.sources.schedule import ScheduleKind, ScheduleSourceConfig
+from shiftbell.sources.schedule import ScheduleSourceConfig
 
 GOOD = """\
 # my rota
@@ -37,10 +37,8 @@ def test_entries_read_with_defaults_per_kind() -> None:
     settings, problems = parse_settings(GOOD, "c.toml")
     assert problems == []
     assert settings.schedules == (
-        ScheduleSourceConfig("team", ScheduleKind.ICS, "keyring", {}, 900.0),
-        ScheduleSourceConfig(
-            "pd", ScheduleKind.PAGERDUTY, "", {"feed": "work-pd", "user_id": "PABC"}, 300.0
-        ),
+        ScheduleSourceConfig("team", "ics", "keyring", {}, 900.0),
+        ScheduleSourceConfig("pd", "pagerduty", "", {"feed": "work-pd", "user_id": "PABC"}, 300.0),
     )
     assert settings.schedule_source("pd") is settings.schedules[1]
     assert settings.schedule_source("nope") is None
@@ -85,7 +83,11 @@ colour = "red"
     assert any(
         p.startswith('c.toml: line 23: schedule "fast": unknown option token') for p in problems
     )
-    assert any("line 25" in p and "unknown option colour" in p for p in problems)
+    assert any(
+        "line 25" in p
+        and "unknown option 'colour': the options of ics schedules are who, days_ahead" in p
+        for p in problems
+    )
     assert problems[4].startswith('c.toml: line 19: schedule "fast": another schedule above')
     assert len(problems) == 7
 
@@ -103,8 +105,8 @@ def test_add_and_remove_round_trip_keeps_the_rest_of_the_file(tmp_path: Path) ->
     path = tmp_path / "config.toml"
     original = render_settings(Settings()) + "\n# my own note\n"
     path.write_text(original, encoding="utf-8")
-    team = ScheduleSourceConfig("team", ScheduleKind.ICS, "/home/me/rota.ics", {"who": "Ann"}, 600)
-    vendor = ScheduleSourceConfig("pd", ScheduleKind.PAGERDUTY, "", {"feed": "work-pd"}, 300)
+    team = ScheduleSourceConfig("team", "ics", "/home/me/rota.ics", {"who": "Ann"}, 600)
+    vendor = ScheduleSourceConfig("pd", "pagerduty", "", {"feed": "work-pd"}, 300)
     add_schedule(path, team)
     add_schedule(path, vendor)
     loaded = load_settings(path)
@@ -126,11 +128,11 @@ def test_add_creates_the_file_and_refuses_bad_input_and_broken_files(tmp_path: P
     with pytest.raises(ScheduleNotFoundError):
         remove_schedule(path, "team")
     with pytest.raises(ConfigError, match="interval_s = 1 is too short"):
-        add_schedule(path, ScheduleSourceConfig("t", ScheduleKind.ICS, "/a.ics", {}, 1))
+        add_schedule(path, ScheduleSourceConfig("t", "ics", "/a.ics", {}, 1))
     assert not path.exists()
-    add_schedule(path, ScheduleSourceConfig("t", ScheduleKind.ICS, "/a.ics", {}, 900))
+    add_schedule(path, ScheduleSourceConfig("t", "ics", "/a.ics", {}, 900))
     assert load_settings(path).settings.schedules[0].location == "/a.ics"
     path.write_text("[[schedules]]\nname = \n", encoding="utf-8")
     with pytest.raises(ConfigError, match="line 2 is not valid TOML"):
-        add_schedule(path, ScheduleSourceConfig("u", ScheduleKind.ICS, "/b.ics", {}, 900))
+        add_schedule(path, ScheduleSourceConfig("u", "ics", "/b.ics", {}, 900))
     assert path.read_text(encoding="utf-8") == "[[schedules]]\nname = \n"

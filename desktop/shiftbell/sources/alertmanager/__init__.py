@@ -1,0 +1,56 @@
+"""Prometheus Alertmanager: active alerts polled from API v2, acknowledged with a silence.
+
+Alertmanager can also push to the local receiver (webhook.py reads its payload).
+"""
+
+from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+
+SOURCE = SourceSpec(
+    id="alertmanager",
+    name="Alertmanager",
+    label="Prometheus Alertmanager",
+    secret_need=SecretNeed.OPTIONAL,
+    secret_word="proxy token or user:password",
+    url_example="http://alertmanager.example.com:9093",
+    url_help="The Alertmanager's address, as Prometheus and amtool reach it.",
+    # The team's own server: polling it often costs nobody a rate limit.
+    min_interval_s=2.0,
+    secret_hint="Only for a proxy in front of Alertmanager that asks for one.",
+    abilities=frozenset(
+        {Ability.ACKNOWLEDGE, Ability.UNACKNOWLEDGE, Ability.SILENCE, Ability.LINKS}
+    ),
+    feed_options=(
+        Option(
+            "filter",
+            "Label matchers selecting the alerts, comma-separated, in Alertmanager's syntax: "
+            'team="db",env=~"prod|stage". Each becomes one filter= query parameter, and '
+            "Alertmanager keeps the alerts that match all of them. Default: every alert.",
+        ),
+        Option(
+            "receiver",
+            "A regular expression on the receiver name (Alertmanager anchors it), e.g. "
+            "oncall-db. Default: every receiver.",
+        ),
+        Option(
+            "silence_duration_s",
+            "How long an acknowledgement silences the alert, in seconds: long enough to work "
+            "an incident without being paged again, short enough that a forgotten "
+            "acknowledgement does not hide the alert for the rest of the week.",
+            OptionType.SECONDS,
+            default="14400",
+            minimum=60,
+        ),
+        Option("created_by", "The silence's createdBy.", default="shiftbell"),
+        Option("comment", "The silence's comment.", default="Acknowledged in Shiftbell"),
+        Option(
+            "auth",
+            'How the secret is sent: "basic" (the secret is "user:password") or "bearer" (the '
+            "secret is the token). Alertmanager has no authentication of its own; this is for "
+            'the proxy that operators put in front of it. Default: "bearer" when a secret is '
+            'set, otherwise "none".',
+            OptionType.CHOICE,
+            choices=("none", "basic", "bearer"),
+        ),
+    ),
+    open_feed=lazy("shiftbell.sources.alertmanager.feed", "open_feed", "Alertmanager feeds"),
+)

@@ -78,9 +78,10 @@ import httpx
 
 from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
-from shiftbell.sources.feed import AckReceipt, FeedConfig
+from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
 from shiftbell.sources.fields import iso_time
-from shiftbell.sources.http import make_client, request_json, where_to_fix
+from shiftbell.sources.grafana_oncall import SOURCE
+from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ class GrafanaOnCallFeed:
             headers["X-Grafana-URL"] = self._grafana_url
         self._credential = "service account token" if self._grafana_url else "API token"
         self._client = make_client(self._base_url, headers, transport)
+        self.account = VendorAccount(config, VENDOR, self._credential, self._client)
         self._capped_last_fetch = False
 
     # -- PollingFeed ----------------------------------------------------------------------
@@ -549,3 +551,18 @@ def _bare_token(secret: str) -> str:
     if token.lower().startswith("bearer "):
         token = token[len("bearer ") :].strip()
     return token
+
+
+def open_feed(
+    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
+) -> GrafanaOnCallFeed:
+    """The feed for `config` (the declaration in __init__.py builds it through this)."""
+    return GrafanaOnCallFeed(config, secret, transport=transport)
+
+
+def open_account(
+    feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
+) -> VendorAccount:
+    """The account of `feed`, for the Grafana OnCall schedule: the feed's own client and sign-in."""
+    expect_kind(feed, SOURCE.id, SOURCE.name)
+    return GrafanaOnCallFeed(feed, secret, transport=transport).account

@@ -1,12 +1,7 @@
 """Grafana OnCall / Grafana IRM: the person's final shifts, across the account's schedules.
 
-Signs in through a Grafana OnCall alert feed (schedules/accounts.py). Options:
-
-    feed       The Grafana OnCall feed whose URL and token are used (resolved by the caller).
-    user       Required: whose shifts, as the OnCall user's email or username (compared
-               without regard to case with `user_email` / `user_username`, or the user id).
-    schedules  Optional: schedule ids or names, comma-separated. Default: every schedule the
-               token can see.
+Signs in through a Grafana OnCall alert feed (open_account: the feed's own client). Its
+options are declared in __init__.py.
 
 Requests: GET /api/v1/schedules/ (paginated: `next`), then per schedule
 GET /api/v1/schedules/{id}/final_shifts?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD (dates in
@@ -32,8 +27,8 @@ import httpx
 
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
-from shiftbell.sources.accounts import grafana_oncall_account
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.grafana_oncall.feed import open_account
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
@@ -44,6 +39,7 @@ from shiftbell.sources.schedule import (
     utc_instant,
     where_to_fix,
 )
+from shiftbell.sources.spec import ScheduleRequest
 
 NOUN = "Grafana OnCall schedule"
 SCHEDULES_PATH = "api/v1/schedules/"
@@ -84,7 +80,7 @@ class GrafanaOnCallSchedule:
         self._lookbehind = lookbehind
         self.lookahead = lookahead
         with naming(f"{NOUN} {name}"):
-            self._account = grafana_oncall_account(feed, secret, transport)
+            self._account = open_account(feed, secret, transport)
 
     async def fetch(self, now: datetime) -> list[Shift]:
         window = Window.around(now, self._lookbehind, self.lookahead)
@@ -167,3 +163,18 @@ class GrafanaOnCallSchedule:
         raise FeedPayloadError(
             f"{NOUN} {self.name}: OnCall sent a shift time that is not a date ({value!r:.40})"
         )
+
+
+def open_schedule(request: ScheduleRequest) -> GrafanaOnCallSchedule:
+    """The schedule for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
+    assert request.feed is not None  # sources.build checks it before calling
+    return GrafanaOnCallSchedule(
+        request.config.name,
+        request.feed,
+        request.secret,
+        user=request.options["user"] or "",
+        schedules=request.options["schedules"] or (),
+        lookbehind=request.lookbehind,
+        lookahead=request.lookahead,
+        transport=request.transport,
+    )

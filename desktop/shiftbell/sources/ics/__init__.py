@@ -1,0 +1,31 @@
+"""iCalendar (ICS) schedules: a calendar link or file, as PagerDuty, Opsgenie, Grafana OnCall and
+every calendar app export them. A schedule only: there is no ICS alert feed.
+"""
+
+from shiftbell.sources.schedule_options import LOOK_OPTIONS
+from shiftbell.sources.spec import Ability, Option, SecretNeed, SourceSpec, lazy
+
+SOURCE = SourceSpec(
+    id="ics",
+    name="iCalendar",
+    label="Calendar (ICS link or file)",
+    secret_need=SecretNeed.NONE,
+    secret_word="calendar link",
+    url_example="https://example.pagerduty.com/private/TOKEN/feed/SCHEDULE",
+    url_help="A calendar link (https://, webcal://) or a file; a link is kept in the keyring.",
+    abilities=frozenset({Ability.SCHEDULE}),
+    schedule_options=(
+        Option(
+            "who",
+            "Whose shifts, when the calendar holds a whole team's: the events that mention this "
+            "text (case-insensitive) in their summary, description or attendees. Use the full "
+            'name or email ("al" also matches "Sally"). Default: every event.',
+        ),
+        *LOOK_OPTIONS,
+    ),
+    open_schedule=lazy("shiftbell.sources.ics.schedule", "open_schedule", "calendar schedules"),
+    # A calendar export changes when someone edits the rota: every quarter hour is plenty.
+    schedule_interval_s=900.0,
+    schedule_noun="calendar",
+    schedule_signs_in_through_feed=False,
+)

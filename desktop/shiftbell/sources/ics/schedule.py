@@ -41,8 +41,7 @@ a substring) keeps the events that mention the person in SUMMARY, DESCRIPTION or
 in SUMMARY. Use the full name or email: "al" also matches "Sally". Without `who` every event
 is one of the person's shifts (a personal export).
 
-Options (`ScheduleSourceConfig.options`): `who`; `days_ahead` (default 14) and `days_behind`
-(default 1), whole days.
+The options are declared in __init__.py.
 """
 
 from __future__ import annotations
@@ -80,6 +79,7 @@ from shiftbell.sources.schedule import (
     tidy,
     where_to_fix,
 )
+from shiftbell.sources.spec import ScheduleRequest
 
 log = logging.getLogger(__name__)
 
@@ -373,3 +373,16 @@ def _reason(exc: httpx.HTTPError, url: str) -> str:
     # httpx's messages rarely carry the URL, but when they do it must not leak the token.
     text = (str(exc) or type(exc).__name__).replace(url, "<calendar link>")
     return text[:200]
+
+
+def open_schedule(request: ScheduleRequest) -> IcsSchedule:
+    """The calendar for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
+    return IcsSchedule(
+        request.config.name,
+        request.config.location,
+        tz=request.tz,
+        who=request.options["who"] or "",
+        lookbehind=request.lookbehind,
+        lookahead=request.lookahead,
+        transport=request.transport,
+    )

@@ -1,0 +1,89 @@
+"""Opsgenie and its successor JSM Ops (Jira Service Management operations): open alerts polled
+and acknowledged; schedule timelines. Feed and schedule share one account (client.py).
+"""
+
+from collections.abc import Mapping
+
+from shiftbell.sources.schedule_options import vendor_schedule_options
+from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+
+JSM_URL = "https://api.atlassian.com"
+
+
+def _url_for(options: Mapping[str, str]) -> str | None:
+    return JSM_URL if options.get("api", "").strip().lower() == "jsm" else None
+
+
+SOURCE = SourceSpec(
+    id="opsgenie",
+    name="Opsgenie",
+    label="Opsgenie / JSM Ops",
+    secret_need=SecretNeed.REQUIRED,
+    secret_word="API key",
+    default_url="https://api.opsgenie.com",
+    url_for_options=_url_for,
+    url_example="https://api.opsgenie.com",
+    url_help=f"Opsgenie's API (EU accounts: https://api.eu.opsgenie.com); JSM Ops: {JSM_URL}.",
+    # Opsgenie's list ("search") domain has per-plan limits shared by the whole account.
+    min_interval_s=10.0,
+    abilities=frozenset(
+        {Ability.ACKNOWLEDGE, Ability.UNACKNOWLEDGE, Ability.LINKS, Ability.SCHEDULE}
+    ),
+    feed_options=(
+        Option(
+            "api",
+            "opsgenie: the secret is an API key (an API integration's key, with Read and "
+            "Create-and-Update access), sent as Authorization: GenieKey KEY. jsm: the URL "
+            f"defaults to {JSM_URL} and the API lives under /jsm/ops/api/{{cloud_id}}/v1; the "
+            'secret is "email:api-token" of an Atlassian account (or just the token, with email '
+            "set), sent as basic auth.",
+            OptionType.CHOICE,
+            default="opsgenie",
+            choices=("opsgenie", "jsm"),
+        ),
+        Option(
+            "cloud_id",
+            "JSM only, required there: the site's cloud id "
+            "(https://<site>.atlassian.net/_edge/tenant_info shows it).",
+        ),
+        Option(
+            "email",
+            "JSM only: the Atlassian account email, when the secret is the bare API token.",
+            OptionType.EMAIL,
+        ),
+        Option(
+            "query",
+            "An extra Opsgenie search query ANDed with status:open, to watch one team's alerts "
+            "for instance: teams:payments AND priority:(P1 OR P2).",
+        ),
+        Option(
+            "user",
+            "The name recorded as who acknowledged (Opsgenie's user field); without it Opsgenie "
+            "records the API key's integration.",
+        ),
+        Option(
+            "web_url",
+            "Where a person opens an alert: a base such as https://ACME.app.opsgenie.com (the "
+            "link becomes BASE/alert/detail/ID/details), or a template containing {id} (and "
+            "optionally {tinyId}). Empty: alerts carry no link.",
+        ),
+    ),
+    schedule_options=vendor_schedule_options(
+        Option(
+            "schedules",
+            "Schedule ids or names, comma-separated (a UUID is sent as an id, anything else as "
+            "a name; JSM Ops takes ids only).",
+            OptionType.LIST,
+            required=True,
+        ),
+        Option(
+            "user",
+            "Whose shifts, as the Opsgenie username (the login email) or user id.",
+            required=True,
+        ),
+    ),
+    open_feed=lazy("shiftbell.sources.opsgenie.feed", "open_feed", "Opsgenie feeds"),
+    open_schedule=lazy(
+        "shiftbell.sources.opsgenie.schedule", "open_schedule", "Opsgenie schedules"
+    ),
+)

@@ -1,13 +1,7 @@
 """Opsgenie (and JSM Ops): the person's shifts from schedule timelines.
 
-Signs in through an Opsgenie alert feed (schedules/accounts.py), `api = "opsgenie"` or
-`"jsm"` alike. Options:
-
-    feed       The Opsgenie feed whose URL, key and `api` are used (resolved by the caller).
-    schedules  Required: schedule ids or names, comma-separated (a UUID is sent as an id,
-               anything else as a name; JSM Ops takes ids only).
-    user       Required: whose shifts, as the Opsgenie username (the login email) or user id,
-               compared without regard to case.
+Signs in through an Opsgenie alert feed (open_account: the feed's own client),
+`api = "opsgenie"` or `"jsm"` alike. Its options are declared in __init__.py.
 
 Request, per schedule: Opsgenie GET /v2/schedules/{schedule}/timeline?identifierType=id|name
 &date=..&interval=N&intervalUnit=days (JSM Ops: GET .../v1/schedules/{id}/timeline with the
@@ -34,8 +28,8 @@ import httpx
 
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
-from shiftbell.sources.accounts import opsgenie_account
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.opsgenie.feed import open_account
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
@@ -46,6 +40,7 @@ from shiftbell.sources.schedule import (
     utc_instant,
     where_to_fix,
 )
+from shiftbell.sources.spec import ScheduleRequest
 
 NOUN = "Opsgenie schedule"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -86,7 +81,7 @@ class OpsgenieSchedule:
         self._lookbehind = lookbehind
         self.lookahead = lookahead
         with naming(f"{NOUN} {name}"):
-            self._account, self._jsm = opsgenie_account(feed, secret, transport)
+            self._account, self._jsm = open_account(feed, secret, transport)
 
     async def fetch(self, now: datetime) -> list[Shift]:
         window = Window.around(now, self._lookbehind, self.lookahead)
@@ -169,3 +164,18 @@ class OpsgenieSchedule:
             f"{NOUN} {self.name}: {self._account.vendor} sent a period time that is not a date "
             f"({value!r:.40})"
         )
+
+
+def open_schedule(request: ScheduleRequest) -> OpsgenieSchedule:
+    """The schedule for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
+    assert request.feed is not None  # sources.build checks it before calling
+    return OpsgenieSchedule(
+        request.config.name,
+        request.feed,
+        request.secret,
+        schedules=request.options["schedules"] or (),
+        user=request.options["user"] or "",
+        lookbehind=request.lookbehind,
+        lookahead=request.lookahead,
+        transport=request.transport,
+    )

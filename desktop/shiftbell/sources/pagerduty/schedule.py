@@ -1,11 +1,7 @@
 """PagerDuty: the person's on-call shifts from the REST API's /oncalls.
 
-Signs in through a PagerDuty alert feed (schedules/accounts.py). Options:
-
-    feed       The PagerDuty feed whose URL, key and `auth` are used (resolved by the caller).
-    user_id    Whose shifts: PagerDuty user ids, comma-separated. Default: the feed's own
-               `user_id`, else the key's user from GET /users/me (a user API token). An
-               account API key cannot say whose it is, so it needs `user_id`.
+Signs in through a PagerDuty alert feed (open_account: the feed's own client). Its options
+are declared in __init__.py.
 
 Request: GET /oncalls?user_ids[]=ID&since=..&until=..&time_zone=UTC&limit=100&offset=N,
 following `more` (PagerDuty allows since..until up to 90 days and offset + limit up to 10000).
@@ -31,8 +27,8 @@ import httpx
 
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import OPEN_END, Shift
-from shiftbell.sources.accounts import pagerduty_account
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.pagerduty.feed import open_account
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
@@ -43,6 +39,7 @@ from shiftbell.sources.schedule import (
     utc_instant,
     where_to_fix,
 )
+from shiftbell.sources.spec import ScheduleRequest
 
 NOUN = "PagerDuty schedule"
 PAGE_SIZE = 100  # PagerDuty's maximum `limit`
@@ -79,7 +76,7 @@ class PagerDutySchedule:
             configured = [u.strip() for u in feed.options.get("user_id", "").split(",")]
         self._user_ids = [u for u in configured if u]
         with naming(f"{NOUN} {name}"):
-            self._account = pagerduty_account(feed, secret, transport)
+            self._account = open_account(feed, secret, transport)
 
     async def fetch(self, now: datetime) -> list[Shift]:
         window = Window.around(now, self._lookbehind, self.lookahead)
@@ -171,3 +168,17 @@ def _timestamp(value: object, name: str) -> datetime | None:
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def open_schedule(request: ScheduleRequest) -> PagerDutySchedule:
+    """The schedule for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
+    assert request.feed is not None  # sources.build checks it before calling
+    return PagerDutySchedule(
+        request.config.name,
+        request.feed,
+        request.secret,
+        user_ids=request.options["user_id"] or (),
+        lookbehind=request.lookbehind,
+        lookahead=request.lookahead,
+        transport=request.transport,
+    )

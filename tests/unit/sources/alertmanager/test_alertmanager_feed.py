@@ -50,7 +50,7 @@ from shiftbell.sources.alertmanager.feed import (
     parse_alerts,
     split_matchers,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
 
 DATA = TEST_DATA / "alertmanager_api"
 FEED = "prod-am"
@@ -83,7 +83,7 @@ def feeds(loop: LoopThread) -> Iterator[Callable[..., AlertmanagerFeed]]:
         clock: FakeClock | None = None,
         **options: str,
     ) -> AlertmanagerFeed:
-        config = FeedConfig(FEED, FeedKind.ALERTMANAGER, url, options)
+        config = FeedConfig(FEED, "alertmanager", url, options)
         feed = AlertmanagerFeed(config, secret, transport=transport, clock=clock)
         made.append(feed)
         return feed
@@ -775,7 +775,7 @@ def test_a_401_from_the_proxy_says_what_to_fix_and_never_the_secret(
 def test_bad_options_are_refused_when_the_feed_is_built(
     secret: str, options: dict[str, str], expected: str
 ) -> None:
-    config = FeedConfig(FEED, FeedKind.ALERTMANAGER, URL, options)
+    config = FeedConfig(FEED, "alertmanager", URL, options)
     with pytest.raises(FeedConfigError) as caught:
         AlertmanagerFeed(config, secret)
     message = str(caught.value)
@@ -811,10 +811,10 @@ def test_split_matchers_keeps_commas_inside_quotes(text: str, matchers: tuple[st
     ],
 )
 def test_base_url_accepts_what_people_paste(url: str, base: str) -> None:
-    assert base_url_of(FeedConfig(FEED, FeedKind.ALERTMANAGER, url)) == base
+    assert base_url_of(FeedConfig(FEED, "alertmanager", url)) == base
 
 
 @pytest.mark.parametrize("url", ["am:9093", "ftp://am:9093", "", "http://"])
 def test_a_url_that_is_not_http_is_a_config_error(url: str) -> None:
     with pytest.raises(FeedConfigError, match="must look like http://host:9093"):
-        AlertmanagerFeed(FeedConfig(FEED, FeedKind.ALERTMANAGER, url), "")
+        AlertmanagerFeed(FeedConfig(FEED, "alertmanager", url), "")

@@ -29,7 +29,7 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, FeedKind, StreamFeed
+from shiftbell.sources.feed import AckReceipt, FeedConfig, StreamFeed
 from shiftbell.sources.gotify.feed import GotifyFeed, incoming_from_message, severity_for_priority
 
 DATA = TEST_DATA / "gotify"
@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 
 def _config(url: str, **options: str) -> FeedConfig:
-    return FeedConfig("home-gotify", FeedKind.GOTIFY, url, options)
+    return FeedConfig("home-gotify", "gotify", url, options)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

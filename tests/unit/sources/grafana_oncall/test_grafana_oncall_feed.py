@@ -24,7 +24,7 @@ from shiftbell.core.errors import (
     FeedRateLimitedError,
     FeedUnreachableError,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
 from shiftbell.sources.grafana_oncall.feed import GrafanaOnCallFeed, severity_of
 
 TOKEN = "oncall-api-key-3c9e1f7a55d04b2e"
@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 def make_config(url: str, options: Mapping[str, str], interval_s: float = 15.0) -> FeedConfig:
     return FeedConfig(
-        name=FEED, kind=FeedKind.GRAFANA_ONCALL, url=url, options=options, interval_s=interval_s
+        name=FEED, kind="grafana-oncall", url=url, options=options, interval_s=interval_s
     )
 
 

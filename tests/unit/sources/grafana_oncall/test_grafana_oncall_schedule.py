@@ -15,7 +15,7 @@ from tests.unit.sources.grafana_oncall.fake_grafana_oncall_schedules import (
 
 from shiftbell.core.errors import FeedAuthError, FeedConfigError, FeedRateLimitedError
 from shiftbell.core.schedule import Shift
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.grafana_oncall.schedule import GrafanaOnCallSchedule
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -23,7 +23,7 @@ TOKEN = "oncall-token"
 
 
 def feed(url: str) -> FeedConfig:
-    return FeedConfig(name="grafana", kind=FeedKind.GRAFANA_ONCALL, url=f"{url}/api/v1/")
+    return FeedConfig(name="grafana", kind="grafana-oncall", url=f"{url}/api/v1/")
 
 
 def fetch(schedule: GrafanaOnCallSchedule) -> list[Shift]:

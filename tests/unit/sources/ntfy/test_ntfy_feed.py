@@ -30,7 +30,7 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, FeedKind, StreamFeed
+from shiftbell.sources.feed import AckReceipt, FeedConfig, StreamFeed
 from shiftbell.sources.ntfy.feed import NtfyFeed, incoming_from_message, severity_for_priority
 
 DATA = TEST_DATA / "ntfy"
@@ -40,7 +40,7 @@ T = TypeVar("T")
 
 
 def _config(url: str, **options: str) -> FeedConfig:
-    return FeedConfig("phone-alerts", FeedKind.NTFY, url, {"topics": "alerts", **options})
+    return FeedConfig("phone-alerts", "ntfy", url, {"topics": "alerts", **options})
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -190,7 +190,7 @@ def test_recorded_stream_through_a_mock_transport() -> None:
 
 
 def test_topics_are_required() -> None:
-    config = FeedConfig("phone-alerts", FeedKind.NTFY, "https://ntfy.sh", {})
+    config = FeedConfig("phone-alerts", "ntfy", "https://ntfy.sh", {})
     with pytest.raises(FeedConfigError, match=r"no topics.*Settings > Feeds > phone-alerts"):
         NtfyFeed(config, "")
 

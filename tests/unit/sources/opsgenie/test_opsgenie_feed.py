@@ -20,7 +20,7 @@ from shiftbell.core.errors import (
     FeedRateLimitedError,
     FeedUnreachableError,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
 from shiftbell.sources.opsgenie.feed import OpsgenieFeed, severity_for
 
 T = TypeVar("T")
@@ -39,7 +39,7 @@ JSON = {"Content-Type": "application/json"}
 
 
 def config(url: str, **options: str) -> FeedConfig:
-    return FeedConfig(name=FEED, kind=FeedKind.OPSGENIE, url=url, options=options)
+    return FeedConfig(name=FEED, kind="opsgenie", url=url, options=options)
 
 
 def opsgenie(og: FakeOpsgenie, *, delays: tuple[float, ...] = FAST, **options: str) -> OpsgenieFeed:

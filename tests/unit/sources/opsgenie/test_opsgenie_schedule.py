@@ -15,7 +15,7 @@ from tests.unit.sources.opsgenie.fake_opsgenie_schedules import (
 
 from shiftbell.core.errors import FeedConfigError, FeedUnreachableError
 from shiftbell.core.schedule import Shift
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.opsgenie.schedule import OpsgenieSchedule
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -25,7 +25,7 @@ EVAN = user("evan@example.com", "b5b92115-bfe7-43eb-8c2a-e467f2e5ddc4")
 
 
 def feed(url: str, **options: str) -> FeedConfig:
-    return FeedConfig(name="og", kind=FeedKind.OPSGENIE, url=url, options=options)
+    return FeedConfig(name="og", kind="opsgenie", url=url, options=options)
 
 
 def fetch(schedule: OpsgenieSchedule) -> list[Shift]:

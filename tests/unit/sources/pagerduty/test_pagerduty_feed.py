@@ -19,7 +19,7 @@ from shiftbell.core.errors import (
     FeedRateLimitedError,
     FeedUnreachableError,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, FeedKind, PollingFeed
+from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
 from shiftbell.sources.pagerduty import feed as pagerduty
 from shiftbell.sources.pagerduty.feed import PagerDutyFeed, severity_for
 
@@ -33,7 +33,7 @@ ACK_BODY = {"incident": {"type": "incident_reference", "status": "acknowledged"}
 
 
 def config(url: str, **options: str) -> FeedConfig:
-    return FeedConfig(name=FEED, kind=FeedKind.PAGERDUTY, url=url, options=options)
+    return FeedConfig(name=FEED, kind="pagerduty", url=url, options=options)
 
 
 def run(feed: PagerDutyFeed, action: Callable[[PagerDutyFeed], Awaitable[T]]) -> T:

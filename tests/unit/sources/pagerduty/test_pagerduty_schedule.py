@@ -16,7 +16,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.core.schedule import OPEN_END, Shift
-from shiftbell.sources.feed import FeedConfig, FeedKind
+from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.pagerduty.schedule import PagerDutySchedule
 from shiftbell.sources.schedule import ScheduleSource
 
@@ -29,7 +29,7 @@ def z(text: str) -> str:
 
 
 def feed(url: str, **options: str) -> FeedConfig:
-    return FeedConfig(name=FEED, kind=FeedKind.PAGERDUTY, url=url, options=options)
+    return FeedConfig(name=FEED, kind="pagerduty", url=url, options=options)
 
 
 def fetch(schedule: PagerDutySchedule, now: datetime = NOW) -> list[Shift]:
@@ -171,7 +171,7 @@ def test_http_failures_are_mapped_and_name_the_schedule(
 def test_a_wrong_key_and_a_feed_of_another_kind() -> None:
     with FakePagerDutyOnCall() as pd, pytest.raises(FeedAuthError):
         fetch(PagerDutySchedule("pd", feed(pd.url), "not-the-token"))
-    other = FeedConfig(name="ops", kind=FeedKind.OPSGENIE, url="")
+    other = FeedConfig(name="ops", kind="opsgenie", url="")
     with pytest.raises(FeedConfigError, match="ops is a opsgenie feed, not PagerDuty"):
         PagerDutySchedule("pd", other, "key")
     with pytest.raises(FeedConfigError, match="at most 90 days"):

@@ -1,0 +1,172 @@
+"""From a feed's or a schedule's settings to a running source, through its declaration.
+
+The checks every source shares happen here, once: the kind is known, the options are the
+declared ones with valid values, the required ones and the secret are there. The vendor's own
+code is imported only now (spec.lazy), so one missing module never stops the other sources.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta, tzinfo
+
+import httpx
+
+from shiftbell.core.errors import FeedConfigError, FeedUnreachableError
+from shiftbell.sources import registry
+from shiftbell.sources.feed import Feed, FeedConfig, PollingFeed, StreamFeed
+from shiftbell.sources.http import where_to_fix
+from shiftbell.sources.schedule import (
+    ScheduleSource,
+    ScheduleSourceConfig,
+)
+from shiftbell.sources.schedule import where_to_fix as where_to_fix_schedule
+from shiftbell.sources.spec import (
+    ScheduleRequest,
+    SecretNeed,
+    SourceSpec,
+    importable,
+    option_problems,
+    option_values,
+)
+
+
+def feed_source(config: FeedConfig) -> SourceSpec:
+    """The declaration of `config`'s kind; FeedConfigError if it has no alert feed."""
+    found = registry.find(config.kind)
+    if found is None or not found.has_feed:
+        kinds = ", ".join(registry.feed_kinds())
+        raise FeedConfigError(
+            f"feed {config.name}: {config.kind!r} is not a kind of feed Shiftbell knows: "
+            f"use {kinds}"
+        )
+    return found
+
+
+def available_feed_kinds() -> tuple[str, ...]:
+    """The feed kinds whose code is in this build."""
+    return tuple(s.id for s in registry.feed_sources() if importable(s.open_feed))
+
+
+def feed_problems(config: FeedConfig) -> list[str]:
+    """What is wrong with the feed's options, each naming the option."""
+    source = feed_source(config)
+    return option_problems(source.feed_options, config.options, source.id)
+
+
+def missing_options(config: FeedConfig) -> list[str]:
+    source = feed_source(config)
+    return [
+        option.name
+        for option in source.feed_options
+        if option.required and not config.options.get(option.name, "").strip()
+    ]
+
+
+def build_feed(
+    config: FeedConfig,
+    secret: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Feed:
+    """The feed for `config`, not yet connected (construction does no I/O).
+
+    Raises FeedConfigError, naming the feed, when an option is unknown or wrong, a required
+    option or the secret is missing, or the vendor's code refuses the options.
+    """
+    source = feed_source(config)
+    missing = missing_options(config)
+    if missing:
+        listed = ", ".join(missing)
+        raise FeedConfigError(
+            f"{source.name} feed {config.name} needs the option{'s' if len(missing) > 1 else ''} "
+            f"{listed}: set it in {where_to_fix(config)} (or config.toml [feeds.options])"
+        )
+    problems = option_problems(source.feed_options, config.options, source.id)
+    if problems:
+        raise FeedConfigError(
+            f"{source.name} feed {config.name}: {problems[0]}; fix it in {where_to_fix(config)}"
+        )
+    if source.secret_need is SecretNeed.REQUIRED and not secret:
+        raise FeedConfigError(
+            f"{source.name} feed {config.name} has no {source.secret_word} stored: "
+            f"add it in {where_to_fix(config)}"
+        )
+    assert source.open_feed is not None  # feed_source checked it
+    feed = source.open_feed(config, secret, transport)
+    if not isinstance(feed, PollingFeed | StreamFeed):
+        raise FeedConfigError(
+            f"the {source.name} feed ({type(feed).__name__}) does not implement a feed protocol"
+        )
+    return feed
+
+
+async def check_feed(config: FeedConfig, secret: str) -> None:
+    """Build the feed once and close it, so its own option checks run; no network."""
+    feed = build_feed(config, secret)
+    await feed.close()
+
+
+async def connection_test(config: FeedConfig, secret: str, timeout_s: float) -> str:
+    """Build the feed, run its `test()` within `timeout_s`, close it; FeedError on failure.
+
+    The one connection test behind `shiftbell feed test` and the Settings window's
+    Test button, so both say the same about the same server.
+    """
+    feed = build_feed(config, secret)
+    try:
+        return await asyncio.wait_for(feed.test(), timeout_s)
+    except TimeoutError:
+        raise FeedUnreachableError(
+            f"no answer from {config.url} within {timeout_s:g} s ({config.name}): check the URL "
+            "and that the server is up"
+        ) from None
+    finally:
+        await feed.close()
+
+
+def schedule_source(config: ScheduleSourceConfig) -> SourceSpec:
+    """The declaration of the schedule's kind; FeedConfigError if it has no schedule."""
+    found = registry.find(config.kind)
+    if found is None or not found.has_schedule:
+        kinds = ", ".join(registry.schedule_kinds())
+        raise FeedConfigError(
+            f"schedule {config.name}: {config.kind!r} is not a kind of schedule Shiftbell "
+            f"knows: use {kinds}"
+        )
+    return found
+
+
+def build_schedule(
+    config: ScheduleSourceConfig,
+    *,
+    tz: tzinfo,
+    feed: FeedConfig | None = None,
+    secret: str = "",
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ScheduleSource:
+    """A schedule source for `config`. `tz` is the person's local zone (floating ICS times,
+    all-day events); `feed` and `secret` are the account a vendor schedule signs in with."""
+    source = schedule_source(config)
+    problems = option_problems(source.schedule_options, config.options, f"{source.id} schedules")
+    if problems:
+        raise FeedConfigError(
+            f"schedule {config.name}: {problems[0]}, in {where_to_fix_schedule(config.name)}"
+        )
+    values = option_values(source.schedule_options, config.options)
+    if source.schedule_signs_in_through_feed and feed is None:
+        raise FeedConfigError(
+            f"schedule {config.name} reads {config.kind} through an alert feed of the same "
+            f"account: set feed to that feed's name in {where_to_fix_schedule(config.name)}"
+        )
+    request = ScheduleRequest(
+        config=config,
+        options=values,
+        tz=tz,
+        lookbehind=timedelta(days=values["days_behind"]),
+        lookahead=timedelta(days=values["days_ahead"]),
+        feed=feed,
+        secret=secret,
+        transport=transport,
+    )
+    assert source.open_schedule is not None  # schedule_source checked it
+    return source.open_schedule(request)
