@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import sys
+import textwrap
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -58,6 +59,7 @@ from shiftbell.settings.schedule_editor import (
     remove_schedule,
 )
 from shiftbell.settings.toml_store import read_settings
+from shiftbell.sources import docs as source_docs
 from shiftbell.sources import registry
 from shiftbell.sources.build import build_schedule, check_feed, connection_test, missing_options
 from shiftbell.sources.feed import FeedConfig
@@ -203,7 +205,9 @@ def _add_feed_parsers(sub: Any) -> None:
         "examples:\n"
         "  shiftbell feed add alertmanager prod-am --url http://alertmanager:9093\n"
         "  shiftbell feed add pagerduty work-pd --token-stdin --option from_email=me@example.com\n"
-        "  shiftbell feed add ntfy team --url https://ntfy.sh --option topics=team-alerts",
+        "  shiftbell feed add ntfy team --url https://ntfy.sh --option topics=team-alerts\n\n"
+        "options (--option KEY=VALUE) by kind; `shiftbell feed kinds KIND` says what they do:\n"
+        + _options_by_kind(),
         epilog=_FEED_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -224,7 +228,7 @@ def _add_feed_parsers(sub: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a setting of this kind of feed (repeatable); see the README",
+        help="a setting of this kind of feed (repeatable): `shiftbell feed kinds KIND`",
     )
     add.add_argument(
         "--interval",
@@ -248,6 +252,14 @@ def _add_feed_parsers(sub: Any) -> None:
     )
     add.set_defaults(handler=_feed_add, command="feed add")
 
+    kinds_parser = commands.add_parser(
+        "kinds",
+        help="the kinds of source, or everything about one: its URL, secret and options",
+        epilog=_FEED_EPILOG,
+    )
+    kinds_parser.add_argument("kind", nargs="?", metavar="KIND")
+    kinds_parser.set_defaults(handler=_feed_kinds, command="feed kinds")
+
     listing = commands.add_parser(
         "list", help="list the feeds (never their tokens)", epilog=_FEED_EPILOG
     )
@@ -267,6 +279,28 @@ def _add_feed_parsers(sub: Any) -> None:
     )
     remove.add_argument("name", metavar="NAME")
     remove.set_defaults(handler=_feed_remove, command="feed remove")
+
+
+def _options_by_kind() -> str:
+    lines = []
+    for source in registry.feed_sources():
+        names = ", ".join(option.name for option in source.feed_options) or "none"
+        lines += textwrap.wrap(
+            f"{source.id}: {names}", 78, initial_indent="  ", subsequent_indent="    "
+        )
+    return "\n".join(lines)
+
+
+def _feed_kinds(args: argparse.Namespace, paths: AppPaths) -> int:
+    if args.kind is None:
+        print(source_docs.kinds_text())
+        return 0
+    source = registry.find(args.kind)
+    if source is None:
+        known = ", ".join(s.id for s in registry.SOURCES)
+        return _usage_error(f"feed kinds: {args.kind!r} is not a kind: use {known}")
+    print(source_docs.kind_text(source))
+    return 0
 
 
 def _usage_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, AppPaths], int]:

@@ -152,12 +152,11 @@ class Option:
         return ""
 
     def describe(self) -> str:
-        """The help with what the type, the choices and the default add, for people."""
+        """The help with whether it is required and its default, for people (the type and
+        the choices are shown beside it)."""
         parts = [self.help.rstrip()]
         if self.required:
             parts.insert(0, "Required.")
-        if self.choices:
-            parts.append(f"One of: {', '.join(self.choices)}.")
         if self.default:
             parts.append(f"Default: {self.default}.")
         return " ".join(parts)

@@ -745,7 +745,8 @@ class FeedForm(QWidget):
         key = self.options_table.item(row, 0) if row >= 0 else None
         option = self.source().feed_option(key.text()) if key is not None else None
         if option is not None:
-            self.options_note.setText(f"{option.name}: {option.describe()}")
+            choices = f" One of: {', '.join(option.choices)}." if option.choices else ""
+            self.options_note.setText(f"{option.name}: {option.describe()}{choices}")
             return
         if not self.source().feed_options:
             self.options_note.setText("This kind of feed has no options.")

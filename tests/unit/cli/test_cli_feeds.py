@@ -568,3 +568,33 @@ def test_a_running_app_is_told_to_reload_its_feeds(
             "The running Shiftbell reloaded its feeds: the feed starts now."
         )
         assert len(reloads) == 1 and reloads[0].startswith("Bearer ")
+
+
+def test_feed_kinds_lists_the_sources_and_explains_one(
+    dirs: AppPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "kinds")
+    assert code == 0
+    assert out.splitlines()[1] == "pagerduty       PagerDuty (feed and schedule)"
+    assert "ics             Calendar (ICS link or file) (schedule)" in out
+    code, out, _ = run(capsys, "kinds", "NTFY")
+    assert code == 0
+    assert out.startswith("ntfy (kind ntfy)\n")
+    assert "  topics  [list]\n      Required. One or more topic names" in out
+    code, _, err = run(capsys, "kinds", "nagios")
+    assert code == 2
+    assert "'nagios' is not a kind: use alertmanager, pagerduty" in err
+
+
+def test_feed_add_refuses_an_unknown_option_naming_the_known_ones(
+    dirs: AppPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "add", "alertmanager", "lab", "--url", "http://127.0.0.1:9", "--option", "filtre=x"
+    )
+    assert code == 2
+    assert (
+        "feed add: unknown option 'filtre': the options of alertmanager are filter, receiver, "
+        "silence_duration_s, created_by, comment, auth"
+    ) in err
+    assert not dirs.config_file.exists() or "lab" not in dirs.config_file.read_text()
