@@ -39,6 +39,7 @@ SOURCE = SourceSpec(
             OptionType.SECONDS,
             default="14400",
             minimum=60,
+            maximum=366 * 24 * 3600,
         ),
         Option("created_by", "The silence's createdBy.", default="shiftbell"),
         Option("comment", "The silence's comment.", default="Acknowledged in Shiftbell"),

@@ -1,25 +1,6 @@
 """Prometheus Alertmanager (API v2): polled for its alerts, acknowledged with a silence.
 
-Options (`FeedConfig.options`, all strings; any other key is refused as a typo):
-    filter              Label matchers selecting the alerts, comma-separated, in
-                        Alertmanager's syntax: `team="db",env=~"prod|stage"`.
-                        Each becomes one `filter=` query parameter, and
-                        Alertmanager keeps the alerts that match all of them.
-                        Default: every alert.
-    receiver            A regular expression on the receiver name (Alertmanager
-                        anchors it), e.g. `oncall-db`. Default: every receiver.
-    silence_duration_s  How long an acknowledgement silences the alert, in
-                        seconds, 60 or more. Default 14400 (4 h): long enough to work an
-                        incident without being paged again, short enough that a
-                        forgotten acknowledgement does not hide the alert for the
-                        rest of the week.
-    created_by          The silence's `createdBy`. Default "shiftbell".
-    comment             The silence's comment. Default "Acknowledged in Shiftbell".
-    auth                "none", "basic" (the secret is "user:password") or
-                        "bearer" (the secret is the token). Alertmanager has no
-                        authentication of its own; this is for the proxy that
-                        operators put in front of it. Default: "bearer" when a
-                        secret is set, otherwise "none".
+Options: declared in __init__.py (`shiftbell feed kinds alertmanager` prints them).
 
 Severity comes from the `severity` label (case and spaces ignored), the same
 mapping as the webhook on the local receiver:
@@ -75,6 +56,7 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
+from shiftbell.sources.alertmanager import SOURCE
 from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, request_json, where_to_fix
@@ -94,7 +76,7 @@ ALERTS_PATH = "/api/v2/alerts"
 SILENCES_PATH = "/api/v2/silences"
 STATUS_PATH = "/api/v2/status"
 
-OPTION_NAMES = ("filter", "receiver", "silence_duration_s", "created_by", "comment", "auth")
+OPTION_NAMES = tuple(option.name for option in SOURCE.feed_options)
 # label op value: the operator is what makes it a matcher; Alertmanager checks the rest.
 _MATCHER_SHAPE = re.compile(r"^\s*[^=!~\s]+\s*(=~|!~|!=|=)")
 

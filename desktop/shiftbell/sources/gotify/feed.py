@@ -1,10 +1,6 @@
 """Gotify: a push feed over Gotify's WebSocket stream; no acknowledgement at the source.
 
-Options (`FeedConfig.options`):
-    keepalive_timeout_s  seconds without a frame (message or ping) after which the stream counts
-                         as broken and is reconnected; default 120. Gotify pings every 45 s
-                         unless its `server.stream.pingperiodseconds` says otherwise: keep this
-                         comfortably above that period.
+Options: declared in __init__.py (`shiftbell feed kinds gotify` prints them).
 
 Secret: a Gotify *client* token (Clients tab of the Gotify web UI), sent as `X-Gotify-Key`.
 An application token only sends messages and is rejected here.

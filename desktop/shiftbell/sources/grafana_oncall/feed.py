@@ -4,18 +4,7 @@
 Admin & API (Cloud), e.g. `https://oncall-prod-eu-west-0.grafana.net/oncall`; `/api/v1/` is
 appended. The secret is the token, sent as-is in `Authorization`.
 
-Options (`config.options`, all optional):
-
-- `grafana_url`: the Grafana stack URL (`https://STACK.grafana.net`), needed when the secret is a
-  Grafana service account token (`glsa_...`), the kind Cloud IRM recommends; sent as
-  `X-Grafana-URL`. Leave it out for a legacy OnCall API key.
-- `team_id`, `integration_id`, `route_id`: only alert groups of that OnCall team (`noteam` for
-  those without one), integration or route; one id each, as shown in OnCall.
-- `default_severity`: the severity of an alert group whose payload names none (default
-  `critical`).
-- `max_pages`: the most list requests one fetch may make, at least 3. The default keeps the
-  feed within two thirds of OnCall's rate limit at its `interval_s`: 10 at the default 15 s,
-  3 at 5 s, 20 (the most it picks) at 30 s or more.
+Options: declared in __init__.py (`shiftbell feed kinds grafana-oncall` prints them).
 
 Authentication. Both the OnCall API reference and Grafana's own API client (the one the
 Terraform provider uses) send the token bare, also a service account token, next to

@@ -1,14 +1,6 @@
 """ntfy: a push feed that reads one or more topics' JSON stream; no acknowledgement at the source.
 
-Options (`FeedConfig.options`):
-    topics               required: one or more topic names, comma-separated ("alerts,backups").
-    keepalive_timeout_s  seconds without a single line (message or keepalive) after which the
-                         stream counts as broken and is reconnected; default 120. ntfy sends a
-                         keepalive every 45 s unless its `keepalive-interval` says otherwise:
-                         keep this comfortably above that interval.
-    since                what the first connection after Shiftbell starts catches up on: empty
-                         (the default: nothing, only messages published from now on), a
-                         duration ("10m", "2h"), a Unix time, or "all" (everything ntfy cached).
+Options: declared in __init__.py (`shiftbell feed kinds ntfy` prints them).
 
 Secret: an access token (`tk_...`, sent as `Authorization: Bearer`), or `user:password` for
 basic auth, or nothing for a topic anyone may read.

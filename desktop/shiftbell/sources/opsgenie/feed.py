@@ -1,26 +1,7 @@
 """Opsgenie, and its successor JSM Ops (Jira Service Management operations): open alerts,
 polled; acknowledged with a POST whose outcome is confirmed asynchronously.
 
-Options (`config.options`, all strings):
-
-    api        "opsgenie" (default) or "jsm".
-               opsgenie: `config.url` defaults to https://api.opsgenie.com (EU accounts:
-               https://api.eu.opsgenie.com); the secret is an API key (an API integration's
-               key, with Read and Create-and-Update access), sent as `Authorization: GenieKey
-               KEY`.
-               jsm: `config.url` defaults to https://api.atlassian.com and the API lives under
-               /jsm/ops/api/{cloud_id}/v1; the secret is "email:api-token" of an Atlassian
-               account (or just the token, with `email` set), sent as basic auth.
-    cloud_id   JSM only, required: the site's cloud id
-               (https://<site>.atlassian.net/_edge/tenant_info shows it).
-    email      JSM only: the Atlassian account email, when the secret is the bare API token.
-    query      An extra Opsgenie search query ANDed with `status:open`, to watch one team's
-               alerts for instance: `teams:payments AND priority:(P1 OR P2)`.
-    user       The name recorded as who acknowledged (Opsgenie's `user` field); without it
-               Opsgenie records the API key's integration.
-    web_url    Where a person opens an alert: a base such as https://ACME.app.opsgenie.com
-               (the link becomes BASE/alert/detail/ID/details), or a template containing {id}
-               (and optionally {tinyId}). Empty: alerts carry no link.
+Options: declared in __init__.py (`shiftbell feed kinds opsgenie` prints them).
 
 Fetch: GET /v2/alerts?query=status:open&limit=100&offset=..&sort=createdAt&order=desc (JSM: GET
 /v1/alerts with `size` instead of `limit`), following `paging.next` (JSM: `links.next`) until

@@ -1,24 +1,6 @@
 """PagerDuty (REST API v2): open incidents, polled; acknowledged with a PUT.
 
-Options (`config.options`, all strings; `config.url` defaults to https://api.pagerduty.com,
-EU accounts use https://api.eu.pagerduty.com):
-
-    auth         "token" (default): the secret is a user API token or an account (general
-                 access) API key, sent as `Authorization: Token token=KEY`. "oauth": the
-                 secret is an OAuth access token, sent as `Authorization: Bearer KEY`.
-    scope        "auto" (default), "mine" or "all".
-                 mine: only incidents assigned to you (`user_ids[]`). Your id comes from
-                 `user_id`, or is looked up once with GET /users/me (user tokens only).
-                 all: every open incident the key can see (noisy for a whole account).
-                 auto: mine when Shiftbell can tell who you are (a user token, or `user_id`
-                 set), otherwise all (an account API key without `user_id`).
-    user_id      Your PagerDuty user id (e.g. PXPGF42), or several comma-separated; needed
-                 for "mine" with an account API key.
-    service_ids  Comma-separated service ids: only incidents on these services.
-    urgencies    "high", "low" or "high,low": only incidents of these urgencies.
-    from_email   The email of a PagerDuty user, sent as the `From` header when acknowledging.
-                 Required with an account API key (PagerDuty must know who acknowledged);
-                 optional with a user token (PagerDuty then credits the token's owner).
+Options: declared in __init__.py (`shiftbell feed kinds pagerduty` prints them).
 
 Fetch: GET /incidents?statuses[]=triggered&statuses[]=acknowledged&date_range=all, 100 per
 page, following `more` with `offset` (PagerDuty serves at most offset + limit = 10000).
