@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from shiftbell import __version__
 from shiftbell.core.errors import ConfigError, FeedError, FeedUnreachableError, ShiftbellError
 from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
+from shiftbell.operations.feeds import FeedOperations
 from shiftbell.receiver.client import NotRunningError, ReceiverClient, ReceiverClientError
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.receiver.wire import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
@@ -44,7 +45,6 @@ from shiftbell.runtime.schedule_keeper import (
 )
 from shiftbell.settings import feed_rules, schedule_rules
 from shiftbell.settings.config_keeper import ConfigKeeper
-from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     FEED_NAME_MAX,
@@ -61,7 +61,7 @@ from shiftbell.settings.schedule_editor import (
 from shiftbell.settings.toml_store import read_settings
 from shiftbell.sources import docs as source_docs
 from shiftbell.sources import registry
-from shiftbell.sources.build import build_schedule, check_feed, connection_test, missing_options
+from shiftbell.sources.build import build_schedule, missing_options
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.schedule import ScheduleSource, ScheduleSourceConfig
 from shiftbell.sources.spec import SecretNeed
@@ -580,10 +580,6 @@ def _usage_error(message: str) -> int:
 # -- feeds -----------------------------------------------------------------------------------
 
 
-class _Declined(ShiftbellError):
-    """The person would not have the token stored in a file."""
-
-
 def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
     kind: str = args.kind
     source = registry.source(kind)
@@ -631,20 +627,14 @@ def _feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
     _refuse_taken_name(paths.config_file, args.name)
 
     secret = _read_token(vendor, word, args.name) if args.token_stdin else ""
-    # The adapter checks its own options (e.g. Opsgenie's cloud_id with api=jsm); no network.
+    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
+    operations = _feed_operations(paths, store, f"the token for feed {args.name}", "feed")
+    # The source checks its own options (e.g. Opsgenie's cloud_id with api=jsm); no network.
     try:
-        asyncio.run(check_feed(config, secret))
+        asyncio.run(operations.check(config, secret))
     except FeedError as exc:
         raise ConfigError(f"feed {args.name} was not added: {exc}") from None
-
-    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
-    stored = _store_secret(store, args.name, secret) if secret else SecretLocation.NONE
-    try:
-        add_feed(paths.config_file, feed)
-    except ConfigError:
-        if stored is not SecretLocation.NONE:
-            store.delete(args.name)  # no token left behind for a feed that is not there
-        raise
+    stored = operations.add(feed, secret)
     where = {
         SecretLocation.KEYRING: "; its token is in the OS keyring",
         SecretLocation.FILE: f"; its token is in {store.file_path} (readable only by you)",
@@ -717,26 +707,25 @@ def _read_token(vendor: str, word: str, name: str) -> str:
     return token
 
 
-def _store_secret(store: SecretStore, name: str, secret: str) -> SecretLocation:
-    try:
-        return store.set(name, secret)
-    except NoKeyringError as exc:
+def _feed_operations(paths: AppPaths, store: SecretStore, what: str, noun: str) -> FeedOperations:
+    """The feed operations, asking at the terminal before a secret goes to the file."""
+
+    def may_use_file(file_path: Path) -> bool:
         if not _interactive():
             raise ConfigError(
-                f"{NO_KEYRING}, so the token for feed {name} could not be stored and the "
-                f"feed was not added. To keep it in {exc.file_path} instead (readable only "
-                "by you, not encrypted), run the command again with --allow-file-secrets"
-            ) from None
+                f"{NO_KEYRING}, so {what} could not be stored and the {noun} was not added. "
+                f"To keep it in {file_path} instead (readable only by you, not encrypted), "
+                "run the command again with --allow-file-secrets"
+            )
         print(
             f"{NO_KEYRING}.\nShiftbell can keep the token in a file instead: not encrypted, "
             "but readable only by you.",
             file=sys.stderr,
         )
-        answer = input(f"Store the token in {exc.file_path} (readable only by you) instead? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            raise _Declined(f"the token was not stored, so feed {name} was not added") from None
-        store.allow_file = True
-        return store.set(name, secret)
+        answer = input(f"Store the token in {file_path} (readable only by you) instead? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    return FeedOperations(paths.config_file, store, may_use_file)
 
 
 def _read_settings(paths: AppPaths) -> tuple[Settings, list[str]]:
@@ -827,7 +816,8 @@ def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
             "... --token-stdin --allow-file-secrets`, or run this where the keyring is unlocked"
         )
     try:
-        result = asyncio.run(connection_test(feed.config, secret, FEED_TEST_TIMEOUT_S))
+        operations = FeedOperations(paths.config_file, store)
+        result = asyncio.run(operations.test(feed.config, secret, FEED_TEST_TIMEOUT_S))
     except FeedError as exc:
         print(f"shiftbell: feed {feed.name}: {exc}", file=sys.stderr)
         return 1
@@ -838,12 +828,13 @@ def _feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def _feed_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     name = args.name
-    try:
-        remove_feed(paths.config_file, name)
-        removed_config = True
-    except FeedNotFoundError:
-        removed_config = False
-    removed_secret = SecretStore(paths.data_dir).delete(name)
+    removed = FeedOperations(paths.config_file, SecretStore(paths.data_dir)).remove(name)
+    if removed.problem:
+        raise ConfigError(
+            f"removed feed {name} from {paths.config_file}, but its token could not be "
+            f"deleted: {removed.problem}"
+        )
+    removed_config, removed_secret = removed.entry, removed.token
     if not removed_config and not removed_secret:
         raise ConfigError(
             f"there is no feed named {name} in {paths.config_file} and no token stored for it"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import Enum
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shiftbell.operations.feeds import TokenChange
 from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -69,14 +70,6 @@ class Field(Enum):
     STALE_AFTER = "stale_after"
     TOKEN = "token"
     OPTIONS = "options"
-
-
-class TokenChange(StrEnum):
-    """What saving does with the feed's stored token."""
-
-    KEEP = "keep"  # leave what is stored (nothing, for a new feed)
-    SET = "set"  # store `FeedDraft.token`
-    DELETE = "delete"  # delete the stored one
 
 
 @dataclass(frozen=True)

@@ -46,15 +46,13 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
-from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed, update_feed
+from shiftbell.operations.feeds import FeedOperations, TokenChange
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.sources import registry
-from shiftbell.sources.build import check_feed, connection_test
 from shiftbell.sources.spec import SecretNeed
 from shiftbell.store.credentials import (
     NO_KEYRING,
-    NoKeyringError,
     SecretLocation,
     SecretStore,
     SecretStoreError,
@@ -62,7 +60,6 @@ from shiftbell.store.credentials import (
 from shiftbell.ui.feed_form import (
     FeedDraft,
     FeedForm,
-    TokenChange,
     message_label,
     plain_label,
 )
@@ -122,10 +119,6 @@ class _Slot(Enum):
     LIST_TEST = "list-test"
     FORM_TEST = "form-test"
     SAVE_CHECK = "save-check"
-
-
-class _Declined(ShiftbellError):
-    """The person would not have the token kept in a file."""
 
 
 class ResultLabel(QLabel):
@@ -188,6 +181,7 @@ class SettingsWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.config_path = config_path
         self.secrets = secrets
+        self.operations = FeedOperations(config_path, secrets, self._may_use_file)
         self._run_async = run_async
         self._test_timeout_s = test_timeout_s
         self._caller = MainThreadCaller(self)
@@ -489,7 +483,7 @@ class SettingsWindow(QWidget):
         self._set_saving(True)
         self._submit(
             _Slot.SAVE_CHECK,
-            check_feed(draft.feed.config, secret),
+            self.operations.check(draft.feed.config, secret),
             CHECK_TIMEOUT_S,
             lambda outcome: self._after_check(draft, outcome),
         )
@@ -527,95 +521,29 @@ class SettingsWindow(QWidget):
         return ""
 
     def _write(self, draft: FeedDraft) -> list[str]:
-        """Write the token, then the config; undo the token if the config is refused.
+        """Write the token and the config through the feed operations (the CLI's too).
 
-        Returns notes about steps after the config was written that did not work
-        (an old token that could not be deleted): the feed is saved all the same.
+        Returns notes about steps after the config was written that did not work (an old
+        token that could not be deleted): the feed is saved all the same.
         """
-        allow_file = self.secrets.allow_file
-        try:
-            if draft.original_name is None:
-                self._write_new(draft)
-                return []
-            return self._write_existing(draft, draft.original_name)
-        finally:
-            self.secrets.allow_file = allow_file  # the person's yes was for this save only
+        if draft.original_name is None:
+            self.operations.add(draft.feed, draft.token, verb="saved")
+            return []
+        return self.operations.update(
+            draft.original_name, draft.feed, draft.token_change, draft.token
+        )
 
-    def _write_new(self, draft: FeedDraft) -> None:
-        name = draft.feed.name
-        stored = False
-        if draft.token_change is TokenChange.SET:
-            self._store_token(name, draft.token)
-            stored = True
-        try:
-            add_feed(self.config_path, draft.feed)
-        except ConfigError:
-            if stored:
-                self._forget(name)  # no token left behind for a feed that is not there
-            raise
-
-    def _write_existing(self, draft: FeedDraft, old: str) -> list[str]:
-        name = draft.feed.name
-        renamed = name != old
-        old_token = self.secrets.get(old)  # before anything changes, to put back on failure
-        wrote = False
-        if draft.token_change is TokenChange.SET:
-            self._store_token(name, draft.token)
-            wrote = True
-        elif draft.token_change is TokenChange.KEEP and renamed and old_token:
-            self._store_token(name, old_token)  # the token follows the feed to its new name
-            wrote = True
-        try:
-            update_feed(self.config_path, old, draft.feed)
-        except ConfigError:
-            if wrote:
-                if not renamed and old_token:
-                    self._restore(name, old_token)
-                else:
-                    self._forget(name)
-            raise
-        notes = []
-        try:
-            if renamed and old_token:
-                self.secrets.delete(old)
-            if draft.token_change is TokenChange.DELETE:
-                self.secrets.delete(name)
-        except SecretStoreError as exc:
-            notes.append(f"But the old token could not be deleted: {exc}")
-        return notes
-
-    def _store_token(self, name: str, token: str) -> SecretLocation:
-        """Store in the keyring; with none, ask before using the file."""
-        try:
-            return self.secrets.set(name, token)
-        except NoKeyringError as exc:
-            # The text starts with plain words, so QMessageBox shows it as plain text.
-            answer = QMessageBox.question(
-                self,
-                "No usable keyring",
-                f"{NO_KEYRING}.\n\nStore the token in {exc.file_path} (readable only by you) "
-                "instead? The file is not encrypted.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                raise _Declined(
-                    f"the token was not stored, so feed {name} was not saved. {NO_KEYRING}."
-                ) from None
-            self.secrets.allow_file = True
-            return self.secrets.set(name, token)
-
-    def _restore(self, name: str, token: str) -> None:
-        try:
-            self.secrets.set(name, token)
-        except SecretStoreError as exc:
-            log.warning("could not put back the old token of feed %s: %s", name, exc)
-
-    def _forget(self, name: str) -> None:
-        try:
-            self.secrets.delete(name)
-        except SecretStoreError as exc:
-            log.warning("could not delete the token of feed %s after a failed save: %s", name, exc)
+    def _may_use_file(self, file_path: Path) -> bool:
+        # The text starts with plain words, so QMessageBox shows it as plain text.
+        answer = QMessageBox.question(
+            self,
+            "No usable keyring",
+            f"{NO_KEYRING}.\n\nStore the token in {file_path} (readable only by you) "
+            "instead? The file is not encrypted.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     # -- remove -------------------------------------------------------------------------------
 
@@ -643,19 +571,15 @@ class SettingsWindow(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            remove_feed(self.config_path, name)
-        except FeedNotFoundError:
-            pass  # gone already (edited by hand meanwhile); the token still goes
+            removed = self.operations.remove(name)
         except ConfigError as exc:
-            # The feed is still configured, so its token must stay too.
+            # The feed is still configured, so its token stayed too.
             self.list_result.show_state(ResultState.ERROR, f"Not removed: {exc}")
             return
         text = f"Removed feed {name}."
         state = ResultState.OK
-        try:
-            self.secrets.delete(name)
-        except SecretStoreError as exc:
-            text += f" But its token could not be deleted: {exc}"
+        if removed.problem:
+            text += f" But its token could not be deleted: {removed.problem}"
             state = ResultState.ERROR
         self.reload()
         self.list_result.show_state(state, text)
@@ -686,7 +610,7 @@ class SettingsWindow(QWidget):
 
         self._submit(
             _Slot.LIST_TEST,
-            connection_test(feed.config, secret, self._test_timeout_s),
+            self.operations.test(feed.config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )
@@ -713,7 +637,7 @@ class SettingsWindow(QWidget):
 
         self._submit(
             _Slot.FORM_TEST,
-            connection_test(config, secret, self._test_timeout_s),
+            self.operations.test(config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )

@@ -1,0 +1,197 @@
+"""Adding, changing, removing and testing a feed: the config file and the keyring together.
+
+The CLI (`shiftbell feed ...`) and the Settings window call these and only collect input,
+answer questions and show the result, so both keep the same promises:
+
+- a feed's token is stored before its entry is written, and taken back out if the config
+  file refuses the entry, so no token is left for a feed that is not there;
+- with no usable keyring the person is asked (`ask_file`) before a token goes to the
+  private secrets file, and a "no" stops the whole change;
+- a renamed feed takes its token along; the old one is deleted only after the file was
+  written, and a token that cannot be deleted then is a note, not a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from shiftbell.core.errors import ConfigError, ShiftbellError
+from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed, update_feed
+from shiftbell.settings.model import FeedSettings
+from shiftbell.sources.build import check_feed, connection_test
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.store.credentials import (
+    NO_KEYRING,
+    NoKeyringError,
+    SecretLocation,
+    SecretStore,
+    SecretStoreError,
+)
+
+log = logging.getLogger(__name__)
+
+# Asked when there is no usable keyring: may the secret go to this private file instead?
+AskFile = Callable[[Path], bool]
+
+
+class Declined(ShiftbellError):
+    """The person would not have the secret kept in a file, so nothing was changed."""
+
+
+class TokenChange(StrEnum):
+    """What saving a feed does with its stored token."""
+
+    KEEP = "keep"  # leave what is stored (nothing, for a new feed)
+    SET = "set"  # store the new token
+    DELETE = "delete"  # delete the stored one
+
+
+@dataclass(frozen=True)
+class RemovedFeed:
+    """What `remove` removed; `problem` says why a stored token could not be deleted."""
+
+    entry: bool
+    token: bool
+    problem: str = ""
+
+
+@dataclass
+class FeedOperations:
+    """The feed operations on one config file and secret store.
+
+    Attributes:
+        config_path: the config.toml to edit.
+        secrets: where tokens go.
+        ask_file: the front-end's question "no keyring: keep the token in this file?";
+            it may raise to refuse with a message of its own.
+    """
+
+    config_path: Path
+    secrets: SecretStore
+    ask_file: AskFile = field(default=lambda _path: False)
+
+    async def check(self, config: FeedConfig, secret: str) -> None:
+        """Let the source check the options and secret it would run with; no network."""
+        await check_feed(config, secret)
+
+    async def test(self, config: FeedConfig, secret: str, timeout_s: float) -> str:
+        """Connect with `secret` and say what the source answered; FeedError on failure."""
+        return await connection_test(config, secret, timeout_s)
+
+    def add(self, feed: FeedSettings, token: str = "", *, verb: str = "added") -> SecretLocation:
+        """Store the token (if any), then add the entry; undo the token if the entry is refused.
+
+        `verb` is the front-end's word for what did not happen if the person declines to keep
+        the token in a file ("feed X was not added").
+        """
+        name = feed.name
+        location = SecretLocation.NONE
+        with self._file_allowed_for_this_change():
+            if token:
+                location = self._store(name, token, verb)
+            try:
+                add_feed(self.config_path, feed)
+            except ConfigError:
+                if token:
+                    self._forget(name)
+                raise
+        return location
+
+    def update(
+        self, old_name: str, feed: FeedSettings, change: TokenChange, token: str = ""
+    ) -> list[str]:
+        """Change the entry named `old_name` to `feed` (a new name renames it) and its token.
+
+        Returns notes about steps after the file was written that did not work: the feed is
+        saved all the same.
+        """
+        name = feed.name
+        renamed = name != old_name
+        old_token = self.secrets.get(old_name)  # before anything changes, to put back
+        wrote = False
+        with self._file_allowed_for_this_change():
+            if change is TokenChange.SET:
+                self._store(name, token, "saved")
+                wrote = True
+            elif change is TokenChange.KEEP and renamed and old_token:
+                self._store(name, old_token, "saved")  # the token follows the feed
+                wrote = True
+            try:
+                update_feed(self.config_path, old_name, feed)
+            except ConfigError:
+                if wrote:
+                    if not renamed and old_token:
+                        self._restore(name, old_token)
+                    else:
+                        self._forget(name)
+                raise
+        notes = []
+        try:
+            if renamed and old_token:
+                self.secrets.delete(old_name)
+            if change is TokenChange.DELETE:
+                self.secrets.delete(name)
+        except SecretStoreError as exc:
+            notes.append(f"But the old token could not be deleted: {exc}")
+        return notes
+
+    def remove(self, name: str) -> RemovedFeed:
+        """Remove the entry, then the stored token; either may already be gone.
+
+        A config file that refuses the edit raises ConfigError and the token stays: the
+        feed is still configured.
+        """
+        try:
+            remove_feed(self.config_path, name)
+            entry = True
+        except FeedNotFoundError:
+            entry = False  # gone already (edited by hand meanwhile); the token still goes
+        try:
+            token = self.secrets.delete(name)
+        except SecretStoreError as exc:
+            return RemovedFeed(entry, False, str(exc))
+        return RemovedFeed(entry, token)
+
+    def _store(self, name: str, token: str, verb: str) -> SecretLocation:
+        try:
+            return self.secrets.set(name, token)
+        except NoKeyringError as exc:
+            if not self.ask_file(exc.file_path):
+                raise Declined(
+                    f"the token was not stored, so feed {name} was not {verb}. {NO_KEYRING}."
+                ) from None
+            self.secrets.allow_file = True
+            return self.secrets.set(name, token)
+
+    def _file_allowed_for_this_change(self) -> _RestoreAllowFile:
+        return _RestoreAllowFile(self.secrets)
+
+    def _restore(self, name: str, token: str) -> None:
+        try:
+            self.secrets.set(name, token)
+        except SecretStoreError as exc:
+            log.warning("could not put back the old token of feed %s: %s", name, exc)
+
+    def _forget(self, name: str) -> None:
+        try:
+            self.secrets.delete(name)
+        except SecretStoreError as exc:
+            log.warning("could not delete the token of feed %s after a failed save: %s", name, exc)
+
+
+class _RestoreAllowFile:
+    """A yes to "use the file" counts for one change only."""
+
+    def __init__(self, secrets: SecretStore) -> None:
+        self._secrets = secrets
+        self._before = secrets.allow_file
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self._secrets.allow_file = self._before
