@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from tests.helpers.loop_thread import LoopThread
 
-from shiftbell.cli import format_age, main, status_line
+from shiftbell.cli import main
+from shiftbell.cli.app_commands import format_age, status_line
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock

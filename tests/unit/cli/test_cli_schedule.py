@@ -12,7 +12,8 @@ from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.vendor_server import free_port
 from tests.unit.sources.ics.fake_calendar import TOKEN, CalendarServer
 
-from shiftbell.cli import main, parse_duration
+from shiftbell.cli import main
+from shiftbell.cli.schedule_args import parse_duration
 from shiftbell.runtime.schedule_keeper import OverrideStore
 from shiftbell.store.credentials import SecretStore
 from shiftbell.system.paths import AppPaths

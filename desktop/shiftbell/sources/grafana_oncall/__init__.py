@@ -1,6 +1,6 @@
 """Grafana OnCall / Grafana Cloud IRM: alert groups polled and acknowledged; final shifts.
 
-Feed and schedule share one account (client.py).
+The schedule signs in through the feed's account (feed.py's `open_account`).
 """
 
 from shiftbell.sources.schedule_options import vendor_schedule_options

@@ -1,5 +1,5 @@
 """Opsgenie and its successor JSM Ops (Jira Service Management operations): open alerts polled
-and acknowledged; schedule timelines. Feed and schedule share one account (client.py).
+and acknowledged; schedule timelines. The schedule signs in through the feed's account.
 """
 
 from collections.abc import Mapping

@@ -1,7 +1,7 @@
 """PagerDuty (REST API v2): open incidents polled and acknowledged; on-call shifts from /oncalls.
 
-The feed and the schedule speak through one account (client.py's `PagerDutyAccount`), so the key
-is entered once, with the feed.
+The schedule signs in through the feed's own account (feed.py's `open_account`), so the key is
+entered once, with the feed.
 """
 
 from shiftbell.sources.schedule_options import vendor_schedule_options

@@ -1,0 +1,145 @@
+"""The `shiftbell` command: runs the tray app, or talks to the running one.
+
+Every subcommand but `run`, `token`, `feed` and `schedule` is a request to the running app's
+local receiver (receiver/), so this package never imports Qt: `shiftbell
+status` answers in a fraction of a second and works over SSH. `shiftbell feed` and
+`shiftbell schedule` edit the config file and the keyring directly (and `schedule show`
+reads the saved schedule copies), so they work without the app.
+
+Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from shiftbell import __version__
+from shiftbell.cli.common import URL_ENV, later
+from shiftbell.cli.feed_args import add_feed_parsers
+from shiftbell.cli.schedule_args import add_schedule_parsers
+from shiftbell.core.errors import ShiftbellError
+from shiftbell.receiver.wire import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
+from shiftbell.system.paths import AppPaths
+from shiftbell.system.terminal import terminal_safe_output
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+_EPILOG = f"""\
+The commands other than `run`, `token` and `feed` talk to the running Shiftbell through
+its local receiver on {RECEIVER_HOST}, at the port set by [receiver] port in the
+config file (default {DEFAULT_RECEIVER_PORT}), using the token in the data dir.
+Set {URL_ENV} to reach a receiver at another address
+(for example {URL_ENV}=http://127.0.0.1:8975).
+
+exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `shiftbell` console script."""
+    # Whatever a source put in an alert reaches the terminal only as plain text.
+    with terminal_safe_output():
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        paths = AppPaths.default()
+        command: Callable[[argparse.Namespace, AppPaths], int] = args.handler
+        try:
+            return command(args, paths)
+        except ShiftbellError as exc:
+            print(f"shiftbell: {exc}", file=sys.stderr)
+            return 1
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shiftbell",
+        description="A tray app for people on call: it notifies, then alarms louder until\n"
+        "somebody acknowledges. Without a command, runs the app (or brings the\n"
+        "running one's window forward).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"shiftbell {__version__}")
+    _add_run_options(parser, argparse_default=False)
+    parser.set_defaults(handler=later("app_commands", "run"), command="run")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the tray app (the default)", epilog=_EPILOG)
+    # SUPPRESS: without it the subcommand's defaults would undo `shiftbell --show run`.
+    _add_run_options(run, argparse_default=argparse.SUPPRESS)
+    run.set_defaults(handler=later("app_commands", "run"), command="run")
+
+    send = sub.add_parser(
+        "send",
+        help="send an alert to the running app; prints its id",
+        description="Send an alert to the running Shiftbell. Without --key every send is a\n"
+        "new alert; with --key the same key updates that alert, and --resolve resolves it.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    send.add_argument("title", metavar="TITLE", help="what happened, in a few words")
+    send.add_argument("--severity", choices=SEVERITIES, help="default: warning")
+    send.add_argument("--summary", metavar="TEXT", help="more detail")
+    send.add_argument("--url", metavar="URL", help="a link to open from the alert")
+    send.add_argument("--key", metavar="KEY", help="your id for this alert")
+    send.add_argument("--resolve", action="store_true", help="resolve the alert with --key")
+    send.set_defaults(handler=later("app_commands", "send"), command="send")
+
+    status = sub.add_parser("status", help="list the active alerts", epilog=_EPILOG)
+    status.add_argument("--json", action="store_true", help="print them as a JSON list")
+    status.set_defaults(handler=later("app_commands", "status"), command="status")
+
+    ack = sub.add_parser("ack", help="acknowledge an alert (or --all)", epilog=_EPILOG)
+    which = ack.add_mutually_exclusive_group(required=True)
+    which.add_argument("alert_id", nargs="?", metavar="ID", help="as `shiftbell status` shows")
+    which.add_argument("--all", action="store_true", help="every firing alert")
+    ack.set_defaults(handler=later("app_commands", "ack"), command="ack")
+
+    test_alarm = sub.add_parser(
+        "test-alarm", help="sound the alarm once to check the speakers", epilog=_EPILOG
+    )
+    test_alarm.set_defaults(handler=later("app_commands", "test_alarm"), command="test-alarm")
+
+    snooze = sub.add_parser("snooze", help="silence the alarm for MINUTES", epilog=_EPILOG)
+    snooze.add_argument("minutes", type=_minutes, metavar="MINUTES", help="1 to 1440")
+    snooze.set_defaults(handler=later("app_commands", "snooze"), command="snooze")
+
+    token = sub.add_parser(
+        "token",
+        help="print the receiver's URL, token and an Alertmanager example",
+        description="Print the receiver URL and token, with examples for scripts and "
+        "Alertmanager. Works without a running app (makes the token on first use).",
+    )
+    token.set_defaults(handler=later("app_commands", "token"), command="token")
+    add_feed_parsers(sub)
+    add_schedule_parsers(sub)
+    return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser, argparse_default: Any) -> None:
+    parser.add_argument(
+        "--show",
+        action="store_true",
+        default=argparse_default,
+        help="open the window at start (default: only the tray icon)",
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        default=argparse_default,
+        help="no tray, no window (Qt offscreen): alerts are still received and alarmed",
+    )
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1440:
+        raise argparse.ArgumentTypeError("use 1 to 1440 minutes")
+    return value

@@ -1,0 +1,202 @@
+"""The commands that run the app or talk to the running one through its local receiver:
+`run`, `send`, `status`, `ack`, `test-alarm`, `snooze`, `token`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from shiftbell.cli.common import PROBE_TIMEOUT_S, client_for, receiver_url
+from shiftbell.core.errors import ConfigError
+from shiftbell.receiver.client import ReceiverClientError
+from shiftbell.receiver.token import load_or_create_token
+from shiftbell.receiver.wire import RECEIVER_HOST
+from shiftbell.system.instance_lock import InstanceLock
+from shiftbell.system.paths import AppPaths
+from shiftbell.system.terminal import one_line
+
+# How long a second `shiftbell` waits for the one holding the lock to answer.
+STARTING_INSTANCE_WAIT_S = 30.0
+
+
+def run(args: argparse.Namespace, paths: AppPaths) -> int:
+    lock = InstanceLock(paths.data_dir)
+    if not lock.acquire():
+        # Another one holds the lock: it may still be starting, so give it time to answer.
+        deadline = time.monotonic() + STARTING_INSTANCE_WAIT_S
+        while time.monotonic() < deadline:
+            if _bring_forward(paths):
+                return 0
+            time.sleep(0.2)
+        print(
+            f"shiftbell: another Shiftbell of yours holds {lock.path} but does not answer; "
+            "not starting a second one",
+            file=sys.stderr,
+        )
+        return 1
+    if _bring_forward(paths):  # one without the lock (an older Shiftbell) answered
+        return 0
+
+    # Imported here so every other command stays free of Qt and starts fast.
+    from shiftbell.app import run_app
+
+    # The lock is held for as long as this process runs (the object stays referenced).
+    args.instance_lock = lock
+    return run_app(args)
+
+
+def _bring_forward(paths: AppPaths) -> bool:
+    try:
+        with client_for(paths, timeout=PROBE_TIMEOUT_S) as client:
+            health = client.health()
+            if health.get("app") == "shiftbell":
+                client.show_window()
+                pid = health.get("pid", "?")
+                print(f"Shiftbell is already running (pid {pid}); brought its window forward.")
+                return True
+    except (ReceiverClientError, ConfigError):
+        pass  # nobody of ours answers, or no token to ask with: start the app, which says so
+    return False
+
+
+def send(args: argparse.Namespace, paths: AppPaths) -> int:
+    if args.resolve and not args.key:
+        print("shiftbell: send --resolve needs --key KEY (which alert to resolve)", file=sys.stderr)
+        return 2
+    with client_for(paths) as client:
+        answer = client.send(
+            args.title,
+            severity=args.severity,
+            summary=args.summary,
+            url=args.url,
+            key=args.key,
+            resolve=args.resolve,
+        )
+    for alert in answer.get("alerts", []):
+        print(alert["id"])
+    for key in answer.get("not_found", []):
+        print(f"shiftbell: no active alert with key {key!r}; nothing to resolve", file=sys.stderr)
+    return 0
+
+
+def status(args: argparse.Namespace, paths: AppPaths) -> int:
+    with client_for(paths) as client:
+        alerts = client.alerts()
+        health = {} if args.json else client.health()
+    if args.json:
+        print(json.dumps(alerts, indent=2))
+        return 0
+    if not alerts:
+        print("All clear: no active alerts.")
+    now = datetime.now(UTC)
+    for alert in alerts:
+        print(status_line(alert, now))
+    snoozed = health.get("snoozed_until")
+    if isinstance(snoozed, str):
+        with contextlib.suppress(ValueError):
+            snoozed = datetime.fromisoformat(snoozed).astimezone().strftime("%H:%M")
+        print(f"Alarm snoozed until {snoozed}.")
+    feeds = health.get("feeds")
+    for feed in feeds if isinstance(feeds, list) else []:
+        if isinstance(feed, dict) and feed.get("ok") is False:
+            print(f"Feed {one_line(feed.get('name'))}: {one_line(feed.get('message'), 400)}")
+    problems = health.get("problems")
+    for problem in problems if isinstance(problems, list) else []:
+        print(f"Problem: {one_line(problem, 600)}")
+    return 0
+
+
+def status_line(alert: dict[str, Any], now: datetime) -> str:
+    """One alert as `shiftbell status` prints it: id, severity, status, age, title."""
+    try:
+        started = datetime.fromisoformat(str(alert.get("started_at")))
+        age = format_age((now - started).total_seconds())
+    except ValueError:
+        age = "?"
+    alert_id = one_line(alert.get("id", "?"), 16)
+    severity = one_line(alert.get("severity", "?"), 10)
+    status = one_line(alert.get("status", "?"), 14)
+    return (
+        f"{alert_id:<8}  {severity:<8}  {status:<12}  {age:>6}  {one_line(alert.get('title', ''))}"
+    )
+
+
+def format_age(seconds: float) -> str:
+    """A short age a person reads at a glance: 45s, 12m, 3h05m, 2d04h."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def ack(args: argparse.Namespace, paths: AppPaths) -> int:
+    with client_for(paths) as client:
+        if args.all:
+            acked = client.ack_all()
+            if not acked:
+                print("Nothing to acknowledge: no firing alerts.")
+            else:
+                noun = "alert" if len(acked) == 1 else "alerts"
+                print(f"Acknowledged {len(acked)} {noun}.")
+            return 0
+        for alert in client.ack(args.alert_id):
+            print(f"Acknowledged {one_line(alert['id'])}: {one_line(alert['title'])}")
+    return 0
+
+
+def test_alarm(args: argparse.Namespace, paths: AppPaths) -> int:
+    with client_for(paths) as client:
+        client.test_alarm()
+    print("Test alarm sent: Shiftbell should sound now.")
+    return 0
+
+
+def snooze(args: argparse.Namespace, paths: AppPaths) -> int:
+    with client_for(paths) as client:
+        client.snooze(args.minutes)
+    print(f"Alarm snoozed for {args.minutes} minutes.")
+    return 0
+
+
+def token(args: argparse.Namespace, paths: AppPaths) -> int:
+    token = load_or_create_token(paths.token_file)
+    url = receiver_url(paths)
+    token_file = shlex.quote(str(paths.token_file))
+    example = json.dumps({"title": "Backup failed", "severity": "critical"})
+    lines = [
+        f"Receiver URL: {url}",
+        f"Token:        {token}",
+        f"Token file:   {paths.token_file}",
+        "",
+        "Send an alert from a script:",
+        f'  curl -H "Authorization: Bearer $(cat {token_file})" \\',
+        f"    -d '{example}' {url}/api/v1/alerts",
+        "",
+        f"Alertmanager on this machine (the receiver listens on {RECEIVER_HOST} only),",
+        "in alertmanager.yml:",
+        "  receivers:",
+        "    - name: shiftbell",
+        "      webhook_configs:",
+        f'        - url: "{url}/api/v1/alertmanager"',
+        "          send_resolved: true",
+        "          http_config:",
+        "            authorization:",
+        f'              credentials: "{token}"',
+        "              # or, to keep the token out of alertmanager.yml, instead:",
+        f'              # credentials_file: "{paths.token_file}"',
+    ]
+    print("\n".join(lines))
+    return 0

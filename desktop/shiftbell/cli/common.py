@@ -1,0 +1,148 @@
+"""What the `shiftbell` commands share: where the running app is, how to say a problem,
+and reading the config as the app does."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable
+
+from shiftbell.core.errors import ConfigError
+from shiftbell.receiver.client import NotRunningError, ReceiverClient, ReceiverClientError
+from shiftbell.receiver.token import load_or_create_token
+from shiftbell.receiver.wire import RECEIVER_HOST
+from shiftbell.settings import feed_rules
+from shiftbell.settings.config_keeper import ConfigKeeper
+from shiftbell.settings.model import (
+    Settings,
+)
+from shiftbell.settings.toml_store import read_settings
+from shiftbell.system.paths import AppPaths
+
+URL_ENV = "SHIFTBELL_URL"
+
+
+PROBE_TIMEOUT_S = 2.0
+
+
+def usage_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, AppPaths], int]:
+    def usage(args: argparse.Namespace, paths: AppPaths) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return usage
+
+
+def seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError("use a positive number of seconds")
+    return value
+
+
+def receiver_url(paths: AppPaths) -> str:
+    """SHIFTBELL_URL if set, else 127.0.0.1 at the configured port."""
+    override = os.environ.get(URL_ENV, "").strip()
+    if override:
+        return override.rstrip("/")
+    return f"http://{RECEIVER_HOST}:{configured_port(paths)}"
+
+
+def configured_port(paths: AppPaths) -> int:
+    """The receiver port of the settings a running app would be using.
+
+    Read exactly as the app reads config.toml (a BOM, a broken file and the last good
+    copy included), so the CLI finds the app that runs; never writes a config file.
+    """
+    in_force = ConfigKeeper(paths.config_file, paths.data_dir).peek()
+    if in_force.fallback:
+        warn(
+            f"cannot read {paths.config_file} ({in_force.problems[0]}); "
+            f"using the port of {in_force.fallback}, {in_force.settings.receiver.port}"
+        )
+    return in_force.settings.receiver.port
+
+
+def client_for(paths: AppPaths, timeout: float | None = None) -> ReceiverClient:
+    token = load_or_create_token(paths.token_file)
+    if timeout is None:
+        return ReceiverClient(receiver_url(paths), token)
+    return ReceiverClient(receiver_url(paths), token, timeout=timeout)
+
+
+def warn(message: str) -> None:
+    print(f"shiftbell: warning: {message}", file=sys.stderr)
+
+
+def usage_error(message: str) -> int:
+    print(f"shiftbell: {message}", file=sys.stderr)
+    return 2
+
+
+def parse_options(pairs: list[str]) -> dict[str, str] | str:
+    """`KEY=VALUE` arguments as a dict, or the reason they are not."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            return f"--option {pair!r} is not KEY=VALUE"
+        why = feed_rules.option_problem(key, value)
+        if why is not None:
+            return why
+        if key in options:
+            return f"--option {key} is given twice"
+        options[key] = value
+    return options
+
+
+def interactive() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def read_config(paths: AppPaths) -> tuple[Settings, list[str]]:
+    """The settings as the app would load them, without writing a default file."""
+    # The app's own reader (a BOM, the size limit, the same messages); a file it cannot
+    # read at all is refused here, since the commands that read it go on to change it.
+    loaded = read_settings(paths.config_file)
+    if not loaded.readable:
+        raise ConfigError(f"{loaded.problems[0]}: fix it first")
+    return loaded.settings, loaded.problems
+
+
+def tell_running_app(paths: AppPaths, what_happens: str, thing: str = "the feed") -> None:
+    """Have a running app pick up the change now; without one, say when it will."""
+    try:
+        client_for(paths, timeout=PROBE_TIMEOUT_S).reload()
+    except NotRunningError:
+        print(f"Shiftbell is not running: {thing} {what_happens} when it does.")
+    except ReceiverClientError as exc:
+        print(f"The running Shiftbell did not reload ({exc}): restart it.")
+    else:
+        what = "feeds" if thing == "the feed" else "settings"
+        print(f"The running Shiftbell reloaded its {what}: {thing} {what_happens} now.")
+
+
+Handler = Callable[[argparse.Namespace, AppPaths], int]
+
+
+def later(module: str, name: str) -> Handler:
+    """The handler `name` of `shiftbell.cli.<module>`, imported when it runs.
+
+    So `shiftbell ack` loads nothing that `shiftbell feed add` needs (the config editor,
+    the sources' HTTP code, the keyring): a command answers fast and works over SSH.
+    """
+
+    def run(args: argparse.Namespace, paths: AppPaths) -> int:
+        handler: Handler = getattr(importlib.import_module(f"shiftbell.cli.{module}"), name)
+        return handler(args, paths)
+
+    return run

@@ -1,0 +1,134 @@
+"""The arguments of `shiftbell schedule ...`."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import timedelta
+from typing import Any
+
+from shiftbell.cli.common import later, seconds_arg, usage_of
+from shiftbell.settings import schedule_rules
+from shiftbell.sources import registry
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$", re.IGNORECASE)
+
+
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+MAX_OVERRIDE = timedelta(days=14)
+
+
+_SCHEDULE_EPILOG = """\
+Schedules are kept as [[schedules]] tables in the config file. A calendar link
+(https://, webcal://) is a credential (a private PagerDuty or Opsgenie link needs no
+sign-in), so it goes to the OS keyring and the file says location = "keyring"; a
+calendar file's path stays in the file. The vendor kinds sign in through an alert
+feed of the same account (--feed). These commands work without Shiftbell running.
+
+exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
+"""
+
+
+def add_schedule_parsers(sub: Any) -> None:
+    kinds = ", ".join(registry.schedule_kinds())
+    schedule = sub.add_parser(
+        "schedule",
+        help="add, list, show or remove on-call schedules; override them (works without the app)",
+        description="Tell Shiftbell when you are on call, so it can stay quiet off shift.",
+        epilog=_SCHEDULE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schedule.set_defaults(handler=usage_of(schedule), command="schedule")
+    commands = schedule.add_subparsers(title="schedule commands", metavar="COMMAND")
+
+    add = commands.add_parser(
+        "add",
+        help="add a calendar (ICS link or file) or a vendor schedule; fetches it once",
+        description="Add a schedule and fetch it once to check it.\n\n"
+        "examples:\n"
+        "  shiftbell schedule add webcal://acme.pagerduty.com/private/.../feed/P123 --name pd\n"
+        "  shiftbell schedule add ~/rota.ics --who Dana\n"
+        "  shiftbell schedule add --kind pagerduty --feed work-pd --name pd-oncall",
+        epilog=_SCHEDULE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("location", nargs="?", metavar="ICS_URL_OR_PATH")
+    add.add_argument("--name", metavar="NAME", help="your name for it: letters, digits, . _ -")
+    add.add_argument(
+        "--kind", type=_schedule_kind, default=registry.DEFAULT_SCHEDULE_KIND, help=kinds
+    )
+    add.add_argument("--who", metavar="TEXT", help="ICS: only events naming this person")
+    add.add_argument("--feed", metavar="FEEDNAME", help="vendor kinds: the alert feed to sign in")
+    add.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", help="repeatable"
+    )
+    add.add_argument("--interval", type=seconds_arg, metavar="S", help="seconds between fetches")
+    add.add_argument(
+        "--allow-file-secrets",
+        action="store_true",
+        help="if there is no OS keyring, keep the link in a file only you can read",
+    )
+    add.set_defaults(handler=later("schedule_commands", "schedule_add"), command="schedule add")
+
+    listing = commands.add_parser("list", help="list the schedules", epilog=_SCHEDULE_EPILOG)
+    listing.add_argument("--json", action="store_true", help="print them as a JSON list")
+    listing.set_defaults(
+        handler=later("schedule_commands", "schedule_list"), command="schedule list"
+    )
+
+    show = commands.add_parser(
+        "show", help="whether you are on call, and the next shifts", epilog=_SCHEDULE_EPILOG
+    )
+    show.add_argument("--json", action="store_true", help="print it as JSON")
+    show.set_defaults(handler=later("schedule_commands", "schedule_show"), command="schedule show")
+
+    remove = commands.add_parser(
+        "remove", help="remove a schedule, its stored link and copy", epilog=_SCHEDULE_EPILOG
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(
+        handler=later("schedule_commands", "schedule_remove"), command="schedule remove"
+    )
+
+    override = commands.add_parser(
+        "override",
+        help="say you are on or off call for a while, or clear that",
+        description="examples:\n"
+        "  shiftbell schedule override off --for 4h\n"
+        "  shiftbell schedule override on --for 30m\n"
+        "  shiftbell schedule override clear",
+        epilog=_SCHEDULE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    override.add_argument("state", choices=("on", "off", "clear"))
+    override.add_argument(
+        "--for", dest="duration", type=parse_duration, metavar="DURATION", help="30m, 4h, 1d"
+    )
+    override.set_defaults(
+        handler=later("schedule_commands", "schedule_override"), command="schedule override"
+    )
+
+
+def _schedule_kind(text: str) -> str:
+    kind = schedule_rules.parse_kind(text)
+    if kind is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a schedule kind: use {_KINDS}")
+    return kind
+
+
+_KINDS = schedule_rules.KIND_CHOICES
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30m`, `4h`, `1d` (up to two weeks) as a timedelta."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: use minutes, hours or days like 30m, 4h, 1d"
+        )
+    value = timedelta(seconds=float(found[1]) * _DURATION_UNITS[found[2].lower()])
+    if not timedelta(minutes=1) <= value <= MAX_OVERRIDE:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 minute to 14 days")
+    return value

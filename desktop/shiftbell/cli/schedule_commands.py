@@ -1,0 +1,347 @@
+"""`shiftbell schedule add|list|show|remove|override`: on-call schedules in the config file,
+the keyring and the saved copies; they work without the app."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from shiftbell.cli.common import parse_options, read_config, tell_running_app, usage_error, warn
+from shiftbell.core.errors import ConfigError, FeedError, FeedUnreachableError, ShiftbellError
+from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
+from shiftbell.runtime.schedule_cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
+from shiftbell.runtime.schedule_keeper import (
+    SECRET_SCOPE,
+    OverrideStore,
+    noun_of,
+    schedule_cache_dir,
+)
+from shiftbell.settings import schedule_rules
+from shiftbell.settings.model import (
+    FEED_NAME_MAX,
+    KEYRING_LOCATION,
+)
+from shiftbell.settings.schedule_editor import (
+    ScheduleNotFoundError,
+    add_schedule,
+    remove_schedule,
+)
+from shiftbell.sources import registry
+from shiftbell.sources.build import build_schedule
+from shiftbell.sources.schedule import ScheduleSource, ScheduleSourceConfig
+from shiftbell.store.credentials import NO_KEYRING, NoKeyringError, SecretStore
+from shiftbell.system.clock import local_zone
+from shiftbell.system.paths import AppPaths
+
+# `schedule add` gives up on the first fetch after this long.
+SCHEDULE_FETCH_TIMEOUT_S = 30.0
+
+
+SHOW_AHEAD = timedelta(days=14)
+
+
+def _schedule_cache(paths: AppPaths) -> ScheduleCache:
+    return ScheduleCache(schedule_cache_dir(paths.data_dir))
+
+
+def _default_schedule_name(location: str) -> str:
+    if schedule_rules.is_link(location):
+        host = urlsplit(location).hostname or ""
+        stem = host.split(".")[0] if host else ""
+    else:
+        stem = Path(location).stem
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:FEED_NAME_MAX]
+    return name or "calendar"
+
+
+def schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
+    kind: str = args.kind
+    source = registry.source(kind)
+    options = parse_options(args.option)
+    if isinstance(options, str):
+        return usage_error(f"schedule add: {options}")
+    if args.who:
+        options["who"] = args.who
+    if args.feed:
+        options["feed"] = args.feed
+    link = ""
+    if not source.schedule_signs_in_through_feed:
+        if not args.location:
+            return usage_error(
+                "schedule add: give the calendar's link (https://, webcal://) or file"
+            )
+        location = args.location.strip()
+        if schedule_rules.is_link(location):
+            link, stored_location = location, KEYRING_LOCATION
+        else:
+            path = Path(location).expanduser().resolve()
+            if not path.is_file():
+                raise ConfigError(
+                    f"there is no calendar file at {path}: the schedule was not added"
+                )
+            location = stored_location = str(path)
+    else:
+        if args.location:
+            return usage_error(
+                f"schedule add: a {kind} schedule has no link or file: leave out "
+                f"{args.location!r} and name the alert feed with --feed"
+            )
+        location = stored_location = ""
+    name = args.name or (_default_schedule_name(location) if location else "")
+    if not name:
+        return usage_error(f"schedule add: a {kind} schedule needs --name")
+    interval = args.interval if args.interval is not None else source.schedule_interval_s
+    config = ScheduleSourceConfig(name, kind, stored_location, options, interval)
+    problems = schedule_rules.schedule_problems(config)
+    if problems:
+        for problem in problems:
+            print(f"shiftbell: schedule add: {problem}", file=sys.stderr)
+        return 2
+    settings, _ = read_config(paths)
+    if settings.schedule_source(name) is not None:
+        raise ConfigError(
+            f'a schedule named "{name}" is already in {paths.config_file}: choose another '
+            f"--name, or remove it first with `shiftbell schedule remove {name}`"
+        )
+    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
+    fetch_config = ScheduleSourceConfig(name, kind, location, options, interval)
+    feed, secret = None, ""
+    if source.schedule_signs_in_through_feed:
+        feed_settings = settings.feed(options["feed"])
+        if feed_settings is None:
+            raise ConfigError(
+                f"there is no feed named {options['feed']} in {paths.config_file}: add it with "
+                "`shiftbell feed add`, then add the schedule"
+            )
+        feed, secret = feed_settings.config, store.get(feed_settings.name)
+
+    now = datetime.now(UTC)
+    tz = local_zone()
+    try:
+        schedule = build_schedule(fetch_config, tz=tz, feed=feed, secret=secret)
+        shifts = asyncio.run(_fetch_once(schedule, now))
+    except FeedError as exc:
+        raise ConfigError(f"schedule {name} was not added: {exc}") from None
+    if link:
+        try:
+            _store_secret_scoped(store, name, link)
+        except NoKeyringError as exc:
+            raise ConfigError(
+                f"{NO_KEYRING}, so the link of schedule {name} could not be stored and the "
+                f"schedule was not added. To keep it in {exc.file_path} instead (readable only "
+                "by you, not encrypted), run the command again with --allow-file-secrets"
+            ) from None
+    try:
+        add_schedule(paths.config_file, config)
+    except ConfigError:
+        if link:
+            store.delete(name, scope=SECRET_SCOPE)
+        raise
+    # The copy the app (and `schedule show`) start from, before the first refresh.
+    _schedule_cache(paths).record_success(
+        name, schedule.noun, shifts, now, now.astimezone(UTC) + schedule.lookahead
+    )
+    coming = [s for s in shifts if s.end > now and s.start < now + SHOW_AHEAD]
+    where = " (its link is in the OS keyring)" if link else ""
+    print(f"Added {schedule.noun} {name} to {paths.config_file}{where}.")
+    print(f"It has {len(coming)} shift{'s' if len(coming) != 1 else ''} in the next 14 days.")
+    if not coming and options.get("who"):
+        print(f"No event names {options['who']!r}: check --who against the calendar.")
+    tell_running_app(paths, "is followed", thing=f"schedule {name}")
+    return 0
+
+
+def _store_secret_scoped(store: SecretStore, name: str, link: str) -> None:
+    store.set(name, link, scope=SECRET_SCOPE)
+
+
+async def _fetch_once(source: ScheduleSource, now: datetime) -> list[Shift]:
+    try:
+        return await asyncio.wait_for(source.fetch(now), SCHEDULE_FETCH_TIMEOUT_S)
+    except TimeoutError:
+        raise FeedUnreachableError(
+            f"{source.noun} {source.name} did not answer within {SCHEDULE_FETCH_TIMEOUT_S:g} s"
+        ) from None
+    finally:
+        await source.close()
+
+
+def schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    settings, problems = read_config(paths)
+    for problem in problems:
+        if "schedule" in problem:
+            warn(problem)
+    rows = [
+        {
+            "name": config.name,
+            "kind": config.kind,
+            "location": config.location,
+            "interval_s": config.interval_s,
+            "options": dict(config.options),
+        }
+        for config in settings.schedules
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No schedules yet. Add one with: shiftbell schedule add ICS_URL_OR_PATH")
+        return 0
+    table = [("NAME", "KIND", "EVERY", "WHERE")]
+    for row in rows:
+        where = str(row["location"])
+        if where == KEYRING_LOCATION:
+            where = "link in the keyring"
+        elif not where:
+            where = f"feed {row['options'].get('feed', '?')}"  # type: ignore[attr-defined]
+        table.append((str(row["name"]), str(row["kind"]), f"{row['interval_s']:g} s", where))
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        print("  ".join([*cells, line[-1]]))
+    return 0
+
+
+def schedule_remove(args: argparse.Namespace, paths: AppPaths) -> int:
+    name = args.name
+    try:
+        remove_schedule(paths.config_file, name)
+        removed_config = True
+    except ScheduleNotFoundError:
+        removed_config = False
+    try:
+        removed_secret = SecretStore(paths.data_dir).delete(name, scope=SECRET_SCOPE)
+    except ShiftbellError as exc:
+        warn(f"schedule {name}: {exc}")
+        removed_secret = False
+    _schedule_cache(paths).forget(name)
+    if not removed_config and not removed_secret:
+        raise ConfigError(f"there is no schedule named {name} in {paths.config_file}")
+    link = " and its stored link" if removed_secret else ""
+    print(f"Removed schedule {name} from {paths.config_file}{link}.")
+    if removed_config:
+        tell_running_app(paths, "is no longer followed", thing=f"schedule {name}")
+    return 0
+
+
+def schedule_override(args: argparse.Namespace, paths: AppPaths) -> int:
+    store = OverrideStore(paths.data_dir)
+    if args.state == "clear":
+        if args.duration is not None:
+            return usage_error("schedule override clear: takes no --for")
+        cleared = store.clear()
+        print(
+            "Cleared the override: the schedule decides." if cleared else "There was no override."
+        )
+        if cleared:
+            tell_running_app(paths, "applies", thing="the schedule")
+        return 0
+    if args.duration is None:
+        return usage_error(f"schedule override {args.state}: say how long, e.g. --for 4h")
+    now = datetime.now(UTC)
+    on_call = args.state == "on"
+    until = now + args.duration
+    store.save(Override(on_call=on_call, until=until, since=now))
+    local = until.astimezone(local_zone())
+    print(
+        f"{'On' if on_call else 'Off'} call until {_local_time(local, now)}, whatever the schedule."
+    )
+    tell_running_app(paths, "applies", thing="the override")
+    return 0
+
+
+def schedule_show(args: argparse.Namespace, paths: AppPaths) -> int:
+    settings, _ = read_config(paths)
+    now = datetime.now(UTC)
+    tz = local_zone()
+    cache = _schedule_cache(paths)
+    copies = [
+        cache.load(config.name) or ScheduleCopy(config.name, noun_of(config.kind))
+        for config in settings.schedules
+    ]
+    schedule = on_call_schedule(copies)
+    override = OverrideStore(paths.data_dir).load()
+    state = on_call_state(schedule, override, now)
+    upcoming = [s for s in schedule.shifts_between(now, now + SHOW_AHEAD) if s.start > now]
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.astimezone(tz).isoformat() if moment is not None else None
+
+    if args.json:
+        current = state.current
+        report = {
+            "now": iso(now),
+            "on_call": state.on_call,
+            "until": iso(state.until),
+            "overridden": state.overridden,
+            "override": None
+            if override is None or not override.active_at(now)
+            else {"on_call": override.on_call, "until": iso(override.until)},
+            "schedule_known": state.schedule_known,
+            "current_shift": None
+            if current is None
+            else {"start": iso(current.start), "end": iso(current.end)},
+            "next_shifts": [
+                {"start": iso(s.start), "end": iso(s.end), "source": s.source, "label": s.label}
+                for s in upcoming
+            ],
+            "sources": [
+                {
+                    "name": copy.name,
+                    "noun": copy.noun,
+                    "freshness": copy.freshness.value,
+                    "problem": copy.problem.value,
+                    "error": copy.error,
+                    "fetched_at": iso(copy.fetched_at),
+                    "known_until": iso(copy.known_until),
+                    "failing_since": iso(copy.failing_since),
+                }
+                for copy in copies
+            ],
+        }
+        print(json.dumps(report, indent=2))
+        return 0
+    print(describe_state(state, now, tz, has_schedules=bool(copies)))
+    for copy in copies:
+        if copy.fetched_at is None and copy.problem is Problem.NONE:
+            print(f"{copy.noun} {copy.name}: not fetched yet (Shiftbell fetches it when it runs)")
+        elif line := copy.describe(now, tz):
+            print(line)
+    return 0
+
+
+def describe_state(state: OnCallState, now: datetime, tz: tzinfo, *, has_schedules: bool) -> str:
+    """ "On call until Tue 09:00" / "Off call — next shift Fri 18:00 (in 2 days)"."""
+    why = " (your override)" if state.overridden else ""
+    if state.on_call:
+        if state.until is None:
+            if not has_schedules:
+                return "On call (no schedule: add one with `shiftbell schedule add`)"
+            return f"On call{why}"
+        return f"On call until {_local_time(state.until.astimezone(tz), now)}{why}"
+    head = f"Off call{why}"
+    if state.next_shift is None:
+        return f"{head} — no shift in the next 14 days"
+    start = state.next_shift.start
+    return f"{head} — next shift {_local_time(start.astimezone(tz), now)} ({_in(start - now)})"
+
+
+def _local_time(local: datetime, now: datetime) -> str:
+    if abs(local - now) < timedelta(days=6):
+        return f"{local:%a %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def _in(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"in {minutes} min"
+    if minutes < 48 * 60:
+        return f"in {minutes // 60} h"
+    return f"in {minutes // (24 * 60)} days"
