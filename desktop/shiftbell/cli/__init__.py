@@ -21,7 +21,7 @@ from shiftbell.cli.common import URL_ENV, later
 from shiftbell.cli.feed_args import add_feed_parsers
 from shiftbell.cli.schedule_args import add_schedule_parsers
 from shiftbell.core.errors import ShiftbellError
-from shiftbell.receiver.wire import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
+from shiftbell.receiver.address import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
 from shiftbell.system.paths import AppPaths
 from shiftbell.system.terminal import terminal_safe_output
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from shiftbell.cli.common import PROBE_TIMEOUT_S, client_for, receiver_url
 from shiftbell.core.errors import ConfigError
+from shiftbell.receiver.address import RECEIVER_HOST
 from shiftbell.receiver.client import ReceiverClientError
 from shiftbell.receiver.token import load_or_create_token
-from shiftbell.receiver.wire import RECEIVER_HOST
 from shiftbell.system.instance_lock import InstanceLock
 from shiftbell.system.paths import AppPaths
 from shiftbell.system.terminal import one_line

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Callable
 
 from shiftbell.core.errors import ConfigError
+from shiftbell.receiver.address import RECEIVER_HOST
 from shiftbell.receiver.client import NotRunningError, ReceiverClient, ReceiverClientError
 from shiftbell.receiver.token import load_or_create_token
-from shiftbell.receiver.wire import RECEIVER_HOST
 from shiftbell.settings import feed_rules
 from shiftbell.settings.config_keeper import ConfigKeeper
 from shiftbell.settings.model import (

@@ -1,19 +1,21 @@
 """Talks to a running Shiftbell through its local receiver; what the `shiftbell` command uses.
 
-Synchronous httpx with short timeouts: a command-line call should answer or fail
-within seconds. Every failure becomes a `ReceiverClientError` whose message a
-person can act on; the CLI prints it as it is.
+The standard library's http.client with short timeouts: a command-line call should answer
+or fail within seconds, and `shiftbell ack` should not spend a fifth of a second importing an
+HTTP stack to send one request on loopback. Every failure becomes a `ReceiverClientError`
+whose message a person can act on; the CLI prints it as it is.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 from shiftbell import __version__
 from shiftbell.core.errors import ShiftbellError
-from shiftbell.receiver.wire import CLI_USER_AGENT_PREFIX
+from shiftbell.receiver.address import CLI_USER_AGENT_PREFIX
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -48,31 +50,30 @@ class ReceiverError(ReceiverClientError):
 class ReceiverClient:
     """One running app's receiver API. Use as a context manager, or call `close()`.
 
-    `transport` lets tests swap the network out; the CLI uses the real one.
+    Each call is one connection: on loopback that costs nothing, and a connection the app
+    closed in between can never turn into a confusing error.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
+    def __init__(self, base_url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT_S) -> None:
         self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ReceiverClientError(f"{base_url!r} is not an http:// address of a receiver")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        try:
+            self._port = parts.port
+        except ValueError:
+            raise ReceiverClientError(f"{base_url!r} has a port that is not a number") from None
+        self._prefix = parts.path
         self._timeout = timeout
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "User-Agent": f"{CLI_USER_AGENT_PREFIX}{__version__}",
-            },
-            timeout=timeout,
-            # Never through a proxy from the environment: the request carries the
-            # token and is meant for this machine only.
-            trust_env=False,
-            transport=transport,
-        )
+        # Never through a proxy from the environment (http.client uses none): the request
+        # carries the token and is meant for this machine only.
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "User-Agent": f"{CLI_USER_AGENT_PREFIX}{__version__}",
+            "Accept": "application/json",
+        }
 
     def __enter__(self) -> ReceiverClient:
         return self
@@ -81,7 +82,7 @@ class ReceiverClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        """Nothing stays open between calls; kept so callers need not know."""
 
     # -- the API -----------------------------------------------------------------------------
 
@@ -133,27 +134,42 @@ class ReceiverClient:
     # -- plumbing ----------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: object = None) -> dict[str, Any]:
+        payload = None if body is None else json.dumps(body).encode()
+        headers = dict(self._headers)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        connection_class = (
+            http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        )
+        connection = connection_class(self._host, self._port, timeout=self._timeout)
         try:
-            response = self._http.request(method, path, json=body if body is not None else None)
-        except httpx.ConnectError:
-            raise NotRunningError(self.base_url) from None
-        except httpx.TimeoutException:
-            raise ReceiverClientError(
-                f"Shiftbell at {self.base_url} did not answer within {self._timeout:g} s: "
-                "it may be busy or hung; its log says more"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ReceiverClientError(f"cannot talk to {self.base_url}: {exc}") from None
-        data = _json_or_none(response)
-        if response.status_code == 401:
+            try:
+                connection.connect()
+            except TimeoutError:
+                raise self._no_answer() from None
+            except OSError:
+                raise NotRunningError(self.base_url) from None
+            try:
+                connection.request(method, self._prefix + path, body=payload, headers=headers)
+                response = connection.getresponse()
+                raw = response.read()
+            except TimeoutError:
+                raise self._no_answer() from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise ReceiverClientError(f"cannot talk to {self.base_url}: {exc}") from None
+        finally:
+            connection.close()
+        data = _json_or_none(raw)
+        if response.status == 401:
             detail = data.get("error", "") if data else ""
             raise TokenRejectedError(
                 f"the receiver at {self.base_url} rejected the token ({detail or 'HTTP 401'}): "
                 "another program, or a Shiftbell with another data dir, may be on that port"
             )
-        if response.is_error:
+        if response.status >= 400:
             message = data.get("error") if data else None
-            raise ReceiverError(response.status_code, str(message or response.text[:200]))
+            text = raw[:200].decode("utf-8", "replace")
+            raise ReceiverError(response.status, str(message or text))
         if data is None:
             raise ReceiverClientError(
                 f"{self.base_url} answered something that is not Shiftbell's JSON: "
@@ -161,10 +177,16 @@ class ReceiverClient:
             )
         return data
 
+    def _no_answer(self) -> ReceiverClientError:
+        return ReceiverClientError(
+            f"Shiftbell at {self.base_url} did not answer within {self._timeout:g} s: "
+            "it may be busy or hung; its log says more"
+        )
 
-def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
+
+def _json_or_none(raw: bytes) -> dict[str, Any] | None:
     try:
-        data = response.json()
+        data = json.loads(raw)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None

@@ -40,10 +40,8 @@ from shiftbell import __version__
 from shiftbell.core.alert import Alert, AlertKey, Incoming
 from shiftbell.core.board import Changes
 from shiftbell.core.errors import FeedError, PayloadError, UnknownAlertError
+from shiftbell.receiver.address import CLI_USER_AGENT_PREFIX, DEFAULT_RECEIVER_PORT, RECEIVER_HOST
 from shiftbell.receiver.wire import (
-    CLI_USER_AGENT_PREFIX,
-    DEFAULT_RECEIVER_PORT,
-    RECEIVER_HOST,
     alert_to_json,
     parse_local_alerts,
     parse_local_snapshot,

@@ -23,14 +23,6 @@ from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import PayloadError
 from shiftbell.sources.strict_fields import json_kind, optional_str, string_labels
 
-# The API's fixed points, here rather than in local.py so the CLI can use them
-# without importing aiohttp.
-RECEIVER_HOST = "127.0.0.1"
-DEFAULT_RECEIVER_PORT = 8974
-# `shiftbell` sends this User-Agent, so acknowledgements made from the command
-# line are recorded as such in the history.
-CLI_USER_AGENT_PREFIX = "shiftbell-cli/"
-
 _LOCAL_FIELDS = ("title", "severity", "summary", "url", "key", "status", "labels")
 _LOCAL_STATUSES = ("firing", "resolved")
 
