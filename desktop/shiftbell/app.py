@@ -22,8 +22,8 @@ from shiftbell.core.snooze import Snooze
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
-from shiftbell.runtime.feed_config_sync import FeedManager
-from shiftbell.runtime.feed_runner import FeedSupervisor
+from shiftbell.runtime.feed_config_sync import FeedConfigSync
+from shiftbell.runtime.feed_runner import FeedRunner
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.settings.config_keeper import ConfigKeeper
@@ -117,8 +117,8 @@ def run_app(args: argparse.Namespace) -> int:
     def drop_feed_status(name: str) -> None:
         caller.call(lambda: controller.remove_feed_status(name))
 
-    # Right after the desk: the supervisor follows the desk's acknowledgements from here on.
-    supervisor = FeedSupervisor(
+    # Right after the desk: its AckSender follows the desk's acknowledgements from here on.
+    feed_runner = FeedRunner(
         desk, clock, store, on_status=show_feed_status, on_removed=drop_feed_status
     )
     window = MainWindow()
@@ -180,8 +180,8 @@ def run_app(args: argparse.Namespace) -> int:
         controller.set_problem("display", "No display: running headless (no tray, no window).")
 
     secrets = SecretStore(paths.data_dir)
-    feeds = FeedManager(
-        desk, supervisor, secrets, clock, on_status=show_feed_status, on_removed=drop_feed_status
+    feeds = FeedConfigSync(
+        desk, feed_runner, secrets, clock, on_status=show_feed_status, on_removed=drop_feed_status
     )
 
     def feeds_lookup(name: str) -> FeedConfig | None:
@@ -254,7 +254,7 @@ def run_app(args: argparse.Namespace) -> int:
         # scripts cannot reach this Shiftbell at all.
         controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
 
-    runner.run(supervisor.start())
+    runner.run(feed_runner.start())
     # Not waited for: a keyring that is slow to answer must not hold up the tray.
     runner.submit(feeds.apply(settings.enabled_feeds, first=True))
     controller.set_override(overrides.load())
@@ -287,7 +287,7 @@ def run_app(args: argparse.Namespace) -> int:
         tray.hide()
         for name, stopping in (
             ("receiver", receiver.stop()),
-            ("feeds", supervisor.stop()),
+            ("feeds", feed_runner.stop()),
             ("schedules", schedules.stop()),
         ):
             try:

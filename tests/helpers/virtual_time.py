@@ -15,7 +15,7 @@ from shiftbell.core.clock import FakeClock
 
 
 class VirtualTime:
-    """A `sleep` for the supervisor whose sleepers wake when the test advances the clock."""
+    """A `sleep` for the feed runner whose sleepers wake when the test advances the clock."""
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock

@@ -10,7 +10,7 @@ MAX_LINES = 500
 # shrink. Split one and take it off this list.
 TOO_LONG_FOR_NOW = {
     "settings/toml_store.py": 1053,
-    "runtime/feed_runner.py": 980,
+    "runtime/feed_runner.py": 621,
     "ui/settings_window.py": 778,
     "ui/feed_form.py": 775,
     "store/alert_store.py": 663,

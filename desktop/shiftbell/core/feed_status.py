@@ -1,6 +1,6 @@
 """How one feed is doing: what the feed runner reports and the window and tray show.
 
-In core, not ui, because the feed supervisor produces it and may not import ui.
+In core, not ui, because the feed runner produces it and may not import ui.
 """
 
 from __future__ import annotations

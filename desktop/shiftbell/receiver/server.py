@@ -40,7 +40,13 @@ from shiftbell import __version__
 from shiftbell.core.alert import Alert, AlertKey, Incoming
 from shiftbell.core.board import Changes
 from shiftbell.core.errors import FeedError, PayloadError, UnknownAlertError
-from shiftbell.receiver.address import CLI_USER_AGENT_PREFIX, DEFAULT_RECEIVER_PORT, RECEIVER_HOST
+from shiftbell.receiver.address import (
+    CLI_USER_AGENT_PREFIX,
+    DEFAULT_RECEIVER_PORT,
+    LOCAL_FEED_ID,
+    RECEIVER_HOST,
+    WEBHOOK_FEED_ID,
+)
 from shiftbell.receiver.wire import (
     alert_to_json,
     parse_local_alerts,
@@ -57,9 +63,7 @@ MAX_BODY_BYTES = 1024 * 1024
 # While the store cannot save, senders are asked to come back after this long.
 UNSAVED_RETRY_AFTER_S = 30
 
-LOCAL_FEED_ID = "local"
 LOCAL_SOURCE = "local"
-WEBHOOK_FEED_ID = "alertmanager-webhook"
 WEBHOOK_SOURCE = "Alertmanager (webhook)"
 
 T = TypeVar("T")

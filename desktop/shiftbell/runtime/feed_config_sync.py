@@ -1,4 +1,4 @@
-"""Keeps the supervisor's running feeds equal to the feeds in the config file.
+"""Keeps the feed runner's running feeds equal to the feeds in the config file.
 
 Building a feed needs its secret from the OS keyring, which can block (D-Bus) or
 fail (a keyring still locked at login); so it happens here, on the worker loop,
@@ -16,7 +16,7 @@ from shiftbell.core.clock import Clock
 from shiftbell.core.errors import ShiftbellError
 from shiftbell.core.feed_status import FeedStatus
 from shiftbell.runtime.desk import AlertDesk
-from shiftbell.runtime.feed_runner import FeedSupervisor
+from shiftbell.runtime.feed_runner import FeedRunner
 from shiftbell.sources.build import build_feed
 from shiftbell.sources.feed import RESERVED_FEED_NAMES, FeedConfig
 from shiftbell.store.credentials import SecretStore
@@ -24,18 +24,18 @@ from shiftbell.store.credentials import SecretStore
 log = logging.getLogger(__name__)
 
 
-class FeedManager:
+class FeedConfigSync:
     def __init__(
         self,
         desk: AlertDesk,
-        supervisor: FeedSupervisor,
+        feed_runner: FeedRunner,
         secrets: SecretStore,
         clock: Clock,
         on_status: Callable[[FeedStatus], None],
         on_removed: Callable[[str], None],
     ) -> None:
         self._desk = desk
-        self._supervisor = supervisor
+        self._feed_runner = feed_runner
         self._secrets = secrets
         self._clock = clock
         self._on_status = on_status
@@ -53,9 +53,9 @@ class FeedManager:
 
     async def _apply(self, configs: Sequence[FeedConfig], *, first: bool) -> None:
         wanted = {config.name: config for config in configs}
-        for name in set(self._supervisor.names()) | self._broken:
+        for name in set(self._feed_runner.names()) | self._broken:
             if name not in wanted:
-                self._supervisor.remove(name)
+                self._feed_runner.remove(name)
                 self._broken.discard(name)
                 self._on_removed(name)
         for config in configs:
@@ -64,12 +64,12 @@ class FeedManager:
                 feed = build_feed(config, secret)
             except ShiftbellError as exc:
                 log.error("feed %s cannot start: %s", config.name, exc)
-                self._supervisor.remove(config.name)
+                self._feed_runner.remove(config.name)
                 self._broken.add(config.name)
                 self._on_status(FeedStatus(config.name, False, str(exc), self._clock.now()))
                 continue
             self._broken.discard(config.name)
-            self._supervisor.replace(feed)
+            self._feed_runner.replace(feed)
             log.info("feed %s (%s) started", config.name, config.kind)
         if first:
             self._resolve_orphans(set(wanted))

@@ -1,6 +1,6 @@
 """Keeps every configured schedule fresh on the app's asyncio loop, and the person's override.
 
-`ScheduleKeeper.apply(configs)` is to schedules what FeedManager.apply is to feeds: one task
+`ScheduleKeeper.apply(configs)` is to schedules what FeedConfigSync.apply is to feeds: one task
 per `[[schedules]]` entry, started, replaced or stopped so the running set equals the config.
 Each task builds its source (the calendar link or the vendor feed's token comes from the
 keyring, off the loop, because the keyring can block on D-Bus), fetches every `interval_s`,

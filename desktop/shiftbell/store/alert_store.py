@@ -2,7 +2,7 @@
 
 It also keeps the acknowledgements still on their way to a source (pending_acks)
 and what sources confirmed (ack_receipts, e.g. an Alertmanager silence id to delete
-on un-acknowledge), for the feed supervisor (feeds/supervisor.py, core/acks.py).
+on un-acknowledge), for the acknowledgement sender (runtime/ack_sender.py, core/acks.py).
 
 The desk calls every method under its own lock, from the worker thread (feeds)
 and the UI thread (acknowledgements), so the connection is shared across

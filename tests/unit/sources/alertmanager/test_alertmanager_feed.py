@@ -41,7 +41,8 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.receiver.server import WEBHOOK_FEED_ID, LocalReceiver, ReceiverCommands
+from shiftbell.receiver.address import WEBHOOK_FEED_ID
+from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.sources.alertmanager.feed import (
     DEFAULT_SILENCE_DURATION_S,
