@@ -6,42 +6,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from shiftbell.cli.common import parse_options, read_config, tell_running_app, usage_error, warn
-from shiftbell.core.errors import ConfigError, FeedError, FeedUnreachableError, ShiftbellError
-from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
+from shiftbell.core.errors import ConfigError, FeedError
+from shiftbell.core.schedule import OnCallState, Override, on_call_state
+from shiftbell.operations.schedules import ScheduleOperations, ScheduleProblems, coming_shifts
 from shiftbell.runtime.schedule_cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
 from shiftbell.runtime.schedule_keeper import (
-    SECRET_SCOPE,
     OverrideStore,
     noun_of,
     schedule_cache_dir,
 )
-from shiftbell.settings import schedule_rules
 from shiftbell.settings.model import (
-    FEED_NAME_MAX,
     KEYRING_LOCATION,
 )
-from shiftbell.settings.schedule_editor import (
-    ScheduleNotFoundError,
-    add_schedule,
-    remove_schedule,
-)
-from shiftbell.sources import registry
-from shiftbell.sources.build import build_schedule
-from shiftbell.sources.schedule import ScheduleSource, ScheduleSourceConfig
-from shiftbell.store.credentials import NO_KEYRING, NoKeyringError, SecretStore
+from shiftbell.store.credentials import NO_KEYRING, SecretStore
 from shiftbell.system.clock import local_zone
 from shiftbell.system.paths import AppPaths
-
-# `schedule add` gives up on the first fetch after this long.
-SCHEDULE_FETCH_TIMEOUT_S = 30.0
-
 
 SHOW_AHEAD = timedelta(days=14)
 
@@ -50,19 +34,7 @@ def _schedule_cache(paths: AppPaths) -> ScheduleCache:
     return ScheduleCache(schedule_cache_dir(paths.data_dir))
 
 
-def _default_schedule_name(location: str) -> str:
-    if schedule_rules.is_link(location):
-        host = urlsplit(location).hostname or ""
-        stem = host.split(".")[0] if host else ""
-    else:
-        stem = Path(location).stem
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:FEED_NAME_MAX]
-    return name or "calendar"
-
-
 def schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
-    kind: str = args.kind
-    source = registry.source(kind)
     options = parse_options(args.option)
     if isinstance(options, str):
         return usage_error(f"schedule add: {options}")
@@ -70,106 +42,51 @@ def schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
         options["who"] = args.who
     if args.feed:
         options["feed"] = args.feed
-    link = ""
-    if not source.schedule_signs_in_through_feed:
-        if not args.location:
-            return usage_error(
-                "schedule add: give the calendar's link (https://, webcal://) or file"
-            )
-        location = args.location.strip()
-        if schedule_rules.is_link(location):
-            link, stored_location = location, KEYRING_LOCATION
-        else:
-            path = Path(location).expanduser().resolve()
-            if not path.is_file():
-                raise ConfigError(
-                    f"there is no calendar file at {path}: the schedule was not added"
-                )
-            location = stored_location = str(path)
-    else:
-        if args.location:
-            return usage_error(
-                f"schedule add: a {kind} schedule has no link or file: leave out "
-                f"{args.location!r} and name the alert feed with --feed"
-            )
-        location = stored_location = ""
-    name = args.name or (_default_schedule_name(location) if location else "")
-    if not name:
-        return usage_error(f"schedule add: a {kind} schedule needs --name")
-    interval = args.interval if args.interval is not None else source.schedule_interval_s
-    config = ScheduleSourceConfig(name, kind, stored_location, options, interval)
-    problems = schedule_rules.schedule_problems(config)
-    if problems:
-        for problem in problems:
+    settings, _ = read_config(paths)
+    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
+    operations = ScheduleOperations(
+        paths.config_file, paths.data_dir, store, _may_use_file_for_link
+    )
+    try:
+        draft = operations.draft(
+            settings,
+            args.kind,
+            args.location or "",
+            name=args.name or "",
+            options=options,
+            interval_s=args.interval,
+        )
+    except ScheduleProblems as exc:
+        for problem in exc.problems:
             print(f"shiftbell: schedule add: {problem}", file=sys.stderr)
         return 2
-    settings, _ = read_config(paths)
-    if settings.schedule_source(name) is not None:
-        raise ConfigError(
-            f'a schedule named "{name}" is already in {paths.config_file}: choose another '
-            f"--name, or remove it first with `shiftbell schedule remove {name}`"
-        )
-    store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
-    fetch_config = ScheduleSourceConfig(name, kind, location, options, interval)
-    feed, secret = None, ""
-    if source.schedule_signs_in_through_feed:
-        feed_settings = settings.feed(options["feed"])
-        if feed_settings is None:
-            raise ConfigError(
-                f"there is no feed named {options['feed']} in {paths.config_file}: add it with "
-                "`shiftbell feed add`, then add the schedule"
+    feed, secret = operations.sign_in(settings, draft)
+    try:
+        fetched = asyncio.run(
+            operations.fetch_once(
+                draft, tz=local_zone(), now=datetime.now(UTC), feed=feed, secret=secret
             )
-        feed, secret = feed_settings.config, store.get(feed_settings.name)
-
-    now = datetime.now(UTC)
-    tz = local_zone()
-    try:
-        schedule = build_schedule(fetch_config, tz=tz, feed=feed, secret=secret)
-        shifts = asyncio.run(_fetch_once(schedule, now))
+        )
     except FeedError as exc:
-        raise ConfigError(f"schedule {name} was not added: {exc}") from None
-    if link:
-        try:
-            _store_secret_scoped(store, name, link)
-        except NoKeyringError as exc:
-            raise ConfigError(
-                f"{NO_KEYRING}, so the link of schedule {name} could not be stored and the "
-                f"schedule was not added. To keep it in {exc.file_path} instead (readable only "
-                "by you, not encrypted), run the command again with --allow-file-secrets"
-            ) from None
-    try:
-        add_schedule(paths.config_file, config)
-    except ConfigError:
-        if link:
-            store.delete(name, scope=SECRET_SCOPE)
-        raise
-    # The copy the app (and `schedule show`) start from, before the first refresh.
-    _schedule_cache(paths).record_success(
-        name, schedule.noun, shifts, now, now.astimezone(UTC) + schedule.lookahead
-    )
-    coming = [s for s in shifts if s.end > now and s.start < now + SHOW_AHEAD]
-    where = " (its link is in the OS keyring)" if link else ""
-    print(f"Added {schedule.noun} {name} to {paths.config_file}{where}.")
+        raise ConfigError(f"schedule {draft.name} was not added: {exc}") from None
+    operations.save(draft, fetched)
+    coming = coming_shifts(fetched, SHOW_AHEAD)
+    where = " (its link is in the OS keyring)" if draft.link else ""
+    print(f"Added {fetched.noun} {draft.name} to {paths.config_file}{where}.")
     print(f"It has {len(coming)} shift{'s' if len(coming) != 1 else ''} in the next 14 days.")
     if not coming and options.get("who"):
         print(f"No event names {options['who']!r}: check --who against the calendar.")
-    tell_running_app(paths, "is followed", thing=f"schedule {name}")
+    tell_running_app(paths, "is followed", thing=f"schedule {draft.name}")
     return 0
 
 
-def _store_secret_scoped(store: SecretStore, name: str, link: str) -> None:
-    store.set(name, link, scope=SECRET_SCOPE)
-
-
-async def _fetch_once(source: ScheduleSource, now: datetime) -> list[Shift]:
-    try:
-        return await asyncio.wait_for(source.fetch(now), SCHEDULE_FETCH_TIMEOUT_S)
-    except TimeoutError:
-        raise FeedUnreachableError(
-            f"{source.noun} {source.name} did not answer within {SCHEDULE_FETCH_TIMEOUT_S:g} s"
-        ) from None
-    finally:
-        await source.close()
+def _may_use_file_for_link(file_path: Path) -> bool:
+    # The CLI never asks about the link: --allow-file-secrets says yes in advance.
+    raise ConfigError(
+        f"{NO_KEYRING}, so the link of the schedule could not be stored and the schedule was "
+        f"not added. To keep it in {file_path} instead (readable only by you, not "
+        "encrypted), run the command again with --allow-file-secrets"
+    )
 
 
 def schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -210,22 +127,15 @@ def schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def schedule_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     name = args.name
-    try:
-        remove_schedule(paths.config_file, name)
-        removed_config = True
-    except ScheduleNotFoundError:
-        removed_config = False
-    try:
-        removed_secret = SecretStore(paths.data_dir).delete(name, scope=SECRET_SCOPE)
-    except ShiftbellError as exc:
-        warn(f"schedule {name}: {exc}")
-        removed_secret = False
-    _schedule_cache(paths).forget(name)
-    if not removed_config and not removed_secret:
+    operations = ScheduleOperations(paths.config_file, paths.data_dir, SecretStore(paths.data_dir))
+    removed = operations.remove(name)
+    if removed.problem:
+        warn(f"schedule {name}: {removed.problem}")
+    if not removed.entry and not removed.link:
         raise ConfigError(f"there is no schedule named {name} in {paths.config_file}")
-    link = " and its stored link" if removed_secret else ""
+    link = " and its stored link" if removed.link else ""
     print(f"Removed schedule {name} from {paths.config_file}{link}.")
-    if removed_config:
+    if removed.entry:
         tell_running_app(paths, "is no longer followed", thing=f"schedule {name}")
     return 0
 

@@ -1,0 +1,262 @@
+"""Adding and removing an on-call schedule: the config file, the keyring and the saved copy.
+
+Shared by `shiftbell schedule add|remove` and the Settings window's Schedules page, in three
+steps so a front-end can run the network part off its UI thread:
+
+1. `draft`: checks what the person gave (kind, link or file, name, options) and makes the
+   entry. A calendar link is a credential (private PagerDuty or Opsgenie links sign nobody
+   in), so the entry says `location = "keyring"` and the link goes to the keyring.
+2. `fetch_once` (async, network): reads the schedule once, so a wrong link, file or user is
+   said now, not at 3 a.m. A vendor schedule signs in through the alert feed it names
+   (`sign_in` finds it and its token).
+3. `save`: the link to the keyring (asking before a private file, as for feed tokens), the
+   entry to config.toml (the link taken back out if the file refuses it), and the fetched
+   shifts as the first saved copy, so the app and `schedule show` know them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
+from shiftbell.core.schedule import Shift
+from shiftbell.operations.feeds import AskFile, Declined
+from shiftbell.runtime.schedule_cache import ScheduleCache
+from shiftbell.runtime.schedule_keeper import SECRET_SCOPE, schedule_cache_dir
+from shiftbell.settings import schedule_rules
+from shiftbell.settings.model import FEED_NAME_MAX, KEYRING_LOCATION, Settings
+from shiftbell.settings.schedule_editor import (
+    ScheduleNotFoundError,
+    add_schedule,
+    remove_schedule,
+)
+from shiftbell.sources import registry
+from shiftbell.sources.build import build_schedule
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.schedule import ScheduleSourceConfig
+from shiftbell.store.credentials import NO_KEYRING, NoKeyringError, SecretStore
+
+# Adding a schedule gives up on its first fetch after this long.
+FETCH_TIMEOUT_S = 30.0
+
+
+class ScheduleProblems(ConfigError):
+    """What the person gave cannot make a schedule; `problems` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ScheduleDraft:
+    """A checked new schedule.
+
+    Attributes:
+        config: the entry as config.toml keeps it (a link's location is "keyring").
+        fetch_config: the same with the real location, to fetch with.
+        link: the calendar link to keep in the keyring, or "".
+    """
+
+    config: ScheduleSourceConfig
+    fetch_config: ScheduleSourceConfig
+    link: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+@dataclass(frozen=True)
+class FetchedSchedule:
+    """What the first fetch found: the shifts, and until when the schedule knows."""
+
+    noun: str
+    shifts: list[Shift]
+    fetched_at: datetime
+    known_until: datetime
+
+
+@dataclass(frozen=True)
+class RemovedSchedule:
+    """What `remove` removed; `problem` says why a stored link could not be deleted."""
+
+    entry: bool
+    link: bool
+    problem: str = ""
+
+
+class ScheduleOperations:
+    """The schedule operations on one config file, data dir and secret store.
+
+    `ask_file` is the front-end's question "no keyring: keep the link in this file?"; it may
+    raise to refuse with a message of its own.
+    """
+
+    def __init__(
+        self,
+        config_path: Path,
+        data_dir: Path,
+        secrets: SecretStore,
+        ask_file: AskFile = lambda _path: False,
+    ) -> None:
+        self.config_path = config_path
+        self.secrets = secrets
+        self.ask_file = ask_file
+        self._cache = ScheduleCache(schedule_cache_dir(data_dir))
+
+    def draft(
+        self,
+        settings: Settings,
+        kind: str,
+        location: str,
+        *,
+        name: str = "",
+        options: dict[str, str] | None = None,
+        interval_s: float | None = None,
+    ) -> ScheduleDraft:
+        """Check a new schedule; ScheduleProblems (every reason) or ConfigError if it is not one.
+
+        `settings` are the ones in the file, for a name already taken.
+        """
+        source = registry.source(kind)
+        options = dict(options or {})
+        location = location.strip()
+        link, stored = "", location
+        if source.schedule_signs_in_through_feed:
+            if location:
+                raise ScheduleProblems(
+                    [
+                        f"a {kind} schedule has no link or file: leave out {location!r} and "
+                        "name the alert feed it signs in through"
+                    ]
+                )
+        elif not location:
+            raise ScheduleProblems(["give the calendar's link (https://, webcal://) or file"])
+        elif schedule_rules.is_link(location):
+            link, stored = location, KEYRING_LOCATION
+        else:
+            path = Path(location).expanduser().resolve()
+            if not path.is_file():
+                raise ConfigError(
+                    f"there is no calendar file at {path}: the schedule was not added"
+                )
+            location = stored = str(path)
+        name = name.strip() or (default_name(location) if location else "")
+        if not name:
+            raise ScheduleProblems([f"a {kind} schedule needs a name"])
+        interval = interval_s if interval_s is not None else source.schedule_interval_s
+        config = ScheduleSourceConfig(name, kind, stored, options, interval)
+        problems = schedule_rules.schedule_problems(config)
+        if problems:
+            raise ScheduleProblems(problems)
+        if settings.schedule_source(name) is not None:
+            raise ConfigError(
+                f'a schedule named "{name}" is already in {self.config_path}: choose another '
+                "name, or remove that one first"
+            )
+        fetch_config = ScheduleSourceConfig(name, kind, location, options, interval)
+        return ScheduleDraft(config, fetch_config, link)
+
+    def sign_in(self, settings: Settings, draft: ScheduleDraft) -> tuple[FeedConfig | None, str]:
+        """The alert feed and token a vendor schedule signs in with; (None, "") for a calendar."""
+        if not registry.source(draft.config.kind).schedule_signs_in_through_feed:
+            return None, ""
+        feed_name = draft.config.options.get("feed", "")
+        feed = settings.feed(feed_name)
+        if feed is None:
+            raise ConfigError(
+                f"there is no feed named {feed_name} in {self.config_path}: add that feed "
+                "first, then the schedule"
+            )
+        return feed.config, self.secrets.get(feed.name)
+
+    async def fetch_once(
+        self,
+        draft: ScheduleDraft,
+        *,
+        tz: tzinfo,
+        now: datetime,
+        feed: FeedConfig | None = None,
+        secret: str = "",
+    ) -> FetchedSchedule:
+        """Read the schedule once; a FeedError says what is wrong with it."""
+        schedule = build_schedule(draft.fetch_config, tz=tz, feed=feed, secret=secret)
+        try:
+            shifts = await asyncio.wait_for(schedule.fetch(now), FETCH_TIMEOUT_S)
+        except TimeoutError:
+            raise FeedUnreachableError(
+                f"{schedule.noun} {schedule.name} did not answer within {FETCH_TIMEOUT_S:g} s"
+            ) from None
+        finally:
+            await schedule.close()
+        known_until = now.astimezone(UTC) + schedule.lookahead
+        return FetchedSchedule(schedule.noun, shifts, now, known_until)
+
+    def save(self, draft: ScheduleDraft, fetched: FetchedSchedule) -> None:
+        """Keep the link, write the entry (taking the link back out if that fails), and the
+        fetched shifts as the first saved copy."""
+        name = draft.name
+        allow_file = self.secrets.allow_file
+        try:
+            if draft.link:
+                self._store_link(name, draft.link)
+            try:
+                add_schedule(self.config_path, draft.config)
+            except ConfigError:
+                if draft.link:
+                    self.secrets.delete(name, scope=SECRET_SCOPE)
+                raise
+        finally:
+            self.secrets.allow_file = allow_file  # a yes counts for this change only
+        self._cache.record_success(
+            name, fetched.noun, fetched.shifts, fetched.fetched_at, fetched.known_until
+        )
+
+    def remove(self, name: str) -> RemovedSchedule:
+        """Remove the entry, its stored link and its saved copy; any may already be gone."""
+        try:
+            remove_schedule(self.config_path, name)
+            entry = True
+        except ScheduleNotFoundError:
+            entry = False
+        problem = ""
+        try:
+            link = self.secrets.delete(name, scope=SECRET_SCOPE)
+        except ShiftbellError as exc:
+            link, problem = False, str(exc)
+        self._cache.forget(name)
+        return RemovedSchedule(entry, link, problem)
+
+    def _store_link(self, name: str, link: str) -> None:
+        try:
+            self.secrets.set(name, link, scope=SECRET_SCOPE)
+        except NoKeyringError as exc:
+            if not self.ask_file(exc.file_path):
+                raise Declined(
+                    f"the link was not stored, so schedule {name} was not added. {NO_KEYRING}."
+                ) from None
+            self.secrets.allow_file = True
+            self.secrets.set(name, link, scope=SECRET_SCOPE)
+
+
+def default_name(location: str) -> str:
+    """A schedule name from its link's host or its file's name: "acme", "rota"."""
+    if schedule_rules.is_link(location):
+        host = urlsplit(location).hostname or ""
+        stem = host.split(".")[0] if host else ""
+    else:
+        stem = Path(location).stem
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:FEED_NAME_MAX]
+    return name or "calendar"
+
+
+def coming_shifts(fetched: FetchedSchedule, ahead: timedelta) -> list[Shift]:
+    """The fetched shifts that are not over and start within `ahead`."""
+    now = fetched.fetched_at
+    return [s for s in fetched.shifts if s.end > now and s.start < now + ahead]
