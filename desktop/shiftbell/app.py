@@ -260,7 +260,9 @@ def run_app(args: argparse.Namespace) -> int:
     controller.set_override(overrides.load())
     runner.submit(schedules.apply(settings.schedules))
 
-    settings_window = SettingsWindow(paths.config_file, secrets, runner.submit)
+    settings_window = SettingsWindow(
+        paths.config_file, secrets, runner.submit, data_dir=paths.data_dir
+    )
     settings_window.feeds_changed.connect(reload_config)
     tray.settings_requested.connect(settings_window.present)
     window.settings_requested.connect(settings_window.present)

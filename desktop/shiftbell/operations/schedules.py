@@ -148,11 +148,12 @@ class ScheduleOperations:
                 )
             location = stored = str(path)
         name = name.strip() or (default_name(location) if location else "")
-        if not name:
-            raise ScheduleProblems([f"a {kind} schedule needs a name"])
         interval = interval_s if interval_s is not None else source.schedule_interval_s
-        config = ScheduleSourceConfig(name, kind, stored, options, interval)
+        # Every problem at once: a stand-in name lets the other checks run without one.
+        config = ScheduleSourceConfig(name or "unnamed", kind, stored, options, interval)
         problems = schedule_rules.schedule_problems(config)
+        if not name:
+            problems.insert(0, f"a {kind} schedule needs a name")
         if problems:
             raise ScheduleProblems(problems)
         if settings.schedule_source(name) is not None:

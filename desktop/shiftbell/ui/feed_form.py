@@ -558,10 +558,10 @@ class FeedForm(QWidget):
             shown = self._touched
         for which, label in self.errors.items():
             text = problems.get(which, "") if which in shown else ""
-            label.setText(_sentence(text) if text else "")
+            label.setText(sentence(text) if text else "")
             label.setVisible(bool(text))
         advice = self.source().feed_advice(self.options())
-        self.advice_label.setText("\n".join(_sentence(text) for text in advice))
+        self.advice_label.setText("\n".join(sentence(text) for text in advice))
         self.advice_label.setVisible(bool(advice))
         if self._url_is_default and not self._loading:
             default = self.source().url_for(self.options())
@@ -770,6 +770,6 @@ def _add_row(form: QFormLayout, text: str, field_widget: QWidget) -> None:
     form.addRow(label, field_widget)
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

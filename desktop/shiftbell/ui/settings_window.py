@@ -23,8 +23,8 @@ import concurrent.futures
 import contextlib
 import logging
 import traceback
-from collections.abc import Callable, Coroutine
-from enum import Enum, IntEnum, StrEnum
+from collections.abc import Callable, Coroutine, Iterable
+from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -52,7 +52,6 @@ from shiftbell.settings.toml_store import load_settings
 from shiftbell.sources import registry
 from shiftbell.sources.spec import SecretNeed
 from shiftbell.store.credentials import (
-    NO_KEYRING,
     SecretLocation,
     SecretStore,
     SecretStoreError,
@@ -64,7 +63,10 @@ from shiftbell.ui.feed_form import (
     plain_label,
 )
 from shiftbell.ui.icons import icon
+from shiftbell.ui.keyring_question import may_keep_in_file
+from shiftbell.ui.result_label import ResultLabel, ResultState
 from shiftbell.ui.runner import MainThreadCaller
+from shiftbell.ui.schedules_page import SchedulesPage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,14 +91,6 @@ _BANNER_STYLE = """
 QFrame#config-problems { background: #fff4e5; border: 1px solid #f0b86e; border-radius: 4px; }
 QFrame#config-problems QLabel { color: #4d2f00; background: transparent; border: none; }
 """
-# Each state brings its own background and text colour, readable on light and dark themes.
-_RESULT_STYLES = {
-    "busy": "color: palette(text); padding: 6px 8px;",
-    "ok": "color: #0f5132; background: #d1e7dd; border: 1px solid #a3cfbb; border-radius: 4px;"
-    " padding: 6px 8px;",
-    "error": "color: #842029; background: #f8d7da; border: 1px solid #f1aeb5;"
-    " border-radius: 4px; padding: 6px 8px;",
-}
 
 
 class Column(IntEnum):
@@ -104,13 +98,6 @@ class Column(IntEnum):
     KIND = 1
     URL = 2
     TOKEN = 3
-
-
-class ResultState(StrEnum):
-    NONE = "none"
-    BUSY = "busy"
-    OK = "ok"
-    ERROR = "error"
 
 
 class _Slot(Enum):
@@ -121,43 +108,19 @@ class _Slot(Enum):
     SAVE_CHECK = "save-check"
 
 
-class ResultLabel(QLabel):
-    """One line of outcome: grey while busy, green when it worked, red when it did not.
-
-    Attributes:
-        state: the ResultState shown.
-    """
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.state = ResultState.NONE
-        self.hide()
-
-    def show_state(self, state: ResultState, text: str) -> None:
-        self.state = state
-        self.setText(" ".join(text.split()) if state is not ResultState.NONE else "")
-        self.setStyleSheet(_RESULT_STYLES.get(state.value, ""))
-        self.setVisible(state is not ResultState.NONE)
-
-    def clear_state(self) -> None:
-        self.show_state(ResultState.NONE, "")
-
-
 class SettingsWindow(QWidget):
-    """Manage the feeds in `config_path`, their tokens in `secrets`.
+    """Manage the feeds in `config_path` (their tokens in `secrets`) and the schedules.
 
     `run_async` runs a coroutine on the app's worker loop (AsyncRunner.submit).
     The list is read again from the file whenever the window is shown, so changes
     made meanwhile with `shiftbell feed ...` appear.
 
     Signals:
-        feeds_changed(): a feed was added, changed or removed (file and keyring written).
+        feeds_changed(): a feed or a schedule was added, changed or removed (file and keyring
+            written): the app reads the config again.
 
     Attributes:
+        tabs: Feeds (`pages`) and Schedules (`schedules_page`, ui/schedules_page.py).
         pages: the stack of list_page and form_page.
         feeds_table: one row per feed (Column: name, kind, URL, token state).
         add_button, edit_button, remove_button, test_button, close_button: the list's buttons.
@@ -176,12 +139,15 @@ class SettingsWindow(QWidget):
         run_async: RunAsync,
         parent: QWidget | None = None,
         *,
+        data_dir: Path | None = None,
         test_timeout_s: float = TEST_TIMEOUT_S,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.config_path = config_path
         self.secrets = secrets
-        self.operations = FeedOperations(config_path, secrets, self._may_use_file)
+        self.operations = FeedOperations(
+            config_path, secrets, lambda path: may_keep_in_file(self, "token", path)
+        )
         self._run_async = run_async
         self._test_timeout_s = test_timeout_s
         self._caller = MainThreadCaller(self)
@@ -196,12 +162,19 @@ class SettingsWindow(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs)
         self.pages = QStackedWidget(self)
-        layout.addWidget(self.pages)
         self.list_page = self._build_list_page()
         self.form_page = self._build_form_page()
         self.pages.addWidget(self.list_page)
         self.pages.addWidget(self.form_page)
+        self.tabs.addTab(self.pages, "Feeds")
+        self.schedules_page = SchedulesPage(
+            config_path, data_dir or secrets.file_path.parent, secrets, run_async, self
+        )
+        self.schedules_page.changed.connect(self.feeds_changed)
+        self.tabs.addTab(self.schedules_page, "Schedules")
 
         close_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
         close_shortcut.activated.connect(self.close)
@@ -259,8 +232,9 @@ class SettingsWindow(QWidget):
         self.feeds_table = table
 
         self.empty_label = plain_label(
-            "No feeds yet. Add one to get alerts from Alertmanager, PagerDuty, Opsgenie, "
-            "Grafana OnCall, ntfy or Gotify.",
+            "No feeds yet. Add one to get alerts from "
+            + _either(source.name for source in registry.feed_sources())
+            + ".",
             page,
         )
         self.empty_label.setObjectName("no-feeds")
@@ -354,6 +328,7 @@ class SettingsWindow(QWidget):
         self.problems_label.setVisible(bool(problems))
         self.problems_frame.setVisible(bool(problems))
         self._fill_table()
+        self.schedules_page.reload()
 
     def feeds(self) -> tuple[FeedSettings, ...]:
         """The feeds as last read from the file, in file order."""
@@ -532,18 +507,6 @@ class SettingsWindow(QWidget):
         return self.operations.update(
             draft.original_name, draft.feed, draft.token_change, draft.token
         )
-
-    def _may_use_file(self, file_path: Path) -> bool:
-        # The text starts with plain words, so QMessageBox shows it as plain text.
-        answer = QMessageBox.question(
-            self,
-            "No usable keyring",
-            f"{NO_KEYRING}.\n\nStore the token in {file_path} (readable only by you) "
-            "instead? The file is not encrypted.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
     # -- remove -------------------------------------------------------------------------------
 
@@ -776,3 +739,8 @@ def _error_text(exc: BaseException) -> str:
     where = "".join(traceback.format_tb(exc.__traceback__))
     log.error("unexpected %s from a feed test or check:\n%s", type(exc).__name__, where)
     return f"unexpected error ({type(exc).__name__}); the log has the details"
+
+
+def _either(names: Iterable[str]) -> str:
+    listed = list(names)
+    return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)

@@ -1,0 +1,383 @@
+"""The Settings window's Schedules page: the on-call schedules, added and removed.
+
+Everything goes through operations/schedules.py, as `shiftbell schedule add|remove` does:
+the page collects the kind, the calendar link or file (or the alert feed a vendor schedule
+signs in through), a name and the kind's own options (their fields come from the source's
+declaration), and shows what went wrong. The first fetch runs on the app's worker loop
+(`run_async`), so a slow calendar server never freezes the window; the keyring and the
+config file are written on the main thread, where the "no keyring: use a file?" question
+can be asked.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shiftbell.core.errors import ConfigError, ShiftbellError
+from shiftbell.operations.schedules import (
+    FetchedSchedule,
+    ScheduleDraft,
+    ScheduleOperations,
+    ScheduleProblems,
+    coming_shifts,
+)
+from shiftbell.settings.model import KEYRING_LOCATION, Settings
+from shiftbell.settings.toml_store import read_settings
+from shiftbell.sources import registry
+from shiftbell.sources.spec import SourceSpec
+from shiftbell.store.credentials import SecretStore
+from shiftbell.system.clock import local_zone
+from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label, sentence
+from shiftbell.ui.keyring_question import may_keep_in_file
+from shiftbell.ui.runner import MainThreadCaller
+
+# How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
+SHOW_AHEAD = timedelta(days=14)
+RunAsync = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
+COLUMNS = ("Name", "Kind", "Where", "Every")
+
+
+class SchedulesPage(QWidget):
+    """The schedules in `config_path`; see the module docstring.
+
+    Signals:
+        changed(): a schedule was added or removed (file, keyring and saved copy written).
+
+    Attributes:
+        table: one row per schedule (COLUMNS).
+        add_button, remove_button: the list's buttons; result: the outcome line.
+        form: the add form (hidden until Add…): kind_combo, location_edit, browse_button,
+            feed_combo, name_edit, option_edits (by option name), save_button,
+            cancel_button, form_error.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        config_path: Path,
+        data_dir: Path,
+        secrets: SecretStore,
+        run_async: RunAsync,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.operations = ScheduleOperations(
+            config_path,
+            data_dir,
+            secrets,
+            lambda path: may_keep_in_file(self, "calendar link", path),
+        )
+        self._run_async = run_async
+        self._caller = MainThreadCaller(self)
+        self._settings = Settings()
+        self._job = 0
+        self.option_edits: dict[str, QLineEdit] = {}
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(
+            plain_label(
+                "When you are on call, so Shiftbell stays quiet off shift. A calendar link is "
+                "kept in the OS keyring; a vendor schedule signs in through its alert feed.",
+                self,
+            )
+        )
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("schedules")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        column.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.add_button = _button("Add…", "add-schedule", self, self.start_add)
+        self.remove_button = _button("Remove", "remove-schedule", self, self.remove_selected)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.result = message_label(NOTE_STYLE, "schedules-result", self)
+        column.addWidget(self.result)
+
+        self.form = QGroupBox("New schedule", self)
+        self.form.setObjectName("schedule-form")
+        self._fields = QFormLayout(self.form)
+        self.kind_combo = QComboBox(self.form)
+        for source in registry.schedule_sources():
+            self.kind_combo.addItem(source.label, source.id)
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(registry.DEFAULT_SCHEDULE_KIND))
+        self.kind_combo.currentIndexChanged.connect(lambda _: self._kind_changed())
+        self._fields.addRow(plain_label("Kind:", self.form), self.kind_combo)
+        where = QHBoxLayout()
+        self.location_edit = QLineEdit(self.form)
+        self.location_edit.setPlaceholderText("https://… or webcal://… link, or a .ics file")
+        self.browse_button = _button("Choose file…", "browse", self.form, self._browse)
+        where.addWidget(self.location_edit, 1)
+        where.addWidget(self.browse_button)
+        self._location_row = QWidget(self.form)
+        self._location_row.setLayout(where)
+        self._fields.addRow(plain_label("Calendar:", self.form), self._location_row)
+        self.feed_combo = QComboBox(self.form)
+        self._fields.addRow(plain_label("Alert feed:", self.form), self.feed_combo)
+        self.name_edit = QLineEdit(self.form)
+        self.name_edit.setPlaceholderText("from the link or file when empty")
+        self._fields.addRow(plain_label("Name:", self.form), self.name_edit)
+        self._option_rows: list[QWidget] = []
+        self.form_error = message_label(ERROR_STYLE, "schedule-form-error", self.form)
+        self._fields.addRow(self.form_error)
+        form_buttons = QHBoxLayout()
+        form_buttons.addStretch(1)
+        self.cancel_button = _button("Cancel", "cancel-schedule", self.form, self.cancel_add)
+        self.save_button = _button("Add schedule", "save-schedule", self.form, self.save)
+        form_buttons.addWidget(self.cancel_button)
+        form_buttons.addWidget(self.save_button)
+        self._fields.addRow(form_buttons)
+        self.form.hide()
+        column.addWidget(self.form)
+        self._kind_changed()
+        self.reload()
+
+    # -- the list ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the schedules and feeds from the file again."""
+        loaded = read_settings(self.operations.config_path)
+        if loaded.readable:
+            self._settings = loaded.settings
+        self.table.setRowCount(0)
+        for config in self._settings.schedules:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            found = registry.find(config.kind)
+            where = config.location
+            if where == KEYRING_LOCATION:
+                where = "link in the OS keyring"
+            elif not where:
+                where = f"feed {config.options.get('feed', '?')}"
+            cells = (
+                config.name,
+                found.label if found is not None else config.kind,
+                where,
+                _every(config.interval_s),
+            )
+            for index, text in enumerate(cells):
+                self.table.setItem(row, index, QTableWidgetItem(text))
+        self._fill_feeds()
+        self._update_buttons()
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return item.text() if item is not None else None
+
+    def remove_selected(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Remove schedule",
+            f"Remove schedule {name}?\n\nThis deletes its entry from "
+            f"{self.operations.config_path}, its stored link and its saved copy.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            removed = self.operations.remove(name)
+        except ConfigError as exc:
+            self._say(f"Not removed: {exc}", error=True)
+            return
+        text = f"Removed schedule {name}."
+        if removed.problem:
+            text += f" But its link could not be deleted: {removed.problem}"
+        self.reload()
+        self._say(text, error=bool(removed.problem))
+        self.changed.emit()
+
+    # -- adding ------------------------------------------------------------------------------
+
+    def start_add(self) -> None:
+        self.reload()
+        self.location_edit.clear()
+        self.name_edit.clear()
+        for edit in self.option_edits.values():
+            edit.clear()
+        self.form_error.hide()
+        self.form.show()
+        self.location_edit.setFocus()
+
+    def cancel_add(self) -> None:
+        self._job += 1  # a fetch still running is no longer wanted
+        self._set_busy(False)
+        self.form.hide()
+
+    def source(self) -> SourceSpec:
+        return registry.source(str(self.kind_combo.currentData()))
+
+    def save(self) -> None:
+        """Check the form, fetch the schedule once (worker loop), then write it."""
+        self.form_error.hide()
+        source = self.source()
+        options = {name: edit.text().strip() for name, edit in self.option_edits.items()}
+        options = {name: value for name, value in options.items() if value}
+        if source.schedule_signs_in_through_feed and self.feed_combo.currentData():
+            options["feed"] = str(self.feed_combo.currentData())
+        try:
+            draft = self.operations.draft(
+                self._settings,
+                source.id,
+                self.location_edit.text() if not source.schedule_signs_in_through_feed else "",
+                name=self.name_edit.text(),
+                options=options,
+            )
+            feed, secret = self.operations.sign_in(self._settings, draft)
+        except ScheduleProblems as exc:
+            self._form_problem("\n".join(sentence(p) for p in exc.problems))
+            return
+        except ShiftbellError as exc:
+            self._form_problem(sentence(str(exc)))
+            return
+        self._job += 1
+        job = self._job
+        self._set_busy(True)
+        coro = self.operations.fetch_once(
+            draft, tz=local_zone(), now=datetime.now(UTC), feed=feed, secret=secret
+        )
+        try:
+            future = self._run_async(coro)
+        except Exception as exc:  # the worker loop is gone (the app is quitting)
+            coro.close()
+            self._set_busy(False)
+            self._form_problem(f"The background worker is not running ({exc}).")
+            return
+        caller = self._caller
+
+        def finished(done: concurrent.futures.Future[Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # the page was deleted meanwhile
+                caller.call(lambda: self._fetched(job, draft, done))
+
+        future.add_done_callback(finished)
+
+    def _fetched(
+        self, job: int, draft: ScheduleDraft, done: concurrent.futures.Future[Any]
+    ) -> None:
+        if job != self._job:
+            return
+        self._set_busy(False)
+        error = done.exception() if not done.cancelled() else None
+        if done.cancelled() or error is not None:
+            self._form_problem(f"Not added: {error or 'cancelled'}")
+            return
+        fetched: FetchedSchedule = done.result()
+        try:
+            self.operations.save(draft, fetched)
+        except ShiftbellError as exc:
+            self._form_problem(f"Not added: {exc}")
+            return
+        coming = len(coming_shifts(fetched, SHOW_AHEAD))
+        self.form.hide()
+        self.reload()
+        plural = "s" if coming != 1 else ""
+        self._say(f"Added {fetched.noun} {draft.name}: {coming} shift{plural} in the next 14 days.")
+        self.changed.emit()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _kind_changed(self) -> None:
+        source = self.source()
+        by_feed = source.schedule_signs_in_through_feed
+        self._fields.setRowVisible(self._location_row, not by_feed)
+        self._fields.setRowVisible(self.feed_combo, by_feed)
+        for row in self._option_rows:
+            self._fields.removeRow(row)
+        self._option_rows.clear()
+        self.option_edits.clear()
+        for option in source.schedule_options:
+            if option.name == "feed":
+                continue  # chosen from the feeds above
+            edit = QLineEdit(self.form)
+            edit.setObjectName(f"option-{option.name}")
+            edit.setPlaceholderText(option.default or ("required" if option.required else ""))
+            edit.setToolTip(option.describe())
+            self.option_edits[option.name] = edit
+            self._option_rows.append(edit)
+            label = plain_label(f"{option.name}:", self.form)
+            self._fields.insertRow(self._fields.rowCount() - 2, label, edit)
+        self._fill_feeds()
+
+    def _fill_feeds(self) -> None:
+        source = self.source()
+        self.feed_combo.clear()
+        for feed in self._settings.feeds:
+            if feed.kind == source.id:
+                self.feed_combo.addItem(feed.name, feed.name)
+        if self.feed_combo.count() == 0:
+            self.feed_combo.addItem(f"(add a {source.name} feed first)", "")
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a calendar file", str(Path.home()), "Calendars (*.ics);;All files (*)"
+        )
+        if path:
+            self.location_edit.setText(path)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        self.save_button.setText("Fetching…" if busy else "Add schedule")
+
+    def _form_problem(self, text: str) -> None:
+        self.form_error.setText(text)
+        self.form_error.show()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.result.setStyleSheet(ERROR_STYLE if error else NOTE_STYLE)
+        self.result.setText(text)
+        self.result.show()
+
+    def _update_buttons(self) -> None:
+        self.remove_button.setEnabled(self.selected_name() is not None)
+
+
+def _button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setObjectName(name)
+    button.setAutoDefault(False)
+    button.clicked.connect(lambda _=False: slot())
+    return button
+
+
+def _every(seconds: float) -> str:
+    minutes = seconds / 60
+    return f"every {minutes:g} min" if minutes < 60 else f"every {minutes / 60:g} h"
