@@ -211,6 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
         if reloaded.keep_running:
             return
         settings = reloaded.settings
+        controller.set_policy(settings.escalation, settings.schedule.policy(zone))
         runner.submit(feeds.apply(settings.enabled_feeds))
         runner.submit(schedules.apply(settings.schedules))
 

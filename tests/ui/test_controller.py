@@ -20,7 +20,13 @@ from shiftbell.core.alert import Incoming, Severity, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
-from shiftbell.core.escalation import EscalationSettings, Sound, Suppression
+from shiftbell.core.escalation import (
+    EscalationSettings,
+    ScheduleSettings,
+    SeverityPolicy,
+    Sound,
+    Suppression,
+)
 from shiftbell.core.schedule import OnCallSchedule, Override, Shift
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.ui.alarm import AlarmPlayer
@@ -245,3 +251,13 @@ def test_a_reminder_comes_once_before_a_shift_starts(qtbot: QtBot, shell: Shell)
     shell.controller.remind_of_shift()
     shell.controller.set_schedule(OnCallSchedule([shift], known_until=now + timedelta(days=14)))
     assert len(shell.balloons) == 1, "once per shift"
+
+
+def test_new_escalation_settings_apply_to_what_already_fires(qtbot: QtBot, shell: Shell) -> None:
+    shell.fire("w", Severity.WARNING)
+    qtbot.waitUntil(lambda: shell.controller.alarm_state.chime_due is not None)
+    quiet = EscalationSettings(warning=SeverityPolicy(sound=None))
+    shell.controller.set_policy(quiet, ScheduleSettings())
+    assert shell.controller.alarm_state.chime_due is None
+    shell.controller.set_policy(EscalationSettings(), ScheduleSettings())
+    assert shell.controller.alarm_state.chime_due is not None

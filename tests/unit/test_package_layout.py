@@ -11,7 +11,7 @@ MAX_LINES = 500
 TOO_LONG_FOR_NOW = {
     "settings/toml_store.py": 1053,
     "runtime/feed_runner.py": 621,
-    "ui/settings_window.py": 746,
+    "ui/settings_window.py": 682,
     "ui/feed_form.py": 775,
     "store/alert_store.py": 663,
     "ui/window.py": 580,

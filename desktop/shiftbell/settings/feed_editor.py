@@ -40,7 +40,7 @@ from shiftbell.settings.toml_store import FEED_KEYS, feed_header_lines, syntax_e
 log = logging.getLogger(__name__)
 
 _POSIX = os.name == "posix"
-_BOM = "\ufeff"
+BOM = "\ufeff"
 RawFeeds = list[dict[str, Any]]
 
 
@@ -171,8 +171,8 @@ def _edit(
     if original is None:
         text, bom = render_settings(DEFAULT_SETTINGS), False
     else:
-        text, bom = _decode(original, path, retry)
-    old = _parse_strictly(text, path, retry)
+        text, bom = decode_config(original, path, retry)
+    old = parse_strictly(text, path, retry)
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as exc:
@@ -192,11 +192,11 @@ def _edit(
         # A Windows-edited file: tomlkit writes the new lines with \n; match the rest.
         new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
     _check(old, new_text, expected_feeds, path, key)
-    data = ((_BOM if bom else "") + new_text).encode("utf-8")
+    data = ((BOM if bom else "") + new_text).encode("utf-8")
     write_atomically(target, data, expected=original)
 
 
-def _decode(data: bytes, path: Path, retry: str) -> tuple[str, bool]:
+def decode_config(data: bytes, path: Path, retry: str) -> tuple[str, bool]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -205,12 +205,12 @@ def _decode(data: bytes, path: Path, retry: str) -> tuple[str, bool]:
             f"{path} line {line} is not UTF-8 text: save the file as UTF-8, then {retry}; "
             "the file is unchanged"
         ) from None
-    if text.startswith(_BOM):
+    if text.startswith(BOM):
         return text[1:], True
     return text, False
 
 
-def _parse_strictly(text: str, path: Path, retry: str) -> dict[str, Any]:
+def parse_strictly(text: str, path: Path, retry: str) -> dict[str, Any]:
     """tomllib is the reader the app uses, so it decides whether the file is valid."""
     try:
         return tomllib.loads(text)

@@ -288,6 +288,12 @@ class UiController(QObject):
         self.refresh()
         self.remind_of_shift()
 
+    def set_policy(self, escalation: EscalationSettings, schedule_policy: ScheduleSettings) -> None:
+        """New escalation and quiet-hours settings: they apply now, to what fires already."""
+        self._escalation = escalation
+        self._schedule_policy = schedule_policy
+        self.tick()
+
     def set_override(self, override: Override | None) -> None:
         self._override = override
         self.refresh()

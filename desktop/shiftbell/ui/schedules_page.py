@@ -11,12 +11,9 @@ can be asked.
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -38,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from shiftbell.core.errors import ConfigError, ShiftbellError
 from shiftbell.operations.schedules import (
+    FETCH_TIMEOUT_S,
     FetchedSchedule,
     ScheduleDraft,
     ScheduleOperations,
@@ -50,13 +48,12 @@ from shiftbell.sources import registry
 from shiftbell.sources.spec import SourceSpec
 from shiftbell.store.credentials import SecretStore
 from shiftbell.system.clock import local_zone
+from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label, sentence
 from shiftbell.ui.keyring_question import may_keep_in_file
-from shiftbell.ui.runner import MainThreadCaller
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
-RunAsync = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
 COLUMNS = ("Name", "Kind", "Where", "Every")
 
 
@@ -91,10 +88,8 @@ class SchedulesPage(QWidget):
             secrets,
             lambda path: may_keep_in_file(self, "calendar link", path),
         )
-        self._run_async = run_async
-        self._caller = MainThreadCaller(self)
+        self._jobs = BackgroundJobs(self, run_async)
         self._settings = Settings()
-        self._job = 0
         self.option_edits: dict[str, QLineEdit] = {}
 
         column = QVBoxLayout(self)
@@ -239,7 +234,7 @@ class SchedulesPage(QWidget):
         self.location_edit.setFocus()
 
     def cancel_add(self) -> None:
-        self._job += 1  # a fetch still running is no longer wanted
+        self._jobs.drop("fetch")  # a fetch still running is no longer wanted
         self._set_busy(False)
         self.form.hide()
 
@@ -269,38 +264,23 @@ class SchedulesPage(QWidget):
         except ShiftbellError as exc:
             self._form_problem(sentence(str(exc)))
             return
-        self._job += 1
-        job = self._job
         self._set_busy(True)
-        coro = self.operations.fetch_once(
-            draft, tz=local_zone(), now=datetime.now(UTC), feed=feed, secret=secret
+        self._jobs.submit(
+            "fetch",
+            self.operations.fetch_once(
+                draft, tz=local_zone(), now=datetime.now(UTC), feed=feed, secret=secret
+            ),
+            FETCH_TIMEOUT_S + 5,
+            lambda outcome: self._fetched(draft, outcome),
         )
-        try:
-            future = self._run_async(coro)
-        except Exception as exc:  # the worker loop is gone (the app is quitting)
-            coro.close()
-            self._set_busy(False)
-            self._form_problem(f"The background worker is not running ({exc}).")
-            return
-        caller = self._caller
 
-        def finished(done: concurrent.futures.Future[Any]) -> None:
-            with contextlib.suppress(RuntimeError):  # the page was deleted meanwhile
-                caller.call(lambda: self._fetched(job, draft, done))
-
-        future.add_done_callback(finished)
-
-    def _fetched(
-        self, job: int, draft: ScheduleDraft, done: concurrent.futures.Future[Any]
-    ) -> None:
-        if job != self._job:
-            return
+    def _fetched(self, draft: ScheduleDraft, outcome: object) -> None:
         self._set_busy(False)
-        error = done.exception() if not done.cancelled() else None
-        if done.cancelled() or error is not None:
-            self._form_problem(f"Not added: {error or 'cancelled'}")
+        if isinstance(outcome, BaseException):
+            self._form_problem(f"Not added: {outcome}")
             return
-        fetched: FetchedSchedule = done.result()
+        assert isinstance(outcome, FetchedSchedule)
+        fetched = outcome
         try:
             self.operations.save(draft, fetched)
         except ShiftbellError as exc:

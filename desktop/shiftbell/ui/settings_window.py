@@ -20,15 +20,13 @@ asked there anyway.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import logging
 import traceback
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum, IntEnum
 from pathlib import Path
-from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
+from shiftbell.core.errors import ConfigError, ShiftbellError
 from shiftbell.operations.feeds import FeedOperations, TokenChange
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.toml_store import load_settings
@@ -56,6 +54,8 @@ from shiftbell.store.credentials import (
     SecretStore,
     SecretStoreError,
 )
+from shiftbell.ui.alarm_page import AlarmPage
+from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import (
     FeedDraft,
     FeedForm,
@@ -65,13 +65,10 @@ from shiftbell.ui.feed_form import (
 from shiftbell.ui.icons import icon
 from shiftbell.ui.keyring_question import may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState
-from shiftbell.ui.runner import MainThreadCaller
 from shiftbell.ui.schedules_page import SchedulesPage
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-RunAsync = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
 
 TEST_TIMEOUT_S = 20.0
 # The worker loop enforces the timeout; this much later the window stops waiting anyway,
@@ -116,11 +113,12 @@ class SettingsWindow(QWidget):
     made meanwhile with `shiftbell feed ...` appear.
 
     Signals:
-        feeds_changed(): a feed or a schedule was added, changed or removed (file and keyring
+        feeds_changed(): a feed, a schedule or the alarm settings changed (file and keyring
             written): the app reads the config again.
 
     Attributes:
-        tabs: Feeds (`pages`) and Schedules (`schedules_page`, ui/schedules_page.py).
+        tabs: Feeds (`pages`), Schedules (`schedules_page`, ui/schedules_page.py) and Alarm
+            (`alarm_page`, ui/alarm_page.py).
         pages: the stack of list_page and form_page.
         feeds_table: one row per feed (Column: name, kind, URL, token state).
         add_button, edit_button, remove_button, test_button, close_button: the list's buttons.
@@ -148,11 +146,8 @@ class SettingsWindow(QWidget):
         self.operations = FeedOperations(
             config_path, secrets, lambda path: may_keep_in_file(self, "token", path)
         )
-        self._run_async = run_async
         self._test_timeout_s = test_timeout_s
-        self._caller = MainThreadCaller(self)
-        self._jobs: dict[_Slot, tuple[int, concurrent.futures.Future[Any]]] = {}
-        self._serial = 0
+        self._jobs = BackgroundJobs(self, run_async)
         self._feeds: tuple[FeedSettings, ...] = ()
         self._locations: dict[str, SecretLocation | None] = {}
 
@@ -175,6 +170,9 @@ class SettingsWindow(QWidget):
         )
         self.schedules_page.changed.connect(self.feeds_changed)
         self.tabs.addTab(self.schedules_page, "Schedules")
+        self.alarm_page = AlarmPage(config_path, self)
+        self.alarm_page.changed.connect(self.feeds_changed)
+        self.tabs.addTab(self.alarm_page, "Alarm")
 
         close_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
         close_shortcut.activated.connect(self.close)
@@ -329,6 +327,7 @@ class SettingsWindow(QWidget):
         self.problems_frame.setVisible(bool(problems))
         self._fill_table()
         self.schedules_page.reload()
+        self.alarm_page.reload()
 
     def feeds(self) -> tuple[FeedSettings, ...]:
         """The feeds as last read from the file, in file order."""
@@ -456,7 +455,7 @@ class SettingsWindow(QWidget):
             self.form.show_save_error(f"Not saved: {exc}")
             return
         self._set_saving(True)
-        self._submit(
+        self._jobs.submit(
             _Slot.SAVE_CHECK,
             self.operations.check(draft.feed.config, secret),
             CHECK_TIMEOUT_S,
@@ -571,7 +570,7 @@ class SettingsWindow(QWidget):
             self._update_list_buttons()
             self._show_result(self.list_result, feed.name, outcome)
 
-        self._submit(
+        self._jobs.submit(
             _Slot.LIST_TEST,
             self.operations.test(feed.config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
@@ -598,7 +597,7 @@ class SettingsWindow(QWidget):
             self.form_test_button.setText("Test connection")
             self._show_result(self.form_result, config.name, outcome)
 
-        self._submit(
+        self._jobs.submit(
             _Slot.FORM_TEST,
             self.operations.test(config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
@@ -612,72 +611,9 @@ class SettingsWindow(QWidget):
         else:
             label.show_state(ResultState.OK, f"✓ {name}: connection ok — {outcome}")
 
-    # -- running on the worker loop -----------------------------------------------------------
-
-    def _submit(
-        self,
-        slot: _Slot,
-        coro: Coroutine[Any, Any, T],
-        timeout_s: float,
-        deliver: Callable[[object], None],
-    ) -> None:
-        """Run `coro` on the worker loop; `deliver` gets its result or exception on this thread.
-
-        A newer job in the same slot, or cancelling the slot, makes the older result
-        be dropped: the person only ever sees the answer to their last click.
-        """
-        self._drop(slot)
-        self._serial += 1
-        serial = self._serial
-        try:
-            future = self._run_async(coro)
-        except Exception as exc:  # the worker loop is gone (the app is quitting)
-            coro.close()
-            deliver(ShiftbellError(f"the background worker is not running ({exc})"))
-            return
-        self._jobs[slot] = (serial, future)
-        caller = self._caller
-
-        def finished(_: concurrent.futures.Future[Any]) -> None:
-            # RuntimeError: the window was deleted while the job ran; nobody to tell.
-            with contextlib.suppress(RuntimeError):
-                caller.call(lambda: self._finish(slot, serial, deliver))
-
-        future.add_done_callback(finished)
-
-        def give_up() -> None:
-            if self._jobs.get(slot, (None,))[0] == serial:
-                self._jobs.pop(slot)
-                future.cancel()
-                deliver(
-                    FeedUnreachableError(
-                        f"no answer within {timeout_s:g} s (the background worker is busy or stuck)"
-                    )
-                )
-
-        QTimer.singleShot(round(timeout_s * 1000), self, give_up)
-
-    def _finish(self, slot: _Slot, serial: int, deliver: Callable[[object], None]) -> None:
-        current = self._jobs.get(slot)
-        if current is None or current[0] != serial:
-            return  # replaced, cancelled or timed out
-        del self._jobs[slot]
-        future = current[1]
-        if future.cancelled():
-            return
-        exc = future.exception()
-        deliver(exc if exc is not None else future.result())
-
-    def _drop(self, slot: _Slot) -> bool:
-        """Forget the job in `slot` (its result will be ignored); True if there was one."""
-        job = self._jobs.pop(slot, None)
-        if job is not None:
-            job[1].cancel()
-        return job is not None
-
     def _cancel(self, slot: _Slot) -> None:
         """Forget the job in `slot` and put its buttons back."""
-        job = self._drop(slot)
+        job = self._jobs.drop(slot)
         if slot is _Slot.LIST_TEST and job:
             self.test_button.setText("Test connection")
             self._update_list_buttons()
@@ -720,7 +656,7 @@ class SettingsWindow(QWidget):
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return
-        for slot in list(self._jobs):
+        for slot in _Slot:
             self._cancel(slot)
         self._set_saving(False)
         self._leave_form()

@@ -1,0 +1,235 @@
+"""The Settings window's Alarm page: what an unacknowledged alert does over time, per severity,
+and the quiet hours; saved into config.toml in place (settings/value_editor.py).
+
+The page never decides what a valid value is: the new text is read with the app's own loader
+first, and a value it would not take is said here and nothing is written. After a save the
+app reads the config again, and the running alarm follows at once (UiController.set_policy).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shiftbell.core.errors import ConfigError
+from shiftbell.core.escalation import SeverityPolicy, Sound
+from shiftbell.settings.model import Settings
+from shiftbell.settings.template import SEVERITIES
+from shiftbell.settings.toml_store import parse_settings, read_settings
+from shiftbell.settings.value_editor import KeyPath, Scalar, edited_text, set_values
+from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label
+
+SOUNDS = ("none", *(sound.value for sound in Sound))
+DAY_S = 24 * 60 * 60
+# What each duration field is, in the words of the config file's comments.
+DURATIONS = (
+    ("ramp_s", "Volume ramp (s):"),
+    ("siren_after_s", "Siren after (s, 0 = never):"),
+    ("raise_window_after_s", "Raise window after (s, 0 = never):"),
+    ("repeat_every_s", "Repeat every (s, 0 = once):"),
+)
+
+
+class SeverityFields(QGroupBox):
+    """The fields of one [escalation.SEVERITY] table."""
+
+    def __init__(self, severity: str, parent: QWidget | None = None) -> None:
+        super().__init__(severity.capitalize(), parent)
+        self.setObjectName(f"escalation-{severity}")
+        self.severity = severity
+        form = QFormLayout(self)
+        self.sound = QComboBox(self)
+        self.sound.addItems(list(SOUNDS))
+        form.addRow(plain_label("Sound:", self), self.sound)
+        self.loop = QCheckBox("Loop until acknowledged (ramping the volume)", self)
+        form.addRow(self.loop)
+        volumes = QHBoxLayout()
+        self.volume_start = _volume(self)
+        self.volume_end = _volume(self)
+        volumes.addWidget(self.volume_start)
+        volumes.addWidget(plain_label("to", self))
+        volumes.addWidget(self.volume_end)
+        form.addRow(plain_label("Volume:", self), volumes)
+        self.durations: dict[str, QSpinBox] = {}
+        for key, text in DURATIONS:
+            spin = QSpinBox(self)
+            spin.setRange(0, DAY_S)
+            spin.setObjectName(f"{severity}-{key}")
+            self.durations[key] = spin
+            form.addRow(plain_label(text, self), spin)
+
+    def show_policy(self, policy: SeverityPolicy) -> None:
+        self.sound.setCurrentText(policy.sound.value if policy.sound is not None else "none")
+        self.loop.setChecked(policy.loop)
+        self.volume_start.setValue(policy.volume_start)
+        self.volume_end.setValue(policy.volume_end)
+        shown = {
+            "ramp_s": policy.ramp,
+            "siren_after_s": policy.harsher_after,
+            "raise_window_after_s": policy.raise_window_after,
+            "repeat_every_s": policy.repeat_every,
+        }
+        for key, value in shown.items():
+            self.durations[key].setValue(_seconds(value))
+
+    def values(self) -> dict[KeyPath, Scalar]:
+        table = ("escalation", self.severity)
+        found: dict[KeyPath, Scalar] = {
+            (*table, "sound"): self.sound.currentText(),
+            (*table, "loop"): self.loop.isChecked(),
+            (*table, "volume_start"): round(self.volume_start.value(), 2),
+            (*table, "volume_end"): round(self.volume_end.value(), 2),
+        }
+        for key, spin in self.durations.items():
+            found[(*table, key)] = spin.value()
+        return found
+
+
+class AlarmPage(QWidget):
+    """The escalation per severity and the quiet hours of `config_path`.
+
+    Signals:
+        changed(): the settings were saved; the app reads the config again.
+
+    Attributes:
+        severities: the SeverityFields of info, warning and critical.
+        quiet_hours, quiet_critical, off_shift_critical, reminder: the [schedule] fields.
+        save_button, revert_button, result: the page's buttons and outcome line.
+    """
+
+    changed = Signal()
+
+    def __init__(self, config_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.config_path = config_path
+        self._problems: list[str] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        grid = QGridLayout(body)
+        self.severities = {name: SeverityFields(name, body) for name in SEVERITIES}
+        for column, fields in enumerate(self.severities.values()):
+            grid.addWidget(fields, 0, column)
+
+        quiet = QGroupBox("Quiet hours and shifts", body)
+        quiet.setObjectName("quiet-hours")
+        form = QFormLayout(quiet)
+        self.quiet_hours = QLineEdit(quiet)
+        self.quiet_hours.setPlaceholderText("like 22:00-07:00; empty = none")
+        form.addRow(plain_label("Quiet hours:", quiet), self.quiet_hours)
+        self.quiet_critical = QCheckBox("Critical alerts alarm in quiet hours too", quiet)
+        form.addRow(self.quiet_critical)
+        self.off_shift_critical = QCheckBox("Critical alerts alarm when I am off call", quiet)
+        form.addRow(self.off_shift_critical)
+        self.reminder = QSpinBox(quiet)
+        self.reminder.setRange(0, DAY_S)
+        form.addRow(plain_label("Remind before a shift (s, 0 = no):", quiet), self.reminder)
+        grid.addWidget(quiet, 1, 0, 1, len(self.severities))
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.revert_button = QPushButton("Revert", self)
+        self.revert_button.setAutoDefault(False)
+        self.revert_button.clicked.connect(lambda _=False: self.reload())
+        self.save_button = QPushButton("Save alarm settings", self)
+        self.save_button.setObjectName("save-alarm")
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(lambda _=False: self.save())
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        outer.addLayout(buttons)
+        self.result = message_label(NOTE_STYLE, "alarm-result", self)
+        outer.addWidget(self.result)
+        self.reload()
+
+    def reload(self) -> None:
+        """Show what the file says now (defaults where it says nothing)."""
+        loaded = read_settings(self.config_path)
+        settings = loaded.settings if loaded.readable else Settings()
+        self._problems = list(loaded.problems)
+        for name, fields in self.severities.items():
+            fields.show_policy(getattr(settings.escalation, name))
+        schedule = settings.schedule
+        hours = schedule.quiet_hours
+        self.quiet_hours.setText("" if hours is None else f"{hours[0]:%H:%M}-{hours[1]:%H:%M}")
+        self.quiet_critical.setChecked(schedule.quiet_hours_critical_alarms)
+        self.off_shift_critical.setChecked(schedule.off_shift_critical_alarms)
+        self.reminder.setValue(_seconds(schedule.reminder_lead))
+
+    def values(self) -> dict[KeyPath, Scalar]:
+        found: dict[KeyPath, Scalar] = {}
+        for fields in self.severities.values():
+            found.update(fields.values())
+        found[("schedule", "quiet_hours")] = self.quiet_hours.text().strip()
+        found[("schedule", "quiet_hours_critical_alarms")] = self.quiet_critical.isChecked()
+        found[("schedule", "off_shift_critical_alarms")] = self.off_shift_critical.isChecked()
+        found[("schedule", "reminder_before_s")] = self.reminder.value()
+        return found
+
+    def save(self) -> None:
+        """Check the values with the app's loader, then write them; nothing is written when
+        the loader would not take one."""
+        values = self.values()
+        try:
+            text, _ = edited_text(self.config_path, values)
+        except ConfigError as exc:
+            self._say(f"Not saved: {exc}", error=True)
+            return
+        _, problems = parse_settings(text, str(self.config_path))
+        # Compared without line numbers: new keys move the lines of what was there before.
+        before = {_unplaced(problem) for problem in self._problems}
+        new = [problem for problem in problems if _unplaced(problem) not in before]
+        if new:
+            self._say("Not saved: " + "\n".join(new), error=True)
+            return
+        try:
+            set_values(self.config_path, values)
+        except ConfigError as exc:
+            self._say(f"Not saved: {exc}", error=True)
+            return
+        self.reload()
+        self._say("Saved: the alarm follows the new settings now.")
+        self.changed.emit()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.result.setStyleSheet(ERROR_STYLE if error else NOTE_STYLE)
+        self.result.setText(text)
+        self.result.show()
+
+
+def _unplaced(problem: str) -> str:
+    return re.sub(r"line \d+: ", "", problem)
+
+
+def _volume(parent: QWidget) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(parent)
+    spin.setRange(0.0, 1.0)
+    spin.setSingleStep(0.05)
+    spin.setDecimals(2)
+    return spin
+
+
+def _seconds(value: timedelta | None) -> int:
+    return 0 if value is None else round(value.total_seconds())
