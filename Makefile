@@ -43,6 +43,7 @@ bench: debs-run debs-test $(STAMP)
 
 screenshot: debs-run debs-test $(STAMP)
 	$(PY) tools/screenshot.py docs/window.png
+	$(PY) tools/screenshot_settings.py docs
 
 sounds:
 	python3 tools/make_sounds.py

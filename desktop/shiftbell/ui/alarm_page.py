@@ -39,12 +39,12 @@ from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain
 
 SOUNDS = ("none", *(sound.value for sound in Sound))
 DAY_S = 24 * 60 * 60
-# What each duration field is, in the words of the config file's comments.
+# Each duration field: its key, its label, and what 0 means there (the config's words).
 DURATIONS = (
-    ("ramp_s", "Volume ramp (s):"),
-    ("siren_after_s", "Siren after (s, 0 = never):"),
-    ("raise_window_after_s", "Raise window after (s, 0 = never):"),
-    ("repeat_every_s", "Repeat every (s, 0 = once):"),
+    ("ramp_s", "Ramp (s):", "how long the volume takes from start to end"),
+    ("siren_after_s", "Siren after (s):", "switch to the harsher siren; 0 = never"),
+    ("raise_window_after_s", "Raise window (s):", "bring the window to the front; 0 = never"),
+    ("repeat_every_s", "Repeat every (s):", "for sounds that do not loop; 0 = play once"),
 )
 
 
@@ -59,7 +59,8 @@ class SeverityFields(QGroupBox):
         self.sound = QComboBox(self)
         self.sound.addItems(list(SOUNDS))
         form.addRow(plain_label("Sound:", self), self.sound)
-        self.loop = QCheckBox("Loop until acknowledged (ramping the volume)", self)
+        self.loop = QCheckBox("Loop until acknowledged", self)
+        self.loop.setToolTip("Play until acknowledged, ramping the volume; else repeat")
         form.addRow(self.loop)
         volumes = QHBoxLayout()
         self.volume_start = _volume(self)
@@ -69,10 +70,11 @@ class SeverityFields(QGroupBox):
         volumes.addWidget(self.volume_end)
         form.addRow(plain_label("Volume:", self), volumes)
         self.durations: dict[str, QSpinBox] = {}
-        for key, text in DURATIONS:
+        for key, text, meaning in DURATIONS:
             spin = QSpinBox(self)
             spin.setRange(0, DAY_S)
             spin.setObjectName(f"{severity}-{key}")
+            spin.setToolTip(meaning)
             self.durations[key] = spin
             form.addRow(plain_label(text, self), spin)
 
@@ -145,7 +147,8 @@ class AlarmPage(QWidget):
         form.addRow(self.off_shift_critical)
         self.reminder = QSpinBox(quiet)
         self.reminder.setRange(0, DAY_S)
-        form.addRow(plain_label("Remind before a shift (s, 0 = no):", quiet), self.reminder)
+        self.reminder.setToolTip("A reminder this long before a shift starts; 0 = no reminder")
+        form.addRow(plain_label("Remind before (s):", quiet), self.reminder)
         grid.addWidget(quiet, 1, 0, 1, len(self.severities))
 
         buttons = QHBoxLayout()
