@@ -11,6 +11,7 @@ import textwrap
 from datetime import time, timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
+from shiftbell.settings import schema
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     FeedSettings,
@@ -39,19 +40,14 @@ _HEADER = """\
 # Durations are in seconds: their names end in _s.
 """
 
-_ESCALATION_HELP = """\
-# Escalation: what an unacknowledged alert does over time, per severity
-# (info, warning, critical).
-#   sound                 none | chime | alarm | siren
-#   loop                  true: play until acknowledged, ramping the volume;
-#                         false: play once every repeat_every_s
-#   volume_start          0.0 to 1.0, the volume when the alert fires
-#   volume_end            0.0 to 1.0, the volume after ramp_s
-#   ramp_s                how long the volume takes to go from start to end
-#   siren_after_s         switch to the harsher siren after this long; 0 = never
-#   raise_window_after_s  bring the Shiftbell window to the front; 0 = never
-#   repeat_every_s        for non-looping sounds; 0 = play once
-"""
+_ESCALATION_HELP = "\n".join(
+    [
+        "# Escalation: what an unacknowledged alert does over time, per severity",
+        "# (info, warning, critical).",
+        *schema.help_lines(schema.SEVERITY),
+        "",
+    ]
+)
 
 _SEVERITY_HELP = {
     "info": "info: the least urgent.",

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy, Sound
 from shiftbell.core.schedule import QuietHours
-from shiftbell.settings import feed_rules, schedule_rules
+from shiftbell.settings import feed_rules, schedule_rules, schema
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     MAX_FEED_INTERVAL_S,
@@ -52,7 +52,7 @@ E = TypeVar("E", bound=StrEnum)
 KeyPath = tuple[str, ...]
 
 # A day: longer escalation steps make no sense, and the bound keeps timedelta safe.
-MAX_DURATION_S = 24 * 60 * 60
+MAX_DURATION_S = schema.DAY_S
 MAX_SNOOZE_MIN = 24 * 60
 _NO_SOUND = "none"
 
@@ -339,18 +339,22 @@ class _Reader:
     # -- structure ---------------------------------------------------------------------------
 
     def settings(self, document: Mapping[str, object]) -> Settings:
-        self.unknown_keys(
-            document,
-            (),
-            ("receiver", "notifications", "alarm", "schedule", "escalation", "feeds", "schedules"),
-        )
-        receiver = self.table(document, ("receiver",), ("port",))
-        notifications = self.table(document, ("notifications",), ("backend", "snooze_choices_min"))
-        alarm = self.table(document, ("alarm",), ("output_device",))
+        self.unknown_keys(document, (), schema.TOP_LEVEL)
+        receiver = self.table(document, ("receiver",), schema.names(schema.RECEIVER))
+        notifications = self.table(document, ("notifications",), schema.names(schema.NOTIFICATIONS))
+        alarm = self.table(document, ("alarm",), schema.names(schema.ALARM))
         default = DEFAULT_SETTINGS
+        port = schema.key(schema.RECEIVER, "port")
+        assert port.low is not None and port.high is not None
         return Settings(
             receiver=ReceiverSettings(
-                port=self.integer(receiver, ("receiver", "port"), default.receiver.port, 1, 65535)
+                port=self.integer(
+                    receiver,
+                    ("receiver", "port"),
+                    default.receiver.port,
+                    int(port.low),
+                    int(port.high),
+                )
             ),
             escalation=self.escalation(document),
             notifications=NotificationSettings(
@@ -378,14 +382,7 @@ class _Reader:
 
     def schedule(self, document: Mapping[str, object]) -> ScheduleConfig:
         at = ("schedule",)
-        keys = (
-            "off_shift_critical_alarms",
-            "quiet_hours",
-            "quiet_hours_critical_alarms",
-            "time_zone",
-            "reminder_before_s",
-        )
-        table = self.table(document, at, keys)
+        table = self.table(document, at, schema.names(schema.SCHEDULE))
         default = DEFAULT_SETTINGS.schedule
         return ScheduleConfig(
             off_shift_critical_alarms=self.boolean(
@@ -451,17 +448,7 @@ class _Reader:
         self, tables: Mapping[str, object], name: str, default: SeverityPolicy
     ) -> SeverityPolicy:
         at = ("escalation", name)
-        keys = (
-            "sound",
-            "loop",
-            "volume_start",
-            "volume_end",
-            "ramp_s",
-            "siren_after_s",
-            "raise_window_after_s",
-            "repeat_every_s",
-        )
-        table = self.table(tables, at, keys)
+        table = self.table(tables, at, schema.names(schema.SEVERITY))
         return SeverityPolicy(
             sound=self.sound(table, (*at, "sound"), default.sound),
             loop=self.boolean(table, (*at, "loop"), default.loop),
@@ -583,7 +570,7 @@ class _Reader:
         if number > MAX_DURATION_S:
             self.rejected(path, value, f"is more than a day ({MAX_DURATION_S} s)", shown)
             return default
-        if number == 0 and _never_allowed(path):
+        if number == 0 and schema.zero_is_never(path):
             return None
         return timedelta(seconds=number)
 
@@ -1042,10 +1029,6 @@ def _ordinal(number: int) -> str:
         "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     )
     return f"{number}{suffix}"
-
-
-def _never_allowed(path: KeyPath) -> bool:
-    return path[-1] in {"siren_after_s", "raise_window_after_s"}
 
 
 def _seconds_text(value: timedelta) -> str:

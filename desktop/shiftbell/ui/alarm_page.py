@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from shiftbell.core.errors import ConfigError
 from shiftbell.core.escalation import SeverityPolicy, Sound
+from shiftbell.settings import schema
 from shiftbell.settings.model import Settings
 from shiftbell.settings.template import SEVERITIES
 from shiftbell.settings.toml_store import parse_settings, read_settings
@@ -38,13 +40,11 @@ from shiftbell.settings.value_editor import KeyPath, Scalar, edited_text, set_va
 from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label
 
 SOUNDS = ("none", *(sound.value for sound in Sound))
-DAY_S = 24 * 60 * 60
-# Each duration field: its key, its label, and what 0 means there (the config's words).
-DURATIONS = (
-    ("ramp_s", "Ramp (s):", "how long the volume takes from start to end"),
-    ("siren_after_s", "Siren after (s):", "switch to the harsher siren; 0 = never"),
-    ("raise_window_after_s", "Raise window (s):", "bring the window to the front; 0 = never"),
-    ("repeat_every_s", "Repeat every (s):", "for sounds that do not loop; 0 = play once"),
+# The duration keys of a severity, as the schema declares them (label, help, bounds).
+DURATIONS = tuple(
+    key
+    for key in schema.SEVERITY
+    if key.type in (schema.ValueType.SECONDS, schema.ValueType.SECONDS_OR_NEVER)
 )
 
 
@@ -58,9 +58,10 @@ class SeverityFields(QGroupBox):
         form = QFormLayout(self)
         self.sound = QComboBox(self)
         self.sound.addItems(list(SOUNDS))
-        form.addRow(plain_label("Sound:", self), self.sound)
-        self.loop = QCheckBox("Loop until acknowledged", self)
-        self.loop.setToolTip("Play until acknowledged, ramping the volume; else repeat")
+        form.addRow(_label(schema.key(schema.SEVERITY, "sound"), self), self.sound)
+        loop = schema.key(schema.SEVERITY, "loop")
+        self.loop = QCheckBox(loop.label, self)
+        self.loop.setToolTip(loop.help)
         form.addRow(self.loop)
         volumes = QHBoxLayout()
         self.volume_start = _volume(self)
@@ -70,13 +71,11 @@ class SeverityFields(QGroupBox):
         volumes.addWidget(self.volume_end)
         form.addRow(plain_label("Volume:", self), volumes)
         self.durations: dict[str, QSpinBox] = {}
-        for key, text, meaning in DURATIONS:
-            spin = QSpinBox(self)
-            spin.setRange(0, DAY_S)
-            spin.setObjectName(f"{severity}-{key}")
-            spin.setToolTip(meaning)
-            self.durations[key] = spin
-            form.addRow(plain_label(text, self), spin)
+        for key in DURATIONS:
+            spin = _seconds_box(key, self)
+            spin.setObjectName(f"{severity}-{key.name}")
+            self.durations[key.name] = spin
+            form.addRow(_label(key, self), spin)
 
     def show_policy(self, policy: SeverityPolicy) -> None:
         self.sound.setCurrentText(policy.sound.value if policy.sound is not None else "none")
@@ -138,17 +137,22 @@ class AlarmPage(QWidget):
         quiet = QGroupBox("Quiet hours and shifts", body)
         quiet.setObjectName("quiet-hours")
         form = QFormLayout(quiet)
+        hours = schema.key(schema.SCHEDULE, "quiet_hours")
         self.quiet_hours = QLineEdit(quiet)
         self.quiet_hours.setPlaceholderText("like 22:00-07:00; empty = none")
-        form.addRow(plain_label("Quiet hours:", quiet), self.quiet_hours)
-        self.quiet_critical = QCheckBox("Critical alerts alarm in quiet hours too", quiet)
+        self.quiet_hours.setToolTip(hours.help)
+        form.addRow(_label(hours, quiet), self.quiet_hours)
+        self.quiet_critical = _check(
+            schema.key(schema.SCHEDULE, "quiet_hours_critical_alarms"), quiet
+        )
         form.addRow(self.quiet_critical)
-        self.off_shift_critical = QCheckBox("Critical alerts alarm when I am off call", quiet)
+        self.off_shift_critical = _check(
+            schema.key(schema.SCHEDULE, "off_shift_critical_alarms"), quiet
+        )
         form.addRow(self.off_shift_critical)
-        self.reminder = QSpinBox(quiet)
-        self.reminder.setRange(0, DAY_S)
-        self.reminder.setToolTip("A reminder this long before a shift starts; 0 = no reminder")
-        form.addRow(plain_label("Remind before (s):", quiet), self.reminder)
+        reminder = schema.key(schema.SCHEDULE, "reminder_before_s")
+        self.reminder = _seconds_box(reminder, quiet)
+        form.addRow(_label(reminder, quiet), self.reminder)
         grid.addWidget(quiet, 1, 0, 1, len(self.severities))
 
         buttons = QHBoxLayout()
@@ -224,6 +228,25 @@ class AlarmPage(QWidget):
 
 def _unplaced(problem: str) -> str:
     return re.sub(r"line \d+: ", "", problem)
+
+
+def _label(key: schema.SettingKey, parent: QWidget) -> QLabel:
+    label = plain_label(f"{key.label}:", parent)
+    label.setToolTip(key.help)
+    return label
+
+
+def _check(key: schema.SettingKey, parent: QWidget) -> QCheckBox:
+    box = QCheckBox(key.label, parent)
+    box.setToolTip(key.help)
+    return box
+
+
+def _seconds_box(key: schema.SettingKey, parent: QWidget) -> QSpinBox:
+    spin = QSpinBox(parent)
+    spin.setRange(int(key.low or 0), int(key.high if key.high is not None else schema.DAY_S))
+    spin.setToolTip(key.help)
+    return spin
 
 
 def _volume(parent: QWidget) -> QDoubleSpinBox:
