@@ -16,6 +16,8 @@ _HERE = Path(__file__).resolve().parent
 from tests.desktop import PulseSink, in_ci, require_tools  # noqa: E402
 from tests.ui.samples import AlertFactory, build_alert  # noqa: E402
 
+from shiftbell.ui.runner import AsyncRunner  # noqa: E402
+
 # WORKAROUND: the offscreen platform plugin logs a qWarning for window-manager
 # calls it does not implement: propagateSizeHints() whenever a shown window's size
 # constraints change (any layout change) and raise(). They say nothing about our
@@ -76,3 +78,12 @@ def audio(private_pulse: PulseSink, qapp: object) -> PulseSink:
             pytest.fail(message)
         pytest.skip(message)
     return private_pulse
+
+
+@pytest.fixture
+def runner() -> Iterator[AsyncRunner]:
+    """The app's worker loop, for windows that run tests and fetches off the UI thread."""
+    runner = AsyncRunner(name="ui-test")
+    runner.start()
+    yield runner
+    runner.stop()

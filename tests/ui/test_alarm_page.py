@@ -3,7 +3,6 @@ comments stay, a value the loader would refuse is said and nothing is written.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -19,14 +18,6 @@ from shiftbell.ui.runner import AsyncRunner
 from shiftbell.ui.settings_window import SettingsWindow
 
 MY_COMMENT = "# my own note about the pager, keep me"
-
-
-@pytest.fixture
-def runner() -> Iterator[AsyncRunner]:
-    runner = AsyncRunner(name="alarm-test")
-    runner.start()
-    yield runner
-    runner.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ as `shiftbell schedule`: the entry in config.toml, a link in the keyring, the fi
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,14 +27,6 @@ from shiftbell.ui.settings_window import SettingsWindow
 @pytest.fixture(autouse=True)
 def say_yes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QMessageBox, "question", lambda *_: QMessageBox.StandardButton.Yes)
-
-
-@pytest.fixture
-def runner() -> Iterator[AsyncRunner]:
-    runner = AsyncRunner(name="schedules-test")
-    runner.start()
-    yield runner
-    runner.stop()
 
 
 @pytest.fixture

@@ -75,14 +75,6 @@ def no_real_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def runner() -> Iterator[AsyncRunner]:
-    runner = AsyncRunner(name="settings-test")
-    runner.start()
-    yield runner
-    runner.stop()
-
-
-@pytest.fixture
 def memory() -> MemoryKeyring:
     return MemoryKeyring()
 

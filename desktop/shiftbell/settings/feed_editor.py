@@ -158,13 +158,35 @@ def _edit(
     `key` is the array of tables being edited ([[feeds]], [[schedules]]); everything else in
     the file must come out unchanged.
     """
+    if not create and not os.path.exists(path):
+        raise FeedNotFoundError(f"there is no config file at {path}, so no {key}")
+    target, original, text, bom, old, document = open_for_editing(path, retry)
+    old_feeds = old.get(key, [])
+    raw = list(old_feeds) if isinstance(old_feeds, list) else []
+    if key in old and not isinstance(old_feeds, list):
+        raise _not_a_feed_list(path, retry, key)
+    expected_feeds = change(document, raw)
+    new_text = document.as_string()
+    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
+        # A Windows-edited file: tomlkit writes the new lines with \n; match the rest.
+        new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
+    _check(old, new_text, expected_feeds, path, key)
+    data = ((BOM if bom else "") + new_text).encode("utf-8")
+    write_atomically(target, data, expected=original)
+
+
+def open_for_editing(
+    path: Path, retry: str
+) -> tuple[Path, bytes | None, str, bool, dict[str, Any], TOMLDocument]:
+    """Read the config to edit it: (the real file, its bytes or None, its text, whether it had
+    a BOM, what the app reads from it, the tomlkit document). A missing file reads as the
+    default one; one that is not UTF-8 or not valid TOML raises ConfigError naming the line.
+    """
     target = Path(os.path.realpath(path))  # write through a symlink, never over it
     original: bytes | None
     try:
         original = target.read_bytes()
     except FileNotFoundError:
-        if not create:
-            raise FeedNotFoundError(f"there is no config file at {path}, so no {key}") from None
         original = None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -182,18 +204,7 @@ def _edit(
             f"{path}{place} could not be read for editing ({exc}): fix it first, then {retry}; "
             "the file is unchanged"
         ) from None
-    old_feeds = old.get(key, [])
-    raw = list(old_feeds) if isinstance(old_feeds, list) else []
-    if key in old and not isinstance(old_feeds, list):
-        raise _not_a_feed_list(path, retry, key)
-    expected_feeds = change(document, raw)
-    new_text = document.as_string()
-    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
-        # A Windows-edited file: tomlkit writes the new lines with \n; match the rest.
-        new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
-    _check(old, new_text, expected_feeds, path, key)
-    data = ((BOM if bom else "") + new_text).encode("utf-8")
-    write_atomically(target, data, expected=original)
+    return target, original, text, bom, old, document
 
 
 def decode_config(data: bytes, path: Path, retry: str) -> tuple[str, bool]:

@@ -18,18 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Table
 from tomlkit.toml_document import TOMLDocument
 
 from shiftbell.core.errors import ConfigError
-from shiftbell.settings.feed_editor import (
-    BOM,
-    decode_config,
-    parse_strictly,
-    write_atomically,
-)
-from shiftbell.settings.template import DEFAULT_SETTINGS, render_settings
+from shiftbell.settings.feed_editor import BOM, open_for_editing, parse_strictly, write_atomically
 
 Scalar = bool | int | float | str
 KeyPath = tuple[str, ...]
@@ -41,25 +34,7 @@ def edited_text(path: Path, values: Mapping[KeyPath, Scalar]) -> tuple[str, byte
 
     Raises ConfigError, naming the line, when the file cannot be read or edited safely.
     """
-    target = Path(os.path.realpath(path))
-    try:
-        original: bytes | None = target.read_bytes()
-    except FileNotFoundError:
-        original = None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if original is None:
-        text, bom = render_settings(DEFAULT_SETTINGS), False
-    else:
-        text, bom = decode_config(original, path, RETRY)
-    old = parse_strictly(text, path, RETRY)
-    try:
-        document = tomlkit.parse(text)
-    except TOMLKitError as exc:
-        raise ConfigError(
-            f"{path} could not be read for editing ({exc}): fix it first, then {RETRY}; "
-            "the file is unchanged"
-        ) from None
+    _, original, text, bom, old, document = open_for_editing(path, RETRY)
     expected = copy.deepcopy(old)
     for key_path, value in values.items():
         _set(document, key_path, value, path)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -50,7 +49,7 @@ from shiftbell.store.credentials import SecretStore
 from shiftbell.system.clock import local_zone
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label, sentence
-from shiftbell.ui.keyring_question import may_keep_in_file
+from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
@@ -199,15 +198,12 @@ class SchedulesPage(QWidget):
         name = self.selected_name()
         if name is None:
             return
-        answer = QMessageBox.question(
+        if not confirm_removal(
             self,
             "Remove schedule",
             f"Remove schedule {name}?\n\nThis deletes its entry from "
             f"{self.operations.config_path}, its stored link and its saved copy.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             removed = self.operations.remove(name)

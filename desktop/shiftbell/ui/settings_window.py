@@ -63,7 +63,7 @@ from shiftbell.ui.feed_form import (
     plain_label,
 )
 from shiftbell.ui.icons import icon
-from shiftbell.ui.keyring_question import may_keep_in_file
+from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState
 from shiftbell.ui.schedules_page import SchedulesPage
 
@@ -521,16 +521,12 @@ class SettingsWindow(QWidget):
             SecretLocation.NONE: "",
             None: " and its token, if one is stored",
         }[location]
-        answer = QMessageBox.question(
+        if not confirm_removal(
             self,
             "Remove feed",
-            f"Remove feed {name} ({registry.source(feed.kind).label})?\n\nThis deletes its entry "
-            "from "
-            f"{self.config_path}{token}.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+            f"Remove feed {name} ({registry.source(feed.kind).label})?\n\nThis deletes its "
+            f"entry from {self.config_path}{token}.",
+        ):
             return
         try:
             removed = self.operations.remove(name)

@@ -1,5 +1,5 @@
-"""The one question a save can lead to: with no usable OS keyring, may a secret go to the
-private secrets file instead? Asked by the Settings window's feed and schedule pages."""
+"""The questions the Settings window's pages ask: may a secret go to the private file when
+there is no usable OS keyring, and does the person really want to remove something."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ def may_keep_in_file(parent: QWidget, what: str, file_path: Path) -> bool:
         "No usable keyring",
         f"{NO_KEYRING}.\n\nStore the {what} in {file_path} (readable only by you) instead? "
         "The file is not encrypted.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def confirm_removal(parent: QWidget, title: str, text: str) -> bool:
+    """Ask before removing; No is the default, so Enter never removes by accident."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
     )
