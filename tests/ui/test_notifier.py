@@ -129,14 +129,6 @@ class Balloons:
 
 
 @pytest.fixture
-def runner() -> Iterator[AsyncRunner]:
-    worker = AsyncRunner("test-notifier")
-    worker.start()
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture
 def session_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A private session bus without service activation; this process talks to it."""
     require_tools("dbus-daemon")
