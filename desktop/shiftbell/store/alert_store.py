@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # Each entry upgrades the schema from version N to N + 1 (PRAGMA user_version); append,
 # never edit, so a database written by any earlier release can be brought up to date.
-_MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE alerts (
         id TEXT PRIMARY KEY,
@@ -93,7 +93,7 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
-SCHEMA_VERSION = len(_MIGRATIONS)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 _ALERT_COLUMNS = (
     "id, feed_id, source_id, title, severity, status, started_at, alarm_since, updated_at, "
@@ -487,7 +487,7 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             # One transaction per step, so a failed upgrade leaves the previous version whole.
             try:
                 db.executescript(
-                    f"BEGIN IMMEDIATE; {_MIGRATIONS[number]}; "
+                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
                     f"PRAGMA user_version = {number + 1}; COMMIT;"
                 )
             except BaseException:

@@ -10,7 +10,7 @@ import pytest
 from shiftbell.core.acks import AckKind, ConfirmedAck, PendingAck
 from shiftbell.core.alert import AckDelivery, Status
 from shiftbell.core.errors import StoreError
-from shiftbell.store.alert_store import _MIGRATIONS, SCHEMA_VERSION, AlertStore
+from shiftbell.store.alert_store import MIGRATIONS, SCHEMA_VERSION, AlertStore
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -101,7 +101,7 @@ def test_a_closed_store_says_so_for_the_queue(store: AlertStore) -> None:
 def test_a_schema_1_database_is_upgraded_and_keeps_its_alerts(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     raw = sqlite3.connect(db_path, isolation_level=None)
-    raw.executescript(_MIGRATIONS[0])  # the database as the first release wrote it
+    raw.executescript(MIGRATIONS[0])  # the database as the first release wrote it
     raw.execute("PRAGMA user_version = 1")
     raw.execute(
         "INSERT INTO alerts (id, feed_id, source_id, title, severity, status, started_at, "

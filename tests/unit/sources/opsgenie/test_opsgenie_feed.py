@@ -614,7 +614,7 @@ def test_default_urls() -> None:
         og = OpsgenieFeed(config(""), "key")
         jsm = OpsgenieFeed(config("", api="jsm", cloud_id="c1"), "me@example.com:token")
         try:
-            return str(og._client.base_url), str(jsm._client.base_url)
+            return str(og.account.client.base_url), str(jsm.account.client.base_url)
         finally:
             await og.close()
             await jsm.close()

@@ -519,5 +519,5 @@ def test_bad_options_are_config_errors(option: str, value: str) -> None:
 
 def test_default_url_is_pagerdutys() -> None:
     feed = PagerDutyFeed(config(""), "key")
-    assert str(feed._client.base_url).rstrip("/") == "https://api.pagerduty.com"
+    assert str(feed.account.client.base_url).rstrip("/") == "https://api.pagerduty.com"
     run(feed, lambda f: f.close())
