@@ -9,7 +9,6 @@ MAX_LINES = 500
 # Modules still over MAX_LINES, each capped at its size when the limit came: they may only
 # shrink. Split one and take it off this list.
 TOO_LONG_FOR_NOW = {
-    "settings/toml_store.py": 1053,
     "runtime/feed_runner.py": 621,
     "ui/settings_window.py": 682,
     "ui/feed_form.py": 775,

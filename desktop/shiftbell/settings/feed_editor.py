@@ -32,10 +32,11 @@ from tomlkit.items import AoT, Array, Comment, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
 from shiftbell.core.errors import ConfigError
+from shiftbell.settings.entry_readers import FEED_KEYS, feed_header_lines
 from shiftbell.settings.feed_rules import feed_problems
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.template import DEFAULT_SETTINGS, feed_table_lines, render_settings
-from shiftbell.settings.toml_store import FEED_KEYS, feed_header_lines, syntax_error_place
+from shiftbell.settings.toml_text import syntax_error_place
 
 log = logging.getLogger(__name__)
 

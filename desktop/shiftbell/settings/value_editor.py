@@ -23,9 +23,9 @@ from tomlkit.toml_document import TOMLDocument
 
 from shiftbell.core.errors import ConfigError
 from shiftbell.settings.feed_editor import BOM, open_for_editing, parse_strictly, write_atomically
+from shiftbell.settings.schema import KeyPath
 
 Scalar = bool | int | float | str
-KeyPath = tuple[str, ...]
 RETRY = "save again"
 
 

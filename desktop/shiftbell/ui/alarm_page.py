@@ -34,9 +34,10 @@ from shiftbell.core.errors import ConfigError
 from shiftbell.core.escalation import SeverityPolicy, Sound
 from shiftbell.settings import schema
 from shiftbell.settings.model import Settings
+from shiftbell.settings.schema import KeyPath
 from shiftbell.settings.template import SEVERITIES
 from shiftbell.settings.toml_store import parse_settings, read_settings
-from shiftbell.settings.value_editor import KeyPath, Scalar, edited_text, set_values
+from shiftbell.settings.value_editor import Scalar, edited_text, set_values
 from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label
 
 SOUNDS = ("none", *(sound.value for sound in Sound))
