@@ -9,10 +9,10 @@ MAX_LINES = 500
 # Modules still over MAX_LINES, each capped at its size when the limit came: they may only
 # shrink. Split one and take it off this list.
 TOO_LONG_FOR_NOW = {
-    "runtime/feed_runner.py": 621,
-    "ui/settings_window.py": 682,
-    "ui/feed_form.py": 775,
+    "ui/settings_window.py": 674,
     "store/alert_store.py": 663,
+    "runtime/feed_runner.py": 621,
+    "ui/feed_form.py": 588,
     "ui/window.py": 580,
     "sources/grafana_oncall/feed.py": 557,
     "sources/alertmanager/feed.py": 544,

@@ -38,7 +38,7 @@ from shiftbell.settings.schema import KeyPath
 from shiftbell.settings.template import SEVERITIES
 from shiftbell.settings.toml_store import parse_settings, read_settings
 from shiftbell.settings.value_editor import Scalar, edited_text, set_values
-from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label
+from shiftbell.ui.form_widgets import ERROR_STYLE, NOTE_STYLE, message_label, plain_label
 
 SOUNDS = ("none", *(sound.value for sound in Sound))
 # The duration keys of a severity, as the schema declares them (label, help, bounds).

@@ -18,23 +18,18 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -49,16 +44,20 @@ from shiftbell.settings.model import (
     default_stale_after_s,
 )
 from shiftbell.sources import registry
-from shiftbell.sources.build import available_feed_kinds, missing_options
+from shiftbell.sources.build import available_feed_kinds
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.spec import SecretNeed, SourceSpec
 from shiftbell.store.credentials import SecretLocation
+from shiftbell.ui.form_widgets import (
+    ERROR_STYLE,
+    NOTE_STYLE,
+    SecondsSpinBox,
+    message_label,
+    sentence,
+)
+from shiftbell.ui.options_editor import OptionsEditor
 
 log = logging.getLogger(__name__)
-
-ERROR_STYLE = "color: #b3261e;"
-NOTE_STYLE = "color: palette(mid);"
-OPTIONS_HINT = "Leave a value empty to use its default. Select an option to see what it does."
 
 
 class Field(Enum):
@@ -87,34 +86,6 @@ class FeedDraft:
     original_name: str | None
     token_change: TokenChange
     token: str = field(default="", repr=False)
-
-
-# -- widgets ------------------------------------------------------------------------------------
-
-
-class SecondsSpinBox(QDoubleSpinBox):
-    """Seconds with one decimal when it has one: "15 s", "2.5 s", as the config file writes them."""
-
-    def textFromValue(self, value: float) -> str:
-        return feed_rules.seconds_text(round(value, self.decimals()))
-
-
-def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A QLabel that never interprets its text as HTML; feed errors quote remote text."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setText(text)
-    return label
-
-
-def message_label(style: str, name: str, parent: QWidget | None = None) -> QLabel:
-    label = plain_label("", parent)
-    label.setObjectName(name)
-    label.setStyleSheet(style)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
 
 
 class FeedForm(QWidget):
@@ -276,57 +247,14 @@ class FeedForm(QWidget):
         return box
 
     def _build_options(self, parent: QWidget) -> QWidget:
-        box = QWidget(parent)
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(4)
-        table = QTableWidget(0, 2, box)
-        table.setObjectName("options")
-        table.setHorizontalHeaderLabels(["Option", "Value"])
-        table.verticalHeader().hide()
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.SelectedClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-        )
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setDefaultAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        )
-        rows = table.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(table.fontMetrics().height() + 10)
-        table.setMinimumHeight(rows.defaultSectionSize() * 7 + 6)
-        table.setMaximumHeight(rows.defaultSectionSize() * 10 + 6)
-        table.itemChanged.connect(lambda _: self._edited(Field.OPTIONS))
-        table.currentCellChanged.connect(lambda *_: self._show_option_text())
-        self.options_table = table
-        column.addWidget(table)
-
-        buttons = QHBoxLayout()
-        self.add_option_button = QPushButton("Add option", box)
-        self.add_option_button.setObjectName("add-option")
-        self.add_option_button.setAutoDefault(False)
-        self.add_option_button.clicked.connect(self._add_custom_option)
-        self.remove_option_button = QPushButton("Remove option", box)
-        self.remove_option_button.setObjectName("remove-option")
-        self.remove_option_button.setAutoDefault(False)
-        self.remove_option_button.clicked.connect(self._remove_option)
-        buttons.addWidget(self.add_option_button)
-        buttons.addWidget(self.remove_option_button)
-        buttons.addStretch(1)
-        column.addLayout(buttons)
-        self.options_note = plain_label(OPTIONS_HINT, box)
-        self.options_note.setObjectName("options-note")
-        self.options_note.setStyleSheet(NOTE_STYLE)
-        column.addWidget(self.options_note)
-        self.errors[Field.OPTIONS] = message_label(ERROR_STYLE, "options-error", box)
-        column.addWidget(self.errors[Field.OPTIONS])
-        return box
+        self.options_editor = OptionsEditor(parent)
+        self.options_editor.edited.connect(lambda: self._edited(Field.OPTIONS))
+        self.options_table = self.options_editor.table
+        self.add_option_button = self.options_editor.add_button
+        self.remove_option_button = self.options_editor.remove_button
+        self.options_note = self.options_editor.note
+        self.errors[Field.OPTIONS] = self.options_editor.error
+        return self.options_editor
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -369,7 +297,7 @@ class FeedForm(QWidget):
                 self._stale_follows_interval = True
                 self.stale_spin.setValue(default_stale_after_s(interval))
                 self.enabled_check.setChecked(True)
-                self._fill_options(kind, {})
+                self.options_editor.fill(registry.source(kind), {})
             else:
                 config = feed.config
                 self.url_edit.setText(config.url)
@@ -381,7 +309,7 @@ class FeedForm(QWidget):
                 )
                 self.stale_spin.setValue(config.stale_after_s)
                 self.enabled_check.setChecked(feed.enabled)
-                self._fill_options(kind, dict(config.options))
+                self.options_editor.fill(registry.source(kind), dict(config.options))
         finally:
             self._loading = False
         self._update_kind_texts()
@@ -411,7 +339,7 @@ class FeedForm(QWidget):
     def options(self) -> dict[str, str]:
         """The options with a value, in table order; empty values mean "the default"."""
         found: dict[str, str] = {}
-        for key, value in self._option_rows():
+        for key, value in self.options_editor.rows():
             if key and value and key not in found:
                 found[key] = value
         return found
@@ -445,7 +373,7 @@ class FeedForm(QWidget):
             Field.STALE_AFTER: feed_rules.stale_after_problem(
                 config.interval_s, config.stale_after_s
             ),
-            Field.OPTIONS: self._options_problem(config),
+            Field.OPTIONS: self.options_editor.problem(config),
             Field.TOKEN: None,
         }
         if found[Field.NAME] is None and config.name in self._existing_names - {self.original_name}:
@@ -534,7 +462,7 @@ class FeedForm(QWidget):
                 self.interval_spin.setValue(interval)
                 if self._stale_follows_interval:
                     self.stale_spin.setValue(default_stale_after_s(interval))
-            self._fill_options(kind, self.options())
+            self.options_editor.fill(registry.source(kind), self.options())
         finally:
             self._loading = False
         self._update_kind_texts()
@@ -635,117 +563,7 @@ class FeedForm(QWidget):
         self.token_edit.setPlaceholderText(placeholder)
         self.token_note.setText(note.strip())
         self.token_note.setVisible(bool(note.strip()))
-        self._show_option_text()
-
-    # -- options table -----------------------------------------------------------------------
-
-    def _fill_options(self, kind: str, values: dict[str, str]) -> None:
-        """One row per declared option of `kind`, then any other option that has a value."""
-        table = self.options_table
-        table.blockSignals(True)
-        try:
-            table.setRowCount(0)
-            known = [option.name for option in registry.source(kind).feed_options]
-            for name in known:
-                self._append_option(name, values.get(name, ""), known=True, kind=kind)
-            for name, value in values.items():
-                if name not in known and value:
-                    self._append_option(name, value, known=False, kind=kind)
-        finally:
-            table.blockSignals(False)
-        self._show_option_text()
-
-    def _append_option(self, name: str, value: str, *, known: bool, kind: str) -> int:
-        table = self.options_table
-        row = table.rowCount()
-        table.insertRow(row)
-        key = QTableWidgetItem(name)
-        if known:
-            # Declared names are fixed: a typo there is exactly what the table prevents.
-            key.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-            option = registry.source(kind).feed_option(name)
-            key.setToolTip(option.describe() if option is not None else "")
-            if option is not None and option.required:
-                font = QFont(key.font())
-                font.setBold(True)
-                key.setFont(font)
-        key.setData(Qt.ItemDataRole.UserRole, known)
-        table.setItem(row, 0, key)
-        table.setItem(row, 1, QTableWidgetItem(value))
-        return row
-
-    def _option_rows(self) -> list[tuple[str, str]]:
-        rows = []
-        for row in range(self.options_table.rowCount()):
-            key = self.options_table.item(row, 0)
-            value = self.options_table.item(row, 1)
-            rows.append(
-                (
-                    key.text().strip() if key is not None else "",
-                    value.text().strip() if value is not None else "",
-                )
-            )
-        return rows
-
-    def _options_problem(self, config: FeedConfig) -> str | None:
-        seen: set[str] = set()
-        for key, value in self._option_rows():
-            if not key:
-                if value:
-                    return f'the value "{value}" has no option name: fill in the name or remove it'
-                continue
-            why = feed_rules.option_problem(key, value)
-            if why is not None:
-                return why
-            if key in seen and value:
-                return f"option {key} is given twice: keep one"
-            if value:
-                seen.add(key)
-        source = registry.source(config.kind)
-        declared = feed_rules.declared_option_problems(source, config.options)
-        if declared:
-            return declared[0]
-        missing = missing_options(config)
-        if missing:
-            listed = ", ".join(missing)
-            plural = "s" if len(missing) > 1 else ""
-            return f"a {source.name} feed needs the option{plural} {listed}"
-        return None
-
-    def _add_custom_option(self) -> None:
-        row = self._append_option("", "", known=False, kind=self._kind)
-        self.options_table.setCurrentCell(row, 0)
-        key = self.options_table.item(row, 0)
-        if key is not None:
-            self.options_table.editItem(key)
-
-    def _remove_option(self) -> None:
-        row = self.options_table.currentRow()
-        if row < 0:
-            return
-        key = self.options_table.item(row, 0)
-        if key is not None and key.data(Qt.ItemDataRole.UserRole):
-            value = self.options_table.item(row, 1)
-            if value is not None:
-                value.setText("")  # a documented option stays listed, back at its default
-        else:
-            self.options_table.removeRow(row)
-            self._edited(Field.OPTIONS)
-
-    def _show_option_text(self) -> None:
-        """What the selected option does; the general hint when none (or an unknown one) is."""
-        row = self.options_table.currentRow()
-        key = self.options_table.item(row, 0) if row >= 0 else None
-        option = self.source().feed_option(key.text()) if key is not None else None
-        if option is not None:
-            choices = f" One of: {', '.join(option.choices)}." if option.choices else ""
-            self.options_note.setText(f"{option.name}: {option.describe()}{choices}")
-            return
-        if not self.source().feed_options:
-            self.options_note.setText("This kind of feed has no options.")
-            return
-        required = ", ".join(o.name for o in self.source().feed_options if o.required)
-        self.options_note.setText(OPTIONS_HINT + (f" Required: {required}." if required else ""))
+        self.options_editor.show_option_text()
 
     # -- snapshot for is_dirty ---------------------------------------------------------------
 
@@ -757,7 +575,7 @@ class FeedForm(QWidget):
             self.interval_spin.value(),
             self.stale_spin.value(),
             self.enabled_check.isChecked(),
-            tuple(self._option_rows()),
+            tuple(self.options_editor.rows()),
             bool(self.token_edit.text()),
             self._delete_token,
         )
@@ -768,8 +586,3 @@ def _add_row(form: QFormLayout, text: str, field_widget: QWidget) -> None:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     form.addRow(label, field_widget)
-
-
-def sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -48,7 +48,7 @@ from shiftbell.sources.spec import SourceSpec
 from shiftbell.store.credentials import SecretStore
 from shiftbell.system.clock import local_zone
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
-from shiftbell.ui.feed_form import ERROR_STYLE, NOTE_STYLE, message_label, plain_label, sentence
+from shiftbell.ui.form_widgets import ERROR_STYLE, NOTE_STYLE, message_label, plain_label, sentence
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.

@@ -56,12 +56,8 @@ from shiftbell.store.credentials import (
 )
 from shiftbell.ui.alarm_page import AlarmPage
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
-from shiftbell.ui.feed_form import (
-    FeedDraft,
-    FeedForm,
-    message_label,
-    plain_label,
-)
+from shiftbell.ui.feed_form import FeedDraft, FeedForm
+from shiftbell.ui.form_widgets import message_label, plain_label
 from shiftbell.ui.icons import icon
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState

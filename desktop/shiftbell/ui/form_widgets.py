@@ -1,0 +1,42 @@
+"""Small widgets the Settings window's pages share: labels that never render HTML (alert and
+server text is quoted in them), their message styles, and a seconds field."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
+
+from shiftbell.settings import feed_rules
+
+ERROR_STYLE = "color: #b3261e;"
+NOTE_STYLE = "color: palette(mid);"
+
+
+class SecondsSpinBox(QDoubleSpinBox):
+    """Seconds with one decimal when it has one: "15 s", "2.5 s", as the config file writes them."""
+
+    def textFromValue(self, value: float) -> str:
+        return feed_rules.seconds_text(round(value, self.decimals()))
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A QLabel that never interprets its text as HTML; feed errors quote remote text."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setText(text)
+    return label
+
+
+def message_label(style: str, name: str, parent: QWidget | None = None) -> QLabel:
+    label = plain_label("", parent)
+    label.setObjectName(name)
+    label.setStyleSheet(style)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
