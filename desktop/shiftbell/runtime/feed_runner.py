@@ -13,8 +13,8 @@ contact for longer than its `stale_after_s` raises a critical "Feed NAME is down
 alert of Shiftbell's own (feed id "shiftbell"), resolved when the feed recovers: a
 silent failure is the worst failure.
 
-Threads: `add`, `remove`, `replace`, `acknowledge`, `unacknowledge`, `retry` and the
-readers may be called from any thread; `start` and `stop` run on the loop.
+Threads: `add`, `remove`, `replace` and the readers may be called from any thread (the
+acknowledgements: `acks`, an AckSender); `start` and `stop` run on the loop.
 `on_status` and `on_removed` are called on the loop thread: hand them to the UI
 thread yourself.
 """
@@ -26,12 +26,11 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from shiftbell.core.acks import PendingAck, error_text
-from shiftbell.core.alert import AlertKey, Incoming, Severity
+from shiftbell.core.acks import error_text
+from shiftbell.core.alert import Incoming
 from shiftbell.core.backoff import OUTAGE_PROBE_S, Backoff, RandomSource, RetryStreak
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import (
@@ -44,11 +43,11 @@ from shiftbell.core.feed_status import FeedStatus
 from shiftbell.runtime.ack_sender import (
     DEFAULT_ACK_TIMEOUT_S,
     LOCAL_ACK_FEEDS,
-    SHIFTBELL_FEED_ID,
     AckQueueStore,
     AckSender,
 )
 from shiftbell.runtime.desk import AlertDesk
+from shiftbell.runtime.feed_down_watch import FeedDownWatch, FeedRun, feed_down_key
 from shiftbell.runtime.waiting import (
     CANCEL_GRACE_S,
     Sleep,
@@ -56,49 +55,16 @@ from shiftbell.runtime.waiting import (
     cancel,
     first_of,
     loop_task,
-    sleep_or_wake,
 )
 from shiftbell.sources.feed import Feed, FeedConfig, PollingFeed, StreamFeed
 
 log = logging.getLogger(__name__)
 
-SHIFTBELL_SOURCE = "Shiftbell"
-FEED_DOWN_PREFIX = "feed-down:"
 DEFAULT_FETCH_TIMEOUT_S = 30.0
 # A stream that stayed up this long worked: its next failure starts the backoff over.
 # One that drops sooner keeps backing off, so a server that accepts and hangs up at
 # once is not hammered.
 STREAM_STABLE_S = 60.0
-# A gap this long between the steady and the awake clock means the machine slept.
-SUSPEND_GAP_S = 5.0
-
-
-def feed_down_key(name: str) -> AlertKey:
-    """The key of the "feed down" alert the runner raises for feed `name`."""
-    return AlertKey(SHIFTBELL_FEED_ID, FEED_DOWN_PREFIX + name)
-
-
-@dataclass(eq=False)
-class _FeedRun:
-    """The feed_runner's view of one running feed (loop thread only)."""
-
-    feed: Feed
-    started_at: datetime  # wall clock, for messages
-    # Steady clock (core.clock): the last contact, or the start; what "down" is measured from.
-    heard_at: datetime
-    task: asyncio.Task[None] | None = None
-    last_contact: datetime | None = None  # wall clock, for messages
-    connected: bool = False  # streams: the connection is up and caught up
-    error: str = ""  # "" while the feed works
-    state_since: datetime | None = None
-    down_summary: str = ""  # the raised feed-down alert's summary; "" when none is raised
-    logged_error: str = ""
-    # Counts acknowledgements this feed's source confirmed (or withdrew); see _run_polling.
-    ack_answers: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.feed.config.name
 
 
 class FeedRunner:
@@ -147,12 +113,18 @@ class FeedRunner:
         # Loop-thread state.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._runs: dict[str, _FeedRun] = {}
+        self._runs: dict[str, FeedRun] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._closers: set[asyncio.Task[None]] = set()  # replaced or removed feeds closing
-        self._watch_wake = asyncio.Event()
-        self._clock_marks: tuple[datetime, float] | None = None  # (steady, awake), see _watch
 
+        self.down_watch = FeedDownWatch(
+            desk,
+            clock,
+            runs=lambda: list(self._runs.values()),
+            own_changes=lambda: self.acks.own_changes(),
+            sleep=sleep,
+            fetch_timeout_s=fetch_timeout_s,
+        )
         self.acks = AckSender(
             desk,
             clock,
@@ -208,21 +180,6 @@ class FeedRunner:
         with self._lock:
             return [self._statuses[n] for n in sorted(self._statuses)]
 
-    # -- acknowledgements (any thread) -------------------------------------------------------
-
-    def acknowledge(self, alert_id: str) -> None:
-        """See AckSender.acknowledge (followed automatically after AlertDesk.acknowledge)."""
-        self.acks.acknowledge(alert_id)
-
-    def unacknowledge(self, alert_id: str) -> None:
-        self.acks.unacknowledge(alert_id)
-
-    def retry(self, alert_id: str) -> None:
-        self.acks.retry(alert_id)
-
-    def pending_acks(self) -> list[PendingAck]:
-        return self.acks.pending_acks()
-
     # -- lifetime (loop) ---------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -231,10 +188,10 @@ class FeedRunner:
             raise RuntimeError("the feed runner is already running")
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
-        self._watch_wake = asyncio.Event()  # fresh: an Event belongs to the loop it first ran on
+        self.down_watch.start()
         self.acks.start()
         self._sync_feeds()
-        self._spawn(self._watch(), "feed-down watch")
+        self._spawn(self.down_watch.run(), "feed-down watch")
         self._spawn(self.acks.run(), "acknowledgement queue")
 
     async def stop(self) -> None:
@@ -275,7 +232,7 @@ class FeedRunner:
 
     def _start_run(self, feed: Feed) -> None:
         now = self._clock.now()
-        run = _FeedRun(feed, started_at=now, heard_at=self._clock.steady(), state_since=now)
+        run = FeedRun(feed, started_at=now, heard_at=self._clock.steady(), state_since=now)
         # A feed-down alert left active by an earlier run resolves when this one connects.
         key = feed_down_key(run.name)
         left = next((a for a in self._desk.active() if a.key == key), None)
@@ -284,10 +241,10 @@ class FeedRunner:
         self._runs[run.name] = run
         self._emit(run, FeedStatus(run.name, True, "connecting", now, None))
         run.task = self._loop_task(self._run_feed(run), f"feed {run.name}")
-        self._watch_wake.set()
+        self.down_watch.wake()
         self.acks.wake()
 
-    def _restart_run(self, run: _FeedRun, feed: Feed) -> None:
+    def _restart_run(self, run: FeedRun, feed: Feed) -> None:
         old = run.feed
         if run.task is not None:
             run.task.cancel()
@@ -296,7 +253,7 @@ class FeedRunner:
         run.connected = False
         run.task = self._loop_task(self._run_feed(run), f"feed {run.name}")
         self.acks.release_feed(run.name)
-        self._watch_wake.set()
+        self.down_watch.wake()
 
     def _remove_run(self, name: str) -> None:
         run = self._runs.pop(name)
@@ -305,7 +262,7 @@ class FeedRunner:
         self._close_later(run.task, run.feed)
         with self.acks.feed_changes():
             self._desk.replace_snapshot(name, [], source=name)
-        self._resolve_down(run)
+        self.down_watch.resolve(run)
         self.acks.drop_feed(name)
         with self._lock:
             self._statuses.pop(name, None)
@@ -314,9 +271,9 @@ class FeedRunner:
                 self._on_removed(name)
             except Exception:
                 log.exception("feed removal listener failed")
-        self._watch_wake.set()
+        self.down_watch.wake()
 
-    async def _run_feed(self, run: _FeedRun) -> None:
+    async def _run_feed(self, run: FeedRun) -> None:
         try:
             if isinstance(run.feed, StreamFeed):
                 await self._run_stream(run, run.feed)
@@ -332,7 +289,7 @@ class FeedRunner:
         """Backoff for one feed: its load on the source, never our freshness (OUTAGE_PROBE_S)."""
         return RetryStreak(self._backoff.capped(max(OUTAGE_PROBE_S, 2 * config.interval_s)))
 
-    async def _run_polling(self, run: _FeedRun, feed: PollingFeed) -> None:
+    async def _run_polling(self, run: FeedRun, feed: PollingFeed) -> None:
         streak = self._streak(feed.config)
         while True:
             config = feed.config
@@ -363,7 +320,7 @@ class FeedRunner:
                 delay = config.interval_s
             await self._sleep(delay)
 
-    async def _run_stream(self, run: _FeedRun, feed: StreamFeed) -> None:
+    async def _run_stream(self, run: FeedRun, feed: StreamFeed) -> None:
         streak = self._streak(feed.config)
         while True:
             connected_at, error = await self._stream_once(run, feed)
@@ -380,7 +337,7 @@ class FeedRunner:
             await self._sleep(delay)
 
     async def _stream_once(
-        self, run: _FeedRun, feed: StreamFeed
+        self, run: FeedRun, feed: StreamFeed
     ) -> tuple[datetime | None, BaseException | None]:
         """One connection, until it ends: (when it was up, or None; why it ended, or None)."""
         name = feed.config.name
@@ -423,7 +380,7 @@ class FeedRunner:
                 run.connected = False
                 run.last_contact = self._clock.now()
                 run.heard_at = self._clock.steady()
-                self._watch_wake.set()
+                self.down_watch.wake()
         if error is None and connected_at is None:
             error = FeedUnreachableError(f"{name} closed the connection before it was ready")
         return connected_at, error
@@ -435,7 +392,7 @@ class FeedRunner:
         if run is not None:
             run.ack_answers += 1
 
-    def _contact(self, run: _FeedRun, message: str) -> None:
+    def _contact(self, run: FeedRun, message: str) -> None:
         now = self._clock.now()
         run.last_contact = now
         run.heard_at = self._clock.steady()
@@ -444,11 +401,11 @@ class FeedRunner:
             run.state_since = now
             run.error = ""
             run.logged_error = ""
-        self._resolve_down(run)
+        self.down_watch.resolve(run)
         self._emit(run, FeedStatus(run.name, True, message, run.state_since, now))
-        self._watch_wake.set()
+        self.down_watch.wake()
 
-    def _failed(self, run: _FeedRun, error: BaseException | str) -> None:
+    def _failed(self, run: FeedRun, error: BaseException | str) -> None:
         now = self._clock.now()
         message = _describe(error, run.name)
         if not run.error:
@@ -463,9 +420,9 @@ class FeedRunner:
             log.warning("feed %s: %s", run.name, message, exc_info=trace)
             run.logged_error = message
         self._emit(run, FeedStatus(run.name, False, message, run.state_since, run.last_contact))
-        self._watch_wake.set()
+        self.down_watch.wake()
 
-    def _emit(self, run: _FeedRun, status: FeedStatus) -> None:
+    def _emit(self, run: FeedRun, status: FeedStatus) -> None:
         with self._lock:
             if self._statuses.get(run.name) == status or run.name not in self._configured:
                 return
@@ -474,88 +431,6 @@ class FeedRunner:
             self._on_status(status)
         except Exception:
             log.exception("feed status listener failed")
-
-    def _down_limit(self, run: _FeedRun) -> float:
-        """Seconds without contact after which the feed is down."""
-        config = run.feed.config
-        if isinstance(run.feed, StreamFeed):
-            return config.stale_after_s
-        # Between two polls a healthy feed is silent for up to an interval plus a
-        # fetch: a limit below that would call every poll "down".
-        return max(config.stale_after_s, config.interval_s + self._fetch_timeout_s)
-
-    def _down_deadline(self, run: _FeedRun) -> datetime | None:
-        """When the feed is down, on the steady clock; None while a stream is connected."""
-        if run.connected:
-            return None
-        return run.heard_at + timedelta(seconds=self._down_limit(run))
-
-    def _check_resumed(self) -> None:
-        """After the machine slept, give every feed one interval before it can be down.
-
-        Time asleep is not "no contact": the steady clock counted it, the awake clock
-        did not, and the difference says how long the machine slept.
-        """
-        steady, awake = self._clock.steady(), self._clock.awake()
-        marks, self._clock_marks = self._clock_marks, (steady, awake)
-        if marks is None:
-            return
-        slept = (steady - marks[0]).total_seconds() - (awake - marks[1])
-        if slept < SUSPEND_GAP_S:
-            return
-        log.info("the machine slept for %.0f s: each feed gets an interval to answer", slept)
-        for run in self._runs.values():
-            answer_within = run.feed.config.interval_s + self._fetch_timeout_s
-            grace = timedelta(seconds=answer_within - self._down_limit(run))
-            run.heard_at = max(run.heard_at, steady + grace)
-
-    async def _watch(self) -> None:
-        """Raise feed-down alerts when a feed's deadline passes; sleeps until the next one."""
-        while True:
-            self._watch_wake.clear()
-            self._check_resumed()
-            now = self._clock.steady()
-            soonest: datetime | None = None
-            for run in list(self._runs.values()):
-                deadline = self._down_deadline(run)
-                if deadline is None:
-                    continue
-                if now >= deadline:
-                    self._raise_down(run)
-                elif soonest is None or deadline < soonest:
-                    soonest = deadline
-            delay = None if soonest is None else (soonest - now).total_seconds()
-            await sleep_or_wake(delay, self._watch_wake, self._sleep)
-
-    def _raise_down(self, run: _FeedRun) -> None:
-        reason = run.error or "no answer"
-        if run.last_contact is not None:
-            since = f"no successful contact since {_utc_text(run.last_contact)}"
-        else:
-            since = f"no successful contact since it started at {_utc_text(run.started_at)}"
-        summary = f"{reason} ({since})"
-        if summary == run.down_summary:
-            return
-        if not run.down_summary:
-            log.error("feed %s is down: %s", run.name, summary)
-        run.down_summary = summary
-        down = Incoming(
-            source_id=feed_down_key(run.name).source_id,
-            title=f"Feed {run.name} is down",
-            severity=Severity.CRITICAL,
-            summary=summary,
-        )
-        with self.acks.own_changes():
-            self._desk.ingest(SHIFTBELL_FEED_ID, [down], source=SHIFTBELL_SOURCE)
-
-    def _resolve_down(self, run: _FeedRun) -> None:
-        if not run.down_summary:
-            return
-        run.down_summary = ""
-        log.info("feed %s is back", run.name)
-        gone = Incoming(feed_down_key(run.name).source_id, f"Feed {run.name} is down", firing=False)
-        with self.acks.own_changes():
-            self._desk.ingest(SHIFTBELL_FEED_ID, [gone], source=SHIFTBELL_SOURCE)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -615,7 +490,3 @@ def _describe(error: BaseException | str, feed_name: str) -> str:
     if isinstance(error, FeedError):
         return error_text(error)
     return f"{feed_name}: unexpected error ({error_text(error)}); see the log"
-
-
-def _utc_text(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -56,7 +56,7 @@ def test_an_ack_queued_while_the_source_is_down_is_retried_until_confirmed(
         assert feed.ack_labels[-1] == (("alertname", "DiskFull"), ("instance", "db1"))
         assert store.load_pending_acks() == []
         assert [r.reference for r in store.load_ack_receipts()] == ["silence-42"]
-        assert rig.feed_runner.pending_acks() == []
+        assert rig.feed_runner.acks.pending_acks() == []
         await rig.time.advance(15)
         assert rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED
         assert len(feed.acked) == 5
@@ -116,11 +116,11 @@ def test_person_retry_sends_a_failed_ack_again() -> None:
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.FAILED, "failed")
         feed.ack_outcome = AckReceipt("")
         feed.alerts = [disk(acknowledged=True)]
-        rig.feed_runner.retry(alert_id)
+        rig.feed_runner.acks.retry(alert_id)
         await until(lambda: rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED, "ok")
         assert len(feed.acked) == 2
         # Telling the feed_runner explicitly as well is harmless: nothing is sent twice.
-        rig.feed_runner.acknowledge(alert_id)
+        rig.feed_runner.acks.acknowledge(alert_id)
         await rig.time.advance(60)
         assert len(feed.acked) == 2
         assert rig.alert(alert_id).ack_delivery is AckDelivery.CONFIRMED
@@ -263,7 +263,7 @@ def test_shiftbells_own_alerts_and_sourceless_feeds_are_local_at_once() -> None:
         await until(
             lambda: all(rig.alert(i).ack_delivery is AckDelivery.LOCAL for i in ids), "local"
         )
-        assert rig.feed_runner.pending_acks() == []
+        assert rig.feed_runner.acks.pending_acks() == []
         await rig.feed_runner.stop()
 
     run(scenario)

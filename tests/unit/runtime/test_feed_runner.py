@@ -23,7 +23,8 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.core.feed_status import FeedStatus
-from shiftbell.runtime.feed_runner import SHIFTBELL_FEED_ID, feed_down_key
+from shiftbell.runtime.ack_sender import SHIFTBELL_FEED_ID
+from shiftbell.runtime.feed_down_watch import feed_down_key
 
 # -- polling ---------------------------------------------------------------------------------
 
@@ -235,7 +236,7 @@ def test_removing_a_feed_stops_it_resolves_its_alerts_and_drops_its_queue() -> N
         await until(lambda: feed.closed, "closed")
         assert rig.alerts("prod") == []
         assert rig.removed == ["prod"]
-        assert rig.feed_runner.pending_acks() == []
+        assert rig.feed_runner.acks.pending_acks() == []
         assert [s.name for s in rig.feed_runner.statuses()] == ["other"]
         fetches = len(feed.fetched_at)
         await rig.time.advance(60)
