@@ -3,8 +3,10 @@ server text is quoted in them), their message styles, and a seconds field."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QPushButton, QWidget
 
 from shiftbell.settings import feed_rules
 
@@ -40,3 +42,12 @@ def message_label(style: str, name: str, parent: QWidget | None = None) -> QLabe
 def sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
+    """A push button that Enter in a form never presses by accident (not auto-default)."""
+    pushed = QPushButton(text, parent)
+    pushed.setObjectName(name)
+    pushed.setAutoDefault(False)
+    pushed.clicked.connect(lambda _=False: slot())
+    return pushed

@@ -11,7 +11,6 @@ can be asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,7 +46,14 @@ from shiftbell.sources.spec import SourceSpec
 from shiftbell.store.credentials import SecretStore
 from shiftbell.system.clock import local_zone
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
-from shiftbell.ui.form_widgets import ERROR_STYLE, NOTE_STYLE, message_label, plain_label, sentence
+from shiftbell.ui.form_widgets import (
+    ERROR_STYLE,
+    NOTE_STYLE,
+    button,
+    message_label,
+    plain_label,
+    sentence,
+)
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
@@ -112,8 +117,8 @@ class SchedulesPage(QWidget):
         column.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
-        self.add_button = _button("Add…", "add-schedule", self, self.start_add)
-        self.remove_button = _button("Remove", "remove-schedule", self, self.remove_selected)
+        self.add_button = button("Add…", "add-schedule", self, self.start_add)
+        self.remove_button = button("Remove", "remove-schedule", self, self.remove_selected)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
@@ -133,7 +138,7 @@ class SchedulesPage(QWidget):
         where = QHBoxLayout()
         self.location_edit = QLineEdit(self.form)
         self.location_edit.setPlaceholderText("https://… or webcal://… link, or a .ics file")
-        self.browse_button = _button("Choose file…", "browse", self.form, self._browse)
+        self.browse_button = button("Choose file…", "browse", self.form, self._browse)
         where.addWidget(self.location_edit, 1)
         where.addWidget(self.browse_button)
         self._location_row = QWidget(self.form)
@@ -149,8 +154,8 @@ class SchedulesPage(QWidget):
         self._fields.addRow(self.form_error)
         form_buttons = QHBoxLayout()
         form_buttons.addStretch(1)
-        self.cancel_button = _button("Cancel", "cancel-schedule", self.form, self.cancel_add)
-        self.save_button = _button("Add schedule", "save-schedule", self.form, self.save)
+        self.cancel_button = button("Cancel", "cancel-schedule", self.form, self.cancel_add)
+        self.save_button = button("Add schedule", "save-schedule", self.form, self.save)
         form_buttons.addWidget(self.cancel_button)
         form_buttons.addWidget(self.save_button)
         self._fields.addRow(form_buttons)
@@ -344,14 +349,6 @@ class SchedulesPage(QWidget):
 
     def _update_buttons(self) -> None:
         self.remove_button.setEnabled(self.selected_name() is not None)
-
-
-def _button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
-    button = QPushButton(text, parent)
-    button.setObjectName(name)
-    button.setAutoDefault(False)
-    button.clicked.connect(lambda _=False: slot())
-    return button
 
 
 def _every(seconds: float) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import Enum, IntEnum
 from pathlib import Path
 
@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -57,7 +56,7 @@ from shiftbell.store.credentials import (
 from shiftbell.ui.alarm_page import AlarmPage
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import FeedDraft, FeedForm
-from shiftbell.ui.form_widgets import message_label, plain_label
+from shiftbell.ui.form_widgets import button, message_label, plain_label
 from shiftbell.ui.icons import icon
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState
@@ -246,14 +245,14 @@ class SettingsWindow(QWidget):
         column.addWidget(self._table_stack, 1)
 
         buttons = QHBoxLayout()
-        self.add_button = self._button("Add…", "add", page, self.start_add)
-        self.edit_button = self._button("Edit…", "edit", page, self.edit_selected)
-        self.remove_button = self._button("Remove", "remove", page, self.remove_selected)
-        self.test_button = self._button("Test connection", "test", page, self.test_selected)
-        for button in (self.add_button, self.edit_button, self.remove_button, self.test_button):
-            buttons.addWidget(button)
+        self.add_button = button("Add…", "add", page, self.start_add)
+        self.edit_button = button("Edit…", "edit", page, self.edit_selected)
+        self.remove_button = button("Remove", "remove", page, self.remove_selected)
+        self.test_button = button("Test connection", "test", page, self.test_selected)
+        for pushed in (self.add_button, self.edit_button, self.remove_button, self.test_button):
+            buttons.addWidget(pushed)
         buttons.addStretch(1)
-        self.close_button = self._button("Close", "close", page, self.close)
+        self.close_button = button("Close", "close", page, self.close)
         buttons.addWidget(self.close_button)
         column.addLayout(buttons)
 
@@ -285,24 +284,16 @@ class SettingsWindow(QWidget):
         self.form_result = ResultLabel("form-result", page)
         column.addWidget(self.form_result)
         buttons = QHBoxLayout()
-        self.form_test_button = self._button("Test connection", "form-test", page, self.test_form)
+        self.form_test_button = button("Test connection", "form-test", page, self.test_form)
         buttons.addWidget(self.form_test_button)
         buttons.addStretch(1)
-        self.cancel_button = self._button("Cancel", "cancel", page, self.cancel_form)
-        self.save_button = self._button("Save", "save", page, self.save_form)
+        self.cancel_button = button("Cancel", "cancel", page, self.cancel_form)
+        self.save_button = button("Save", "save", page, self.save_form)
         self.save_button.setDefault(True)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
         column.addLayout(buttons)
         return page
-
-    @staticmethod
-    def _button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, parent)
-        button.setObjectName(name)
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _=False: slot())
-        return button
 
     # -- the list ----------------------------------------------------------------------------
 
