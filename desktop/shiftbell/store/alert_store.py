@@ -13,122 +13,41 @@ to do about it; a damaged database file is moved aside, never deleted.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from shiftbell.core.acks import AckKind, ConfirmedAck, PendingAck
-from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Severity, Status
+from shiftbell.core.alert import Alert, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import StoreError
+from shiftbell.store.alert_rows import (
+    ALERT_COLUMNS,
+    UPSERT_ALERT,
+    AlertEvent,
+    EventKind,
+    alert_row,
+    alerts_from,
+    datetime_or_none,
+    event_kinds,
+    iso_or_none,
+    text_of,
+)
+from shiftbell.store.sqlite_file import (
+    DamagedDatabase,
+    connect,
+    explain,
+    file_identity,
+    move_aside,
+)
 
 log = logging.getLogger(__name__)
-
-# Each entry upgrades the schema from version N to N + 1 (PRAGMA user_version); append,
-# never edit, so a database written by any earlier release can be brought up to date.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE alerts (
-        id TEXT PRIMARY KEY,
-        feed_id TEXT NOT NULL,
-        source_id TEXT NOT NULL,
-        title TEXT NOT NULL,
-        severity TEXT NOT NULL,
-        status TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        alarm_since TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        source TEXT NOT NULL DEFAULT '',
-        summary TEXT NOT NULL DEFAULT '',
-        url TEXT NOT NULL DEFAULT '',
-        labels TEXT NOT NULL DEFAULT '[]',
-        acknowledged_at TEXT,
-        resolved_at TEXT,
-        -- coalesce(resolved_at, acknowledged_at, updated_at) as UTC microseconds: ISO text
-        -- with mixed offsets does not sort by time, an integer does.
-        history_us INTEGER NOT NULL
-    );
-    CREATE INDEX alerts_by_status ON alerts (status, history_us);
-    CREATE TABLE events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        alert_id TEXT NOT NULL REFERENCES alerts (id),
-        at TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        via TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX events_by_alert ON events (alert_id, seq);
-    """,
-    # 2: whether the source knows of an acknowledgement, and the requests still to send
-    # to sources (pending_acks) or to undo later (ack_receipts), so neither is lost when
-    # Shiftbell stops before the source answered. No foreign keys to alerts: a request
-    # must be kept even if saving its alert failed (disk full) and succeeds later.
-    """
-    ALTER TABLE alerts ADD COLUMN ack_delivery TEXT NOT NULL DEFAULT 'none';
-    ALTER TABLE alerts ADD COLUMN ack_error TEXT NOT NULL DEFAULT '';
-    CREATE TABLE pending_acks (
-        alert_id TEXT PRIMARY KEY,
-        feed_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        next_try_at TEXT,  -- NULL: held after the source refused it
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL DEFAULT '',
-        receipt_reference TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE ack_receipts (
-        alert_id TEXT PRIMARY KEY,
-        feed_id TEXT NOT NULL,
-        reference TEXT NOT NULL DEFAULT '',
-        confirmed_at TEXT NOT NULL,
-        local_only INTEGER NOT NULL DEFAULT 0
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-_ALERT_COLUMNS = (
-    "id, feed_id, source_id, title, severity, status, started_at, alarm_since, updated_at, "
-    "source, summary, url, labels, acknowledged_at, resolved_at, ack_delivery, ack_error"
-)
-_UPSERT_ALERT = (
-    f"INSERT OR REPLACE INTO alerts ({_ALERT_COLUMNS}, history_us) "
-    f"VALUES ({', '.join('?' * (_ALERT_COLUMNS.count(',') + 2))})"
-)
-
-# sqlite3 extended result codes carry the primary code in their low byte.
-_FULL = {sqlite3.SQLITE_FULL}
-_READ_ONLY = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN}
-_LOCKED = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-_CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
-_IO = {sqlite3.SQLITE_IOERR}
-
-
-class EventKind(StrEnum):
-    """What happened to an alert, as the audit trail records it."""
-
-    FIRED = "fired"  # appeared, or fired again after an acknowledgement (it got worse)
-    UPDATED = "updated"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
-
-
-@dataclass(frozen=True)
-class AlertEvent:
-    """One line of an alert's audit trail; `at` is the alert's own change time."""
-
-    alert_id: str
-    at: datetime
-    kind: EventKind
-    via: str
 
 
 class AlertStore:
@@ -149,7 +68,7 @@ class AlertStore:
         self._closed = False
         self.path = path
         self.recovered_from = recovered_from
-        self._identity = _identity(path)
+        self._identity = file_identity(path)
 
     @classmethod
     def open(
@@ -170,13 +89,14 @@ class AlertStore:
                 f"{exc.strerror or exc}; check that it is writable"
             ) from exc
         try:
-            return cls(_connect(path, busy_timeout_s), path, None)
-        except _Damaged as damaged:
-            moved = _move_aside(path, (clock.now() if clock else datetime.now(UTC)))
+            return cls(connect(path, busy_timeout_s), path, None)
+        except DamagedDatabase as damaged:
+            moved = move_aside(path, (clock.now() if clock else datetime.now(UTC)))
             log.error("alert database %s was damaged (%s); moved it to %s", path, damaged, moved)
         try:
-            return cls(_connect(path, busy_timeout_s), path, moved)
-        except _Damaged as damaged:  # a fresh file cannot be damaged unless the disk is failing
+            return cls(connect(path, busy_timeout_s), path, moved)
+        except DamagedDatabase as damaged:
+            # A fresh file cannot be damaged unless the disk is failing.
             raise StoreError(f"cannot create a new alert database at {path}: {damaged}") from None
 
     # -- writing -----------------------------------------------------------------------------
@@ -188,11 +108,11 @@ class AlertStore:
         rows: list[tuple[object, ...]] = []
         events: list[tuple[str, str, str, str]] = []
         for alert in changes.all:
-            rows.append(_alert_row(alert))
-            for kind in _event_kinds(alert, changes):
+            rows.append(alert_row(alert))
+            for kind in event_kinds(alert, changes):
                 events.append((alert.id, alert.updated_at.isoformat(), kind.value, via))
         with self._guard(f"cannot save alerts to {self.path}"), self._transaction() as db:
-            db.executemany(_UPSERT_ALERT, rows)
+            db.executemany(UPSERT_ALERT, rows)
             db.executemany(
                 "INSERT INTO events (alert_id, at, kind, via) VALUES (?, ?, ?, ?)", events
             )
@@ -203,7 +123,7 @@ class AlertStore:
             pending.alert_id,
             pending.feed_id,
             pending.kind.value,
-            _iso_or_none(pending.next_try_at),
+            iso_or_none(pending.next_try_at),
             pending.attempts,
             pending.last_error,
             pending.receipt_reference,
@@ -257,13 +177,13 @@ class AlertStore:
                     raise TypeError(f"attempts is not a number: {attempts!r}")
                 pending.append(
                     PendingAck(
-                        alert_id=_text(aid),
-                        feed_id=_text(feed_id),
-                        kind=AckKind(_text(kind)),
-                        next_try_at=_datetime_or_none(next_try),
+                        alert_id=text_of(aid),
+                        feed_id=text_of(feed_id),
+                        kind=AckKind(text_of(kind)),
+                        next_try_at=datetime_or_none(next_try),
                         attempts=attempts,
-                        last_error=_text(error),
-                        receipt_reference=_text(reference),
+                        last_error=text_of(error),
+                        receipt_reference=text_of(reference),
                     )
                 )
             except (ValueError, TypeError) as exc:
@@ -283,10 +203,10 @@ class AlertStore:
                 aid, feed_id, reference, confirmed_at, local_only = row
                 receipts.append(
                     ConfirmedAck(
-                        alert_id=_text(aid),
-                        feed_id=_text(feed_id),
-                        reference=_text(reference),
-                        confirmed_at=datetime.fromisoformat(_text(confirmed_at)),
+                        alert_id=text_of(aid),
+                        feed_id=text_of(feed_id),
+                        reference=text_of(reference),
+                        confirmed_at=datetime.fromisoformat(text_of(confirmed_at)),
                         local_only=bool(local_only),
                     )
                 )
@@ -298,29 +218,29 @@ class AlertStore:
         """Firing and acknowledged alerts, oldest first, to seed the board at start."""
         with self._guard(f"cannot read alerts from {self.path}"):
             cursor = self._connection.execute(
-                f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE status IN (?, ?) "
+                f"SELECT {ALERT_COLUMNS} FROM alerts WHERE status IN (?, ?) "
                 "ORDER BY started_at, id",
                 (Status.FIRING.value, Status.ACKNOWLEDGED.value),
             )
-            return _alerts_from(cursor.fetchall())
+            return alerts_from(cursor.fetchall())
 
     def history(self, limit: int = 200) -> list[Alert]:
         """Acknowledged and resolved alerts, the most recently acknowledged or resolved first."""
         with self._guard(f"cannot read the alert history from {self.path}"):
             cursor = self._connection.execute(
-                f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE status IN (?, ?) "
+                f"SELECT {ALERT_COLUMNS} FROM alerts WHERE status IN (?, ?) "
                 "ORDER BY history_us DESC, rowid DESC LIMIT ?",
                 (Status.ACKNOWLEDGED.value, Status.RESOLVED.value, max(limit, 0)),
             )
-            return _alerts_from(cursor.fetchall())
+            return alerts_from(cursor.fetchall())
 
     def get(self, alert_id: str) -> Alert | None:
         """One alert by id, whatever its status."""
         with self._guard(f"cannot read alerts from {self.path}"):
             cursor = self._connection.execute(
-                f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)
+                f"SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)
             )
-            found = _alerts_from(cursor.fetchall())
+            found = alerts_from(cursor.fetchall())
             return found[0] if found else None
 
     def events(self, alert_id: str) -> list[AlertEvent]:
@@ -350,7 +270,7 @@ class AlertStore:
         asks every little while (a database truncated to 0 bytes while running
         showed nothing and lost everything at the next restart).
         """
-        identity = _identity(self.path)
+        identity = file_identity(self.path)
         if identity is None:
             raise StoreError(f"the alert database {self.path} was deleted while Shiftbell ran")
         if identity[:2] != (self._identity or identity)[:2]:
@@ -371,9 +291,9 @@ class AlertStore:
         with self._lock:
             with suppress(sqlite3.Error):
                 self._connection.close()
-            moved = _move_aside(self.path, datetime.now(UTC)) if self.path.exists() else None
-            self._connection = _connect(self.path, 2.0)
-            self._identity = _identity(self.path)
+            moved = move_aside(self.path, datetime.now(UTC)) if self.path.exists() else None
+            self._connection = connect(self.path, 2.0)
+            self._identity = file_identity(self.path)
             self.recovered_from = moved
         log.error("started a new alert database at %s (the old one: %s)", self.path, moved)
         return moved
@@ -413,7 +333,7 @@ class AlertStore:
             try:
                 yield
             except sqlite3.Error as exc:
-                raise StoreError(_explain(exc, doing, self.path)) from exc
+                raise StoreError(explain(exc, doing, self.path)) from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -430,234 +350,3 @@ class AlertStore:
                 log.debug("rollback after a failed write: %s", exc)
             raise
         db.execute("COMMIT")
-
-
-class _Damaged(Exception):
-    """The file at the path is not a usable database; open() moves it aside."""
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    """(device, inode, size) of the file, or None if it is gone."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino, st.st_size
-
-
-def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
-    """Open, check and migrate the database; raises _Damaged or StoreError."""
-    try:
-        db = sqlite3.connect(
-            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-        )
-    except sqlite3.Error as exc:
-        raise StoreError(_explain(exc, "cannot open the alert database", path)) from exc
-    try:
-        _prepare(db, path)
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _prepare(db: sqlite3.Connection, path: Path) -> None:
-    try:
-        version: int = db.execute("PRAGMA user_version").fetchone()[0]
-        check = db.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        if exc.sqlite_errorcode & 0xFF in _CORRUPT:
-            raise _Damaged(str(exc)) from exc
-        raise StoreError(_explain(exc, "cannot open the alert database", path)) from exc
-    if check != [("ok",)]:
-        lines = " ".join(str(row[0]) for row in check[:3]).split()
-        raise _Damaged(" ".join(lines))
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"the alert database {path} was written by a newer Shiftbell (schema {version}, "
-            f"this one knows {SCHEMA_VERSION}); update Shiftbell or move that file away"
-        )
-    try:
-        # WAL: readers never block the writer, and a crash mid-write leaves the file
-        # whole. synchronous=FULL because an acknowledgement must not be lost on power loss.
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        for number in range(version, SCHEMA_VERSION):
-            # One transaction per step, so a failed upgrade leaves the previous version whole.
-            try:
-                db.executescript(
-                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
-                    f"PRAGMA user_version = {number + 1}; COMMIT;"
-                )
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-    except sqlite3.Error as exc:
-        raise StoreError(_explain(exc, "cannot prepare the alert database", path)) from exc
-
-
-def _move_aside(path: Path, now: datetime) -> Path:
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-    try:
-        path.rename(target)
-        # The journal files belong to the damaged database; a fresh one must not replay them.
-        for suffix in ("-wal", "-shm", "-journal"):
-            companion = path.with_name(path.name + suffix)
-            if companion.exists():
-                companion.rename(target.with_name(target.name + suffix))
-    except OSError as exc:
-        raise StoreError(
-            f"the alert database {path} is damaged and could not be moved aside "
-            f"({exc.strerror or exc}); move or delete it by hand and start Shiftbell again"
-        ) from exc
-    return target
-
-
-def _explain(exc: sqlite3.Error, doing: str, path: Path) -> str:
-    """A message a person can act on, from whatever sqlite3 raised."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary in _FULL:
-        return f"{doing}: the disk is full; free some space and Shiftbell will save again"
-    if primary in _READ_ONLY:
-        return (
-            f"{doing}: the file or its folder is read-only or not accessible ({exc}); "
-            f"check the permissions of {path} and {path.parent}"
-        )
-    if primary in _LOCKED:
-        return (
-            f"{doing}: the database is locked by another program; "
-            "is a second Shiftbell running? Quit it and try again"
-        )
-    if primary in _CORRUPT:
-        return f"{doing}: the database file is damaged ({exc}); restart Shiftbell to replace it"
-    if primary in _IO:
-        return f"{doing}: the disk reported an error ({exc}); check the disk and its free space"
-    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in str(exc):
-        return f"{doing}: the alert database is already closed"
-    return f"{doing}: {exc}"
-
-
-def _event_kinds(alert: Alert, changes: Changes) -> list[EventKind]:
-    """Which events one alert in `changes` stands for.
-
-    The board stamps `acknowledged_at` and `updated_at` with the same instant when it
-    acknowledges, and `alarm_since` and `updated_at` when an acknowledged alert fires
-    again, so equal times tell those apart from ordinary updates.
-    """
-    if any(a is alert for a in changes.new):
-        if alert.status is Status.ACKNOWLEDGED:  # arrived already acknowledged at its source
-            return [EventKind.FIRED, EventKind.ACKNOWLEDGED]
-        return [EventKind.FIRED]
-    if alert.status is Status.RESOLVED:
-        return [EventKind.RESOLVED]
-    if alert.status is Status.ACKNOWLEDGED and alert.acknowledged_at == alert.updated_at:
-        return [EventKind.ACKNOWLEDGED]
-    if alert.status is Status.FIRING and alert.alarm_since == alert.updated_at:
-        return [EventKind.FIRED]
-    return [EventKind.UPDATED]
-
-
-def _alert_row(alert: Alert) -> tuple[object, ...]:
-    stamp = alert.resolved_at or alert.acknowledged_at or alert.updated_at
-    return (
-        alert.id,
-        alert.key.feed_id,
-        alert.key.source_id,
-        alert.title,
-        alert.severity.value,
-        alert.status.value,
-        alert.started_at.isoformat(),
-        alert.alarm_since.isoformat(),
-        alert.updated_at.isoformat(),
-        alert.source,
-        alert.summary,
-        alert.url,
-        json.dumps([list(pair) for pair in alert.labels], ensure_ascii=False),
-        _iso_or_none(alert.acknowledged_at),
-        _iso_or_none(alert.resolved_at),
-        alert.ack_delivery.value,
-        alert.ack_error,
-        _utc_microseconds(stamp),
-    )
-
-
-def _alerts_from(rows: list[tuple[object, ...]]) -> list[Alert]:
-    alerts: list[Alert] = []
-    for row in rows:
-        try:
-            alerts.append(_alert_from(row))
-        except (ValueError, TypeError) as exc:
-            # One unreadable row (an old bug, a hand edit) must not hide all the others.
-            log.error("skipping alert %r in the database: cannot read it (%s)", row[0], exc)
-    return alerts
-
-
-def _alert_from(row: tuple[object, ...]) -> Alert:
-    (aid, feed_id, source_id, title, severity, status, started, alarm_since, updated) = row[:9]
-    source, summary, url, labels, acknowledged, resolved, delivery, ack_error = row[9:17]
-    pairs = json.loads(_text(labels))
-    if not isinstance(pairs, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs
-    ):
-        raise ValueError(f"labels are not a list of [name, value] pairs: {labels!r}")
-    return Alert(
-        id=_text(aid),
-        key=AlertKey(_text(feed_id), _text(source_id)),
-        title=_text(title),
-        severity=Severity(_text(severity)),
-        status=Status(_text(status)),
-        started_at=datetime.fromisoformat(_text(started)),
-        alarm_since=datetime.fromisoformat(_text(alarm_since)),
-        updated_at=datetime.fromisoformat(_text(updated)),
-        source=_text(source),
-        summary=_text(summary),
-        url=_text(url),
-        labels=tuple((name, value) for name, value in pairs),
-        acknowledged_at=_datetime_or_none(acknowledged),
-        resolved_at=_datetime_or_none(resolved),
-        ack_delivery=_delivery(delivery, aid),
-        ack_error=_text(ack_error),
-    )
-
-
-def _delivery(value: object, alert_id: object) -> AckDelivery:
-    # Lenient: an unknown value (a newer Shiftbell's) must not hide the alert itself.
-    try:
-        return AckDelivery(_text(value))
-    except (ValueError, TypeError):
-        log.warning(
-            "alert %r: unknown acknowledgement delivery %r, reading it as none", alert_id, value
-        )
-        return AckDelivery.NONE
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, found {value!r}")
-    return value
-
-
-def _iso_or_none(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _datetime_or_none(value: object) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(_text(value))
-
-
-def _utc_microseconds(when: datetime) -> int:
-    # Alerts carry aware times; a naive one (a feed's bug) is taken as UTC rather than
-    # as local time, so the order does not depend on the machine's zone.
-    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return (aware - _EPOCH) // timedelta(microseconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

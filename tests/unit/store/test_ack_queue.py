@@ -10,7 +10,8 @@ import pytest
 from shiftbell.core.acks import AckKind, ConfirmedAck, PendingAck
 from shiftbell.core.alert import AckDelivery, Status
 from shiftbell.core.errors import StoreError
-from shiftbell.store.alert_store import MIGRATIONS, SCHEMA_VERSION, AlertStore
+from shiftbell.store.alert_store import AlertStore
+from shiftbell.store.sqlite_file import MIGRATIONS, SCHEMA_VERSION
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 

@@ -12,7 +12,9 @@ from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
 from shiftbell.runtime.desk import AlertDesk
-from shiftbell.store.alert_store import SCHEMA_VERSION, AlertStore, EventKind
+from shiftbell.store.alert_rows import EventKind
+from shiftbell.store.alert_store import AlertStore
+from shiftbell.store.sqlite_file import SCHEMA_VERSION
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
