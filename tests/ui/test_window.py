@@ -15,9 +15,10 @@ from shiftbell.core.alert import Severity, Status
 from shiftbell.core.schedule import OnCallSchedule, Shift, on_call_state
 from shiftbell.ui.alert_model import AlertColumn
 from shiftbell.ui.elided_label import ElidedLabel
+from shiftbell.ui.feed_status_lines import feed_status_text
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.tray_state import FeedStatus
-from shiftbell.ui.window import EMPTY_TEXT, MainWindow, feed_status_text
+from shiftbell.ui.window import EMPTY_TEXT, MainWindow
 
 
 @pytest.fixture

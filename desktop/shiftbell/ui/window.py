@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QStackedWidget,
     QStyle,
     QTableView,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.schedule import OnCallState, Shift
+from shiftbell.ui.ack_buttons import AckButtons
 from shiftbell.ui.alert_model import (
     AlertColumn,
     AlertTableModel,
@@ -44,6 +44,7 @@ from shiftbell.ui.alert_model import (
     HistoryTableModel,
 )
 from shiftbell.ui.elided_label import ElidedLabel
+from shiftbell.ui.feed_status_lines import clear_layout, feed_status_text
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
@@ -53,7 +54,6 @@ EMPTY_TEXT = "All clear — no active alerts."
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
 DEFAULT_SIZE = (760, 420)
 MAX_FEED_LINES_SHOWN = 4
-MAX_ROW_BUTTONS = 200
 
 # Fixed colours, not palette roles: the banner must read as a warning on light and
 # dark themes alike, so it brings its own background and text colour.
@@ -79,32 +79,6 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     return label
-
-
-def feed_status_text(
-    status: FeedStatus, now: datetime | None = None, tz: tzinfo | None = None
-) -> str:
-    """One status line, e.g. "Local receiver: ok — listening on … · since 12:00"."""
-    text = f"{status.name}: {'ok' if status.ok else 'error'}"
-    message = " ".join(status.message.split())
-    if message:
-        text += f" — {message}"
-    if status.since is not None:
-        text += f" · since {_short_time(status.since, now, tz)}"
-    if not status.ok:
-        if status.last_contact is not None:
-            text += f" · last contact {_short_time(status.last_contact, now, tz)}"
-        else:
-            text += " · never reached"
-    return text
-
-
-def _short_time(when: datetime, now: datetime | None, tz: tzinfo | None) -> str:
-    """Time of day if it is today, date and time otherwise."""
-    local = when.astimezone(tz)
-    if now is not None and now.astimezone(tz).date() == local.date():
-        return local.strftime("%H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
 
 
 class MainWindow(QMainWindow):
@@ -142,7 +116,6 @@ class MainWindow(QMainWindow):
         self._tz = tz
         self._now: datetime | None = None
         self._feed_statuses: list[FeedStatus] = []
-        self._ack_buttons: dict[str, QPushButton] = {}
 
         self.setWindowTitle("Shiftbell")
         self.setWindowIcon(icon("shiftbell"))
@@ -265,6 +238,9 @@ class MainWindow(QMainWindow):
 
         self.alert_model = AlertTableModel(self, tz=self._tz)
         self.alerts_table = self._table(self.alert_model, "alerts-table", page)
+        self.ack_buttons = AckButtons(
+            self.alerts_table, self.alert_model, self.acknowledge_requested
+        )
         heads = self.alerts_table.horizontalHeader()
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(AlertColumn.TITLE, QHeaderView.ResizeMode.Stretch)
@@ -406,7 +382,7 @@ class MainWindow(QMainWindow):
     def set_problems(self, problems: Sequence[str]) -> None:
         """App-wide problems, one line each in the coloured bar; an empty list hides the bar."""
         lines = [" ".join(p.split()) for p in problems if p.strip()]
-        _clear_layout(self._problem_lines)
+        clear_layout(self._problem_lines)
         for text in lines:
             # One line each, so neither a long message nor many of them push the alerts
             # off a small screen; the whole text is in the tooltip (and the log).
@@ -441,7 +417,7 @@ class MainWindow(QMainWindow):
 
     def acknowledge_button(self, alert_id: str) -> QPushButton | None:
         """The Acknowledge button of the row of `alert_id`; None if it has none (not firing)."""
-        return self._ack_buttons.get(alert_id)
+        return self.ack_buttons.get(alert_id)
 
     def feed_status_lines(self) -> list[str]:
         return [
@@ -475,7 +451,7 @@ class MainWindow(QMainWindow):
         self.summary_label.setFont(font)
         self.acknowledge_all_button.setEnabled(bool(firing))
         self._alerts_stack.setCurrentWidget(self.alerts_table if alerts else self._empty_panel)
-        self._sync_ack_buttons()
+        self.ack_buttons.sync()
 
     def _update_history_view(self) -> None:
         has_rows = self.history_model.rowCount() > 0
@@ -483,64 +459,8 @@ class MainWindow(QMainWindow):
             self.history_table if has_rows else self._empty_history_panel
         )
 
-    def _sync_ack_buttons(self) -> None:
-        """One Acknowledge button per firing row, none on acknowledged rows.
-
-        The view keeps index widgets on persistent indexes, so a button follows its
-        row through moves; only rows that changed firing state gain or lose one.
-        """
-        wanted: dict[str, int] = {}
-        for row in range(self.alert_model.rowCount()):
-            alert = self.alert_model.alert_at(row)
-            if alert.status is Status.FIRING:
-                wanted[alert.id] = row
-                if len(wanted) >= MAX_ROW_BUTTONS:
-                    # One widget per row costs too much in a storm; the rest are there
-                    # for "Acknowledge all", the tray and `shiftbell ack`.
-                    break
-        for alert_id in list(self._ack_buttons):
-            if alert_id not in wanted:
-                button = self._ack_buttons.pop(alert_id)
-                # The view deletes the widget later; make it unfindable now.
-                button.setObjectName("")
-                button.setEnabled(False)
-                still_shown = self.alert_model.row_of(alert_id)
-                if still_shown is not None:
-                    # Qt takes a null widget to mean "remove"; the stubs do not say so.
-                    self.alerts_table.setIndexWidget(
-                        self._action_index(still_shown),
-                        None,  # type: ignore[arg-type]
-                    )
-        for alert_id, row in wanted.items():
-            index = self._action_index(row)
-            existing = self._ack_buttons.get(alert_id)
-            if existing is not None and self._button_in(index) is existing:
-                continue
-            self._ack_buttons[alert_id] = self._make_ack_button(alert_id, index)
-
-    def _make_ack_button(self, alert_id: str, index: QModelIndex) -> QPushButton:
-        cell = QWidget()
-        row = QHBoxLayout(cell)
-        row.setContentsMargins(4, 2, 4, 2)
-        button = QPushButton("Acknowledge", cell)
-        button.setObjectName(f"ack-{alert_id}")
-        button.setAutoDefault(False)
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        button.setToolTip("Acknowledge this alert and silence its alarm")
-        button.clicked.connect(lambda: self.acknowledge_requested.emit(alert_id))
-        row.addWidget(button)
-        self.alerts_table.setIndexWidget(index, cell)
-        return button
-
-    def _button_in(self, index: QModelIndex) -> QPushButton | None:
-        cell = self.alerts_table.indexWidget(index)
-        return cell.findChild(QPushButton) if cell is not None else None
-
-    def _action_index(self, row: int) -> QModelIndex:
-        return self.alert_model.index(row, AlertColumn.ACTION)
-
     def _render_feed_statuses(self) -> None:
-        _clear_layout(self._feed_layout)
+        clear_layout(self._feed_layout)
         for status in self._feed_statuses:
             line = QHBoxLayout()
             line.setSpacing(6)
@@ -564,17 +484,3 @@ class MainWindow(QMainWindow):
             )
         self.empty_feed_warning.setVisible(bool(failing))
         self._show_empty_picture(TrayIconName.FEED_ERROR if failing else TrayIconName.CLEAR)
-
-
-def _clear_layout(layout: QVBoxLayout | QHBoxLayout) -> None:
-    """Remove and delete everything in a layout, nested layouts included."""
-    while (item := layout.takeAt(0)) is not None:
-        widget = item.widget()
-        if widget is not None:
-            widget.setObjectName("")  # findChildren must not see it before deleteLater runs
-            widget.hide()
-            widget.deleteLater()
-        child = item.layout()
-        if child is not None:
-            _clear_layout(child)  # type: ignore[arg-type]
-            child.deleteLater()
