@@ -39,10 +39,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -56,106 +53,31 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.sources.alertmanager import SOURCE
-from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
+from shiftbell.sources.alertmanager.alert_list import parse_alerts
+from shiftbell.sources.alertmanager.options import (
+    VENDOR,
+    AlertmanagerOptions,
+    AuthMode,
+    base_url_of,
+)
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, request_json, where_to_fix
-from shiftbell.sources.strict_fields import json_kind
 from shiftbell.system.clock import SystemClock
 
 log = logging.getLogger(__name__)
 
-VENDOR = "Alertmanager"
-DEFAULT_SILENCE_DURATION_S = 4 * 60 * 60
-DEFAULT_CREATED_BY = "shiftbell"
-DEFAULT_COMMENT = "Acknowledged in Shiftbell"
+
 # Sent as the silence's start; Alertmanager moves a start in the past to its own "now".
 SILENCE_START_MARGIN = timedelta(minutes=1)
 
+
 ALERTS_PATH = "/api/v2/alerts"
+
+
 SILENCES_PATH = "/api/v2/silences"
+
+
 STATUS_PATH = "/api/v2/status"
-
-OPTION_NAMES = tuple(option.name for option in SOURCE.feed_options)
-# label op value: the operator is what makes it a matcher; Alertmanager checks the rest.
-_MATCHER_SHAPE = re.compile(r"^\s*[^=!~\s]+\s*(=~|!~|!=|=)")
-
-
-class AuthMode(StrEnum):
-    NONE = "none"
-    BASIC = "basic"
-    BEARER = "bearer"
-
-
-@dataclass(frozen=True)
-class AlertmanagerOptions:
-    """The feed's options, read and checked once, so a typo fails when the feed is set up."""
-
-    matchers: tuple[str, ...] = ()
-    receiver: str = ""
-    silence_duration: timedelta = timedelta(seconds=DEFAULT_SILENCE_DURATION_S)
-    created_by: str = DEFAULT_CREATED_BY
-    comment: str = DEFAULT_COMMENT
-    auth: AuthMode = AuthMode.NONE
-
-    @classmethod
-    def parse(cls, config: FeedConfig, secret: str) -> AlertmanagerOptions:
-        """Raises FeedConfigError naming the option and the feed."""
-        options = config.options
-        fix = where_to_fix(config)
-        unknown = sorted(set(options) - set(OPTION_NAMES))
-        if unknown:
-            raise FeedConfigError(
-                f"{VENDOR} feed {config.name}: unknown option {unknown[0]!r}; the options are "
-                f"{', '.join(OPTION_NAMES)} ({fix})"
-            )
-        try:
-            matchers = split_matchers(options.get("filter", ""))
-        except ValueError as exc:
-            raise FeedConfigError(f"{VENDOR} feed {config.name}: filter: {exc} ({fix})") from None
-        duration_text = options.get("silence_duration_s", "").strip()
-        duration_s = float(DEFAULT_SILENCE_DURATION_S)
-        if duration_text:
-            try:
-                duration_s = float(duration_text)
-            except ValueError:
-                duration_s = -1.0
-            if not 60 <= duration_s <= 366 * 24 * 3600:
-                raise FeedConfigError(
-                    f"{VENDOR} feed {config.name}: silence_duration_s: {duration_text!r} is not "
-                    f"a number of seconds from 60 to 31622400 (default "
-                    f"{DEFAULT_SILENCE_DURATION_S}) ({fix})"
-                )
-        auth_text = options.get("auth", "").strip().lower()
-        if not auth_text:
-            auth = AuthMode.BEARER if secret else AuthMode.NONE
-        else:
-            try:
-                auth = AuthMode(auth_text)
-            except ValueError:
-                raise FeedConfigError(
-                    f"{VENDOR} feed {config.name}: auth: {auth_text!r} is not one of "
-                    f"{', '.join(m.value for m in AuthMode)} ({fix})"
-                ) from None
-        if auth is not AuthMode.NONE and not secret:
-            raise FeedConfigError(
-                f"{VENDOR} feed {config.name}: auth is {auth.value} but no secret is stored; "
-                f"set it in {fix}"
-            )
-        if auth is AuthMode.BASIC and ":" not in secret:
-            # Never quote the secret: it is a password, even when it is a wrong one.
-            raise FeedConfigError(
-                f"{VENDOR} feed {config.name}: with auth=basic the secret must be "
-                f"user:password (no colon found); set it in {fix}"
-            )
-        return cls(
-            matchers=matchers,
-            receiver=options.get("receiver", "").strip(),
-            silence_duration=timedelta(seconds=duration_s),
-            created_by=options.get("created_by", "").strip() or DEFAULT_CREATED_BY,
-            comment=options.get("comment", "").strip() or DEFAULT_COMMENT,
-            auth=auth,
-        )
 
 
 class AlertmanagerFeed:
@@ -387,133 +309,6 @@ class AlertmanagerFeed:
                 f"{VENDOR} has no /api/v2/silence (404): check the URL in "
                 f"{where_to_fix(self.config)}"
             )
-        # 200; or gone already: 0.25 says 500 "silence not found", later versions an empty 404.
-
-
-# -- options and URL -------------------------------------------------------------------------
-
-
-def base_url_of(config: FeedConfig) -> str:
-    """The API root from what a person pasted: the UI address (with #/alerts) works too."""
-    text = config.url.strip()
-    try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
-        raise FeedConfigError(
-            f"{VENDOR} feed {config.name}: URL {text!r} must look like http://host:9093 "
-            f"({where_to_fix(config)})"
-        )
-    path = url.path.rstrip("/")
-    for suffix in ("/api/v2", "/api/v1"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)]
-    return str(url.copy_with(path=path or "/", query=None, fragment=None)).rstrip("/")
-
-
-def split_matchers(text: str) -> tuple[str, ...]:
-    """`team="db", env=~"a,b"` -> ('team="db"', 'env=~"a,b"'): commas inside quotes stay.
-
-    Raises ValueError for an unclosed quote or a part that is not a matcher.
-    Braces around the whole list (PromQL style) are accepted and dropped.
-    """
-    body = text.strip()
-    if body.startswith("{") and body.endswith("}"):
-        body = body[1:-1]
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = escaped = False
-    for char in body:
-        if escaped:
-            escaped = False
-        elif char == "\\" and quoted:
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            parts.append("".join(current).strip())
-            current = []
-            continue
-        current.append(char)
-    if quoted:
-        raise ValueError(f"{text.strip()!r} has a quote that is not closed")
-    parts.append("".join(current).strip())
-    matchers = tuple(part for part in parts if part)
-    for matcher in matchers:
-        if not _MATCHER_SHAPE.match(matcher):
-            raise ValueError(
-                f'{matcher!r} is not a matcher such as team="db" (operators: = != =~ !~)'
-            )
-    return matchers
-
-
-# -- the alert list --------------------------------------------------------------------------
-
-
-def parse_alerts(body: object) -> list[Incoming]:
-    """Read `GET /api/v2/alerts`. Raises ValueError naming the field that is wrong.
-
-    One unreadable alert fails the whole list: a snapshot without it would resolve it.
-    """
-    if not isinstance(body, list):
-        raise ValueError(f"expected a list of alerts, got {json_kind(body)}")
-    return [_parse_alert(item, f"alerts[{index}]") for index, item in enumerate(body)]
-
-
-def _parse_alert(item: object, where: str) -> Incoming:
-    if not isinstance(item, dict):
-        raise ValueError(f"{where}: expected an alert object, got {json_kind(item)}")
-    fingerprint = item.get("fingerprint")
-    if not isinstance(fingerprint, str) or not fingerprint:
-        raise ValueError(f"{where}.fingerprint: required, a string; got {json_kind(fingerprint)}")
-    labels = _string_map(item.get("labels"), f"{where}.labels")
-    annotations = dict(_string_map(item.get("annotations"), f"{where}.annotations"))
-    text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
-    status = item.get("status")
-    silenced_by = status.get("silencedBy") if isinstance(status, dict) else None
-    url = item.get("generatorURL")
-    # The window opens this link with one click: web pages only.
-    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-        url = ""
-    return Incoming(
-        source_id=fingerprint,
-        title=text.title,
-        severity=text.severity,
-        summary=text.summary,
-        url=url,
-        labels=labels,
-        firing=True,
-        acknowledged=bool(silenced_by),
-        started_at=_time(item.get("startsAt"), f"{where}.startsAt"),
-    )
-
-
-def _string_map(value: object, where: str) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected an object of strings, got {json_kind(value)}")
-    for name, text in value.items():
-        if not isinstance(text, str):
-            raise ValueError(f"{where}.{name}: expected a string, got {json_kind(text)}")
-    return tuple(sorted(value.items()))
-
-
-def _time(value: object, where: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected an RFC 3339 time, got {json_kind(value)}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{where}: {value!r} is not an RFC 3339 time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    if parsed.year <= 1:
-        return None  # Go's zero time: not set
-    return parsed.astimezone(UTC)
 
 
 def _rfc3339(when: datetime) -> str:

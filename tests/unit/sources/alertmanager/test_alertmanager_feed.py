@@ -44,11 +44,11 @@ from shiftbell.core.errors import (
 from shiftbell.receiver.address import WEBHOOK_FEED_ID
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.runtime.desk import AlertDesk
-from shiftbell.sources.alertmanager.feed import (
+from shiftbell.sources.alertmanager.alert_list import parse_alerts
+from shiftbell.sources.alertmanager.feed import AlertmanagerFeed
+from shiftbell.sources.alertmanager.options import (
     DEFAULT_SILENCE_DURATION_S,
-    AlertmanagerFeed,
     base_url_of,
-    parse_alerts,
     split_matchers,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
