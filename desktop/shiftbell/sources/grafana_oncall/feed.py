@@ -57,9 +57,8 @@ as done.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -70,40 +69,45 @@ from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, 
 from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
 from shiftbell.sources.fields import iso_time
 from shiftbell.sources.grafana_oncall import SOURCE
+from shiftbell.sources.grafana_oncall.alert_groups import (
+    DEFAULT_SEVERITY,
+    GroupState,
+    labels_of,
+    payload_of,
+    permalink_of,
+    severity_of,
+    state_of,
+    summary_of,
+    title_of,
+)
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
 
+
 VENDOR = "Grafana OnCall"
+
+
 ALERT_GROUPS_PATH = "api/v1/alert_groups/"
+
+
 PAGE_SIZE = 100  # OnCall's maximum for `perpage`
+
+
 RATE_LIMIT_REQUESTS = 300  # per token ...
+
+
 RATE_LIMIT_WINDOW_S = 300.0  # ... per 5 minutes
+
+
 MOST_DEFAULT_PAGES = 20
-DEFAULT_SEVERITY = Severity.CRITICAL
-
-
-class GroupState(StrEnum):
-    """An alert group's state in OnCall, as the API names it."""
-
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    SILENCED = "silenced"
-    RESOLVED = "resolved"
 
 
 # Query order matters: see "What is fetched" above.
 POLLED_STATES = (GroupState.NEW, GroupState.ACKNOWLEDGED, GroupState.SILENCED)
-FILTER_OPTIONS = ("team_id", "integration_id", "route_id")
 
-_PRIORITY_SEVERITY = {
-    "p1": Severity.CRITICAL,
-    "p2": Severity.CRITICAL,
-    "p3": Severity.WARNING,
-    "p4": Severity.INFO,
-    "p5": Severity.INFO,
-}
-_PERMALINK_ORDER = ("web", "slack_app", "slack", "telegram")
+
+FILTER_OPTIONS = ("team_id", "integration_id", "route_id")
 
 
 class GrafanaOnCallFeed:
@@ -229,15 +233,15 @@ class GrafanaOnCallFeed:
             )
             return None
         group_id: str = group["id"]
-        state = _state(group.get("state"), queried)
-        payload = _payload(group)
+        state = state_of(group.get("state"), queried)
+        payload = payload_of(group)
         return Incoming(
             source_id=group_id,
-            title=_title(group, payload),
+            title=title_of(group, payload),
             severity=severity_of(group, self._default_severity),
-            summary=_summary(payload),
-            url=_permalink(group),
-            labels=_labels(group, payload),
+            summary=summary_of(payload),
+            url=permalink_of(group),
+            labels=labels_of(group, payload),
             firing=state is not GroupState.RESOLVED,
             acknowledged=state in (GroupState.ACKNOWLEDGED, GroupState.SILENCED),
             started_at=iso_time(group.get("created_at")),
@@ -325,133 +329,6 @@ class _Page:
         return cls(results, count, next_params, read_so_far)
 
 
-# -- reading an alert group ---------------------------------------------------------------
-
-
-def severity_of(group: Mapping[str, Any], default: Severity = DEFAULT_SEVERITY) -> Severity:
-    """The severity an alert group's labels or last payload name, else `default`."""
-    for candidate in _severity_candidates(group):
-        if candidate is not None:
-            return candidate
-    return default
-
-
-def _severity_candidates(group: Mapping[str, Any]) -> Iterator[Severity | None]:
-    yield _read_severity(_group_labels(group).get("severity"))
-    payload = _payload(group)
-    yield _read_severity(_str_dict(payload.get("labels")).get("severity"))
-    yield _read_severity(_str_dict(payload.get("commonLabels")).get("severity"))
-    alerts = payload.get("alerts")
-    if isinstance(alerts, list):
-        found = [
-            _read_severity(_str_dict(a.get("labels")).get("severity"))
-            for a in alerts
-            if isinstance(a, dict)
-        ]
-        known = [s for s in found if s is not None]
-        yield max(known, key=lambda s: s.rank) if known else None
-    yield _read_severity(payload.get("severity"))
-    yield _read_severity(payload.get("priority"))
-
-
-def _read_severity(value: Any) -> Severity | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    word = value.strip().lower()
-    if word in _PRIORITY_SEVERITY:
-        return _PRIORITY_SEVERITY[word]
-    try:
-        return Severity.parse(word)
-    except PayloadError:
-        return None
-
-
-def _payload(group: Mapping[str, Any]) -> dict[str, Any]:
-    last_alert = group.get("last_alert")
-    payload = last_alert.get("payload") if isinstance(last_alert, dict) else None
-    return payload if isinstance(payload, dict) else {}
-
-
-def _group_labels(group: Mapping[str, Any]) -> dict[str, str]:
-    """OnCall's alert group labels: `[{"key": {"name": ..}, "value": {"name": ..}}]`."""
-    labels: dict[str, str] = {}
-    raw = group.get("labels")
-    if not isinstance(raw, list):
-        return labels
-    for item in raw:
-        if not isinstance(item, dict):
-            continue
-        key, value = item.get("key"), item.get("value")
-        name = key.get("name") if isinstance(key, dict) else None
-        text = value.get("name") if isinstance(value, dict) else None
-        if isinstance(name, str) and isinstance(text, str):
-            labels[name] = text
-    return labels
-
-
-def _str_dict(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def _labels(group: Mapping[str, Any], payload: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    merged = _str_dict(payload.get("commonLabels")) or _str_dict(payload.get("labels"))
-    merged.update(_group_labels(group))  # OnCall's own labels are the ones the team chose
-    return tuple(sorted(merged.items()))
-
-
-def _title(group: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
-    for value in (
-        group.get("title"),
-        payload.get("title"),
-        _str_dict(payload.get("commonLabels")).get("alertname"),
-        _str_dict(payload.get("labels")).get("alertname"),
-    ):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return f"Alert group {group.get('id')}"
-
-
-def _summary(payload: Mapping[str, Any]) -> str:
-    annotations = _str_dict(payload.get("commonAnnotations")) or _str_dict(
-        payload.get("annotations")
-    )
-    alerts = payload.get("alerts")
-    first_alert = alerts[0] if isinstance(alerts, list) and alerts else None
-    first_annotations = (
-        _str_dict(first_alert.get("annotations")) if isinstance(first_alert, dict) else {}
-    )
-    for value in (
-        annotations.get("summary"),
-        payload.get("message"),
-        annotations.get("description"),
-        first_annotations.get("summary"),
-        first_annotations.get("description"),
-    ):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
-
-
-def _permalink(group: Mapping[str, Any]) -> str:
-    links = group.get("permalinks")
-    if not isinstance(links, dict):
-        return ""
-    for name in _PERMALINK_ORDER:
-        value = links.get(name)
-        if isinstance(value, str) and value.startswith(("https://", "http://")):
-            return value
-    return ""
-
-
-def _state(value: Any, queried: GroupState) -> GroupState:
-    try:
-        return GroupState(value)
-    except ValueError:
-        return queried  # a state this code does not know: trust the filter that found it
-
-
 def _next_params(url: str) -> list[tuple[str, str]]:
     return list(httpx.URL(url).params.multi_items())
 
@@ -469,9 +346,6 @@ def _drf_reason(body: Any) -> str:
         text = str(value)
         parts.append(text if key == "detail" else f"{key}: {text}")
     return "; ".join(parts)[:200]
-
-
-# -- reading the config -------------------------------------------------------------------
 
 
 def _opt(config: FeedConfig, key: str) -> str:

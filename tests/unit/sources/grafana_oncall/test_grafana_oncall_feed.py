@@ -25,7 +25,8 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
-from shiftbell.sources.grafana_oncall.feed import GrafanaOnCallFeed, severity_of
+from shiftbell.sources.grafana_oncall.alert_groups import severity_of
+from shiftbell.sources.grafana_oncall.feed import GrafanaOnCallFeed
 
 TOKEN = "oncall-api-key-3c9e1f7a55d04b2e"
 SA_TOKEN = "glsa_Xq7vN2k9PzL4mR8tW1yB6cD3fH5jK0sA_e4f1c2d3"
