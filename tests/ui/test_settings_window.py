@@ -37,10 +37,10 @@ from shiftbell.sources.build import connection_test
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.credentials import SECRETS_FILE_NAME, SecretStore
 from shiftbell.ui.feed_form import FeedForm, Field
+from shiftbell.ui.feeds_list import Column
 from shiftbell.ui.result_label import ResultState
 from shiftbell.ui.runner import AsyncRunner
 from shiftbell.ui.settings_window import (
-    Column,
     SettingsWindow,
 )
 

@@ -22,21 +22,16 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import traceback
-from collections.abc import Iterable
-from enum import Enum, IntEnum
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QMessageBox,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -47,7 +42,6 @@ from shiftbell.operations.feeds import FeedOperations, TokenChange
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.sources import registry
-from shiftbell.sources.spec import SecretNeed
 from shiftbell.store.credentials import (
     SecretLocation,
     SecretStore,
@@ -56,6 +50,7 @@ from shiftbell.store.credentials import (
 from shiftbell.ui.alarm_page import AlarmPage
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import FeedDraft, FeedForm
+from shiftbell.ui.feeds_list import FeedsList
 from shiftbell.ui.form_widgets import button, message_label, plain_label
 from shiftbell.ui.icons import icon
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
@@ -73,23 +68,10 @@ _GUARD_S = 5.0
 CHECK_TIMEOUT_S = 10.0
 DEFAULT_SIZE = (760, 660)
 
-TOKEN_TEXTS = {
-    SecretLocation.KEYRING: "token in keyring",
-    SecretLocation.FILE: "token in file",
-    SecretLocation.NONE: "no token",
-}
-
 _BANNER_STYLE = """
 QFrame#config-problems { background: #fff4e5; border: 1px solid #f0b86e; border-radius: 4px; }
 QFrame#config-problems QLabel { color: #4d2f00; background: transparent; border: none; }
 """
-
-
-class Column(IntEnum):
-    NAME = 0
-    KIND = 1
-    URL = 2
-    TOKEN = 3
 
 
 class _Slot(Enum):
@@ -204,45 +186,12 @@ class SettingsWindow(QWidget):
         self.problems_frame.hide()
         column.addWidget(self.problems_frame)
 
-        table = QTableWidget(0, len(Column), page)
-        table.setObjectName("feeds")
-        table.setHorizontalHeaderLabels(["Name", "Kind", "URL", "Token"])
-        table.verticalHeader().hide()
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        heads = table.horizontalHeader()
-        heads.setHighlightSections(False)
-        heads.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        heads.setSectionResizeMode(Column.URL, QHeaderView.ResizeMode.Stretch)
-        table.itemSelectionChanged.connect(self._update_list_buttons)
-        table.itemDoubleClicked.connect(lambda _: self.edit_selected())
-        self.feeds_table = table
-
-        self.empty_label = plain_label(
-            "No feeds yet. Add one to get alerts from "
-            + _either(source.name for source in registry.feed_sources())
-            + ".",
-            page,
-        )
-        self.empty_label.setObjectName("no-feeds")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        empty = QFrame(page)
-        empty.setFrameShape(QFrame.Shape.StyledPanel)
-        empty.setBackgroundRole(QPalette.ColorRole.Base)
-        empty.setAutoFillBackground(True)
-        empty_column = QVBoxLayout(empty)
-        empty_column.addWidget(self.empty_label)
-        self._table_stack = QStackedWidget(page)
-        self._table_stack.addWidget(empty)
-        self._table_stack.addWidget(table)
-        self._empty_panel = empty
-        column.addWidget(self._table_stack, 1)
+        self.feeds_list = FeedsList(page)
+        self.feeds_table = self.feeds_list.table
+        self.empty_label = self.feeds_list.empty_label
+        self.feeds_table.itemSelectionChanged.connect(self._update_list_buttons)
+        self.feeds_table.itemDoubleClicked.connect(lambda _: self.edit_selected())
+        column.addWidget(self.feeds_list, 1)
 
         buttons = QHBoxLayout()
         self.add_button = button("Add…", "add", page, self.start_add)
@@ -322,62 +271,16 @@ class SettingsWindow(QWidget):
 
     def token_text(self, name: str) -> str:
         """The token column's text for feed `name`."""
-        feed = next(feed for feed in self._feeds if feed.name == name)
-        location = self._locations.get(name)
-        if location is None:
-            return "keyring did not answer"
-        text = TOKEN_TEXTS[location]
-        if (
-            location is SecretLocation.NONE
-            and registry.source(feed.kind).secret_need is SecretNeed.REQUIRED
-        ):
-            text += " (needed)"
-        return text
+        return self.feeds_list.token_text(name)
 
     def select_feed(self, name: str) -> None:
-        for row in range(self.feeds_table.rowCount()):
-            item = self.feeds_table.item(row, Column.NAME)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
-                self.feeds_table.selectRow(row)
-                return
+        self.feeds_list.select(name)
 
     def selected_feed(self) -> FeedSettings | None:
-        rows = self.feeds_table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.feeds_table.item(rows[0].row(), Column.NAME)
-        name = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        return next((feed for feed in self._feeds if feed.name == name), None)
+        return self.feeds_list.selected()
 
     def _fill_table(self) -> None:
-        selected = self.selected_feed()
-        table = self.feeds_table
-        table.setRowCount(0)
-        for feed in self._feeds:
-            row = table.rowCount()
-            table.insertRow(row)
-            name = feed.name if feed.enabled else f"{feed.name} (off)"
-            cells = {
-                Column.NAME: name,
-                Column.KIND: registry.source(feed.kind).label,
-                Column.URL: feed.config.url,
-                Column.TOKEN: self.token_text(feed.name),
-            }
-            for column, text in cells.items():
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                if not feed.enabled:
-                    item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
-                if column is Column.NAME:
-                    item.setData(Qt.ItemDataRole.UserRole, feed.name)
-                    if not feed.enabled:
-                        item.setToolTip(f"{feed.name} is turned off: Edit… to run it")
-                table.setItem(row, column, item)
-        self._table_stack.setCurrentWidget(table if self._feeds else self._empty_panel)
-        if selected is not None:
-            self.select_feed(selected.name)
-        elif self._feeds:
-            table.selectRow(0)
+        self.feeds_list.show_feeds(self._feeds, self._locations)
         self._update_list_buttons()
 
     def _update_list_buttons(self) -> None:
@@ -658,8 +561,3 @@ def _error_text(exc: BaseException) -> str:
     where = "".join(traceback.format_tb(exc.__traceback__))
     log.error("unexpected %s from a feed test or check:\n%s", type(exc).__name__, where)
     return f"unexpected error ({type(exc).__name__}); the log has the details"
-
-
-def _either(names: Iterable[str]) -> str:
-    listed = list(names)
-    return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)
