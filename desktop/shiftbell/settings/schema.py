@@ -39,6 +39,8 @@ class SettingKey:
         label: a few words for the Settings window.
         help: what it does, for the template's comments and tooltips.
         low, high: bounds of numbers (seconds: at most a day unless said).
+        field: the attribute of the settings object it fills, when that is not `name`
+            (`ramp_s` fills SeverityPolicy.ramp).
     """
 
     name: str
@@ -47,6 +49,11 @@ class SettingKey:
     help: str
     low: float | None = None
     high: float | None = None
+    field: str = ""  # the settings attribute it fills, when not `name`
+
+    @property
+    def attribute(self) -> str:
+        return self.field or self.name
 
 
 RECEIVER = (
@@ -116,6 +123,7 @@ SCHEDULE = (
         "A reminder this many seconds before a shift starts; 0 = no reminder.",
         0,
         DAY_S,
+        field="reminder_lead",
     ),
 )
 SEVERITY = (
@@ -149,6 +157,7 @@ SEVERITY = (
         "how long the volume takes to go from start to end",
         0,
         DAY_S,
+        field="ramp",
     ),
     SettingKey(
         "siren_after_s",
@@ -157,6 +166,7 @@ SEVERITY = (
         "the harsher siren after this long; 0 = never",
         0,
         DAY_S,
+        field="harsher_after",
     ),
     SettingKey(
         "raise_window_after_s",
@@ -165,6 +175,7 @@ SEVERITY = (
         "bring the Shiftbell window to the front; 0 = never",
         0,
         DAY_S,
+        field="raise_window_after",
     ),
     SettingKey(
         "repeat_every_s",
@@ -173,6 +184,7 @@ SEVERITY = (
         "for non-looping sounds; 0 = play once",
         0,
         DAY_S,
+        field="repeat_every",
     ),
 )
 # The sections outside [[feeds]] and [[schedules]], by their path; escalation has one table

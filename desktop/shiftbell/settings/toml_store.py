@@ -11,11 +11,13 @@ comments and refuses to touch a file it cannot parse.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
 from shiftbell.settings import schema
@@ -27,12 +29,7 @@ from shiftbell.settings.entry_readers import (
     header_lines,
 )
 from shiftbell.settings.model import (
-    AlarmSettings,
     FeedSettings,
-    NotificationBackend,
-    NotificationSettings,
-    ReceiverSettings,
-    ScheduleConfig,
     Settings,
 )
 from shiftbell.settings.schema import KeyPath
@@ -42,6 +39,11 @@ from shiftbell.settings.value_readers import ValueReader
 from shiftbell.sources.schedule import ScheduleSourceConfig
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+S = TypeVar("S", bound="DataclassInstance")
 
 
 # A Shiftbell config is a few kilobytes; a file far larger is the wrong file (or a disk
@@ -180,61 +182,22 @@ class DocumentReader(ValueReader):
 
     def settings(self, document: Mapping[str, object]) -> Settings:
         self.unknown_keys(document, (), schema.TOP_LEVEL)
-        receiver = self.table(document, ("receiver",), schema.names(schema.RECEIVER))
-        notifications = self.table(document, ("notifications",), schema.names(schema.NOTIFICATIONS))
-        alarm = self.table(document, ("alarm",), schema.names(schema.ALARM))
         default = DEFAULT_SETTINGS
-        port = schema.key(schema.RECEIVER, "port")
-        assert port.low is not None and port.high is not None
         return Settings(
-            receiver=ReceiverSettings(
-                port=self.integer(
-                    receiver,
-                    ("receiver", "port"),
-                    default.receiver.port,
-                    int(port.low),
-                    int(port.high),
-                )
-            ),
+            receiver=self.section(document, "receiver", default.receiver),
             escalation=self.escalation(document),
-            notifications=NotificationSettings(
-                backend=self.choice(
-                    notifications,
-                    ("notifications", "backend"),
-                    NotificationBackend,
-                    default.notifications.backend,
-                ),
-                snooze_choices_min=self.snooze_choices(
-                    notifications,
-                    ("notifications", "snooze_choices_min"),
-                    default.notifications.snooze_choices_min,
-                ),
-            ),
-            alarm=AlarmSettings(
-                output_device=self.string(
-                    alarm, ("alarm", "output_device"), default.alarm.output_device
-                )
-            ),
-            schedule=self.schedule(document),
+            notifications=self.section(document, "notifications", default.notifications),
+            alarm=self.section(document, "alarm", default.alarm),
+            schedule=self.section(document, "schedule", default.schedule),
             feeds=self.feeds(document),
             schedules=self.schedules(document),
         )
 
-    def schedule(self, document: Mapping[str, object]) -> ScheduleConfig:
-        at = ("schedule",)
-        table = self.table(document, at, schema.names(schema.SCHEDULE))
-        default = DEFAULT_SETTINGS.schedule
-        return ScheduleConfig(
-            off_shift_critical_alarms=self.boolean(
-                table, (*at, "off_shift_critical_alarms"), default.off_shift_critical_alarms
-            ),
-            quiet_hours=self.quiet_hours(table, (*at, "quiet_hours"), default.quiet_hours),
-            quiet_hours_critical_alarms=self.boolean(
-                table, (*at, "quiet_hours_critical_alarms"), default.quiet_hours_critical_alarms
-            ),
-            time_zone=self.time_zone(table, (*at, "time_zone"), default.time_zone),
-            reminder_lead=self.seconds(table, (*at, "reminder_before_s"), default.reminder_lead),
-        )
+    def section(self, document: Mapping[str, object], name: str, default: S) -> S:
+        """The section `name` as its settings object, each key read as the schema declares."""
+        keys = schema.SECTIONS[name]
+        table = self.table(document, (name,), schema.names(keys))
+        return dataclasses.replace(default, **self.values(table, (name,), keys, default))
 
     def feeds(self, document: Mapping[str, object]) -> tuple[FeedSettings, ...]:
         """The valid [[feeds]] entries; a broken entry is named and skipped, never guessed."""
@@ -289,20 +252,22 @@ class DocumentReader(ValueReader):
     ) -> SeverityPolicy:
         at = ("escalation", name)
         table = self.table(tables, at, schema.names(schema.SEVERITY))
-        return SeverityPolicy(
-            sound=self.sound(table, (*at, "sound"), default.sound),
-            loop=self.boolean(table, (*at, "loop"), default.loop),
-            volume_start=self.fraction(table, (*at, "volume_start"), default.volume_start),
-            volume_end=self.fraction(table, (*at, "volume_end"), default.volume_end),
-            ramp=self.seconds(table, (*at, "ramp_s"), default.ramp),
-            harsher_after=self.seconds_or_never(
-                table, (*at, "siren_after_s"), default.harsher_after
-            ),
-            raise_window_after=self.seconds_or_never(
-                table, (*at, "raise_window_after_s"), default.raise_window_after
-            ),
-            repeat_every=self.seconds(table, (*at, "repeat_every_s"), default.repeat_every),
-        )
+        return dataclasses.replace(default, **self.values(table, at, schema.SEVERITY, default))
+
+    def values(
+        self,
+        table: Mapping[str, object],
+        at: KeyPath,
+        keys: tuple[schema.SettingKey, ...],
+        default: object,
+    ) -> dict[str, Any]:
+        """Each key of `keys` read from `table` by its type; what is wrong reads as `default`'s."""
+        found = {}
+        for key in keys:
+            path = (*at, key.name)
+            fallback = getattr(default, key.attribute)
+            found[key.attribute] = self.value(table, path, key, fallback)
+        return found
 
     def table(
         self,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, time, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import Sound
@@ -224,3 +224,27 @@ class ValueReader:
             self.rejected(path, value, f"must be 1 to {MAX_SNOOZE_MIN} minutes each", shown)
             return default
         return minutes
+
+    def value(
+        self, table: Mapping[str, object], path: KeyPath, key: schema.SettingKey, default: Any
+    ) -> Any:
+        """The value at `path`, read as `key` declares; `default` when missing or wrong."""
+        kind = key.type
+        if kind is schema.ValueType.INTEGER:
+            low = int(key.low) if key.low is not None else -(1 << 63)
+            high = int(key.high) if key.high is not None else 1 << 63
+            return self.integer(table, path, default, low, high)
+        if kind is schema.ValueType.CHOICE:
+            return self.choice(table, path, type(default), default)
+        readers: dict[schema.ValueType, Callable[[Mapping[str, object], KeyPath, Any], Any]] = {
+            schema.ValueType.FRACTION: self.fraction,
+            schema.ValueType.SECONDS: self.seconds,
+            schema.ValueType.SECONDS_OR_NEVER: self.seconds_or_never,
+            schema.ValueType.BOOLEAN: self.boolean,
+            schema.ValueType.TEXT: self.string,
+            schema.ValueType.SOUND: self.sound,
+            schema.ValueType.QUIET_HOURS: self.quiet_hours,
+            schema.ValueType.TIME_ZONE: self.time_zone,
+            schema.ValueType.MINUTES_LIST: self.snooze_choices,
+        }
+        return readers[kind](table, path, default)
