@@ -1,6 +1,7 @@
 """The keys of config.toml's sections, declared once: name, type, bounds, what 0 means, a
-label and help. The loader takes its known keys and bounds from here, the template its
-escalation comments, and the Settings window's Alarm page its fields, labels and tooltips.
+label and help. The loader reads every key through it (by its type, into the settings
+attribute it names), the template takes its escalation comments from it, and the Settings
+window's Alarm page its fields, labels, ranges and tooltips.
 
 ([[feeds]] and [[schedules]] entries are declared by their sources: sources/spec.py.)
 """
