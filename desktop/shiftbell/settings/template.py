@@ -99,9 +99,7 @@ def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
 
 
 def _schedule_section(schedule: ScheduleConfig) -> list[str]:
-    default = DEFAULT_SETTINGS.schedule
-    quiet = _quiet_hours(schedule.quiet_hours)
-    return [
+    lines = [
         "[schedule]",
         "# How your on-call schedule and quiet hours soften the alarm. On call, or",
         "# with no schedule set up, every alert escalates in full. Off call (by the",
@@ -109,23 +107,35 @@ def _schedule_section(schedule: ScheduleConfig) -> list[str]:
         "# only notify, except critical ones, which alarm anyway unless turned off",
         "# below. An alert held back until a shift starts (or quiet hours end)",
         "# escalates from then, starting at the first volume, not the siren.",
-        "# Critical alerts alarm when you are off call too; false = notify only.",
-        f"# Default: {_bool(default.off_shift_critical_alarms)}.",
-        f"off_shift_critical_alarms = {_bool(schedule.off_shift_critical_alarms)}",
-        '# Quiet hours every day, like "22:00-07:00" (may cross midnight), on call',
-        f'# or not; "" = none. Default: {_string(_quiet_hours(default.quiet_hours))}.',
-        f"quiet_hours = {_string(quiet)}",
-        "# Critical alerts alarm in quiet hours too; false = notify only.",
-        f"# Default: {_bool(default.quiet_hours_critical_alarms)}.",
-        f"quiet_hours_critical_alarms = {_bool(schedule.quiet_hours_critical_alarms)}",
-        '# The time zone quiet hours are in, like "Europe/Berlin"; "" = this',
-        "# computer's own (they follow you when you travel).",
-        f"time_zone = {_string(schedule.time_zone)}",
-        "# A reminder this many seconds before a shift starts; 0 = no reminder.",
-        f"# Default: {_seconds(default.reminder_lead)}.",
-        f"reminder_before_s = {_seconds(schedule.reminder_lead)}",
-        "",
     ]
+    for key in schema.SCHEDULE:
+        value = getattr(schedule, key.attribute)
+        default = getattr(DEFAULT_SETTINGS.schedule, key.attribute)
+        lines += _key_lines(key, _toml_value(key, value), _toml_value(key, default))
+    return [*lines, ""]
+
+
+def _key_lines(key: schema.SettingKey, value: str, default: str) -> list[str]:
+    """A key's help from the schema as comments, its default, and the assignment."""
+    lines = textwrap.wrap(
+        key.help, width=78, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False
+    )
+    if key.type is not schema.ValueType.TIME_ZONE:  # "" is the computer's own: no default
+        lines.append(f"# Default: {default}.")
+    return [*lines, f"{key.name} = {value}"]
+
+
+def _toml_value(key: schema.SettingKey, value: object) -> str:
+    """`value` as config.toml writes a key of `key`'s type."""
+    if isinstance(value, bool):
+        return _bool(value)
+    if key.type is schema.ValueType.QUIET_HOURS:
+        return _string(_quiet_hours(value))  # type: ignore[arg-type]
+    if isinstance(value, timedelta) or value is None:
+        return _seconds(value)
+    if isinstance(value, str):
+        return _string(value)
+    return str(value)
 
 
 def _quiet_hours(hours: tuple[time, time] | None) -> str:
