@@ -10,7 +10,6 @@ MAX_LINES = 500
 # shrink. Split one and take it off this list.
 TOO_LONG_FOR_NOW = {
     "ui/settings_window.py": 563,
-    "ui/feed_form.py": 588,
 }
 
 

@@ -21,15 +21,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -51,11 +47,12 @@ from shiftbell.store.credentials import SecretLocation
 from shiftbell.ui.form_widgets import (
     ERROR_STYLE,
     NOTE_STYLE,
-    SecondsSpinBox,
     message_label,
+    seconds_spin,
     sentence,
 )
 from shiftbell.ui.options_editor import OptionsEditor
+from shiftbell.ui.token_field import TokenField
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +110,6 @@ class FeedForm(QWidget):
         super().__init__(parent)
         self._original: FeedSettings | None = None
         self._existing_names: set[str] = set()
-        self._location: SecretLocation | None = SecretLocation.NONE
-        self._delete_token = False
         self._touched: set[Field] = set()
         self._reveal = False
         self._url_is_default = False
@@ -165,12 +160,12 @@ class FeedForm(QWidget):
         self.url_edit.textEdited.connect(self._on_url_edited)
         _add_row(form, "URL:", self._with_error(self.url_edit, Field.URL))
 
-        self.interval_spin = self._seconds_spin("interval", MAX_FEED_INTERVAL_S * 24)
+        self.interval_spin = seconds_spin(self, "interval", MAX_FEED_INTERVAL_S * 24)
         self.interval_spin.setToolTip("How often Shiftbell asks the source for its alerts")
         self.interval_spin.valueChanged.connect(self._on_interval_changed)
         _add_row(form, "Check every:", self._with_error(self.interval_spin, Field.INTERVAL))
 
-        self.stale_spin = self._seconds_spin("stale-after", MAX_FEED_STALE_AFTER_S * 2)
+        self.stale_spin = seconds_spin(self, "stale-after", MAX_FEED_STALE_AFTER_S * 2)
         self.stale_spin.setToolTip(
             "Raise a critical \u201cfeed down\u201d alert when the source has not answered "
             "for this long"
@@ -184,33 +179,13 @@ class FeedForm(QWidget):
         self.enabled_check.toggled.connect(lambda _: self._values_changed())
         _add_row(form, "", self.enabled_check)
 
-        self.token_edit = QLineEdit(body)
-        self.token_edit.setObjectName("token")
-        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        # Never offer the token to the clipboard or an input method's memory.
-        self.token_edit.setInputMethodHints(
-            Qt.InputMethodHint.ImhHiddenText
-            | Qt.InputMethodHint.ImhNoPredictiveText
-            | Qt.InputMethodHint.ImhSensitiveData
-        )
-        self.token_edit.textEdited.connect(lambda _: self._edited(Field.TOKEN))
-        self.forget_token_button = QPushButton("Remove stored token", body)
-        self.forget_token_button.setObjectName("forget-token")
-        self.forget_token_button.setAutoDefault(False)
-        self.forget_token_button.clicked.connect(self._toggle_delete_token)
-        self.token_note = message_label(NOTE_STYLE, "token-note", body)
-        token_box = QWidget(body)
-        token_column = QVBoxLayout(token_box)
-        token_column.setContentsMargins(0, 0, 0, 0)
-        token_column.setSpacing(3)
-        token_row = QHBoxLayout()
-        token_row.addWidget(self.token_edit, 1)
-        token_row.addWidget(self.forget_token_button)
-        token_column.addLayout(token_row)
-        token_column.addWidget(self.token_note)
-        self.errors[Field.TOKEN] = message_label(ERROR_STYLE, "token-error", token_box)
-        token_column.addWidget(self.errors[Field.TOKEN])
-        _add_row(form, "Token:", token_box)
+        self.token_field = TokenField(body)
+        self.token_field.edited.connect(self._token_edited)
+        self.token_edit = self.token_field.edit
+        self.forget_token_button = self.token_field.forget_button
+        self.token_note = self.token_field.note
+        self.errors[Field.TOKEN] = self.token_field.error
+        _add_row(form, "Token:", self.token_field)
 
         _add_row(form, "Options:", self._build_options(body))
 
@@ -222,19 +197,6 @@ class FeedForm(QWidget):
         self.load_new(set())
 
     # -- building ----------------------------------------------------------------------------
-
-    def _seconds_spin(self, name: str, maximum: float) -> QDoubleSpinBox:
-        # A wide range on purpose: the spin box would silently clamp a value, whereas the
-        # rules below say what is wrong with it and what to use instead.
-        spin = SecondsSpinBox(self)
-        spin.setObjectName(name)
-        spin.setDecimals(1)
-        spin.setRange(0.0, maximum)
-        spin.setSuffix(" s")
-        spin.setSingleStep(5.0)
-        spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        spin.setMinimumWidth(110)
-        return spin
 
     def _with_error(self, widget: QWidget, which: Field) -> QWidget:
         box = QWidget(widget.parentWidget())
@@ -278,15 +240,13 @@ class FeedForm(QWidget):
         try:
             self._original = feed
             self._existing_names = set(existing_names)
-            self._location = location
-            self._delete_token = False
+            self.token_field.load(location, stored_before=feed is not None)
             self._touched.clear()
             self._reveal = False
             kind = feed.kind if feed is not None else self._first_available_kind()
             self._kind = kind
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
             self.name_edit.setText(feed.name if feed is not None else "")
-            self.token_edit.clear()
             self.error_label.clear()
             self.error_label.hide()
             if feed is None:
@@ -356,11 +316,7 @@ class FeedForm(QWidget):
         )
 
     def token_change(self) -> TokenChange:
-        if self._token_text():
-            return TokenChange.SET
-        if self._delete_token:
-            return TokenChange.DELETE
-        return TokenChange.KEEP
+        return self.token_field.change()
 
     def problems(self) -> dict[Field, str]:
         """Everything that stops saving, by field; empty when the form is valid."""
@@ -378,7 +334,7 @@ class FeedForm(QWidget):
         }
         if found[Field.NAME] is None and config.name in self._existing_names - {self.original_name}:
             found[Field.NAME] = f'a feed named "{config.name}" already exists: choose another name'
-        if source.secret_need is SecretNeed.REQUIRED and not self._will_have_token():
+        if source.secret_need is SecretNeed.REQUIRED and not self.token_field.will_have_token():
             found[Field.TOKEN] = f"a {source.name} feed needs its {source.secret_word}"
         return {key: text for key, text in found.items() if text is not None}
 
@@ -397,7 +353,7 @@ class FeedForm(QWidget):
             feed=FeedSettings(self.config(), enabled=self.enabled_check.isChecked()),
             original_name=self.original_name,
             token_change=change,
-            token=self._token_text() if change is TokenChange.SET else "",
+            token=self.token_field.text() if change is TokenChange.SET else "",
         )
 
     def is_dirty(self) -> bool:
@@ -468,10 +424,7 @@ class FeedForm(QWidget):
         self._update_kind_texts()
         self._values_changed()
 
-    def _toggle_delete_token(self) -> None:
-        self._delete_token = not self._delete_token
-        if self._delete_token:
-            self.token_edit.clear()
+    def _token_edited(self) -> None:
         self._update_kind_texts()
         self._edited(Field.TOKEN)
 
@@ -511,58 +464,10 @@ class FeedForm(QWidget):
         }[which]
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    # -- token -------------------------------------------------------------------------------
-
-    def _token_text(self) -> str:
-        return self.token_edit.text().strip()
-
-    def _has_stored_token(self) -> bool:
-        return self._original is not None and self._location in (
-            SecretLocation.KEYRING,
-            SecretLocation.FILE,
-            None,  # unknown: assume there is one rather than demand it again
-        )
-
-    def _will_have_token(self) -> bool:
-        if self._token_text():
-            return True
-        return self._has_stored_token() and not self._delete_token
-
     def _update_kind_texts(self) -> None:
         source = self.source()
-        word = source.secret_word
-        need = source.secret_need
         self.url_edit.setPlaceholderText(source.url_example)
-        takes_token = need is not SecretNeed.NONE
-        self.token_edit.setEnabled(takes_token and not self._delete_token)
-        stored = self._has_stored_token()
-        self.forget_token_button.setVisible(stored)
-        self.forget_token_button.setText(
-            "Keep stored token" if self._delete_token else "Remove stored token"
-        )
-        where = {
-            SecretLocation.KEYRING: "in the OS keyring",
-            SecretLocation.FILE: "in Shiftbell's secrets file",
-            None: "(the keyring could not say where)",
-        }
-        wanted = "optional" if need is SecretNeed.OPTIONAL else "required"
-        if not takes_token:
-            placeholder, note = "", f"A {source.name} feed takes no token."
-        elif self._delete_token:
-            placeholder = f"{word} ({wanted})"
-            note = f"The stored {word} will be deleted when you save."
-        elif stored:
-            placeholder = "unchanged"
-            note = (
-                f"The {word} is stored {where.get(self._location, '')}. Leave this empty to "
-                "keep it, or type a new one to replace it."
-            )
-        else:
-            placeholder = f"{word} ({wanted})"
-            note = f"Kept in the OS keyring, never in the config file. {source.secret_hint}"
-        self.token_edit.setPlaceholderText(placeholder)
-        self.token_note.setText(note.strip())
-        self.token_note.setVisible(bool(note.strip()))
+        self.token_field.show_texts(source)
         self.options_editor.show_option_text()
 
     # -- snapshot for is_dirty ---------------------------------------------------------------
@@ -577,7 +482,7 @@ class FeedForm(QWidget):
             self.enabled_check.isChecked(),
             tuple(self.options_editor.rows()),
             bool(self.token_edit.text()),
-            self._delete_token,
+            self.token_field.delete_stored,
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QPushButton, QSizePolicy, QWidget
 
 from shiftbell.settings import feed_rules
 
@@ -51,3 +51,17 @@ def button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) ->
     pushed.setAutoDefault(False)
     pushed.clicked.connect(lambda _=False: slot())
     return pushed
+
+
+def seconds_spin(parent: QWidget, name: str, maximum: float) -> SecondsSpinBox:
+    """A seconds field with a wide range on purpose: a spin box would silently clamp a value,
+    whereas the rules say what is wrong with it and what to use instead."""
+    spin = SecondsSpinBox(parent)
+    spin.setObjectName(name)
+    spin.setDecimals(1)
+    spin.setRange(0.0, maximum)
+    spin.setSuffix(" s")
+    spin.setSingleStep(5.0)
+    spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    spin.setMinimumWidth(110)
+    return spin
