@@ -3,10 +3,17 @@ on light and dark themes. Plain text always: results quote what servers said."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import logging
+import traceback
 from enum import StrEnum
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
+
+from shiftbell.core.errors import ShiftbellError
+
+log = logging.getLogger(__name__)
 
 # Each state brings its own background and text colour, readable on light and dark themes.
 RESULT_STYLES = {
@@ -49,3 +56,16 @@ class ResultLabel(QLabel):
 
     def clear_state(self) -> None:
         self.show_state(ResultState.NONE, "")
+
+
+def error_text(exc: BaseException) -> str:
+    """The message to show for a failed test or check; FeedErrors already say what to do."""
+    if isinstance(exc, ShiftbellError):
+        return str(exc)
+    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
+        return "it took too long"
+    # An adapter bug. Its message may quote a header value, which may be the token, so
+    # the log gets the type and where it happened, never the message.
+    where = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unexpected %s from a feed test or check:\n%s", type(exc).__name__, where)
+    return f"unexpected error ({type(exc).__name__}); the log has the details"

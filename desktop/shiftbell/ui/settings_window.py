@@ -1,12 +1,12 @@
-"""The Settings window: the person's feeds, added, changed, removed and tested.
+"""The Settings window: the person's feeds, schedules and alarm, in three tabs.
 
-Two pages in one window: the list of feeds, and the add/edit form
-(feed_form.py). Everything it writes goes through the same code as
-`shiftbell feed ...`: config.toml through settings/feed_editor.py (which keeps
-the person's comments and refuses to touch a file it cannot parse), tokens
-through SecretStore (the OS keyring; a private file only after the person said
-yes). After a successful change it emits `feeds_changed`, and the app restarts
-its feeds.
+The Feeds tab has two pages: the list of feeds (feeds_list.py), and the add/edit form
+(feed_form.py); the Schedules and Alarm tabs are schedules_page.py and alarm_page.py.
+Everything it writes goes through the same operations as `shiftbell feed ...`
+(operations/feeds.py): config.toml through settings/feed_editor.py (which keeps the
+person's comments and refuses to touch a file it cannot parse), tokens through
+SecretStore (the OS keyring; a private file only after the person said yes). After a successful change it emits `feeds_changed`, and the app reads its
+config again.
 
 "Test connection" and the adapter's own check before saving run on the app's
 worker loop (`run_async`); results come back through a queued signal, so a
@@ -19,9 +19,7 @@ asked there anyway.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-import traceback
 from enum import Enum
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -42,6 +41,7 @@ from shiftbell.operations.feeds import FeedOperations, TokenChange
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.sources import registry
+from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.credentials import (
     SecretLocation,
     SecretStore,
@@ -54,7 +54,7 @@ from shiftbell.ui.feeds_list import FeedsList
 from shiftbell.ui.form_widgets import button, message_label, plain_label
 from shiftbell.ui.icons import icon
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
-from shiftbell.ui.result_label import ResultLabel, ResultState
+from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
 from shiftbell.ui.schedules_page import SchedulesPage
 
 log = logging.getLogger(__name__)
@@ -355,7 +355,7 @@ class SettingsWindow(QWidget):
     def _after_check(self, draft: FeedDraft, outcome: object) -> None:
         self._set_saving(False)
         if isinstance(outcome, BaseException):
-            self.form.show_save_error(f"Not saved: {_error_text(outcome)}")
+            self.form.show_save_error(f"Not saved: {error_text(outcome)}")
             return
         try:
             notes = self._write(draft)
@@ -445,22 +445,9 @@ class SettingsWindow(QWidget):
         except ShiftbellError as exc:
             self.list_result.show_state(ResultState.ERROR, f"{feed.name}: {exc}")
             return
-        self.list_result.show_state(
-            ResultState.BUSY, f"Testing {feed.name}: connecting to {feed.config.url}…"
-        )
-        self.test_button.setEnabled(False)
-        self.test_button.setText("Testing…")
-
-        def done(outcome: object) -> None:
-            self.test_button.setText("Test connection")
-            self._update_list_buttons()
-            self._show_result(self.list_result, feed.name, outcome)
-
-        self._jobs.submit(
-            _Slot.LIST_TEST,
-            self.operations.test(feed.config, secret, self._test_timeout_s),
-            self._test_timeout_s + _GUARD_S,
-            done,
+        busy = f"Testing {feed.name}: connecting to {feed.config.url}…"
+        self._start_test(
+            _Slot.LIST_TEST, feed.config, secret, self.test_button, self.list_result, busy
         )
 
     def test_form(self) -> None:
@@ -474,28 +461,40 @@ class SettingsWindow(QWidget):
             self.form_result.show_state(ResultState.ERROR, str(exc))
             return
         config = draft.feed.config
-        self.form_result.show_state(ResultState.BUSY, f"Connecting to {config.url}…")
-        self.form_test_button.setEnabled(False)
-        self.form_test_button.setText("Testing…")
+        busy = f"Connecting to {config.url}…"
+        self._start_test(
+            _Slot.FORM_TEST, config, secret, self.form_test_button, self.form_result, busy
+        )
+
+    def _start_test(
+        self,
+        slot: _Slot,
+        config: FeedConfig,
+        secret: str,
+        pressed: QPushButton,
+        result: ResultLabel,
+        busy: str,
+    ) -> None:
+        """Connect with `config` on the worker loop; `pressed` waits, `result` says how it went."""
+        result.show_state(ResultState.BUSY, busy)
+        pressed.setEnabled(False)
+        pressed.setText("Testing…")
 
         def done(outcome: object) -> None:
-            self.form_test_button.setEnabled(True)
-            self.form_test_button.setText("Test connection")
-            self._show_result(self.form_result, config.name, outcome)
+            pressed.setText("Test connection")
+            pressed.setEnabled(True)
+            self._update_list_buttons()
+            if isinstance(outcome, BaseException):
+                result.show_state(ResultState.ERROR, f"✗ {config.name}: {error_text(outcome)}")
+            else:
+                result.show_state(ResultState.OK, f"✓ {config.name}: connection ok — {outcome}")
 
         self._jobs.submit(
-            _Slot.FORM_TEST,
+            slot,
             self.operations.test(config, secret, self._test_timeout_s),
             self._test_timeout_s + _GUARD_S,
             done,
         )
-
-    @staticmethod
-    def _show_result(label: ResultLabel, name: str, outcome: object) -> None:
-        if isinstance(outcome, BaseException):
-            label.show_state(ResultState.ERROR, f"✗ {name}: {_error_text(outcome)}")
-        else:
-            label.show_state(ResultState.OK, f"✓ {name}: connection ok — {outcome}")
 
     def _cancel(self, slot: _Slot) -> None:
         """Forget the job in `slot` and put its buttons back."""
@@ -548,16 +547,3 @@ class SettingsWindow(QWidget):
         self._leave_form()
         self.list_result.clear_state()
         event.accept()
-
-
-def _error_text(exc: BaseException) -> str:
-    """The message to show for a failed test or check; FeedErrors already say what to do."""
-    if isinstance(exc, ShiftbellError):
-        return str(exc)
-    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
-        return "it took too long"
-    # An adapter bug. Its message may quote a header value, which may be the token, so
-    # the log gets the type and where it happened, never the message.
-    where = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unexpected %s from a feed test or check:\n%s", type(exc).__name__, where)
-    return f"unexpected error ({type(exc).__name__}); the log has the details"
