@@ -5,8 +5,8 @@ The Feeds tab has two pages: the list of feeds (feeds_list.py), and the add/edit
 Everything it writes goes through the same operations as `shiftbell feed ...`
 (operations/feeds.py): config.toml through settings/feed_editor.py (which keeps the
 person's comments and refuses to touch a file it cannot parse), tokens through
-SecretStore (the OS keyring; a private file only after the person said yes). After a successful change it emits `feeds_changed`, and the app reads its
-config again.
+SecretStore (the OS keyring; a private file only after the person said yes). After a
+successful change it emits `feeds_changed`, and the app reads its config again.
 
 "Test connection" and the adapter's own check before saving run on the app's
 worker loop (`run_async`); results come back through a queued signal, so a
