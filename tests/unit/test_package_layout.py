@@ -9,7 +9,7 @@ MAX_LINES = 500
 # Modules still over MAX_LINES, each capped at its size when the limit came: they may only
 # shrink. Split one and take it off this list.
 TOO_LONG_FOR_NOW = {
-    "ui/settings_window.py": 549,
+    "ui/settings_window.py": 515,
 }
 
 

@@ -139,6 +139,32 @@ class FeedOperations:
             notes.append(f"But the old token could not be deleted: {exc}")
         return notes
 
+    def save(
+        self,
+        original_name: str | None,
+        feed: FeedSettings,
+        change: TokenChange,
+        token: str = "",
+        *,
+        verb: str = "added",
+    ) -> list[str]:
+        """Add the feed (no `original_name`) or change the one called `original_name`.
+
+        Returns notes about steps after the file was written that did not work.
+        """
+        if original_name is None:
+            self.add(feed, token if change is TokenChange.SET else "", verb=verb)
+            return []
+        return self.update(original_name, feed, change, token)
+
+    def token_after(self, original_name: str | None, change: TokenChange, token: str) -> str:
+        """The token a feed will have once saved: to check or test the feed with first."""
+        if change is TokenChange.SET:
+            return token
+        if change is TokenChange.KEEP and original_name is not None:
+            return self.secrets.get(original_name)
+        return ""
+
     def remove(self, name: str) -> RemovedFeed:
         """Remove the entry, then the stored token; either may already be gone.
 

@@ -30,6 +30,16 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
+def heading_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """A page's title: plain text, larger and bold."""
+    label = plain_label(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
 def message_label(style: str, name: str, parent: QWidget | None = None) -> QLabel:
     label = plain_label("", parent)
     label.setObjectName(name)
@@ -44,12 +54,15 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
+def button(
+    text: str, name: str, parent: QWidget, slot: Callable[[], object] | None = None
+) -> QPushButton:
     """A push button that Enter in a form never presses by accident (not auto-default)."""
     pushed = QPushButton(text, parent)
     pushed.setObjectName(name)
     pushed.setAutoDefault(False)
-    pushed.clicked.connect(lambda _=False: slot())
+    if slot is not None:
+        pushed.clicked.connect(lambda _=False: slot())
     return pushed
 
 

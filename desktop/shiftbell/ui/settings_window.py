@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.errors import ConfigError, ShiftbellError
-from shiftbell.operations.feeds import FeedOperations, TokenChange
+from shiftbell.operations.feeds import FeedOperations
 from shiftbell.settings.model import FeedSettings
 from shiftbell.settings.toml_store import load_settings
 from shiftbell.sources import registry
@@ -49,9 +49,10 @@ from shiftbell.store.credentials import (
 )
 from shiftbell.ui.alarm_page import AlarmPage
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
-from shiftbell.ui.feed_form import FeedDraft, FeedForm
+from shiftbell.ui.feed_form import FeedDraft
+from shiftbell.ui.feed_form_page import FeedFormPage
 from shiftbell.ui.feeds_list import FeedsList
-from shiftbell.ui.form_widgets import button, message_label, plain_label
+from shiftbell.ui.form_widgets import button, heading_label, message_label, plain_label
 from shiftbell.ui.icons import icon
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
@@ -163,12 +164,7 @@ class SettingsWindow(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
 
-        title = plain_label("Feeds", page)
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
-        column.addWidget(title)
+        column.addWidget(heading_label("Feeds", page))
         intro = plain_label(
             "The alert sources Shiftbell watches. Tokens are kept in the OS keyring, never in "
             "the config file.",
@@ -215,33 +211,14 @@ class SettingsWindow(QWidget):
         return page
 
     def _build_form_page(self) -> QWidget:
-        page = QWidget(self)
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-        self.form_title = plain_label("", page)
-        font = self.form_title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.form_title.setFont(font)
-        column.addWidget(self.form_title)
-
-        self.form = FeedForm(page)
-        self.form.changed.connect(self._form_changed)
-        column.addWidget(self.form, 1)
-
-        self.form_result = ResultLabel("form-result", page)
-        column.addWidget(self.form_result)
-        buttons = QHBoxLayout()
-        self.form_test_button = button("Test connection", "form-test", page, self.test_form)
-        buttons.addWidget(self.form_test_button)
-        buttons.addStretch(1)
-        self.cancel_button = button("Cancel", "cancel", page, self.cancel_form)
-        self.save_button = button("Save", "save", page, self.save_form)
-        self.save_button.setDefault(True)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
-        column.addLayout(buttons)
+        page = FeedFormPage(self)
+        page.form.changed.connect(self._form_changed)
+        page.test_button.clicked.connect(lambda _=False: self.test_form())
+        page.cancel_button.clicked.connect(lambda _=False: self.cancel_form())
+        page.save_button.clicked.connect(lambda _=False: self.save_form())
+        self.form, self.form_title, self.form_result = page.form, page.title, page.result
+        self.form_test_button, self.cancel_button = page.test_button, page.cancel_button
+        self.save_button = page.save_button
         return page
 
     # -- the list ----------------------------------------------------------------------------
@@ -378,23 +355,12 @@ class SettingsWindow(QWidget):
 
     def _secret_for(self, draft: FeedDraft) -> str:
         """The token the feed will have after saving (to test or check with)."""
-        if draft.token_change is TokenChange.SET:
-            return draft.token
-        if draft.token_change is TokenChange.KEEP and draft.original_name is not None:
-            return self.secrets.get(draft.original_name)
-        return ""
+        return self.operations.token_after(draft.original_name, draft.token_change, draft.token)
 
     def _write(self, draft: FeedDraft) -> list[str]:
-        """Write the token and the config through the feed operations (the CLI's too).
-
-        Returns notes about steps after the config was written that did not work (an old
-        token that could not be deleted): the feed is saved all the same.
-        """
-        if draft.original_name is None:
-            self.operations.add(draft.feed, draft.token, verb="saved")
-            return []
-        return self.operations.update(
-            draft.original_name, draft.feed, draft.token_change, draft.token
+        """Write the token and the config through the feed operations (the CLI's too)."""
+        return self.operations.save(
+            draft.original_name, draft.feed, draft.token_change, draft.token, verb="saved"
         )
 
     # -- remove -------------------------------------------------------------------------------
