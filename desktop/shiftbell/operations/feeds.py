@@ -14,7 +14,8 @@ answer questions and show the result, so both keep the same promises:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -90,7 +91,7 @@ class FeedOperations:
         """
         name = feed.name
         location = SecretLocation.NONE
-        with self._file_allowed_for_this_change():
+        with allow_file_for_one_change(self.secrets):
             if token:
                 location = self._store(name, token, verb)
             try:
@@ -113,7 +114,7 @@ class FeedOperations:
         renamed = name != old_name
         old_token = self.secrets.get(old_name)  # before anything changes, to put back
         wrote = False
-        with self._file_allowed_for_this_change():
+        with allow_file_for_one_change(self.secrets):
             if change is TokenChange.SET:
                 self._store(name, token, "saved")
                 wrote = True
@@ -183,18 +184,8 @@ class FeedOperations:
         return RemovedFeed(entry, token)
 
     def _store(self, name: str, token: str, verb: str) -> SecretLocation:
-        try:
-            return self.secrets.set(name, token)
-        except NoKeyringError as exc:
-            if not self.ask_file(exc.file_path):
-                raise Declined(
-                    f"the token was not stored, so feed {name} was not {verb}. {NO_KEYRING}."
-                ) from None
-            self.secrets.allow_file = True
-            return self.secrets.set(name, token)
-
-    def _file_allowed_for_this_change(self) -> _RestoreAllowFile:
-        return _RestoreAllowFile(self.secrets)
+        refused = f"the token was not stored, so feed {name} was not {verb}"
+        return store_secret(self.secrets, name, token, self.ask_file, refused)
 
     def _restore(self, name: str, token: str) -> None:
         try:
@@ -209,15 +200,33 @@ class FeedOperations:
             log.warning("could not delete the token of feed %s after a failed save: %s", name, exc)
 
 
-class _RestoreAllowFile:
-    """A yes to "use the file" counts for one change only."""
+def store_secret(
+    secrets: SecretStore,
+    name: str,
+    value: str,
+    ask_file: AskFile,
+    refused: str,
+    *,
+    scope: str = "feed",
+) -> SecretLocation:
+    """Store `value` in the keyring; with none, ask before the private file.
 
-    def __init__(self, secrets: SecretStore) -> None:
-        self._secrets = secrets
-        self._before = secrets.allow_file
+    A "no" raises Declined with `refused` (what did not happen) and why.
+    """
+    try:
+        return secrets.set(name, value, scope=scope)
+    except NoKeyringError as exc:
+        if not ask_file(exc.file_path):
+            raise Declined(f"{refused}. {NO_KEYRING}.") from None
+        secrets.allow_file = True
+        return secrets.set(name, value, scope=scope)
 
-    def __enter__(self) -> None:
-        return None
 
-    def __exit__(self, *exc: object) -> None:
-        self._secrets.allow_file = self._before
+@contextmanager
+def allow_file_for_one_change(secrets: SecretStore) -> Iterator[None]:
+    """A yes to "use the file" counts for the change inside only."""
+    before = secrets.allow_file
+    try:
+        yield
+    finally:
+        secrets.allow_file = before

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
 from shiftbell.core.schedule import Shift
-from shiftbell.operations.feeds import AskFile, Declined
+from shiftbell.operations.feeds import AskFile, allow_file_for_one_change, store_secret
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import SECRET_SCOPE, schedule_cache_dir
 from shiftbell.settings import schedule_rules
@@ -39,7 +39,7 @@ from shiftbell.sources import registry
 from shiftbell.sources.build import build_schedule
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.schedule import ScheduleSourceConfig
-from shiftbell.store.credentials import NO_KEYRING, NoKeyringError, SecretStore
+from shiftbell.store.credentials import SecretStore
 
 # Adding a schedule gives up on its first fetch after this long.
 FETCH_TIMEOUT_S = 30.0
@@ -203,18 +203,18 @@ class ScheduleOperations:
         """Keep the link, write the entry (taking the link back out if that fails), and the
         fetched shifts as the first saved copy."""
         name = draft.name
-        allow_file = self.secrets.allow_file
-        try:
+        with allow_file_for_one_change(self.secrets):
             if draft.link:
-                self._store_link(name, draft.link)
+                refused = f"the link was not stored, so schedule {name} was not added"
+                store_secret(
+                    self.secrets, name, draft.link, self.ask_file, refused, scope=SECRET_SCOPE
+                )
             try:
                 add_schedule(self.config_path, draft.config)
             except ConfigError:
                 if draft.link:
                     self.secrets.delete(name, scope=SECRET_SCOPE)
                 raise
-        finally:
-            self.secrets.allow_file = allow_file  # a yes counts for this change only
         self._cache.record_success(
             name, fetched.noun, fetched.shifts, fetched.fetched_at, fetched.known_until
         )
@@ -233,17 +233,6 @@ class ScheduleOperations:
             link, problem = False, str(exc)
         self._cache.forget(name)
         return RemovedSchedule(entry, link, problem)
-
-    def _store_link(self, name: str, link: str) -> None:
-        try:
-            self.secrets.set(name, link, scope=SECRET_SCOPE)
-        except NoKeyringError as exc:
-            if not self.ask_file(exc.file_path):
-                raise Declined(
-                    f"the link was not stored, so schedule {name} was not added. {NO_KEYRING}."
-                ) from None
-            self.secrets.allow_file = True
-            self.secrets.set(name, link, scope=SECRET_SCOPE)
 
 
 def default_name(location: str) -> str:

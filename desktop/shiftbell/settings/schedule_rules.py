@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from shiftbell.settings.feed_rules import OPTION_KEY, name_problem, seconds_text
+from shiftbell.settings.feed_rules import name_problem, option_problem, seconds_text
 from shiftbell.settings.model import (
     KEYRING_LOCATION,
     MAX_SCHEDULE_INTERVAL_S,
@@ -92,12 +92,9 @@ def options_problems(
     found = []
     texts = {}
     for key, value in options.items():
-        if OPTION_KEY.fullmatch(key) is None:
-            found.append(
-                f'the option name "{key}" has characters other than letters, digits, "_" and "-"'
-            )
-        elif not isinstance(value, str):
-            found.append(f'option {key} must be text in quotes, like {key} = "..."')
+        why = option_problem(key, value)
+        if why is not None:
+            found.append(why)
         else:
             texts[key] = value
     owner = f"{kind} schedules"

@@ -48,12 +48,6 @@ def available_feed_kinds() -> tuple[str, ...]:
     return tuple(s.id for s in registry.feed_sources() if importable(s.open_feed))
 
 
-def feed_problems(config: FeedConfig) -> list[str]:
-    """What is wrong with the feed's options, each naming the option."""
-    source = feed_source(config)
-    return option_problems(source.feed_options, config.options, source.id)
-
-
 def missing_options(config: FeedConfig) -> list[str]:
     source = feed_source(config)
     return [
@@ -81,7 +75,7 @@ def build_feed(
             f"{source.name} feed {config.name} needs the option{'s' if len(missing) > 1 else ''} "
             f"{listed}: set it in {where_to_fix(config)} (or config.toml [feeds.options])"
         )
-    problems = option_problems(source.feed_options, config.options, source.id)
+    problems = option_problems(source.feed_options, config.options, source.id, check_required=False)
     if problems:
         raise FeedConfigError(
             f"{source.name} feed {config.name}: {problems[0]}; fix it in {where_to_fix(config)}"

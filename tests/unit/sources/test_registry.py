@@ -15,8 +15,9 @@ import pytest
 from tests.helpers.data import TEST_DATA
 
 from shiftbell.core.errors import FeedConfigError
+from shiftbell.settings.feed_rules import declared_option_problems
 from shiftbell.sources import registry
-from shiftbell.sources.build import available_feed_kinds, build_feed, check_feed, feed_problems
+from shiftbell.sources.build import available_feed_kinds, build_feed, check_feed
 from shiftbell.sources.feed import FeedConfig, PollingFeed, StreamFeed
 from shiftbell.sources.spec import Ability, SecretNeed, SourceSpec, lazy, option_problems
 
@@ -87,7 +88,8 @@ def test_an_unknown_option_is_refused_naming_it_and_the_known_ones() -> None:
         "auth, scope, user_id, service_ids, urgencies, from_email; fix it in "
         "Settings > Feeds > my-pagerduty"
     )
-    assert feed_problems(config_for("gotify", keepalive_timeout_s="soon")) == [
+    gotify = registry.source("gotify")
+    assert declared_option_problems(gotify, {"keepalive_timeout_s": "soon"}) == [
         "option keepalive_timeout_s = 'soon' must be a number of seconds above 0"
     ]
 
