@@ -99,7 +99,7 @@ def feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
 
     secret = _read_token(vendor, word, args.name) if args.token_stdin else ""
     store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
-    operations = _feed_operations(paths, store, f"the token for feed {args.name}", "feed")
+    operations = _feed_operations(paths, store, args.name)
     # The source checks its own options (e.g. Opsgenie's cloud_id with api=jsm); no network.
     try:
         asyncio.run(operations.check(config, secret))
@@ -154,13 +154,14 @@ def _read_token(vendor: str, word: str, name: str) -> str:
     return token
 
 
-def _feed_operations(paths: AppPaths, store: SecretStore, what: str, noun: str) -> FeedOperations:
+def _feed_operations(paths: AppPaths, store: SecretStore, name: str) -> FeedOperations:
     """The feed operations, asking at the terminal before a secret goes to the file."""
 
     def may_use_file(file_path: Path) -> bool:
         if not interactive():
             raise ConfigError(
-                f"{NO_KEYRING}, so {what} could not be stored and the {noun} was not added. "
+                f"{NO_KEYRING}, so the token for feed {name} could not be stored and the feed "
+                "was not added. "
                 f"To keep it in {file_path} instead (readable only by you, not encrypted), "
                 "run the command again with --allow-file-secrets"
             )

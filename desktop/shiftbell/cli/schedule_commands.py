@@ -44,9 +44,7 @@ def schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
         options["feed"] = args.feed
     settings, _ = read_config(paths)
     store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
-    operations = ScheduleOperations(
-        paths.config_file, paths.data_dir, store, _may_use_file_for_link
-    )
+    operations = ScheduleOperations(paths.config_file, paths.data_dir, store)
     try:
         draft = operations.draft(
             settings,
@@ -60,6 +58,8 @@ def schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
         for problem in exc.problems:
             print(f"shiftbell: schedule add: {problem}", file=sys.stderr)
         return 2
+    # The CLI never asks about the link: --allow-file-secrets says yes in advance.
+    operations.ask_file = lambda path: _refuse_file_for_link(draft.name, path)
     feed, secret = operations.sign_in(settings, draft)
     try:
         fetched = asyncio.run(
@@ -80,11 +80,10 @@ def schedule_add(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def _may_use_file_for_link(file_path: Path) -> bool:
-    # The CLI never asks about the link: --allow-file-secrets says yes in advance.
+def _refuse_file_for_link(name: str, file_path: Path) -> bool:
     raise ConfigError(
-        f"{NO_KEYRING}, so the link of the schedule could not be stored and the schedule was "
-        f"not added. To keep it in {file_path} instead (readable only by you, not "
+        f"{NO_KEYRING}, so the link of schedule {name} could not be stored and the schedule "
+        f"was not added. To keep it in {file_path} instead (readable only by you, not "
         "encrypted), run the command again with --allow-file-secrets"
     )
 
