@@ -20,9 +20,7 @@ from shiftbell.runtime.schedule_keeper import (
     noun_of,
     schedule_cache_dir,
 )
-from shiftbell.settings.model import (
-    KEYRING_LOCATION,
-)
+from shiftbell.settings import schedule_rules
 from shiftbell.store.credentials import NO_KEYRING, SecretStore
 from shiftbell.system.clock import local_zone
 from shiftbell.system.paths import AppPaths
@@ -110,13 +108,9 @@ def schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
         print("No schedules yet. Add one with: shiftbell schedule add ICS_URL_OR_PATH")
         return 0
     table = [("NAME", "KIND", "EVERY", "WHERE")]
-    for row in rows:
-        where = str(row["location"])
-        if where == KEYRING_LOCATION:
-            where = "link in the keyring"
-        elif not where:
-            where = f"feed {row['options'].get('feed', '?')}"  # type: ignore[attr-defined]
-        table.append((str(row["name"]), str(row["kind"]), f"{row['interval_s']:g} s", where))
+    for config in settings.schedules:
+        where = schedule_rules.where_text(config)
+        table.append((config.name, config.kind, f"{config.interval_s:g} s", where))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
     for line in table:
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]

@@ -123,3 +123,11 @@ def schedule_problems(config: ScheduleSourceConfig) -> list[str]:
         location_problem(config.kind, config.location),
     ]
     return [p for p in found if p is not None] + options_problems(config.kind, dict(config.options))
+
+
+def where_text(config: ScheduleSourceConfig) -> str:
+    """Where a schedule is read from, in a few words: its file, "link in the keyring", or the
+    alert feed a vendor schedule signs in through."""
+    if config.location == KEYRING_LOCATION:
+        return "link in the keyring"
+    return config.location or f"feed {config.options.get('feed', '?')}"

@@ -39,7 +39,8 @@ from shiftbell.operations.schedules import (
     ScheduleProblems,
     coming_shifts,
 )
-from shiftbell.settings.model import KEYRING_LOCATION, Settings
+from shiftbell.settings import schedule_rules
+from shiftbell.settings.model import Settings
 from shiftbell.settings.toml_store import read_settings
 from shiftbell.sources import registry
 from shiftbell.sources.spec import SourceSpec
@@ -55,6 +56,7 @@ from shiftbell.ui.form_widgets import (
     sentence,
 )
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
+from shiftbell.ui.schedule_text import duration_text
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
@@ -176,16 +178,11 @@ class SchedulesPage(QWidget):
             row = self.table.rowCount()
             self.table.insertRow(row)
             found = registry.find(config.kind)
-            where = config.location
-            if where == KEYRING_LOCATION:
-                where = "link in the OS keyring"
-            elif not where:
-                where = f"feed {config.options.get('feed', '?')}"
             cells = (
                 config.name,
                 found.label if found is not None else config.kind,
-                where,
-                _every(config.interval_s),
+                schedule_rules.where_text(config),
+                "every " + duration_text(timedelta(seconds=config.interval_s)),
             )
             for index, text in enumerate(cells):
                 self.table.setItem(row, index, QTableWidgetItem(text))
@@ -349,8 +346,3 @@ class SchedulesPage(QWidget):
 
     def _update_buttons(self) -> None:
         self.remove_button.setEnabled(self.selected_name() is not None)
-
-
-def _every(seconds: float) -> str:
-    minutes = seconds / 60
-    return f"every {minutes:g} min" if minutes < 60 else f"every {minutes / 60:g} h"
