@@ -52,7 +52,11 @@ def edited_text(path: Path, values: Mapping[KeyPath, Scalar]) -> tuple[str, byte
 
 def set_values(path: Path, values: Mapping[KeyPath, Scalar]) -> None:
     """Set each dotted key path to its value, keeping everything else in the file as it is."""
-    text, original = edited_text(path, values)
+    write_edited(path, *edited_text(path, values))
+
+
+def write_edited(path: Path, text: str, original: bytes | None) -> None:
+    """Write `text` from `edited_text`, unless the file no longer holds `original`."""
     write_atomically(Path(os.path.realpath(path)), text.encode("utf-8"), expected=original)
 
 

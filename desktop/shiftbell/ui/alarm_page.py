@@ -37,7 +37,7 @@ from shiftbell.settings.model import Settings
 from shiftbell.settings.schema import KeyPath
 from shiftbell.settings.template import SEVERITIES
 from shiftbell.settings.toml_store import parse_settings, read_settings
-from shiftbell.settings.value_editor import Scalar, edited_text, set_values
+from shiftbell.settings.value_editor import Scalar, edited_text, write_edited
 from shiftbell.ui.form_widgets import ERROR_STYLE, NOTE_STYLE, message_label, plain_label
 
 SOUNDS = ("none", *(sound.value for sound in Sound))
@@ -83,14 +83,8 @@ class SeverityFields(QGroupBox):
         self.loop.setChecked(policy.loop)
         self.volume_start.setValue(policy.volume_start)
         self.volume_end.setValue(policy.volume_end)
-        shown = {
-            "ramp_s": policy.ramp,
-            "siren_after_s": policy.harsher_after,
-            "raise_window_after_s": policy.raise_window_after,
-            "repeat_every_s": policy.repeat_every,
-        }
-        for key, value in shown.items():
-            self.durations[key].setValue(_seconds(value))
+        for key in DURATIONS:
+            self.durations[key.name].setValue(_seconds(getattr(policy, key.attribute)))
 
     def values(self) -> dict[KeyPath, Scalar]:
         table = ("escalation", self.severity)
@@ -201,7 +195,7 @@ class AlarmPage(QWidget):
         the loader would not take one."""
         values = self.values()
         try:
-            text, _ = edited_text(self.config_path, values)
+            text, original = edited_text(self.config_path, values)
         except ConfigError as exc:
             self._say(f"Not saved: {exc}", error=True)
             return
@@ -213,7 +207,7 @@ class AlarmPage(QWidget):
             self._say("Not saved: " + "\n".join(new), error=True)
             return
         try:
-            set_values(self.config_path, values)
+            write_edited(self.config_path, text, original)
         except ConfigError as exc:
             self._say(f"Not saved: {exc}", error=True)
             return
