@@ -41,7 +41,7 @@ from shiftbell.core.clock import Clock
 from shiftbell.core.errors import FeedError, StoreError
 from shiftbell.receiver.address import LOCAL_FEED_ID, WEBHOOK_FEED_ID
 from shiftbell.runtime.desk import AlertDesk
-from shiftbell.runtime.waiting import Sleep, bounded, loop_task, sleep_or_wake
+from shiftbell.runtime.waiting import LoopHome, Sleep, bounded, loop_task, sleep_or_wake
 from shiftbell.sources.feed import AckReceipt, Feed, PollingFeed
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ class AckSender:
         self._ledger = AckLedger(backoff, pending, receipts)
         self._outbox.update(self._ledger.alert_ids())
         # Loop-thread state.
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: int | None = None
+        self._home = LoopHome()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._inflight_feed: dict[str, str] = {}  # alert id -> feed name, of _inflight
         self._wake = asyncio.Event()
@@ -175,13 +174,7 @@ class AckSender:
 
     def wake(self) -> None:
         """Look at the queue again now (a feed started, a request changed)."""
-        loop = self._loop
-        if loop is None:
-            return
-        if threading.get_ident() == self._loop_thread:
-            self._wake.set()
-        else:
-            loop.call_soon_threadsafe(self._wake.set)
+        self._home.call(self._wake.set)
 
     @contextmanager
     def feed_changes(self) -> Iterator[None]:
@@ -199,8 +192,7 @@ class AckSender:
 
     def start(self) -> None:
         """Take the running loop as this sender's, and drop what is moot since last time."""
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
+        self._home.attach()
         self._wake = asyncio.Event()  # fresh: an Event belongs to the loop it first ran on
         self._forget_gone_alerts()
 
@@ -213,8 +205,7 @@ class AckSender:
                 delay = self._until_next_due()
                 await sleep_or_wake(delay, self._wake, self._sleep)
         finally:
-            self._loop = None
-            self._loop_thread = None
+            self._home.detach()
 
     async def stop(self) -> None:
         """Cancel the requests in flight; the queue stays saved."""

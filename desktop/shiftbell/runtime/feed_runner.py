@@ -50,6 +50,7 @@ from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_down_watch import FeedDownWatch, FeedRun, feed_down_key
 from shiftbell.runtime.waiting import (
     CANCEL_GRACE_S,
+    LoopHome,
     Sleep,
     bounded,
     cancel,
@@ -111,8 +112,7 @@ class FeedRunner:
         self._statuses: dict[str, FeedStatus] = {}
 
         # Loop-thread state.
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: int | None = None
+        self._home = LoopHome()
         self._runs: dict[str, FeedRun] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._closers: set[asyncio.Task[None]] = set()  # replaced or removed feeds closing
@@ -148,7 +148,7 @@ class FeedRunner:
                     "edit that feed"
                 )
             self._configured[name] = feed
-        self._on_loop(self._sync_feeds)
+        self._home.call(self._sync_feeds)
 
     def replace(self, feed: Feed) -> None:
         """Swap in a feed with new settings under the same name (or add it).
@@ -159,7 +159,7 @@ class FeedRunner:
         name = _check_feed(feed)
         with self._lock:
             self._configured[name] = feed
-        self._on_loop(self._sync_feeds)
+        self._home.call(self._sync_feeds)
 
     def remove(self, name: str) -> None:
         """Stop and close a feed; its alerts and its feed-down alert are resolved.
@@ -169,7 +169,7 @@ class FeedRunner:
         """
         with self._lock:
             self._configured.pop(name, None)
-        self._on_loop(self._sync_feeds)
+        self._home.call(self._sync_feeds)
 
     def names(self) -> list[str]:
         with self._lock:
@@ -184,10 +184,9 @@ class FeedRunner:
 
     async def start(self) -> None:
         """Start every feed added so far, the feed-down watch and the acknowledgement queue."""
-        if self._loop is not None:
+        if self._home.running:
             raise RuntimeError("the feed runner is already running")
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
+        self._home.attach()
         self.down_watch.start()
         self.acks.start()
         self._sync_feeds()
@@ -210,14 +209,13 @@ class FeedRunner:
         self._background.clear()
         for run in runs:
             await self._close(run.feed)
-        self._loop = None
-        self._loop_thread = None
+        self._home.detach()
 
     # -- feed tasks (loop) -------------------------------------------------------------------
 
     def _sync_feeds(self) -> None:
         """Make the running tasks match the configured feeds (loop thread)."""
-        if self._loop is None:
+        if not self._home.running:
             return
         with self._lock:
             configured = dict(self._configured)
@@ -240,7 +238,7 @@ class FeedRunner:
             run.down_summary = left.summary or "(raised before a restart)"
         self._runs[run.name] = run
         self._emit(run, FeedStatus(run.name, True, "connecting", now, None))
-        run.task = self._loop_task(self._run_feed(run), f"feed {run.name}")
+        run.task = loop_task(self._run_feed(run), f"feed {run.name}")
         self.down_watch.wake()
         self.acks.wake()
 
@@ -251,7 +249,7 @@ class FeedRunner:
         self._close_later(run.task, old)
         run.feed = feed
         run.connected = False
-        run.task = self._loop_task(self._run_feed(run), f"feed {run.name}")
+        run.task = loop_task(self._run_feed(run), f"feed {run.name}")
         self.acks.release_feed(run.name)
         self.down_watch.wake()
 
@@ -434,26 +432,13 @@ class FeedRunner:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _on_loop(self, action: Callable[[], None]) -> None:
-        """Run `action` on the loop thread: now if on it, queued if not, at start if stopped."""
-        loop = self._loop
-        if loop is None:
-            return
-        if threading.get_ident() == self._loop_thread:
-            action()
-        else:
-            loop.call_soon_threadsafe(action)
-
-    def _loop_task(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        return loop_task(coro, name)
-
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = loop_task(coro, name)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     def _close_later(self, task: asyncio.Task[None] | None, feed: Feed) -> None:
-        closer = self._loop_task(self._close_after(task, feed), f"closing {feed.config.name}")
+        closer = loop_task(self._close_after(task, feed), f"closing {feed.config.name}")
         self._closers.add(closer)
         closer.add_done_callback(self._closers.discard)
 

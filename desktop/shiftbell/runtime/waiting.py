@@ -7,6 +7,7 @@ another feed, an acknowledgement, or the UI.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -73,3 +74,37 @@ async def cancel(task: asyncio.Future[T]) -> None:
 def loop_task(coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
     """A task on the running loop, named so a stuck one is easy to find in a dump."""
     return asyncio.get_running_loop().create_task(coro, name=f"shiftbell: {name}")
+
+
+class LoopHome:
+    """The asyncio loop (and its thread) an object lives on while it runs.
+
+    `call` runs an action there from any thread: at once on the loop's own thread, queued
+    from another, not at all while nothing runs (the object picks things up when it starts).
+    """
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None
+
+    def attach(self) -> None:
+        """Take the running loop and the current thread (call from the loop)."""
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+
+    def detach(self) -> None:
+        self._loop = None
+        self._thread = None
+
+    def call(self, action: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.get_ident() == self._thread:
+            action()
+        else:
+            loop.call_soon_threadsafe(action)
