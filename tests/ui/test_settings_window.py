@@ -10,7 +10,6 @@ Qt's modal dialog, answered by the test.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import socket
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QWidget
@@ -28,6 +26,7 @@ from pytestqt.qtbot import QtBot
 from tests.helpers.data import TEST_DATA
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.vendor_server import FakeVendorServer, free_port
+from tests.unit.sources.alertmanager.fake_alertmanager import recorded_alertmanager
 
 from shiftbell.core.errors import FeedUnreachableError
 from shiftbell.settings.feed_editor import add_feed
@@ -114,19 +113,7 @@ def window(make_window: WindowFactory) -> SettingsWindow:
 @pytest.fixture
 def alertmanager() -> Iterator[FakeVendorServer]:
     """A real HTTP server answering GET /api/v2/status and /api/v2/alerts like Alertmanager."""
-    status = json.loads((DATA / "status.json").read_text())
-    alerts = json.loads((DATA / "alerts.json").read_text())
-
-    async def get_status(_: web.Request) -> web.StreamResponse:
-        return web.json_response(status)
-
-    async def get_alerts(_: web.Request) -> web.StreamResponse:
-        return web.json_response(alerts)
-
-    server = FakeVendorServer()
-    server.route("GET", "/api/v2/status", get_status)
-    server.route("GET", "/api/v2/alerts", get_alerts)
-    with server:
+    with recorded_alertmanager() as server:
         yield server
 
 

@@ -20,6 +20,7 @@ from keyring.backends import fail
 from tests.helpers.data import TEST_DATA
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.vendor_server import FakeVendorServer, free_port
+from tests.unit.sources.alertmanager.fake_alertmanager import recorded_alertmanager
 from tests.unit.sources.pagerduty.fake_pagerduty import FakePagerDuty
 
 from shiftbell.cli import main
@@ -93,19 +94,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def alertmanager() -> Iterator[FakeVendorServer]:
     """Alertmanager's API v2, answering from recorded payloads."""
-    status = json.loads((DATA / "status.json").read_text())
-    alerts = json.loads((DATA / "alerts.json").read_text())
-
-    async def get_status(request: web.Request) -> web.StreamResponse:
-        return web.json_response(status)
-
-    async def get_alerts(request: web.Request) -> web.StreamResponse:
-        return web.json_response(alerts)
-
-    server = FakeVendorServer()
-    server.route("GET", "/api/v2/status", get_status)
-    server.route("GET", "/api/v2/alerts", get_alerts)
-    with server:
+    with recorded_alertmanager() as server:
         yield server
 
 
