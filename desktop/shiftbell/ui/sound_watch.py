@@ -86,9 +86,12 @@ class SoundServerWatch(QObject):
             if self._up and inode == self._inode:
                 return
             restarted = self._up is False or (self._inode is not None and inode != self._inode)
+            first = self._up is None
             self._up, self._inode = True, inode
             if restarted:
                 log.warning("the sound server at %s is back", self.socket_path)
+            elif first:
+                log.info("the alarm plays through the sound server at %s", self.socket_path)
             self._set_server_problem("")
             self._start_subscriber()
             self._check_output()
@@ -208,6 +211,10 @@ def _listening(path: Path) -> int | None:
         probe.settimeout(0.5)
         try:
             probe.connect(str(path))
+        except (BlockingIOError, TimeoutError):
+            # A full accept queue: a server holds the socket and is busy (a loaded
+            # machine), which is not a server gone. Only a refusal or no file is.
+            return inode
         except OSError:
             return None
     return inode
