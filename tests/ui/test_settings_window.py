@@ -240,7 +240,7 @@ def test_list_shows_each_feed_with_where_its_token_is(
     selected = window.selected_feed()
     assert selected is not None and selected.name == "prod-am"
     assert not window.problems_frame.isVisible()
-    assert str(config_path) in window.path_label.text()
+    assert str(config_path) in window.list_page.path_label.text()
 
 
 def test_empty_list_says_how_to_start_and_offers_only_add(window: SettingsWindow) -> None:

@@ -1,7 +1,7 @@
 """The Settings window: the person's feeds, schedules and alarm, in three tabs.
 
-The Feeds tab has two pages: the list of feeds (feeds_list.py), and the add/edit form
-(feed_form.py); the Schedules and Alarm tabs are schedules_page.py and alarm_page.py.
+The Feeds tab has two pages: the list of feeds (feed_list_page.py), and the add/edit form
+(feed_form_page.py); the Schedules and Alarm tabs are schedules_page.py and alarm_page.py.
 Everything it writes goes through the same operations as `shiftbell feed ...`
 (operations/feeds.py): config.toml through settings/feed_editor.py (which keeps the
 person's comments and refuses to touch a file it cannot parse), tokens through
@@ -26,8 +26,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -51,8 +49,7 @@ from shiftbell.ui.alarm_page import AlarmPage
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import FeedDraft
 from shiftbell.ui.feed_form_page import FeedFormPage
-from shiftbell.ui.feeds_list import FeedsList
-from shiftbell.ui.form_widgets import button, heading_label, message_label, plain_label
+from shiftbell.ui.feed_list_page import FeedListPage
 from shiftbell.ui.icons import icon
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
@@ -68,11 +65,6 @@ _GUARD_S = 5.0
 # The adapter's own option check before saving builds and closes a client: no network.
 CHECK_TIMEOUT_S = 10.0
 DEFAULT_SIZE = (760, 660)
-
-_BANNER_STYLE = """
-QFrame#config-problems { background: #fff4e5; border: 1px solid #f0b86e; border-radius: 4px; }
-QFrame#config-problems QLabel { color: #4d2f00; background: transparent; border: none; }
-"""
 
 
 class _Slot(Enum):
@@ -158,56 +150,24 @@ class SettingsWindow(QWidget):
 
     # -- building ----------------------------------------------------------------------------
 
-    def _build_list_page(self) -> QWidget:
-        page = QWidget(self)
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-
-        column.addWidget(heading_label("Feeds", page))
-        intro = plain_label(
-            "The alert sources Shiftbell watches. Tokens are kept in the OS keyring, never in "
-            "the config file.",
-            page,
-        )
-        column.addWidget(intro)
-
-        self.problems_frame = QFrame(page)
-        self.problems_frame.setObjectName("config-problems")
-        self.problems_frame.setStyleSheet(_BANNER_STYLE)
-        problems = QVBoxLayout(self.problems_frame)
-        problems.setContentsMargins(10, 6, 10, 6)
-        self.problems_label = message_label("", "config-problems-text", self.problems_frame)
-        problems.addWidget(self.problems_label)
-        self.problems_frame.hide()
-        column.addWidget(self.problems_frame)
-
-        self.feeds_list = FeedsList(page)
-        self.feeds_table = self.feeds_list.table
-        self.empty_label = self.feeds_list.empty_label
+    def _build_list_page(self) -> FeedListPage:
+        page = FeedListPage(self.config_path, self)
+        self.feeds_list, self.list_result = page.feeds_list, page.result
+        self.problems_frame, self.problems_label = page.problems_frame, page.problems_label
+        self.feeds_table, self.empty_label = self.feeds_list.table, self.feeds_list.empty_label
         self.feeds_table.itemSelectionChanged.connect(self._update_list_buttons)
         self.feeds_table.itemDoubleClicked.connect(lambda _: self.edit_selected())
-        column.addWidget(self.feeds_list, 1)
-
-        buttons = QHBoxLayout()
-        self.add_button = button("Add…", "add", page, self.start_add)
-        self.edit_button = button("Edit…", "edit", page, self.edit_selected)
-        self.remove_button = button("Remove", "remove", page, self.remove_selected)
-        self.test_button = button("Test connection", "test", page, self.test_selected)
-        for pushed in (self.add_button, self.edit_button, self.remove_button, self.test_button):
-            buttons.addWidget(pushed)
-        buttons.addStretch(1)
-        self.close_button = button("Close", "close", page, self.close)
-        buttons.addWidget(self.close_button)
-        column.addLayout(buttons)
-
-        self.list_result = ResultLabel("list-result", page)
-        column.addWidget(self.list_result)
-        self.path_label = plain_label(f"Config file: {self.config_path}", page)
-        self.path_label.setObjectName("config-path")
-        self.path_label.setStyleSheet("color: palette(mid);")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column.addWidget(self.path_label)
+        for pushed, slot in (
+            (page.add_button, self.start_add),
+            (page.edit_button, self.edit_selected),
+            (page.remove_button, self.remove_selected),
+            (page.test_button, self.test_selected),
+            (page.close_button, self.close),
+        ):
+            pushed.clicked.connect(lambda _=False, slot=slot: slot())
+        self.add_button, self.edit_button = page.add_button, page.edit_button
+        self.remove_button, self.test_button = page.remove_button, page.test_button
+        self.close_button = page.close_button
         return page
 
     def _build_form_page(self) -> QWidget:
@@ -235,9 +195,7 @@ class SettingsWindow(QWidget):
             except SecretStoreError as exc:
                 self._locations[feed.name] = None
                 problems.append(str(exc))
-        self.problems_label.setText("\n".join(problems))
-        self.problems_label.setVisible(bool(problems))
-        self.problems_frame.setVisible(bool(problems))
+        self.list_page.show_problems(problems)
         self._fill_table()
         self.schedules_page.reload()
         self.alarm_page.reload()
