@@ -1,5 +1,6 @@
-"""The Settings window's Schedules page adds and removes schedules through the same operations
-as `shiftbell schedule`: the entry in config.toml, a link in the keyring, the first saved copy."""
+"""The Settings window's Schedules page adds, changes and removes schedules through the same
+operations as `shiftbell schedule`: the entry in config.toml, a link in the keyring, the first
+saved copy."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from shiftbell.settings.toml_store import read_settings
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.credentials import SecretStore
 from shiftbell.ui.runner import AsyncRunner
+from shiftbell.ui.schedules_page import SchedulesPage
 from shiftbell.ui.settings_window import SettingsWindow
 
 
@@ -159,3 +161,89 @@ def test_a_vendor_schedule_offers_only_feeds_of_its_kind_and_its_own_options(
         "A opsgenie schedule needs the option schedules.",
         "A opsgenie schedule needs the option user.",
     ]
+
+
+def add_calendar_file(page: SchedulesPage, qtbot: QtBot, calendar: Path, who: str) -> None:
+    page.add_button.click()
+    page.location_edit.setText(str(calendar))
+    page.option_edits["who"].setText(who)
+    page.save_button.click()
+    qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
+
+
+def test_a_schedule_is_changed_and_renamed_in_place(
+    window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], tmp_path: Path
+) -> None:
+    config_path, data_dir = paths
+    calendar = tmp_path / "rota.ics"
+    shutil.copy(TEST_DATA / "ics" / "team-rotation.ics", calendar)
+    page = window.schedules_page
+    add_calendar_file(page, qtbot, calendar, "Bob Keller")
+    changed: list[bool] = []
+    window.feeds_changed.connect(lambda: changed.append(True))
+
+    page.table.selectRow(0)
+    page.edit_button.click()
+    assert page.form.isVisible() and page.editing == "rota"
+    assert page.location_edit.text() == str(calendar)
+    assert page.option_edits["who"].text() == "Bob Keller"
+    assert page.save_button.text() == "Save schedule"
+    page.name_edit.setText("team")
+    page.option_edits["who"].clear()
+    page.save_button.click()
+    qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
+
+    [entry] = read_settings(config_path).settings.schedules
+    assert (entry.name, entry.location, entry.options) == ("team", str(calendar), {})
+    cache = ScheduleCache(schedule_cache_dir(data_dir))
+    assert cache.load("rota") is None and cache.load("team") is not None
+    assert page.result.text().startswith("Saved calendar team:")
+    assert changed == [True]
+
+
+def test_changing_a_link_schedule_keeps_its_link_unless_a_new_one_is_given(
+    window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], memory: MemoryKeyring
+) -> None:
+    config_path, data_dir = paths
+    secrets = SecretStore(data_dir, backend=memory)
+    page = window.schedules_page
+    body = (TEST_DATA / "ics" / "weekly-rotation.ics").read_bytes()
+    with CalendarServer(body) as calendar:
+        page.add_button.click()
+        page.location_edit.setText(calendar.link)
+        page.name_edit.setText("oncall")
+        page.save_button.click()
+        qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
+
+        page.start_edit("oncall")
+        assert page.location_edit.text() == ""  # the link is a credential: not shown
+        assert "keyring" in page.location_edit.placeholderText()
+        page.name_edit.setText("primary")
+        page.save_button.click()
+        qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
+
+    [entry] = read_settings(config_path).settings.schedules
+    assert (entry.name, entry.location) == ("primary", "keyring")
+    assert secrets.get("primary", scope=SECRET_SCOPE) == calendar.link
+    assert secrets.get("oncall", scope=SECRET_SCOPE) == ""
+
+
+def test_a_change_that_cannot_be_fetched_writes_nothing(
+    window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], tmp_path: Path
+) -> None:
+    config_path, _ = paths
+    calendar = tmp_path / "rota.ics"
+    shutil.copy(TEST_DATA / "ics" / "team-rotation.ics", calendar)
+    page = window.schedules_page
+    add_calendar_file(page, qtbot, calendar, "Bob Keller")
+    before = config_path.read_text()
+
+    broken = tmp_path / "broken.ics"
+    shutil.copy(TEST_DATA / "ics" / "broken.ics", broken)
+    page.start_edit("rota")
+    page.location_edit.setText(str(broken))
+    page.save_button.click()
+    qtbot.waitUntil(lambda: page.form_error.text().startswith("Not saved:"), timeout=10_000)
+    assert config_path.read_text() == before
+    page.cancel_button.click()
+    assert page.editing is None

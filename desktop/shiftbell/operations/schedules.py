@@ -1,17 +1,21 @@
-"""Adding and removing an on-call schedule: the config file, the keyring and the saved copy.
+"""Adding, changing and removing an on-call schedule: the config file, the keyring and the
+saved copy.
 
 Shared by `shiftbell schedule add|remove` and the Settings window's Schedules page, in three
 steps so a front-end can run the network part off its UI thread:
 
 1. `draft`: checks what the person gave (kind, link or file, name, options) and makes the
-   entry. A calendar link is a credential (private PagerDuty or Opsgenie links sign nobody
-   in), so the entry says `location = "keyring"` and the link goes to the keyring.
+   entry; with `original`, the entry replaces that schedule (an empty link then keeps the
+   stored one, and the schedule may be renamed). A calendar link is a credential (private
+   PagerDuty or Opsgenie links sign nobody in), so the entry says `location = "keyring"` and
+   the link goes to the keyring.
 2. `fetch_once` (async, network): reads the schedule once, so a wrong link, file or user is
    said now, not at 3 a.m. A vendor schedule signs in through the alert feed it names
    (`sign_in` finds it and its token).
 3. `save`: the link to the keyring (asking before a private file, as for feed tokens), the
-   entry to config.toml (the link taken back out if the file refuses it), and the fetched
-   shifts as the first saved copy, so the app and `schedule show` know them at once.
+   entry to config.toml (the keyring put back as it was if the file refuses it), and the
+   fetched shifts as the first saved copy, so the app and `schedule show` know them at once.
+   A changed schedule's old link and saved copy go only once the file has the new entry.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from shiftbell.settings.schedule_editor import (
     ScheduleNotFoundError,
     add_schedule,
     remove_schedule,
+    update_schedule,
 )
 from shiftbell.sources import registry
 from shiftbell.sources.build import build_schedule
@@ -61,11 +66,13 @@ class ScheduleDraft:
         config: the entry as config.toml keeps it (a link's location is "keyring").
         fetch_config: the same with the real location, to fetch with.
         link: the calendar link to keep in the keyring, or "".
+        original: the name of the schedule this one replaces; None for a new schedule.
     """
 
     config: ScheduleSourceConfig
     fetch_config: ScheduleSourceConfig
     link: str = ""
+    original: str | None = None
 
     @property
     def name(self) -> str:
@@ -119,14 +126,24 @@ class ScheduleOperations:
         name: str = "",
         options: dict[str, str] | None = None,
         interval_s: float | None = None,
+        original: str | None = None,
     ) -> ScheduleDraft:
         """Check a new schedule; ScheduleProblems (every reason) or ConfigError if it is not one.
 
-        `settings` are the ones in the file, for a name already taken.
+        `settings` are the ones in the file, for a name already taken. With `original`, the
+        draft replaces that schedule: an empty name or interval keeps its own, and an empty
+        link keeps its stored link.
         """
         source = registry.source(kind)
         options = dict(options or {})
         location = location.strip()
+        before = self._original(settings, original)
+        if before is not None:
+            name = name.strip() or before.name
+            if interval_s is None and before.kind == kind:
+                interval_s = before.interval_s
+            if not location and before.location == KEYRING_LOCATION:
+                location = self.secrets.get(before.name, scope=SECRET_SCOPE)
         link, stored = "", location
         if source.schedule_signs_in_through_feed:
             if location:
@@ -156,13 +173,21 @@ class ScheduleOperations:
             problems.insert(0, f"a {kind} schedule needs a name")
         if problems:
             raise ScheduleProblems(problems)
-        if settings.schedule_source(name) is not None:
+        if settings.schedule_source(name) is not None and name != original:
             raise ConfigError(
                 f'a schedule named "{name}" is already in {self.config_path}: choose another '
                 "name, or remove that one first"
             )
         fetch_config = ScheduleSourceConfig(name, kind, location, options, interval)
-        return ScheduleDraft(config, fetch_config, link)
+        return ScheduleDraft(config, fetch_config, link, original)
+
+    def _original(self, settings: Settings, name: str | None) -> ScheduleSourceConfig | None:
+        if name is None:
+            return None
+        found = settings.schedule_source(name)
+        if found is None:
+            raise ConfigError(f'there is no schedule named "{name}" in {self.config_path}')
+        return found
 
     def sign_in(self, settings: Settings, draft: ScheduleDraft) -> tuple[FeedConfig | None, str]:
         """The alert feed and token a vendor schedule signs in with; (None, "") for a calendar."""
@@ -199,25 +224,43 @@ class ScheduleOperations:
         known_until = now.astimezone(UTC) + schedule.lookahead
         return FetchedSchedule(schedule.noun, shifts, now, known_until)
 
-    def save(self, draft: ScheduleDraft, fetched: FetchedSchedule) -> None:
-        """Keep the link, write the entry (taking the link back out if that fails), and the
-        fetched shifts as the first saved copy."""
-        name = draft.name
+    def save(self, draft: ScheduleDraft, fetched: FetchedSchedule) -> str:
+        """Keep the link, write the entry (the keyring put back as it was if that fails), and
+        the fetched shifts as the first saved copy. Returns a problem that did not stop the
+        change (an old link that could not be deleted), or ""."""
+        name, original = draft.name, draft.original
+        # What the keyring held under the new name, to put back if the file refuses the entry.
+        before = self.secrets.get(name, scope=SECRET_SCOPE) if draft.link else ""
         with allow_file_for_one_change(self.secrets):
             if draft.link:
-                refused = f"the link was not stored, so schedule {name} was not added"
+                verb = "added" if original is None else "changed"
+                refused = f"the link was not stored, so schedule {name} was not {verb}"
                 store_secret(
                     self.secrets, name, draft.link, self.ask_file, refused, scope=SECRET_SCOPE
                 )
             try:
-                add_schedule(self.config_path, draft.config)
+                if original is None:
+                    add_schedule(self.config_path, draft.config)
+                else:
+                    update_schedule(self.config_path, original, draft.config)
             except ConfigError:
-                if draft.link:
+                if draft.link and before:
+                    self.secrets.set(name, before, scope=SECRET_SCOPE)
+                elif draft.link:
                     self.secrets.delete(name, scope=SECRET_SCOPE)
                 raise
+        problem = ""
+        if original is not None and (original != name or not draft.link):
+            try:
+                self.secrets.delete(original, scope=SECRET_SCOPE)
+            except ShiftbellError as exc:
+                problem = f"the old link of {original} could not be deleted: {exc}"
+        if original is not None and original != name:
+            self._cache.forget(original)
         self._cache.record_success(
             name, fetched.noun, fetched.shifts, fetched.fetched_at, fetched.known_until
         )
+        return problem
 
     def remove(self, name: str) -> RemovedSchedule:
         """Remove the entry, its stored link and its saved copy; any may already be gone."""

@@ -109,16 +109,7 @@ def update_feed(path: Path, name: str, feed: FeedSettings) -> None:
                 "choose another name"
             )
         feeds = _feed_list(document, path, "change the feed again")
-        entry = feeds[index]
-        wanted = _entry_dict(feed)
-        for key in FEED_KEYS:
-            if key in wanted and key != "options":
-                entry[key] = wanted[key]
-            elif key in entry and key != "options":
-                del entry[key]
-        _replace_options(entry, wanted.get("options", {}))
-        kept = {key: value for key, value in raw[index].items() if key not in FEED_KEYS}
-        return [*raw[:index], {**kept, **wanted}, *raw[index + 1 :]]
+        return replace_entry(feeds[index], FEED_KEYS, _entry_dict(feed), raw, index)
 
     _edit(path, "change the feed again", change, create=False)
     log.info("changed feed %s in %s", name, path)
@@ -463,6 +454,22 @@ def _table_before(document: TOMLDocument, feeds: AoT) -> Table | None:
         found = _deepest_last(previous)
         return found if isinstance(found, Table) else None
     return None
+
+
+def replace_entry(
+    entry: Table, keys: tuple[str, ...], wanted: dict[str, Any], raw: RawFeeds, index: int
+) -> RawFeeds:
+    """Give the table `entry` the values of `wanted` for `keys` (a key `wanted` lacks is
+    deleted), in place, so its comments stay; keys Shiftbell does not know stay as they are.
+    Returns `raw` (the file's entries as plain data) with entry `index` changed the same way."""
+    for key in keys:
+        if key in wanted and key != "options":
+            entry[key] = wanted[key]
+        elif key in entry and key != "options":
+            del entry[key]
+    _replace_options(entry, wanted.get("options", {}))
+    kept = {key: value for key, value in raw[index].items() if key not in keys}
+    return [*raw[:index], {**kept, **wanted}, *raw[index + 1 :]]
 
 
 def _replace_options(entry: Table, options: dict[str, str]) -> None:

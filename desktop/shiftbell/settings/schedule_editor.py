@@ -17,6 +17,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from shiftbell.core.errors import ConfigError
 from shiftbell.settings import feed_editor
+from shiftbell.settings.entry_readers import SCHEDULE_KEYS
 from shiftbell.settings.schedule_rules import schedule_problems
 from shiftbell.settings.template import schedule_table_lines
 from shiftbell.sources.schedule import ScheduleSourceConfig
@@ -71,6 +72,35 @@ def add_schedule(path: Path, config: ScheduleSourceConfig) -> None:
 
     feed_editor._edit(path, "add the schedule again", change, create=True, key=KEY)
     log.info("added schedule %s (%s) to %s", config.name, config.kind, path)
+
+
+def update_schedule(path: Path, name: str, config: ScheduleSourceConfig) -> None:
+    """Replace the schedule called `name` by `config` (it may be renamed), keeping comments."""
+    problems = schedule_problems(config)
+    if problems:
+        raise ConfigError(f"schedule {config.name}: " + "; ".join(problems))
+    retry = "change the schedule again"
+    wanted: dict[str, Any] = tomllib.loads("\n".join(schedule_table_lines(config)))[KEY][0]
+
+    def change(document: TOMLDocument, raw: RawEntries) -> RawEntries:
+        index = _index_of(raw, name)
+        if index is None:
+            raise ScheduleNotFoundError(f'there is no schedule named "{name}" in {path}')
+        other = _index_of(raw, config.name)
+        if other is not None and other != index:
+            raise ScheduleExistsError(
+                f'a schedule named "{config.name}" is already in {path}: choose another name'
+            )
+        entries = document.get(KEY)
+        if not isinstance(entries, AoT | Array):
+            raise feed_editor._not_a_feed_list(path, retry, KEY)
+        return feed_editor.replace_entry(entries[index], SCHEDULE_KEYS, wanted, raw, index)
+
+    try:
+        feed_editor._edit(path, retry, change, create=False, key=KEY)
+    except feed_editor.FeedNotFoundError:  # no config file at all
+        raise ScheduleNotFoundError(f'there is no schedule named "{name}" in {path}') from None
+    log.info("changed schedule %s in %s", name, path)
 
 
 def remove_schedule(path: Path, name: str) -> None:

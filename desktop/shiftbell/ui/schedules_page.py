@@ -1,4 +1,4 @@
-"""The Settings window's Schedules page: the on-call schedules, added and removed.
+"""The Settings window's Schedules page: the on-call schedules, added, changed and removed.
 
 Everything goes through operations/schedules.py, as `shiftbell schedule add|remove` does:
 the page collects the kind, the calendar link or file (or the alert feed a vendor schedule
@@ -40,7 +40,7 @@ from shiftbell.operations.schedules import (
     coming_shifts,
 )
 from shiftbell.settings import schedule_rules
-from shiftbell.settings.model import Settings
+from shiftbell.settings.model import KEYRING_LOCATION, Settings
 from shiftbell.settings.toml_store import read_settings
 from shiftbell.sources import registry
 from shiftbell.sources.spec import SourceSpec
@@ -61,20 +61,23 @@ from shiftbell.ui.schedule_text import duration_text
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
 COLUMNS = ("Name", "Kind", "Where", "Every")
+NEW_LOCATION = "https://… or webcal://… link, or a .ics file"
+STORED_LINK = "the link in the keyring; paste a new one to replace it"
 
 
 class SchedulesPage(QWidget):
     """The schedules in `config_path`; see the module docstring.
 
     Signals:
-        changed(): a schedule was added or removed (file, keyring and saved copy written).
+        changed(): a schedule was added, changed or removed (file, keyring and saved copy
+            written).
 
     Attributes:
-        table: one row per schedule (COLUMNS).
-        add_button, remove_button: the list's buttons; result: the outcome line.
-        form: the add form (hidden until Add…): kind_combo, location_edit, browse_button,
-            feed_combo, name_edit, option_edits (by option name), save_button,
-            cancel_button, form_error.
+        table: one row per schedule (COLUMNS); a double-click edits the row.
+        add_button, edit_button, remove_button: the list's buttons; result: the outcome line.
+        form: the add/edit form (hidden until Add… or Edit…): kind_combo, location_edit,
+            browse_button, feed_combo, name_edit, option_edits (by option name), save_button,
+            cancel_button, form_error. `editing` is the name of the schedule it changes.
     """
 
     changed = Signal()
@@ -97,6 +100,7 @@ class SchedulesPage(QWidget):
         self._jobs = BackgroundJobs(self, run_async)
         self._settings = Settings()
         self.option_edits: dict[str, QLineEdit] = {}
+        self.editing: str | None = None
 
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -116,13 +120,15 @@ class SchedulesPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemDoubleClicked.connect(lambda _: self.edit_selected())
         column.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
         self.add_button = button("Add…", "add-schedule", self, self.start_add)
+        self.edit_button = button("Edit…", "edit-schedule", self, self.edit_selected)
         self.remove_button = button("Remove", "remove-schedule", self, self.remove_selected)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
+        for pushed in (self.add_button, self.edit_button, self.remove_button):
+            buttons.addWidget(pushed)
         buttons.addStretch(1)
         column.addLayout(buttons)
         self.result = message_label(NOTE_STYLE, "schedules-result", self)
@@ -139,7 +145,7 @@ class SchedulesPage(QWidget):
         self._fields.addRow(plain_label("Kind:", self.form), self.kind_combo)
         where = QHBoxLayout()
         self.location_edit = QLineEdit(self.form)
-        self.location_edit.setPlaceholderText("https://… or webcal://… link, or a .ics file")
+        self.location_edit.setPlaceholderText(NEW_LOCATION)
         self.browse_button = button("Choose file…", "browse", self.form, self._browse)
         where.addWidget(self.location_edit, 1)
         where.addWidget(self.browse_button)
@@ -219,21 +225,55 @@ class SchedulesPage(QWidget):
         self._say(text, error=bool(removed.problem))
         self.changed.emit()
 
-    # -- adding ------------------------------------------------------------------------------
+    # -- adding and changing ------------------------------------------------------------------
 
     def start_add(self) -> None:
         self.reload()
+        self._open_form(None, "New schedule")
         self.location_edit.clear()
         self.name_edit.clear()
         for edit in self.option_edits.values():
             edit.clear()
-        self.form_error.hide()
-        self.form.show()
         self.location_edit.setFocus()
+
+    def edit_selected(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            self.start_edit(name)
+
+    def start_edit(self, name: str) -> None:
+        """Open the form on schedule `name` as the file has it; Save replaces it."""
+        self.reload()
+        config = self._settings.schedule_source(name)
+        if config is None:
+            return
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(config.kind))
+        self._open_form(name, f"Change schedule {name}")
+        stored = config.location == KEYRING_LOCATION
+        # The link is a credential: it stays in the keyring unless a new one is pasted.
+        self.location_edit.setText("" if stored else config.location)
+        self.location_edit.setPlaceholderText(STORED_LINK if stored else NEW_LOCATION)
+        self.name_edit.setText(name)
+        for option, edit in self.option_edits.items():
+            edit.setText(config.options.get(option, ""))
+        feed = self.feed_combo.findData(config.options.get("feed", ""))
+        if feed >= 0:
+            self.feed_combo.setCurrentIndex(feed)
+        self.name_edit.setFocus()
+
+    def _open_form(self, editing: str | None, title: str) -> None:
+        self._jobs.drop("fetch")
+        self.editing = editing
+        self.form.setTitle(title)
+        self.location_edit.setPlaceholderText(NEW_LOCATION)
+        self.form_error.hide()
+        self._set_busy(False)
+        self.form.show()
 
     def cancel_add(self) -> None:
         self._jobs.drop("fetch")  # a fetch still running is no longer wanted
         self._set_busy(False)
+        self.editing = None
         self.form.hide()
 
     def source(self) -> SourceSpec:
@@ -254,6 +294,7 @@ class SchedulesPage(QWidget):
                 self.location_edit.text() if not source.schedule_signs_in_through_feed else "",
                 name=self.name_edit.text(),
                 options=options,
+                original=self.editing,
             )
             feed, secret = self.operations.sign_in(self._settings, draft)
         except ScheduleProblems as exc:
@@ -274,21 +315,25 @@ class SchedulesPage(QWidget):
 
     def _fetched(self, draft: ScheduleDraft, outcome: object) -> None:
         self._set_busy(False)
+        verb = "added" if draft.original is None else "saved"
         if isinstance(outcome, BaseException):
-            self._form_problem(f"Not added: {outcome}")
+            self._form_problem(f"Not {verb}: {outcome}")
             return
         assert isinstance(outcome, FetchedSchedule)
         fetched = outcome
         try:
-            self.operations.save(draft, fetched)
+            problem = self.operations.save(draft, fetched)
         except ShiftbellError as exc:
-            self._form_problem(f"Not added: {exc}")
+            self._form_problem(f"Not {verb}: {exc}")
             return
         coming = len(coming_shifts(fetched, SHOW_AHEAD))
         self.form.hide()
+        self.editing = None
         self.reload()
         plural = "s" if coming != 1 else ""
-        self._say(f"Added {fetched.noun} {draft.name}: {coming} shift{plural} in the next 14 days.")
+        text = f"{verb.capitalize()} {fetched.noun} {draft.name}: {coming} shift{plural} in the "
+        text += "next 14 days." + (f" But {problem}." if problem else "")
+        self._say(text, error=bool(problem))
         self.changed.emit()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -333,7 +378,8 @@ class SchedulesPage(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self.save_button.setEnabled(not busy)
-        self.save_button.setText("Fetching…" if busy else "Add schedule")
+        idle = "Add schedule" if self.editing is None else "Save schedule"
+        self.save_button.setText("Fetching…" if busy else idle)
 
     def _form_problem(self, text: str) -> None:
         self.form_error.setText(text)
@@ -345,4 +391,6 @@ class SchedulesPage(QWidget):
         self.result.show()
 
     def _update_buttons(self) -> None:
-        self.remove_button.setEnabled(self.selected_name() is not None)
+        selected = self.selected_name() is not None
+        self.edit_button.setEnabled(selected)
+        self.remove_button.setEnabled(selected)

@@ -12,6 +12,7 @@ from shiftbell.settings.schedule_editor import (
     ScheduleNotFoundError,
     add_schedule,
     remove_schedule,
+    update_schedule,
 )
 from shiftbell.settings.template import render_settings
 from shiftbell.settings.toml_store import load_settings, parse_settings
@@ -136,3 +137,26 @@ def test_add_creates_the_file_and_refuses_bad_input_and_broken_files(tmp_path: P
     with pytest.raises(ConfigError, match="line 2 is not valid TOML"):
         add_schedule(path, ScheduleSourceConfig("u", "ics", "/b.ics", {}, 900))
     assert path.read_text(encoding="utf-8") == "[[schedules]]\nname = \n"
+
+
+def test_update_replaces_one_schedule_in_place_and_keeps_comments(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD.replace('kind = "ics"', 'kind = "ics"  # the team calendar'))
+    before = load_settings(path).settings.schedules
+    renamed = ScheduleSourceConfig("rota", "ics", "/home/me/rota.ics", {"who": "Ann"}, 600)
+    update_schedule(path, "team", renamed)
+    text = path.read_text(encoding="utf-8")
+    assert "# my rota" in text and "# the team calendar" in text
+    after = load_settings(path)
+    assert after.problems == []
+    assert after.settings.schedules == (renamed, before[1])
+    # Options are replaced as a whole: "who" goes when the new entry has none.
+    update_schedule(path, "rota", ScheduleSourceConfig("rota", "ics", "/r.ics", {}, 900))
+    assert load_settings(path).settings.schedules[0].options == {}
+    with pytest.raises(ScheduleExistsError, match="pd"):
+        update_schedule(path, "rota", ScheduleSourceConfig("pd", "ics", "/r.ics", {}, 900))
+    with pytest.raises(ScheduleNotFoundError):
+        update_schedule(path, "team", renamed)
+    with pytest.raises(ConfigError, match="too short"):
+        update_schedule(path, "rota", ScheduleSourceConfig("rota", "ics", "/r.ics", {}, 1))
+    assert load_settings(path).settings.schedules[0].interval_s == 900
