@@ -93,7 +93,7 @@ def test_a_calendar_file_is_added_fetched_and_removed(
     assert changed == [True, True]
 
 
-def test_a_calendar_link_goes_to_the_keyring_not_the_file(
+def test_a_calendar_link_goes_to_the_keyring_not_the_file_and_stays_through_a_change(
     window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], memory: MemoryKeyring
 ) -> None:
     config_path, data_dir = paths
@@ -105,9 +105,23 @@ def test_a_calendar_link_goes_to_the_keyring_not_the_file(
         page.name_edit.setText("oncall")
         page.save_button.click()
         qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
-    text = config_path.read_text()
-    assert 'location = "keyring"' in text and TOKEN not in text
-    assert SecretStore(data_dir, backend=memory).get("oncall", scope=SECRET_SCOPE) == calendar.link
+        text = config_path.read_text()
+        assert 'location = "keyring"' in text and TOKEN not in text
+        secrets = SecretStore(data_dir, backend=memory)
+        assert secrets.get("oncall", scope=SECRET_SCOPE) == calendar.link
+
+        # A change keeps the stored link unless a new one is pasted, also when renamed.
+        page.start_edit("oncall")
+        assert page.location_edit.text() == ""  # the link is a credential: not shown
+        assert "keyring" in page.location_edit.placeholderText()
+        page.name_edit.setText("primary")
+        page.save_button.click()
+        qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
+
+    [entry] = read_settings(config_path).settings.schedules
+    assert (entry.name, entry.location) == ("primary", "keyring")
+    assert secrets.get("primary", scope=SECRET_SCOPE) == calendar.link
+    assert secrets.get("oncall", scope=SECRET_SCOPE) == ""
 
 
 def test_problems_are_said_in_the_form_and_nothing_is_written(
@@ -163,22 +177,23 @@ def test_a_vendor_schedule_offers_only_feeds_of_its_kind_and_its_own_options(
     ]
 
 
-def add_calendar_file(page: SchedulesPage, qtbot: QtBot, calendar: Path, who: str) -> None:
+def add_calendar_file(page: SchedulesPage, qtbot: QtBot, folder: Path, who: str) -> Path:
+    calendar = folder / "rota.ics"
+    shutil.copy(TEST_DATA / "ics" / "team-rotation.ics", calendar)
     page.add_button.click()
     page.location_edit.setText(str(calendar))
     page.option_edits["who"].setText(who)
     page.save_button.click()
     qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
+    return calendar
 
 
 def test_a_schedule_is_changed_and_renamed_in_place(
     window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], tmp_path: Path
 ) -> None:
     config_path, data_dir = paths
-    calendar = tmp_path / "rota.ics"
-    shutil.copy(TEST_DATA / "ics" / "team-rotation.ics", calendar)
     page = window.schedules_page
-    add_calendar_file(page, qtbot, calendar, "Bob Keller")
+    calendar = add_calendar_file(page, qtbot, tmp_path, "Bob Keller")
     changed: list[bool] = []
     window.feeds_changed.connect(lambda: changed.append(True))
 
@@ -201,41 +216,12 @@ def test_a_schedule_is_changed_and_renamed_in_place(
     assert changed == [True]
 
 
-def test_changing_a_link_schedule_keeps_its_link_unless_a_new_one_is_given(
-    window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], memory: MemoryKeyring
-) -> None:
-    config_path, data_dir = paths
-    secrets = SecretStore(data_dir, backend=memory)
-    page = window.schedules_page
-    body = (TEST_DATA / "ics" / "weekly-rotation.ics").read_bytes()
-    with CalendarServer(body) as calendar:
-        page.add_button.click()
-        page.location_edit.setText(calendar.link)
-        page.name_edit.setText("oncall")
-        page.save_button.click()
-        qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
-
-        page.start_edit("oncall")
-        assert page.location_edit.text() == ""  # the link is a credential: not shown
-        assert "keyring" in page.location_edit.placeholderText()
-        page.name_edit.setText("primary")
-        page.save_button.click()
-        qtbot.waitUntil(lambda: not page.form.isVisible(), timeout=10_000)
-
-    [entry] = read_settings(config_path).settings.schedules
-    assert (entry.name, entry.location) == ("primary", "keyring")
-    assert secrets.get("primary", scope=SECRET_SCOPE) == calendar.link
-    assert secrets.get("oncall", scope=SECRET_SCOPE) == ""
-
-
 def test_a_change_that_cannot_be_fetched_writes_nothing(
     window: SettingsWindow, qtbot: QtBot, paths: tuple[Path, Path], tmp_path: Path
 ) -> None:
     config_path, _ = paths
-    calendar = tmp_path / "rota.ics"
-    shutil.copy(TEST_DATA / "ics" / "team-rotation.ics", calendar)
     page = window.schedules_page
-    add_calendar_file(page, qtbot, calendar, "Bob Keller")
+    add_calendar_file(page, qtbot, tmp_path, "Bob Keller")
     before = config_path.read_text()
 
     broken = tmp_path / "broken.ics"
