@@ -137,7 +137,9 @@ def naming(prefix: str) -> Iterator[None]:
     """
     try:
         yield
-    except FeedRateLimitedError as exc:
-        raise FeedRateLimitedError(f"{prefix}: {exc}", exc.retry_after_s) from None
     except FeedError as exc:
+        if str(exc).startswith(f"{prefix}:"):
+            raise  # named already, where it was raised
+        if isinstance(exc, FeedRateLimitedError):
+            raise FeedRateLimitedError(f"{prefix}: {exc}", exc.retry_after_s) from None
         raise type(exc)(f"{prefix}: {exc}") from None

@@ -19,7 +19,7 @@ Label: the schedule's name.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -29,17 +29,16 @@ from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.grafana_oncall.feed import open_account
+from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
     Window,
-    naming,
     shift_or_none,
-    tidy,
-    utc_instant,
     where_to_fix,
 )
 from shiftbell.sources.spec import ScheduleRequest
+from shiftbell.sources.vendor_schedule import VendorSchedule
 
 NOUN = "Grafana OnCall schedule"
 SCHEDULES_PATH = "api/v1/schedules/"
@@ -47,10 +46,12 @@ MAX_PAGES = 20  # per listing: a loop of `next` links must end
 MAX_SPAN = timedelta(days=365)  # OnCall refuses end_date more than 365 days after start_date
 
 
-class GrafanaOnCallSchedule:
+class GrafanaOnCallSchedule(VendorSchedule):
     """The person's final shifts in Grafana OnCall. See the module docstring."""
 
     noun = NOUN
+    max_span = MAX_SPAN
+    span_words = "OnCall answers for at most 365 days at a time"
 
     def __init__(
         self,
@@ -64,41 +65,33 @@ class GrafanaOnCallSchedule:
         lookahead: timedelta = DEFAULT_LOOKAHEAD,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = name
         self._user = user.strip().casefold()
-        if not self._user:
-            raise FeedConfigError(
-                f"{NOUN} {name}: say whose shifts to show: set user to your OnCall email or "
-                f"username in {where_to_fix(name)}"
-            )
-        if lookbehind + lookahead > MAX_SPAN:
-            raise FeedConfigError(
-                f"{NOUN} {name}: OnCall answers for at most 365 days at a time; shorten the "
-                f"days ahead in {where_to_fix(name)}"
-            )
         self._wanted = [s.strip() for s in schedules if s.strip()]
-        self._lookbehind = lookbehind
-        self.lookahead = lookahead
-        with naming(f"{NOUN} {name}"):
-            self._account = open_account(feed, secret, transport)
+        super().__init__(
+            name, feed, secret, lookbehind=lookbehind, lookahead=lookahead, transport=transport
+        )
 
-    async def fetch(self, now: datetime) -> list[Shift]:
-        window = Window.around(now, self._lookbehind, self.lookahead)
+    def check(self) -> None:
+        if not self._user:
+            self.refuse("say whose shifts to show: set user to your OnCall email or username")
+
+    def open_account(
+        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
+    ) -> VendorAccount:
+        return open_account(feed, secret, transport)
+
+    async def read(self, window: Window) -> list[Shift | None]:
         dates = {
             "start_date": window.start.astimezone(UTC).date().isoformat(),
             "end_date": window.end.astimezone(UTC).date().isoformat(),
         }
         shifts: list[Shift | None] = []
-        with naming(f"{NOUN} {self.name}"):
-            for schedule_id, schedule_name in await self._schedules():
-                path = f"{SCHEDULES_PATH}{quote(schedule_id, safe='')}/final_shifts"
-                for entry in await self._all_pages(path, dates):
-                    if self._is_mine(entry):
-                        shifts.append(self._shift(entry, schedule_name))
-        return tidy(s for s in shifts if s is not None and window.overlaps(s.start, s.end))
-
-    async def close(self) -> None:
-        await self._account.close()
+        for schedule_id, schedule_name in await self._schedules():
+            path = f"{SCHEDULES_PATH}{quote(schedule_id, safe='')}/final_shifts"
+            for entry in await self._all_pages(path, dates):
+                if self._is_mine(entry):
+                    shifts.append(self._shift(entry, schedule_name))
+        return shifts
 
     async def _schedules(self) -> list[tuple[str, str]]:
         """(id, name) of the schedules to read, in OnCall's order."""
@@ -152,29 +145,13 @@ class GrafanaOnCallSchedule:
         )
 
     def _shift(self, entry: dict[str, Any], schedule_name: str) -> Shift | None:
-        start = self._timestamp(entry.get("shift_start"))
-        end = self._timestamp(entry.get("shift_end"))
+        start = self.instant(entry.get("shift_start"), "a shift time")
+        end = self.instant(entry.get("shift_end"), "a shift time")
         return shift_or_none(start, end, self.name, schedule_name)
-
-    def _timestamp(self, value: object) -> datetime:
-        parsed = utc_instant(value)
-        if parsed is not None:
-            return parsed
-        raise FeedPayloadError(
-            f"{NOUN} {self.name}: OnCall sent a shift time that is not a date ({value!r:.40})"
-        )
 
 
 def open_schedule(request: ScheduleRequest) -> GrafanaOnCallSchedule:
     """The schedule for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
-    assert request.feed is not None  # sources.build checks it before calling
-    return GrafanaOnCallSchedule(
-        request.config.name,
-        request.feed,
-        request.secret,
-        user=request.options["user"] or "",
-        schedules=request.options["schedules"] or (),
-        lookbehind=request.lookbehind,
-        lookahead=request.lookahead,
-        transport=request.transport,
+    return GrafanaOnCallSchedule.from_request(
+        request, user=request.options["user"] or "", schedules=request.options["schedules"] or ()
     )

@@ -29,18 +29,17 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.opsgenie.feed import open_account
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
     Window,
-    naming,
     shift_or_none,
-    tidy,
-    utc_instant,
     where_to_fix,
 )
 from shiftbell.sources.spec import ScheduleRequest
+from shiftbell.sources.vendor_schedule import VendorSchedule
 
 NOUN = "Opsgenie schedule"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -48,7 +47,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _RECIPIENT_KEYS = (("recipient", "flattenedRecipients"), ("responder", "flattenedResponders"))
 
 
-class OpsgenieSchedule:
+class OpsgenieSchedule(VendorSchedule):
     """The person's shifts in one or more Opsgenie schedules. See the module docstring."""
 
     noun = NOUN
@@ -65,36 +64,34 @@ class OpsgenieSchedule:
         lookahead: timedelta = DEFAULT_LOOKAHEAD,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = name
         self._schedules = [s.strip() for s in schedules if s.strip()]
         self._user = user.strip().casefold()
-        if not self._schedules:
-            raise FeedConfigError(
-                f"{NOUN} {name}: name the schedule(s) to read: set schedules to their ids or "
-                f"names in {where_to_fix(name)}"
-            )
-        if not self._user:
-            raise FeedConfigError(
-                f"{NOUN} {name}: say whose shifts to show: set user to your Opsgenie username "
-                f"(login email) in {where_to_fix(name)}"
-            )
-        self._lookbehind = lookbehind
-        self.lookahead = lookahead
-        with naming(f"{NOUN} {name}"):
-            self._account, self._jsm = open_account(feed, secret, transport)
+        self._jsm = False
+        super().__init__(
+            name, feed, secret, lookbehind=lookbehind, lookahead=lookahead, transport=transport
+        )
 
-    async def fetch(self, now: datetime) -> list[Shift]:
-        window = Window.around(now, self._lookbehind, self.lookahead)
+    def check(self) -> None:
+        if not self._schedules:
+            self.refuse("name the schedule(s) to read: set schedules to their ids or names")
+        if not self._user:
+            self.refuse(
+                "say whose shifts to show: set user to your Opsgenie username (login email)"
+            )
+
+    def open_account(
+        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
+    ) -> VendorAccount:
+        account, self._jsm = open_account(feed, secret, transport)
+        return account
+
+    async def read(self, window: Window) -> list[Shift]:
         days = math.ceil((window.end - window.start) / timedelta(days=1)) + 1
         shifts: list[Shift] = []
-        with naming(f"{NOUN} {self.name}"):
-            for schedule in self._schedules:
-                timeline = await self._timeline(schedule, window.start, days)
-                shifts += self._mine(timeline, schedule)
-        return tidy(s for s in shifts if window.overlaps(s.start, s.end))
-
-    async def close(self) -> None:
-        await self._account.close()
+        for schedule in self._schedules:
+            timeline = await self._timeline(schedule, window.start, days)
+            shifts += self._mine(timeline, schedule)
+        return shifts
 
     async def _timeline(self, schedule: str, start: datetime, days: int) -> dict[str, Any]:
         params: list[tuple[str, str | int]] = [
@@ -137,8 +134,8 @@ class OpsgenieSchedule:
             for period in periods if isinstance(periods, list) else []:
                 if isinstance(period, dict) and self._is_mine(period):
                     shift = shift_or_none(
-                        self._timestamp(period.get("startDate")),
-                        self._timestamp(period.get("endDate")),
+                        self.instant(period.get("startDate"), "a period time"),
+                        self.instant(period.get("endDate"), "a period time"),
                         self.name,
                         label,
                     )
@@ -156,26 +153,9 @@ class OpsgenieSchedule:
                         return True
         return False
 
-    def _timestamp(self, value: object) -> datetime:
-        parsed = utc_instant(value)
-        if parsed is not None:
-            return parsed
-        raise FeedPayloadError(
-            f"{NOUN} {self.name}: {self._account.vendor} sent a period time that is not a date "
-            f"({value!r:.40})"
-        )
-
 
 def open_schedule(request: ScheduleRequest) -> OpsgenieSchedule:
     """The schedule for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
-    assert request.feed is not None  # sources.build checks it before calling
-    return OpsgenieSchedule(
-        request.config.name,
-        request.feed,
-        request.secret,
-        schedules=request.options["schedules"] or (),
-        user=request.options["user"] or "",
-        lookbehind=request.lookbehind,
-        lookahead=request.lookahead,
-        transport=request.transport,
+    return OpsgenieSchedule.from_request(
+        request, schedules=request.options["schedules"] or (), user=request.options["user"] or ""
     )

@@ -25,21 +25,20 @@ from typing import Any
 
 import httpx
 
-from shiftbell.core.errors import FeedConfigError, FeedPayloadError
+from shiftbell.core.errors import FeedPayloadError
 from shiftbell.core.schedule import OPEN_END, Shift
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.pagerduty.feed import open_account
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
     Window,
-    naming,
     shift_or_none,
-    tidy,
-    utc_instant,
     where_to_fix,
 )
 from shiftbell.sources.spec import ScheduleRequest
+from shiftbell.sources.vendor_schedule import VendorSchedule
 
 NOUN = "PagerDuty schedule"
 PAGE_SIZE = 100  # PagerDuty's maximum `limit`
@@ -47,10 +46,12 @@ MAX_WINDOW = 10_000  # PagerDuty refuses offset + limit beyond this
 MAX_SPAN = timedelta(days=90)  # PagerDuty refuses a longer since..until
 
 
-class PagerDutySchedule:
+class PagerDutySchedule(VendorSchedule):
     """The person's PagerDuty on-call shifts. See the module docstring."""
 
     noun = NOUN
+    max_span = MAX_SPAN
+    span_words = "PagerDuty answers for at most 90 days at a time"
 
     def __init__(
         self,
@@ -63,31 +64,22 @@ class PagerDutySchedule:
         lookahead: timedelta = DEFAULT_LOOKAHEAD,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = name
-        if lookbehind + lookahead > MAX_SPAN:
-            raise FeedConfigError(
-                f"PagerDuty schedule {name}: PagerDuty answers for at most 90 days at a time; "
-                f"shorten the days ahead in {where_to_fix(name)}"
-            )
-        self._lookbehind = lookbehind
-        self.lookahead = lookahead
         configured = [u.strip() for u in user_ids if u.strip()]
         if not configured:
             configured = [u.strip() for u in feed.options.get("user_id", "").split(",")]
         self._user_ids = [u for u in configured if u]
-        with naming(f"{NOUN} {name}"):
-            self._account = open_account(feed, secret, transport)
+        super().__init__(
+            name, feed, secret, lookbehind=lookbehind, lookahead=lookahead, transport=transport
+        )
 
-    async def fetch(self, now: datetime) -> list[Shift]:
-        window = Window.around(now, self._lookbehind, self.lookahead)
-        with naming(f"{NOUN} {self.name}"):
-            user_ids = await self._whose()
-            entries = await self._oncalls(user_ids, window)
-        shifts = [self._shift(entry, window) for entry in entries]
-        return tidy(s for s in shifts if s is not None and window.overlaps(s.start, s.end))
+    def open_account(
+        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
+    ) -> VendorAccount:
+        return open_account(feed, secret, transport)
 
-    async def close(self) -> None:
-        await self._account.close()
+    async def read(self, window: Window) -> list[Shift | None]:
+        entries = await self._oncalls(await self._whose(), window)
+        return [self._shift(entry, window) for entry in entries]
 
     async def _whose(self) -> list[str]:
         if self._user_ids:
@@ -96,9 +88,9 @@ class PagerDutySchedule:
         if status == 400:
             # PagerDuty: "Because this request was made using an account-level access token,
             # we were unable to determine the user's identity."
-            raise FeedConfigError(
-                f"PagerDuty cannot tell whose shifts to show from an account API key: set "
-                f"user_id to your PagerDuty user id in {where_to_fix(self.name)}"
+            self.refuse(
+                "PagerDuty cannot tell whose shifts to show from an account API key: set "
+                "user_id to your PagerDuty user id"
             )
         user = body.get("user") if isinstance(body, dict) else None
         user_id = user.get("id") if isinstance(user, dict) else None
@@ -136,8 +128,10 @@ class PagerDutySchedule:
             offset += len(page)
 
     def _shift(self, entry: dict[str, Any], window: Window) -> Shift | None:
-        start = _timestamp(entry.get("start"), self.name) or window.start
-        end = _timestamp(entry.get("end"), self.name) or OPEN_END
+        # null: placed on an escalation policy directly, so always on call
+        start, end = entry.get("start"), entry.get("end")
+        start = window.start if start is None else self.instant(start, "an on-call time")
+        end = OPEN_END if end is None else self.instant(end, "an on-call time")
         schedule = _summary(entry.get("schedule"))
         policy = _summary(entry.get("escalation_policy"))
         level = entry.get("escalation_level")
@@ -154,31 +148,10 @@ def _summary(reference: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _timestamp(value: object, name: str) -> datetime | None:
-    """An aware UTC datetime, or None for null (PagerDuty's "always")."""
-    if value is None:
-        return None
-    parsed = utc_instant(value)
-    if parsed is not None:
-        return parsed
-    raise FeedPayloadError(
-        f"{NOUN} {name}: PagerDuty sent an on-call time that is not a date ({value!r:.40})"
-    )
-
-
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def open_schedule(request: ScheduleRequest) -> PagerDutySchedule:
     """The schedule for a `[[schedules]]` entry (the declaration in __init__.py calls this)."""
-    assert request.feed is not None  # sources.build checks it before calling
-    return PagerDutySchedule(
-        request.config.name,
-        request.feed,
-        request.secret,
-        user_ids=request.options["user_id"] or (),
-        lookbehind=request.lookbehind,
-        lookahead=request.lookahead,
-        transport=request.transport,
-    )
+    return PagerDutySchedule.from_request(request, user_ids=request.options["user_id"] or ())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.unit.sources.grafana_oncall.fake_grafana_oncall_schedules import (
@@ -13,7 +13,12 @@ from tests.unit.sources.grafana_oncall.fake_grafana_oncall_schedules import (
     final_shift,
 )
 
-from shiftbell.core.errors import FeedAuthError, FeedConfigError, FeedRateLimitedError
+from shiftbell.core.errors import (
+    FeedAuthError,
+    FeedConfigError,
+    FeedPayloadError,
+    FeedRateLimitedError,
+)
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.grafana_oncall.schedule import GrafanaOnCallSchedule
@@ -119,3 +124,20 @@ def test_refused_token_and_rate_limit() -> None:
             fetch(GrafanaOnCallSchedule("irm", feed(oncall.url), TOKEN, user="alice"))
 
     assert raised.value.retry_after_s == 60
+
+
+def test_a_shift_time_that_is_not_a_date_names_the_schedule_once() -> None:
+    oncall = FakeGrafanaOnCallSchedules(TOKEN)
+    oncall.add("SBM7DV7BKFUYU", "Primary", [final_shift(ALICE, "soon", "2026-03-11T09:00:00Z")])
+    with oncall, pytest.raises(FeedPayloadError) as raised:
+        fetch(GrafanaOnCallSchedule("irm", feed(oncall.url), TOKEN, user="alice"))
+    assert str(raised.value) == (
+        "Grafana OnCall schedule irm: Grafana OnCall sent a shift time that is not a date ('soon')"
+    )
+
+
+def test_a_window_longer_than_oncall_answers_for_is_refused() -> None:
+    with pytest.raises(FeedConfigError, match="at most 365 days at a time; shorten the days"):
+        GrafanaOnCallSchedule(
+            "irm", feed("http://127.0.0.1:9"), TOKEN, user="alice", lookahead=timedelta(days=400)
+        )

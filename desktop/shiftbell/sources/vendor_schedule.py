@@ -1,0 +1,113 @@
+"""What the schedules read through an alert feed's account share (PagerDuty, Opsgenie / JSM
+Ops, Grafana OnCall): the account opened once with the feed's URL and key, the window of time
+asked for, bounds on it, the name every message starts with, and tidying what came back.
+
+A vendor's schedule sets its own settings, then calls `__init__` here, which refuses what
+cannot work (`check`, before any client is opened); it says how to open its account
+(`open_account`) and how to read the person's shifts in a window (`read`); `fetch` and
+`close` are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, NoReturn, Self
+
+import httpx
+
+from shiftbell.core.errors import FeedConfigError, FeedPayloadError
+from shiftbell.core.schedule import Shift
+from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.http import VendorAccount
+from shiftbell.sources.schedule import (
+    DEFAULT_LOOKAHEAD,
+    DEFAULT_LOOKBEHIND,
+    Window,
+    naming,
+    tidy,
+    utc_instant,
+    where_to_fix,
+)
+from shiftbell.sources.spec import ScheduleRequest
+
+
+class VendorSchedule:
+    """A schedule read through the account of the alert feed `feed` (its URL and `secret`).
+
+    Class attributes: `noun` ("PagerDuty schedule"); `max_span`, the longest window the
+    vendor answers for, or None, with `span_words` saying so ("PagerDuty answers for at
+    most 90 days at a time").
+    """
+
+    noun: ClassVar[str]
+    max_span: ClassVar[timedelta | None] = None
+    span_words: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        name: str,
+        feed: FeedConfig,
+        secret: str,
+        *,
+        lookbehind: timedelta = DEFAULT_LOOKBEHIND,
+        lookahead: timedelta = DEFAULT_LOOKAHEAD,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        if self.max_span is not None and lookbehind + lookahead > self.max_span:
+            self.refuse(f"{self.span_words}; shorten the days ahead")
+        self.check()
+        self._lookbehind = lookbehind
+        self.lookahead = lookahead
+        with naming(f"{self.noun} {name}"):
+            self._account = self.open_account(feed, secret, transport)
+
+    @classmethod
+    def from_request(cls, request: ScheduleRequest, **options: Any) -> Self:
+        """The schedule for a `[[schedules]]` entry, with the vendor's own `options`."""
+        assert request.feed is not None  # sources.build checks it before calling
+        return cls(
+            request.config.name,
+            request.feed,
+            request.secret,
+            lookbehind=request.lookbehind,
+            lookahead=request.lookahead,
+            transport=request.transport,
+            **options,
+        )
+
+    def check(self) -> None:
+        """Refuse (`refuse`) the vendor's own settings that cannot work."""
+
+    def open_account(
+        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
+    ) -> VendorAccount:
+        raise NotImplementedError
+
+    async def read(self, window: Window) -> Iterable[Shift | None]:
+        """The person's shifts as the vendor lists them for `window` (None: not a shift)."""
+        raise NotImplementedError
+
+    async def fetch(self, now: datetime) -> list[Shift]:
+        window = Window.around(now, self._lookbehind, self.lookahead)
+        with naming(f"{self.noun} {self.name}"):
+            shifts = await self.read(window)
+        return tidy(s for s in shifts if s is not None and window.overlaps(s.start, s.end))
+
+    async def close(self) -> None:
+        await self._account.close()
+
+    def refuse(self, why: str) -> NoReturn:
+        """A setting of this schedule cannot work: say `why` and where to change it."""
+        raise FeedConfigError(f"{self.noun} {self.name}: {why} in {where_to_fix(self.name)}")
+
+    def instant(self, value: object, what: str) -> datetime:
+        """`value` as an aware UTC datetime; what the vendor sent is `what` ("a shift time")."""
+        parsed = utc_instant(value)
+        if parsed is not None:
+            return parsed
+        raise FeedPayloadError(
+            f"{self.noun} {self.name}: {self._account.vendor} sent {what} that is not a date "
+            f"({value!r:.40})"
+        )
