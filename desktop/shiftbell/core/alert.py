@@ -71,6 +71,20 @@ class AckDelivery(StrEnum):
     FAILED = "failed"  # the source refused it for good (e.g. 403); `ack_error` says why
 
 
+@dataclass(frozen=True)
+class Link:
+    """A web page about an alert (a runbook, a dashboard, the alert at its source)."""
+
+    title: str
+    url: str
+
+
+def is_web_link(url: str) -> bool:
+    """Only http(s) links are opened from an alert: its text comes from outside, and a
+    `file:` or custom-scheme link would run whatever handles it on this machine."""
+    return url.lower().startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True, order=True)
 class AlertKey:
     """Identity of an alert at its source: which feed, and that feed's own id for it."""
@@ -93,6 +107,7 @@ class Incoming:
     summary: str = ""
     url: str = ""
     labels: tuple[tuple[str, str], ...] = ()
+    links: tuple[Link, ...] = ()
     firing: bool = True
     acknowledged: bool = False
     started_at: datetime | None = None
@@ -118,6 +133,7 @@ class Alert:
     summary: str = ""
     url: str = ""
     labels: tuple[tuple[str, str], ...] = field(default=())
+    links: tuple[Link, ...] = field(default=())
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     ack_delivery: AckDelivery = AckDelivery.NONE
@@ -130,6 +146,13 @@ class Alert:
     @property
     def needs_attention(self) -> bool:
         return self.status is Status.FIRING
+
+    def web_links(self) -> list[Link]:
+        """Every web link of the alert, its own `url` last unless a link has it already."""
+        links = [link for link in self.links if is_web_link(link.url)]
+        if is_web_link(self.url) and all(link.url != self.url for link in links):
+            links.append(Link("Link", self.url))
+        return links
 
 
 def alert_id_for(key: AlertKey, started_at: datetime) -> str:

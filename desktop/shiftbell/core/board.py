@@ -143,6 +143,7 @@ class AlertBoard:
                 summary=item.summary,
                 url=item.url,
                 labels=item.labels,
+                links=item.links,
                 acknowledged_at=now if item.acknowledged else None,
                 ack_delivery=delivery,
             )
@@ -155,6 +156,7 @@ class AlertBoard:
             summary=item.summary,
             url=item.url,
             labels=item.labels,
+            links=item.links,
             source=source or current.source,
         )
         source_dropped_ack = (

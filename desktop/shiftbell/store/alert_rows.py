@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Severity, Status
+from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Link, Severity, Status
 from shiftbell.core.board import Changes
 
 log = logging.getLogger(__name__)
 
 ALERT_COLUMNS = (
     "id, feed_id, source_id, title, severity, status, started_at, alarm_since, updated_at, "
-    "source, summary, url, labels, acknowledged_at, resolved_at, ack_delivery, ack_error"
+    "source, summary, url, labels, acknowledged_at, resolved_at, ack_delivery, ack_error, links"
 )
 
 
@@ -85,6 +85,7 @@ def alert_row(alert: Alert) -> tuple[object, ...]:
         iso_or_none(alert.resolved_at),
         alert.ack_delivery.value,
         alert.ack_error,
+        json.dumps([[link.title, link.url] for link in alert.links], ensure_ascii=False),
         utc_microseconds(stamp),
     )
 
@@ -102,12 +103,8 @@ def alerts_from(rows: list[tuple[object, ...]]) -> list[Alert]:
 
 def alert_from(row: tuple[object, ...]) -> Alert:
     (aid, feed_id, source_id, title, severity, status, started, alarm_since, updated) = row[:9]
-    source, summary, url, labels, acknowledged, resolved, delivery, ack_error = row[9:17]
-    pairs = json.loads(text_of(labels))
-    if not isinstance(pairs, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs
-    ):
-        raise ValueError(f"labels are not a list of [name, value] pairs: {labels!r}")
+    source, summary, url, labels, acknowledged, resolved, delivery, ack_error, links = row[9:18]
+    pairs = _text_pairs(labels, "labels")
     return Alert(
         id=text_of(aid),
         key=AlertKey(text_of(feed_id), text_of(source_id)),
@@ -121,11 +118,30 @@ def alert_from(row: tuple[object, ...]) -> Alert:
         summary=text_of(summary),
         url=text_of(url),
         labels=tuple((name, value) for name, value in pairs),
+        links=tuple(Link(title, link) for title, link in _links(links, aid)),
         acknowledged_at=datetime_or_none(acknowledged),
         resolved_at=datetime_or_none(resolved),
         ack_delivery=_delivery(delivery, aid),
         ack_error=text_of(ack_error),
     )
+
+
+def _text_pairs(value: object, what: str) -> list[list[str]]:
+    pairs = json.loads(text_of(value))
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs
+    ):
+        raise ValueError(f"{what} are not a list of [name, value] pairs: {value!r}")
+    return pairs
+
+
+def _links(value: object, alert_id: object) -> list[list[str]]:
+    # Lenient: the links are extras; an alert without them still rings and acknowledges.
+    try:
+        return _text_pairs(value, "links")
+    except (ValueError, TypeError) as exc:
+        log.warning("alert %r: cannot read its links (%s), showing none", alert_id, exc)
+        return []
 
 
 def _delivery(value: object, alert_id: object) -> AckDelivery:

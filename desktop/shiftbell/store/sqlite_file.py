@@ -68,6 +68,11 @@ MIGRATIONS: tuple[str, ...] = (
         local_only INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 3: an alert's web links (runbook, dashboard, the alert at its source) as a JSON list of
+    # [title, url] pairs.
+    """
+    ALTER TABLE alerts ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 

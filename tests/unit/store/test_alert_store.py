@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Link, Severity, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
@@ -69,6 +69,7 @@ def test_every_field_round_trips_exactly(store: AlertStore) -> None:
         summary="/var at 99 % — “quoted” ünïcode\nsecond line",
         url="https://example.test/alerts?id=1&x=2",
         labels=(("team", "sre"), ("team", "dba"), ("emoji", "🔥"), ("", "")),
+        links=(Link("Runbook", "https://wiki.test/disk?x=1&y=2"), Link("“Dash”", "http://d")),
         acknowledged_at=datetime(2026, 3, 1, 9, 35, tzinfo=UTC),
         resolved_at=datetime(2026, 3, 1, 9, 40, tzinfo=UTC),
         ack_delivery=AckDelivery.FAILED,
@@ -81,6 +82,33 @@ def test_every_field_round_trips_exactly(store: AlertStore) -> None:
     # Equality of aware datetimes ignores the offset; the stored text must keep it.
     assert loaded.started_at.utcoffset() == timedelta(hours=2)
     assert loaded.labels == alert.labels  # order and duplicates kept
+
+
+def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(
+    db_path: Path,
+) -> None:
+    with AlertStore.open(db_path) as store:
+        store.record(Changes(new=(make_alert(),)))
+    raw = sqlite3.connect(db_path)
+    # As version 2 left it: no links column.
+    raw.executescript(
+        f"ALTER TABLE alerts DROP COLUMN links; PRAGMA user_version = {SCHEMA_VERSION - 1};"
+    )
+    raw.close()
+    with AlertStore.open(db_path) as store:
+        assert store.get("a1") == make_alert()
+        store.record(Changes(updated=(make_alert(links=(Link("Runbook", "https://r"),)),)))
+        loaded = store.get("a1")
+    assert loaded is not None and loaded.links == (Link("Runbook", "https://r"),)
+
+
+def test_unreadable_links_read_as_none_and_keep_the_alert(store: AlertStore, db_path: Path) -> None:
+    store.record(Changes(new=(make_alert(links=(Link("Runbook", "https://r"),)),)))
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE alerts SET links = '{not json'")
+    raw.commit()
+    raw.close()
+    assert store.get("a1") == make_alert()
 
 
 def test_load_active_returns_firing_and_acknowledged_only(store: AlertStore) -> None:

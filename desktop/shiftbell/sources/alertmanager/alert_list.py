@@ -1,26 +1,44 @@
 """Alertmanager's API v2 alert list, read into Shiftbell's alerts; a wrong field names its
-path in the list, so a person can tell which alert the server sent oddly."""
+path in the list, so a person can tell which alert the server sent oddly.
+
+Links: every annotation whose value is a web link (`runbook_url`, `dashboard`, …) under a
+readable name, then `generatorURL` (the rule's graph in Prometheus) and the alert in
+Alertmanager's own UI (a filter on all its labels), when the feed knows where that is."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-from shiftbell.core.alert import Incoming
+from shiftbell.core.alert import Incoming, Link, is_web_link
 from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
 from shiftbell.sources.strict_fields import json_kind
 
+# Annotations that name a link; others become a link when their value is one.
+_LINK_TITLES = {
+    "runbook_url": "Runbook",
+    "runbook": "Runbook",
+    "playbook": "Playbook",
+    "dashboard": "Dashboard",
+    "dashboard_url": "Dashboard",
+    "grafana_url": "Dashboard",
+}
+_LINK_ORDER = ("Runbook", "Playbook", "Dashboard")
 
-def parse_alerts(body: object) -> list[Incoming]:
+
+def parse_alerts(body: object, ui_url: str = "") -> list[Incoming]:
     """Read `GET /api/v2/alerts`. Raises ValueError naming the field that is wrong.
 
     One unreadable alert fails the whole list: a snapshot without it would resolve it.
+    `ui_url` is Alertmanager's web UI (the feed's URL), for a link to each alert there.
     """
     if not isinstance(body, list):
         raise ValueError(f"expected a list of alerts, got {json_kind(body)}")
-    return [parse_alert(item, f"alerts[{index}]") for index, item in enumerate(body)]
+    return [parse_alert(item, f"alerts[{index}]", ui_url) for index, item in enumerate(body)]
 
 
-def parse_alert(item: object, where: str) -> Incoming:
+def parse_alert(item: object, where: str, ui_url: str = "") -> Incoming:
     if not isinstance(item, dict):
         raise ValueError(f"{where}: expected an alert object, got {json_kind(item)}")
     fingerprint = item.get("fingerprint")
@@ -33,8 +51,13 @@ def parse_alert(item: object, where: str) -> Incoming:
     silenced_by = status.get("silencedBy") if isinstance(status, dict) else None
     url = item.get("generatorURL")
     # The window opens this link with one click: web pages only.
-    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+    if not isinstance(url, str) or not is_web_link(url):
         url = ""
+    links = annotation_links(annotations)
+    if url:
+        links.append(Link("Graph in Prometheus", url))
+    if labels and is_web_link(ui_url):
+        links.append(Link("In Alertmanager", ui_link(ui_url, labels)))
     return Incoming(
         source_id=fingerprint,
         title=text.title,
@@ -42,10 +65,42 @@ def parse_alert(item: object, where: str) -> Incoming:
         summary=text.summary,
         url=url,
         labels=labels,
+        links=tuple(links),
         firing=True,
         acknowledged=bool(silenced_by),
         started_at=rfc3339_or_none(item.get("startsAt"), f"{where}.startsAt"),
     )
+
+
+def annotation_links(annotations: Mapping[str, str]) -> list[Link]:
+    """The annotations that are web links, runbook and dashboard first."""
+    links = []
+    for name, value in annotations.items():
+        if is_web_link(value.strip()):
+            title = _LINK_TITLES.get(name.lower()) or _title_of(name)
+            links.append(Link(title, value.strip()))
+    known = {title: index for index, title in enumerate(_LINK_ORDER)}
+    return sorted(links, key=lambda link: known.get(link.title, len(known)))
+
+
+def ui_link(ui_url: str, labels: tuple[tuple[str, str], ...]) -> str:
+    """The alert in Alertmanager's web UI: its alert list filtered on all the alert's labels."""
+    matchers = ",".join(f'{name}="{_escaped(value)}"' for name, value in labels)
+    query = quote("{" + matchers + "}", safe="")
+    return f"{ui_url.rstrip('/')}/#/alerts?silenced=true&inhibited=true&filter={query}"
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _title_of(name: str) -> str:
+    """ "grafana_panel_url" -> "Grafana panel"."""
+    words = name.replace("-", "_").split("_")
+    if len(words) > 1 and words[-1].lower() in ("url", "link"):
+        words = words[:-1]
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:] if text else "Link"
 
 
 def string_map(value: object, where: str) -> tuple[tuple[str, str], ...]:

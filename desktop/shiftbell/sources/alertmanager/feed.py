@@ -12,7 +12,9 @@ An unfamiliar word is a warning rather than an error: rejecting the alert over
 its label would lose it, and a warning still makes a sound.
 
 Title: the `summary` annotation, else "<alertname> on <instance>"; the text
-below it is the `description` annotation. The link is `generatorURL`.
+below it is the `description` annotation. Links: annotations that are web links
+(`runbook_url`, `dashboard`, …), `generatorURL`, and the alert in Alertmanager's UI
+(alert_list.py).
 
 Which alerts are listed, and why silenced ones are: the list is
 `GET /api/v2/alerts?active=true&silenced=true&inhibited=false`. Acknowledging
@@ -130,7 +132,7 @@ class AlertmanagerFeed:
                 f"{_detail(body)}: check them in {where_to_fix(self.config)}"
             )
         try:
-            return parse_alerts(body)
+            return parse_alerts(body, base_url_of(self.config))
         except ValueError as exc:
             raise FeedPayloadError(
                 f"{VENDOR} at {self._client.base_url} sent an alert list we cannot read "

@@ -1,0 +1,62 @@
+"""An Alertmanager alert's links: annotations that are web links, the rule's graph and the
+alert in Alertmanager's own UI; nothing but http(s) links."""
+
+from urllib.parse import unquote
+
+from shiftbell.sources.alertmanager.alert_list import parse_alert
+
+
+def alert(annotations: dict[str, str], **fields: object) -> dict[str, object]:
+    return {
+        "fingerprint": "abc123",
+        "labels": {"alertname": "DiskFull", "instance": 'db-1 "primary"'},
+        "annotations": annotations,
+        "startsAt": "2026-03-01T09:30:00Z",
+        "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+        **fields,
+    }
+
+
+def test_runbook_and_dashboard_first_then_other_links_the_graph_and_the_ui() -> None:
+    incoming = parse_alert(
+        alert(
+            {
+                "summary": "Disk full",
+                "grafana_panel_url": "https://grafana.test/d/1?viewPanel=2",
+                "dashboard": "https://grafana.test/d/1",
+                "runbook_url": "https://wiki.test/runbooks/disk-full",
+                "note": "not a link",
+            },
+            generatorURL="http://prometheus.test/graph?g0.expr=up",
+        ),
+        "alerts[0]",
+        "http://am.test:9093",
+    )
+    titles = [(link.title, link.url) for link in incoming.links]
+    assert titles[:4] == [
+        ("Runbook", "https://wiki.test/runbooks/disk-full"),
+        ("Dashboard", "https://grafana.test/d/1"),
+        ("Grafana panel", "https://grafana.test/d/1?viewPanel=2"),
+        ("Graph in Prometheus", "http://prometheus.test/graph?g0.expr=up"),
+    ]
+    title, ui = titles[4]
+    assert title == "In Alertmanager"
+    base, _, query = ui.partition("#/alerts?")
+    assert base == "http://am.test:9093/"
+    assert unquote(query.split("filter=")[1]) == (
+        '{alertname="DiskFull",instance="db-1 \\"primary\\""}'
+    )
+    assert incoming.url == "http://prometheus.test/graph?g0.expr=up"
+
+
+def test_links_that_are_not_web_pages_are_left_out() -> None:
+    incoming = parse_alert(
+        alert(
+            {"runbook_url": "file:///etc/passwd", "dashboard": "javascript:alert(1)"},
+            generatorURL="smb://share/x",
+        ),
+        "alerts[0]",
+        "",
+    )
+    assert incoming.links == ()
+    assert incoming.url == ""
