@@ -1104,6 +1104,22 @@ class VirtualDesktop:
         )
         return invoked[0]
 
+    def click_notification(self, timeout: float = 5.0) -> tuple[int, str]:
+        """Click the newest shown notification's body, as a user would.
+
+        ``dunstctl action 0`` invokes its default action, as a click does where dunst is
+        set up to (the spec's "default" key); returns the ActionInvoked signal it led to.
+        """
+        wait_until(self.displayed_notifications, timeout, message="dunst to show a notification")
+        before = len(self.action_invocations())
+        self.run(["dunstctl", "action", "0"])
+        invoked = wait_until(
+            lambda: self.action_invocations()[before:],
+            timeout,
+            message="ActionInvoked after dunstctl action",
+        )
+        return invoked[0]
+
     # -- tray
 
     def _find_trayer_panel(self) -> str | None:

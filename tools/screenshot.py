@@ -27,15 +27,16 @@ def main(out: Path) -> int:
     with (
         tempfile.TemporaryDirectory() as tmp,
         PulseSink() as audio,  # a user has speakers: no "no audio device" banner
-        VirtualDesktop(audio=audio, screen="1024x640x24") as desktop,
+        VirtualDesktop(audio=audio, screen="1024x768x24") as desktop,
     ):
         # Quiet escalation: the screenshot needs the window, not the noise.
         app = RunningApp(desktop, ShiftbellHome(Path(tmp), ""))
         app.start()
         ids = {}
         for title, severity, summary, key in SAMPLES:
+            link = ["--url", f"https://wiki.example.com/runbooks/{key}"] if key == "db1" else []
             result = app.cli(
-                "send", title, "--severity", severity, "--summary", summary, "--key", key
+                "send", title, "--severity", severity, "--summary", summary, "--key", key, *link
             )
             ids[key] = result.stdout.strip()
         app.cli("ack", ids["disk"])

@@ -118,6 +118,19 @@ def test_notification_button_acknowledges_and_tray_shows_the_state(
     wait_until(lambda: _window_visible(virtual_desktop), 10, message="the window on a tray click")
 
 
+def test_clicking_a_notification_opens_the_window_on_its_alert(
+    app: RunningApp, virtual_desktop: VirtualDesktop
+) -> None:
+    alert_id = app.cli("send", "Payments API down", "--severity", "warning").stdout.strip()
+    virtual_desktop.wait_for_notify("Payments API down", timeout=10)
+    assert not _window_visible(virtual_desktop)
+    _id, key = virtual_desktop.click_notification()
+    assert key == "default"
+    wait_until(lambda: _window_visible(virtual_desktop), 10, message="the window on a click")
+    wait_until(lambda: f"window shown on alert {alert_id}" in app.log(), 5, message="the alert")
+    assert app.alert(alert_id)["status"] == "firing"  # a click opens; it acknowledges nothing
+
+
 def _has_red(png: Path, icon: WindowGeometry) -> bool:
     """Whether the tray icon's area of a screenshot contains the critical red."""
     from PySide6.QtGui import QImage

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 # Before anything imports PySide6: Qt reads this when the QApplication starts.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,6 +19,7 @@ from tests.desktop import PulseSink, in_ci, require_tools  # noqa: E402
 from tests.ui.samples import AlertFactory, build_alert  # noqa: E402
 
 from shiftbell.ui.runner import AsyncRunner  # noqa: E402
+from shiftbell.ui.window import MainWindow  # noqa: E402
 
 # WORKAROUND: the offscreen platform plugin logs a qWarning for window-manager
 # calls it does not implement: propagateSizeHints() whenever a shown window's size
@@ -38,6 +41,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def make_alert() -> AlertFactory:
     return build_alert
+
+
+@pytest.fixture
+def main_window(qtbot: QtBot) -> MainWindow:
+    """The main window, shown, in UTC."""
+    window = MainWindow(tz=UTC)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
 
 
 @pytest.fixture(scope="session")

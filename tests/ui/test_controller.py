@@ -46,6 +46,7 @@ class Shell:
     tray: TrayIcon
     alarm: AlarmPlayer
     controller: UiController
+    notifier: Notifier
     balloons: list[tuple[str, str, Severity]] = field(default_factory=list)
 
     def fire(self, key: str, severity: Severity = Severity.CRITICAL, title: str = "DB down") -> str:
@@ -67,7 +68,7 @@ def shell(qtbot: QtBot, audio: PulseSink) -> Iterator[Shell]:
     controller = UiController(
         desk, clock, EscalationSettings(), window, tray, notifier, alarm, MainThreadCaller()
     )
-    yield Shell(clock, desk, window, tray, alarm, controller, balloons)
+    yield Shell(clock, desk, window, tray, alarm, controller, notifier, balloons)
     controller.shutdown()  # its timers would outlive the window into later tests
     alarm.stop()
     notifier.close()
@@ -107,6 +108,19 @@ def test_the_window_button_acknowledges_and_silences_at_once(qtbot: QtBot, shell
     assert shell.alarm.loop_sound is None
     assert shell.desk.active()[0].status is Status.ACKNOWLEDGED
     qtbot.waitUntil(lambda: shell.tray.state.icon is TrayIconName.ACKNOWLEDGED)
+
+
+def test_clicking_a_notification_opens_the_window_on_its_alert(qtbot: QtBot, shell: Shell) -> None:
+    shell.fire("db", title="DB down")
+    api = shell.fire("api", title="API slow")
+    assert not shell.window.isVisible()
+    shell.notifier.open_requested.emit(api)
+    assert shell.window.isVisible()
+    assert shell.window.details.alert is not None and shell.window.details.alert.id == api
+    shell.desk.acknowledge(api, "cli")
+    shell.window.hide()
+    shell.notifier.open_requested.emit("gone")  # an alert no longer active: the window all the same
+    assert shell.window.isVisible()
 
 
 def test_an_acknowledgement_from_another_thread_silences_too(qtbot: QtBot, shell: Shell) -> None:

@@ -22,12 +22,8 @@ from shiftbell.ui.window import EMPTY_TEXT, MainWindow
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    window = MainWindow(tz=UTC)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def find_ack(window: MainWindow, alert_id: str) -> QPushButton | None:

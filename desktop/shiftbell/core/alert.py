@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from shiftbell.core.errors import PayloadError
 
@@ -85,6 +86,11 @@ def is_web_link(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
+def page_link(title: str, url: str) -> tuple[Link, ...]:
+    """`(Link(title, url),)` if `url` is a web link, else `()`: what an adapter got, as links."""
+    return (Link(title, url),) if is_web_link(url) else ()
+
+
 @dataclass(frozen=True, order=True)
 class AlertKey:
     """Identity of an alert at its source: which feed, and that feed's own id for it."""
@@ -148,10 +154,11 @@ class Alert:
         return self.status is Status.FIRING
 
     def web_links(self) -> list[Link]:
-        """Every web link of the alert, its own `url` last unless a link has it already."""
+        """Every web link of the alert, its own `url` last ("Open wiki.example.com") unless a
+        link has it already."""
         links = [link for link in self.links if is_web_link(link.url)]
         if is_web_link(self.url) and all(link.url != self.url for link in links):
-            links.append(Link("Link", self.url))
+            links.append(Link(f"Open {urlsplit(self.url).hostname or 'link'}", self.url))
         return links
 
 

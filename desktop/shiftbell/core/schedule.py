@@ -239,6 +239,17 @@ class Override:
     def active_at(self, t: datetime) -> bool:
         return (self.since is None or self.since <= t) and t < self.until
 
+    def cleared(self, now: datetime) -> Override | None:
+        """This override taken back at `now`.
+
+        Taken back at once (not yet begun): as if never said. Otherwise it expires now
+        rather than vanishing: its `since` still dates when the answer changed, which is
+        where a held-back alert's ramp starts from.
+        """
+        if self.since is not None and now <= self.since:
+            return None
+        return Override(self.on_call, min(now, self.until), since=self.since)
+
 
 class OnCallReason(StrEnum):
     """Why the answer is what it is, for the window and the tray tooltip."""

@@ -144,6 +144,7 @@ class UiController(QObject):
             lambda alert_id: self.acknowledge(alert_id, "notification")
         )
         notifier.snooze_requested.connect(self.snooze)
+        notifier.open_requested.connect(self.show_window)
         notifier.backend_changed.connect(lambda text: self.set_problem("notifications", text))
         alarm.problem.connect(lambda text: self.set_problem("audio", text))
 
@@ -223,9 +224,13 @@ class UiController(QObject):
         self._alarm.test_alarm()
         self._notifier.notify_test()
 
-    def show_window(self) -> None:
+    def show_window(self, alert_id: str = "") -> None:
+        """The window in front; on alert `alert_id` when it is given and still active."""
         self._refresh_window()
-        self._window.bring_to_front()
+        if alert_id and self._window.show_alert(alert_id):
+            log.info("window shown on alert %s", alert_id)
+        else:
+            self._window.bring_to_front()
 
     def set_feed_status(self, status: FeedStatus) -> None:
         self._feeds[status.name] = status
@@ -307,16 +312,9 @@ class UiController(QObject):
         self._set_override_by_person(Override(on_call, until, since=now))
 
     def _on_override_cleared(self) -> None:
-        old = self._override
-        if old is None:
+        if self._override is None:
             return
-        now = self._clock.now()
-        if old.since is not None and now <= old.since:
-            cleared: Override | None = None  # taken back at once: as if never said
-        else:
-            # Expired rather than dropped: its `since` still dates when the answer changed,
-            # which is where a held-back alert's ramp starts from.
-            cleared = Override(old.on_call, min(now, old.until), since=old.since)
+        cleared = self._override.cleared(self._clock.now())
         log.info("override cleared")
         self.set_override(cleared)
         if self.override_changed is not None:

@@ -9,7 +9,6 @@ from enum import IntEnum
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHeaderView,
     QStackedWidget,
@@ -24,6 +23,7 @@ from shiftbell.sources import registry
 from shiftbell.sources.spec import SecretNeed
 from shiftbell.store.credentials import SecretLocation
 from shiftbell.ui.form_widgets import plain_label
+from shiftbell.ui.tables import style_rows
 
 TOKEN_TEXTS = {
     SecretLocation.KEYRING: "token in keyring",
@@ -52,19 +52,9 @@ class FeedsList(QStackedWidget):
         self._feeds: tuple[FeedSettings, ...] = ()
         self._locations: dict[str, SecretLocation | None] = {}
         table = QTableWidget(0, len(Column), self)
-        table.setObjectName("feeds")
         table.setHorizontalHeaderLabels(["Name", "Kind", "URL", "Token"])
-        table.verticalHeader().hide()
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        style_rows(table, "feeds", Qt.TextElideMode.ElideMiddle)
         heads = table.horizontalHeader()
-        heads.setHighlightSections(False)
-        heads.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(Column.URL, QHeaderView.ResizeMode.Stretch)
         self.table = table

@@ -73,6 +73,7 @@ class Notifier(QObject):
 
     acknowledge_requested = Signal(str)
     snooze_requested = Signal(int)
+    open_requested = Signal(str)
     backend_changed = Signal(str)
 
     def __init__(
@@ -216,6 +217,8 @@ class Notifier(QObject):
         log.info("notification button %s pressed for %s", action.value, key)
         if action is NotifyAction.ACKNOWLEDGE:
             self._to_main(lambda: self.acknowledge_requested.emit(key))
+        elif action is NotifyAction.OPEN:
+            self._to_main(lambda: self.open_requested.emit(key))
         else:
             minutes = self._snooze_minutes
             self._to_main(lambda: self.snooze_requested.emit(minutes))

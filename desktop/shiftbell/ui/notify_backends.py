@@ -52,6 +52,7 @@ class NotifyRejected(Exception):
 class NotifyAction(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     SNOOZE = "snooze"
+    OPEN = "open"  # the notification's body was clicked (its default action)
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ class NativeBackend(NotifyBackend):
                     else Urgency.Normal,
                     buttons=buttons,
                     on_dispatched=on_dispatched,
+                    on_clicked=lambda: self._pressed(note.key, NotifyAction.OPEN),
                     on_dismissed=lambda: self._ids.pop(note.key, None),
                 ),
                 self._timeout,

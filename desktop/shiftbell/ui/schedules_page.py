@@ -16,7 +16,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -57,6 +56,7 @@ from shiftbell.ui.form_widgets import (
 )
 from shiftbell.ui.questions import confirm_removal, may_keep_in_file
 from shiftbell.ui.schedule_text import duration_text
+from shiftbell.ui.tables import style_rows
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
@@ -112,12 +112,8 @@ class SchedulesPage(QWidget):
             )
         )
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("schedules")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        style_rows(self.table, "schedules")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _: self.edit_selected())

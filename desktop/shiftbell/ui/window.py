@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFrame,
     QHBoxLayout,
@@ -26,9 +25,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
-    QStackedWidget,
+    QSplitter,
     QStyle,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -37,6 +35,7 @@ from PySide6.QtWidgets import (
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.schedule import OnCallState, Shift
 from shiftbell.ui.ack_buttons import AckButtons
+from shiftbell.ui.alert_details import AlertDetails
 from shiftbell.ui.alert_model import (
     AlertColumn,
     AlertTableModel,
@@ -48,11 +47,13 @@ from shiftbell.ui.feed_status_lines import clear_layout, feed_status_text
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
+from shiftbell.ui.tables import table_view
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
+from shiftbell.ui.window_parts import empty_panel, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
-DEFAULT_SIZE = (760, 420)
+DEFAULT_SIZE = (900, 640)
 MAX_FEED_LINES_SHOWN = 4
 
 # Fixed colours, not palette roles: the banner must read as a warning on light and
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
     Attributes:
         alert_model / history_model: the table models, for the views and tests.
         alerts_table / history_table: the two table views.
+        details: the selected alert in full, with its links (ui/alert_details.py), under the
+            alerts in `alerts_splitter`; the first alert is selected until the person picks one.
         acknowledge_all_button: enabled while anything fires.
         settings_button: "Settings…", always shown: with no feeds yet, it is the way to add one.
         empty_label: shown instead of the table when there are no active alerts.
@@ -116,6 +119,7 @@ class MainWindow(QMainWindow):
         self._tz = tz
         self._now: datetime | None = None
         self._feed_statuses: list[FeedStatus] = []
+        self._split = False
 
         self.setWindowTitle("Shiftbell")
         self.setWindowIcon(icon("shiftbell"))
@@ -237,7 +241,7 @@ class MainWindow(QMainWindow):
         column.addLayout(header)
 
         self.alert_model = AlertTableModel(self, tz=self._tz)
-        self.alerts_table = self._table(self.alert_model, "alerts-table", page)
+        self.alerts_table = table_view(self.alert_model, "alerts-table", page)
         self.ack_buttons = AckButtons(
             self.alerts_table, self.alert_model, self.acknowledge_requested
         )
@@ -261,11 +265,26 @@ class MainWindow(QMainWindow):
         self._show_empty_picture(TrayIconName.CLEAR)
         self.empty_label = plain_label(EMPTY_TEXT)
         self.empty_label.setObjectName("empty-state")
-        self._empty_panel = self._empty_panel_with(
+        self._empty_panel = empty_panel(
             page, self._empty_picture, self.empty_label, self.empty_feed_warning
         )
-        self._alerts_stack = self._stack(page, self._empty_panel, self.alerts_table)
-        column.addWidget(self._alerts_stack, 1)
+        self._alerts_stack = stack_of(page, self._empty_panel, self.alerts_table)
+        self.details = AlertDetails(page, tz=self._tz)
+        details_scroll = QScrollArea(page)
+        details_scroll.setObjectName("details-scroll")
+        details_scroll.setWidget(self.details)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setMinimumHeight(1)  # it must not make the window taller than a screen
+        self.alerts_splitter = QSplitter(Qt.Orientation.Vertical, page)
+        self.alerts_splitter.addWidget(self._alerts_stack)
+        self.alerts_splitter.addWidget(details_scroll)
+        self.alerts_splitter.setStretchFactor(0, 3)
+        self.alerts_splitter.setStretchFactor(1, 2)
+        # The list always stays; on a small screen the details may be dragged away.
+        self.alerts_splitter.setCollapsible(0, False)
+        column.addWidget(self.alerts_splitter, 1)
+        self.alerts_table.selectionModel().selectionChanged.connect(self._show_selected)
         return page
 
     def _build_history_tab(self) -> QWidget:
@@ -273,71 +292,19 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(page)
         column.setContentsMargins(0, 6, 0, 0)
         self.history_model = HistoryTableModel(self, tz=self._tz)
-        self.history_table = self._table(self.history_model, "history-table", page)
+        self.history_table = table_view(self.history_model, "history-table", page)
         heads = self.history_table.horizontalHeader()
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(HistoryColumn.TITLE, QHeaderView.ResizeMode.Stretch)
         self.empty_history_label = plain_label(EMPTY_HISTORY_TEXT)
         self.empty_history_label.setObjectName("empty-history")
-        self._empty_history_panel = self._empty_panel_with(page, self.empty_history_label)
-        self._history_stack = self._stack(page, self._empty_history_panel, self.history_table)
+        self._empty_history_panel = empty_panel(page, self.empty_history_label)
+        self._history_stack = stack_of(page, self._empty_history_panel, self.history_table)
         column.addWidget(self._history_stack, 1)
         return page
 
-    @staticmethod
-    def _table(
-        model: AlertTableModel | HistoryTableModel, name: str, parent: QWidget
-    ) -> QTableView:
-        table = QTableView(parent)
-        table.setObjectName(name)
-        table.setModel(model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setHighlightSections(False)
-        table.horizontalHeader().setDefaultAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        )
-        return table
-
-    @staticmethod
-    def _empty_panel_with(parent: QWidget, *lines: QLabel) -> QFrame:
-        """A framed panel like a table's, with these labels centred in it, the first one larger.
-
-        The first label is the message when there is no picture; a picture is a
-        label whose text is empty.
-        """
-        panel = QFrame(parent)
-        panel.setFrameShape(QFrame.Shape.StyledPanel)
-        panel.setBackgroundRole(QPalette.ColorRole.Base)
-        panel.setAutoFillBackground(True)
-        column = QVBoxLayout(panel)
-        column.setSpacing(8)
-        column.addStretch(1)
-        message = next(label for label in lines if label.text())
-        font = message.font()
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        message.setFont(font)
-        for label in lines:
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            column.addWidget(label)
-        column.addStretch(1)
-        return panel
-
     def _show_empty_picture(self, name: TrayIconName) -> None:
         self._empty_picture.setPixmap(icon(name).pixmap(48))
-
-    @staticmethod
-    def _stack(parent: QWidget, empty: QWidget, full: QWidget) -> QStackedWidget:
-        stack = QStackedWidget(parent)
-        stack.addWidget(empty)
-        stack.addWidget(full)
-        return stack
 
     # -- feeding it data ---------------------------------------------------------------------
 
@@ -347,12 +314,37 @@ class MainWindow(QMainWindow):
         self._now = now
         self.alert_model.set_alerts(active, now)
         self._update_alert_view()
+        self._show_selected()
         if day_changed and self._feed_statuses:
             self._render_feed_statuses()
 
     def refresh_ages(self, now: datetime) -> None:
         self._now = now
         self.alert_model.refresh_ages(now)
+        self.details.show_alert(self.details.alert, now)
+
+    def show_alert(self, alert_id: str) -> bool:
+        """Bring the window up on the Alerts tab with `alert_id` selected and its details
+        shown (a notification's body was clicked); False if it is no longer active."""
+        row = self.alert_model.row_of(alert_id)
+        self.tabs.setCurrentIndex(0)
+        self.bring_to_front()
+        if row is None:
+            return False
+        self.alerts_table.selectRow(row)
+        self.alerts_table.setFocus()
+        return True
+
+    def selected_alert(self) -> Alert | None:
+        rows = self.alerts_table.selectionModel().selectedRows()
+        return self.alert_model.alert_at(rows[0].row()) if rows else None
+
+    def _show_selected(self) -> None:
+        if self.selected_alert() is None and self.alert_model.rowCount() > 0:
+            # The first alert (the most urgent) is shown until the person picks another.
+            self.alerts_table.selectRow(0)
+            return  # selectionChanged calls back
+        self.details.show_alert(self.selected_alert(), self._now)
 
     def set_history(self, alerts: Sequence[Alert]) -> None:
         """Acknowledged and resolved alerts; the window sorts them newest first."""
@@ -430,6 +422,14 @@ class MainWindow(QMainWindow):
         return [label.full_text() for label in self.banner.findChildren(ElidedLabel, "problem")]
 
     # -- Qt overrides ------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._split:
+            # Sizes mean pixels only once the splitter has its height: three fifths the list.
+            self._split = True
+            height = self.alerts_splitter.height()
+            self.alerts_splitter.setSizes([height * 3 // 5, height - height * 3 // 5])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # The app lives in the tray: closing the window must never end the shift.

@@ -28,7 +28,7 @@ def test_the_alerts_own_url_comes_last_and_only_once() -> None:
     assert alert("https://p.test/g", (runbook, graph)).web_links() == [runbook, graph]
     assert alert("https://x.test/", (runbook,)).web_links() == [
         runbook,
-        Link("Link", "https://x.test/"),
+        Link("Open x.test", "https://x.test/"),
     ]
 
 

@@ -461,3 +461,11 @@ def test_quiet_hours_parse_and_say_what_is_wrong() -> None:
         QuietHours.parse("22:00-22:00", BERLIN)
     with pytest.raises(ValueError, match="wall-clock"):
         QuietHours(time(22, tzinfo=UTC), time(7), BERLIN)
+
+
+def test_an_override_taken_back_before_it_began_is_gone_otherwise_it_ends_now() -> None:
+    said = Override(False, h(10), since=h(5))
+    assert said.cleared(h(5)) is None
+    assert said.cleared(h(7)) == Override(False, h(7), since=h(5))
+    assert said.cleared(h(12)) == said  # already over: nothing changes
+    assert Override(True, h(10)).cleared(h(7)) == Override(True, h(7))

@@ -64,7 +64,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from shiftbell.core.alert import Alert, Incoming, Severity
+from shiftbell.core.alert import Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
 from shiftbell.sources.fields import iso_time
@@ -241,6 +241,7 @@ class GrafanaOnCallFeed:
             severity=severity_of(group, self._default_severity),
             summary=summary_of(payload),
             url=permalink_of(group),
+            links=page_link(f"In {VENDOR}", permalink_of(group)),
             labels=labels_of(group, payload),
             firing=state is not GroupState.RESOLVED,
             acknowledged=state in (GroupState.ACKNOWLEDGED, GroupState.SILENCED),

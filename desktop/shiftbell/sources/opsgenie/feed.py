@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from shiftbell.core.alert import Alert, Incoming, Severity
+from shiftbell.core.alert import Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import (
     FeedConfigError,
     FeedError,
@@ -351,6 +351,7 @@ class OpsgenieFeed:
             severity=severity_for(priority),
             summary=" · ".join(s for s in summary if s),
             url=self._link(alert_id, tiny_id),
+            links=page_link(f"In {self._dialect.vendor}", self._link(alert_id, tiny_id)),
             labels=tuple(sorted((k, v) for k, v in labels.items() if v)),
             firing=_text(item.get("status")).lower() != "closed",
             acknowledged=item.get("acknowledged") is True or item.get("snoozed") is True,

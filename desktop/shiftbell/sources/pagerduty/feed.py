@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 import httpx
 
-from shiftbell.core.alert import Alert, Incoming, Severity
+from shiftbell.core.alert import Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
 from shiftbell.sources.fields import iso_time
@@ -320,6 +320,7 @@ class PagerDutyFeed:
             severity=severity_for(urgency, priority),
             summary=" on ".join(p for p in summary_parts if p),
             url=_text(item.get("html_url")),
+            links=page_link(f"In {VENDOR}", _text(item.get("html_url"))),
             labels=tuple(sorted((k, v) for k, v in labels.items() if v)),
             firing=True,
             acknowledged=item.get("status") == "acknowledged",

@@ -1,0 +1,143 @@
+"""The details pane under the alert list: everything known about the selected alert, and its
+links, each opened in the browser with one click.
+
+Every text in it comes from outside (titles, descriptions, labels, link names), so it goes
+into plain-text labels; link buttons double `&`, which a button would take for a shortcut.
+Only http(s) links are offered or opened (core.alert.is_web_link).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from shiftbell.core.alert import Alert, Link, is_web_link
+from shiftbell.ui.alert_model import format_age, format_timestamp, source_text, status_text
+from shiftbell.ui.feed_status_lines import clear_layout
+from shiftbell.ui.form_widgets import plain_label
+
+log = logging.getLogger(__name__)
+
+NOTHING_SELECTED = "Select an alert to see its details and links."
+# A description longer than this is cut (the log and the source have it all).
+MAX_TEXT = 4000
+
+
+class AlertDetails(QFrame):
+    """Attributes: title_label, facts_label, times_label, summary_label, labels_label,
+    link_buttons (one QPushButton a link, its URL in the tooltip), id_label, empty_label;
+    `alert`, the alert shown (None: nothing selected)."""
+
+    def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alert-details")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._tz = tz
+        self.alert: Alert | None = None
+        self.link_buttons: list[QPushButton] = []
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 8, 10, 8)
+        column.setSpacing(4)
+        self.empty_label = plain_label(NOTHING_SELECTED, self)
+        self.empty_label.setObjectName("details-empty")
+        self.empty_label.setStyleSheet("color: palette(mid);")
+        column.addWidget(self.empty_label)
+
+        self.title_label = self._selectable("details-title")
+        font = self.title_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.title_label.setFont(font)
+        self.facts_label = self._selectable("details-facts")
+        self.times_label = self._selectable("details-times")
+        self.summary_label = self._selectable("details-summary")
+        self.labels_label = self._selectable("details-labels")
+        self._links_row = QHBoxLayout()
+        self._links_row.setSpacing(6)
+        self.id_label = self._selectable("details-id")
+        self.id_label.setStyleSheet("color: palette(mid);")
+        for label in (self.title_label, self.facts_label, self.times_label, self.summary_label):
+            column.addWidget(label)
+        column.addWidget(self.labels_label)
+        column.addLayout(self._links_row)
+        column.addWidget(self.id_label)
+        column.addStretch(1)
+        self.show_alert(None, None)
+
+    def _selectable(self, name: str) -> QLabel:
+        label = plain_label("", self)
+        label.setObjectName(name)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def show_alert(self, alert: Alert | None, now: datetime | None) -> None:
+        """Show `alert` (None: the "select an alert" line); ages count to `now`."""
+        self.alert = alert
+        self.empty_label.setVisible(alert is None)
+        parts = (self.title_label, self.facts_label, self.times_label, self.id_label)
+        for label in parts:
+            label.setVisible(alert is not None)
+        if alert is None:
+            self.summary_label.hide()
+            self.labels_label.hide()
+            self._set_links([])
+            return
+        self.title_label.setText(alert.title)
+        self.facts_label.setText(
+            f"{alert.severity.value.capitalize()} · {status_text(alert)} · "
+            f"from {source_text(alert)}"
+        )
+        self.times_label.setText(self._times(alert, now))
+        summary = alert.summary.strip()
+        if len(summary) > MAX_TEXT:
+            summary = summary[: MAX_TEXT - 1] + "…"
+        if alert.ack_error:
+            summary = f"{summary}\n\nThe source said: {alert.ack_error}".strip()
+        self.summary_label.setText(summary)
+        self.summary_label.setVisible(bool(summary))
+        self.labels_label.setText("\n".join(f"{name} = {value}" for name, value in alert.labels))
+        self.labels_label.setVisible(bool(alert.labels))
+        self._set_links(alert.web_links())
+        self.id_label.setText(f"id {alert.id} (shiftbell ack {alert.id})")
+
+    def _times(self, alert: Alert, now: datetime | None) -> str:
+        def when(label: str, at: datetime | None) -> str:
+            if at is None:
+                return ""
+            ago = f" ({format_age(now - at)} ago)" if now is not None and now >= at else ""
+            return f"{label} {format_timestamp(at, self._tz)}{ago}"
+
+        times = (
+            when("Started", alert.started_at),
+            when("acknowledged", alert.acknowledged_at),
+            when("resolved", alert.resolved_at),
+        )
+        return ", ".join(t for t in times if t)
+
+    def _set_links(self, links: Sequence[Link]) -> None:
+        clear_layout(self._links_row)
+        self.link_buttons = []
+        for link in links:
+            button = QPushButton(link.title.replace("&", "&&"), self)
+            button.setObjectName("details-link")
+            button.setToolTip(link.url)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, url=link.url: open_link(url))
+            self._links_row.addWidget(button)
+            self.link_buttons.append(button)
+        self._links_row.addStretch(1)
+
+
+def open_link(url: str) -> bool:
+    """Open `url` in the person's browser; False (and nothing opened) unless it is a web page."""
+    if not is_web_link(url):
+        log.warning("not opening %r: only http and https links are opened", url[:200])
+        return False
+    log.info("opening %s", url[:500])
+    return QDesktopServices.openUrl(QUrl(url))

@@ -1,0 +1,116 @@
+"""The details pane: the selected alert in full, as plain text, and its links, each opened in
+the browser with one click; only web pages are ever offered or opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from pytestqt.qtbot import QtBot
+from tests.ui.samples import NOW, AlertFactory
+
+from shiftbell.core.alert import Link, Status
+from shiftbell.ui.alert_details import NOTHING_SELECTED, open_link
+from shiftbell.ui.window import MainWindow
+
+
+class Browser(QObject):
+    """Stands in for the person's browser: QDesktopServices hands it every http(s) URL."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    browser = Browser()
+    for scheme in ("http", "https", "file"):
+        QDesktopServices.setUrlHandler(scheme, browser, "open")
+    yield browser
+    for scheme in ("http", "https", "file"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+@pytest.fixture
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
+
+
+def test_the_first_alert_is_shown_in_full_until_another_is_picked(
+    window: MainWindow, make_alert: AlertFactory
+) -> None:
+    details = window.details
+    assert details.empty_label.isVisible() and details.empty_label.text() == NOTHING_SELECTED
+    first = make_alert(
+        1,
+        title="<b>Disk</b> full on db1",
+        summary="/var is at 99 %.\n<img src=x> is not markup here.",
+        labels=(("alertname", "DiskFull"), ("instance", "db1:9100")),
+    )
+    second = make_alert(2, title="API slow", status=Status.ACKNOWLEDGED)
+    window.set_alerts([first, second], NOW)
+
+    assert details.alert == first
+    assert details.title_label.text() == "<b>Disk</b> full on db1"
+    assert details.title_label.textFormat() is Qt.TextFormat.PlainText
+    assert details.summary_label.textFormat() is Qt.TextFormat.PlainText
+    assert "<img src=x> is not markup here." in details.summary_label.text()
+    assert details.facts_label.text() == "Critical · firing · from Alertmanager prod"
+    assert details.times_label.text() == "Started 2026-03-04 03:10 (2 min ago)"
+    assert details.labels_label.text() == "alertname = DiskFull\ninstance = db1:9100"
+    assert "shiftbell ack a1" in details.id_label.text()
+
+    window.alerts_table.selectRow(1)
+    assert details.alert == second
+    assert details.times_label.text().startswith("Started 2026-03-04 03:10 (2 min ago), ack")
+    # An update keeps the person's choice.
+    window.set_alerts([first, second], NOW + timedelta(minutes=1))
+    assert details.alert == second
+    assert "(3 min ago)" in details.times_label.text()
+
+
+def test_each_link_opens_in_the_browser_with_one_click(
+    window: MainWindow, make_alert: AlertFactory, browser: Browser, qtbot: QtBot
+) -> None:
+    alert = make_alert(
+        1,
+        url="https://prometheus.test/graph?g0.expr=up",
+        links=(
+            Link("Runbook & notes", "https://wiki.test/runbooks/disk"),
+            Link("Local file", "file:///etc/passwd"),
+            Link("Graph in Prometheus", "https://prometheus.test/graph?g0.expr=up"),
+        ),
+    )
+    window.set_alerts([alert], NOW)
+    buttons = window.details.link_buttons
+    assert [b.text() for b in buttons] == ["Runbook && notes", "Graph in Prometheus"]
+    assert buttons[0].toolTip() == "https://wiki.test/runbooks/disk"
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert browser.opened == ["https://wiki.test/runbooks/disk"]
+
+
+def test_only_web_pages_are_opened(browser: Browser) -> None:
+    assert not open_link("file:///etc/passwd")
+    assert not open_link("javascript:alert(1)")
+    assert open_link("https://wiki.test/x")
+    assert browser.opened == ["https://wiki.test/x"]
+
+
+def test_show_alert_brings_the_window_up_on_that_alert(
+    window: MainWindow, make_alert: AlertFactory
+) -> None:
+    window.set_alerts([make_alert(1), make_alert(2, title="API slow")], NOW)
+    window.tabs.setCurrentIndex(1)
+    window.hide()
+    assert window.show_alert("a2")
+    assert window.isVisible() and window.tabs.currentIndex() == 0
+    assert window.details.alert is not None and window.details.alert.id == "a2"
+    assert not window.show_alert("gone")
