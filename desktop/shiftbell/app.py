@@ -16,7 +16,7 @@ from secrets import token_urlsafe
 
 from shiftbell import __version__
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
-from shiftbell.core.feed_status import FeedStatus
+from shiftbell.core.feed_status import RECEIVER_FEED_NAME, FeedStatus
 from shiftbell.core.schedule import Override
 from shiftbell.core.snooze import Snooze
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
@@ -38,8 +38,6 @@ from shiftbell.system.paths import AppPaths
 from shiftbell.system.sound_server import sound_server_socket
 
 log = logging.getLogger("shiftbell")
-
-RECEIVER_FEED_NAME = "Local receiver"
 
 
 def display_available() -> bool:
@@ -71,6 +69,7 @@ def run_app(args: argparse.Namespace) -> int:
     from shiftbell.ui.controller import UiController
     from shiftbell.ui.icons import icon
     from shiftbell.ui.notifier import Notifier
+    from shiftbell.ui.quit_guard import STOPPED_BODY, STOPPED_TITLE
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
     from shiftbell.ui.settings_window import SettingsWindow
     from shiftbell.ui.signals import install_quit_on_signals
@@ -297,7 +296,8 @@ def run_app(args: argparse.Namespace) -> int:
                 runner.run(stopping, timeout=10)
             except Exception:
                 log.exception("stopping the %s failed", name)
-        notifier.close()
+        # The last word: what rang is gone with the app, so nobody believes it still watches.
+        notifier.close(farewell=(STOPPED_TITLE, STOPPED_BODY))
         runner.stop()
         if store is not None:
             store.close()

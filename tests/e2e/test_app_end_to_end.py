@@ -131,6 +131,14 @@ def test_clicking_a_notification_opens_the_window_on_its_alert(
     assert app.alert(alert_id)["status"] == "firing"  # a click opens; it acknowledges nothing
 
 
+def test_the_last_notification_says_that_nothing_watches_any_more(
+    app: RunningApp, virtual_desktop: VirtualDesktop
+) -> None:
+    assert app.stop() == 0
+    call = virtual_desktop.wait_for_notify("Shiftbell has stopped", timeout=5)
+    assert "Nothing is watching your alerts now" in call
+
+
 def _has_red(png: Path, icon: WindowGeometry) -> bool:
     """Whether the tray icon's area of a screenshot contains the critical red."""
     from PySide6.QtGui import QImage

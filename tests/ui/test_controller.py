@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.desktop import PulseSink
 
@@ -34,7 +35,7 @@ from shiftbell.ui.controller import UiController
 from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
 from shiftbell.ui.tray import TrayIcon
-from shiftbell.ui.tray_state import TrayIconName
+from shiftbell.ui.tray_state import FeedStatus, TrayIconName
 from shiftbell.ui.window import MainWindow
 
 
@@ -121,6 +122,33 @@ def test_clicking_a_notification_opens_the_window_on_its_alert(qtbot: QtBot, she
     shell.window.hide()
     shell.notifier.open_requested.emit("gone")  # an alert no longer active: the window all the same
     assert shell.window.isVisible()
+
+
+def test_quit_asks_first_while_an_alert_fires_and_not_when_nothing_is_watched(
+    qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.Cancel
+
+    def question(_parent: object, _title: str, text: str, *_: object) -> object:
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    quits: list[bool] = []
+    shell.controller.quit_requested.connect(lambda: quits.append(True))
+    shell.tray.quit_requested.emit()
+    assert (asked, quits) == ([], [True])  # nothing firing, no feed: nothing to lose
+
+    shell.fire("db")
+    shell.controller.set_feed_status(FeedStatus("Local receiver", True, "listening"))
+    shell.controller.set_feed_status(FeedStatus("prod-am", True, "ok"))
+    shell.tray.quit_requested.emit()
+    assert asked[0].startswith("Quit Shiftbell with 1 alert firing and 1 feed watched?")
+    assert quits == [True]  # Cancel: still running
+    answer = QMessageBox.StandardButton.Yes
+    shell.tray.quit_requested.emit()
+    assert quits == [True, True]
 
 
 def test_an_acknowledgement_from_another_thread_silences_too(qtbot: QtBot, shell: Shell) -> None:

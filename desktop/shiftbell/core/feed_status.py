@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# The status line of the app's own local receiver (always there, not a feed the person set up).
+RECEIVER_FEED_NAME = "Local receiver"
+
 
 @dataclass(frozen=True)
 class FeedStatus:

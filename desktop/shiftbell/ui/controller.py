@@ -26,6 +26,7 @@ from shiftbell.core.escalation import (
     alarm_state,
     level_for,
 )
+from shiftbell.core.feed_status import RECEIVER_FEED_NAME
 from shiftbell.core.schedule import (
     OnCallSchedule,
     OnCallState,
@@ -39,6 +40,7 @@ from shiftbell.runtime.schedule_cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.alarm_process import AlarmProcess
 from shiftbell.ui.notifier import GROUP_KEY, Notifier
+from shiftbell.ui.quit_guard import sure_to_quit
 from shiftbell.ui.runner import MainThreadCaller
 from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
 from shiftbell.ui.tray import TrayIcon
@@ -62,7 +64,7 @@ class UiController(QObject):
     """The main-thread side of the app.
 
     Signals:
-        quit_requested: the person chose Quit in the tray menu.
+        quit_requested: the person chose Quit in the tray menu (and said yes, ui/quit_guard.py).
     """
 
     quit_requested = Signal()
@@ -139,7 +141,7 @@ class UiController(QObject):
         tray.snooze_requested.connect(self.snooze)
         tray.resume_requested.connect(self.resume)
         tray.test_alarm_requested.connect(self.test_alarm)
-        tray.quit_requested.connect(self.quit_requested)
+        tray.quit_requested.connect(self._quit_if_sure)
         notifier.acknowledge_requested.connect(
             lambda alert_id: self.acknowledge(alert_id, "notification")
         )
@@ -223,6 +225,13 @@ class UiController(QObject):
         log.info("test alarm")
         self._alarm.test_alarm()
         self._notifier.notify_test()
+
+    def _quit_if_sure(self) -> None:
+        firing = sum(a.status is Status.FIRING for a in self._desk.active())
+        # The local receiver is always there; the feeds are what the person set up to watch.
+        feeds = sum(1 for status in self._feeds.values() if status.name != RECEIVER_FEED_NAME)
+        if sure_to_quit(self._window, firing, feeds):
+            self.quit_requested.emit()
 
     def show_window(self, alert_id: str = "") -> None:
         """The window in front; on alert `alert_id` when it is given and still active."""
@@ -309,23 +318,18 @@ class UiController(QObject):
             until = on_call_state(self._schedule, None, now).until
             if until is None:
                 return
-        self._set_override_by_person(Override(on_call, until, since=now))
+        self._override_by_person(Override(on_call, until, since=now))
 
     def _on_override_cleared(self) -> None:
-        if self._override is None:
-            return
-        cleared = self._override.cleared(self._clock.now())
-        log.info("override cleared")
-        self.set_override(cleared)
-        if self.override_changed is not None:
-            self.override_changed(cleared)
+        if self._override is not None:
+            self._override_by_person(self._override.cleared(self._clock.now()))
 
-    def _set_override_by_person(self, override: Override) -> None:
-        log.info(
-            "override: %s until %s",
-            "on call" if override.on_call else "off call",
-            override.until.isoformat(),
-        )
+    def _override_by_person(self, override: Override | None) -> None:
+        if override is None or not override.active_at(self._clock.now()):
+            log.info("override cleared")
+        else:
+            state = "on call" if override.on_call else "off call"
+            log.info("override: %s until %s", state, override.until.isoformat())
         self.set_override(override)
         if self.override_changed is not None:
             self.override_changed(override)

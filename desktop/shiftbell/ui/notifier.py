@@ -48,6 +48,7 @@ TEST_KEY = "shiftbell-test"
 GROUP_KEY = "shiftbell-new-alerts"
 GROUP_TITLES = 3
 REMINDER_KEY = "shiftbell-shift-reminder"
+FAREWELL_KEY = "shiftbell-stopped"
 # Notification servers cope with long text, but an alert payload is untrusted and
 # a megabyte of summary helps nobody.
 MAX_TITLE = 200
@@ -175,15 +176,20 @@ class Notifier(QObject):
         """Take the alert's notification away (acknowledged or resolved elsewhere)."""
         self._submit(self._withdraw(alert_id))
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Withdraw what is shown (its buttons would do nothing after exit) and stop posting.
+    def close(self, timeout: float = 2.0, farewell: tuple[str, str] | None = None) -> None:
+        """Withdraw what is shown (its buttons would do nothing after exit) and stop posting;
+        then show `farewell` (title, body), which stays after the app is gone.
 
         Waits at most `timeout` seconds: called once, at shutdown, before the loop stops.
         """
         if self._closed:
             return
         self._reprobe_timer.stop()
-        future = self._submit(self._close())
+        last = None
+        if farewell is not None:
+            title, body = farewell
+            last = Note(FAREWELL_KEY, title, body, Severity.INFO, buttons=False)
+        future = self._submit(self._close(last))
         self._closed = True
         if future is None:
             return
@@ -287,11 +293,13 @@ class Notifier(QObject):
             if backend is not None:
                 await backend.withdraw(key)
 
-    async def _close(self) -> None:
+    async def _close(self, last: Note | None) -> None:
         async with self._lock:
             self._posted.clear()
             for backend in self._chain:
                 await backend.close()
+        if last is not None:
+            await self._post(last)
 
     async def _select(self, start: int) -> None:
         """Make the first backend from `start` on that works the active one, and announce it."""
