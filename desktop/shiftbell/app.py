@@ -15,6 +15,7 @@ from collections.abc import Callable
 from secrets import token_urlsafe
 
 from shiftbell import __version__
+from shiftbell.core.alert import Alert
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import RECEIVER_FEED_NAME, FeedStatus
 from shiftbell.core.schedule import Override
@@ -27,6 +28,7 @@ from shiftbell.runtime.feed_runner import FeedRunner
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.settings.config_keeper import ConfigKeeper
+from shiftbell.sources.build import takes_back_acknowledgements
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.ack_journal import AckJournal
 from shiftbell.store.alert_store import AlertStore
@@ -198,6 +200,13 @@ def run_app(args: argparse.Namespace) -> int:
         feeds_lookup=feeds_lookup,
     )
 
+    def why_no_unack(alert: Alert) -> str:
+        """Why this alert's acknowledgement cannot be taken back ("" if it can)."""
+        feed = settings.feed(alert.key.feed_id)
+        return takes_back_acknowledgements(feed.kind if feed is not None else None)
+
+    window.details.why_no_unack = why_no_unack
+
     def reload_config() -> None:
         """After `shiftbell feed|schedule ...` or the Settings window: read the config again.
 
@@ -231,6 +240,7 @@ def run_app(args: argparse.Namespace) -> int:
         settings.receiver.port,
         config_path=paths.config_file,
         level_of=controller.level_of,
+        why_no_unack=why_no_unack,
         commands=ReceiverCommands(
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),

@@ -114,3 +114,34 @@ def test_show_alert_brings_the_window_up_on_that_alert(
     assert window.isVisible() and window.tabs.currentIndex() == 0
     assert window.details.alert is not None and window.details.alert.id == "a2"
     assert not window.show_alert("gone")
+
+
+def test_acknowledge_and_take_back_from_the_details_and_their_shortcuts(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    firing = make_alert(1)
+    acked = make_alert(2, status=Status.ACKNOWLEDGED)
+    window.set_alerts([firing, acked], NOW)
+    details = window.details
+    assert details.ack_button.isVisible() and not details.unack_button.isVisible()
+    with qtbot.waitSignal(window.acknowledge_requested) as asked:
+        qtbot.keyClick(window.alerts_table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert asked.args == ["a1"]
+
+    window.alerts_table.selectRow(1)
+    assert details.unack_button.isVisible() and not details.ack_button.isVisible()
+    with qtbot.waitSignal(window.unacknowledge_requested) as asked:
+        qtbot.keyClick(window.alerts_table, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+    assert asked.args == ["a2"]
+
+    # Where the source cannot take it back, the action is not offered at all.
+    details.why_no_unack = lambda alert: "PagerDuty cannot take back an acknowledgement"
+    window.set_alerts([firing, acked], NOW)
+    assert not details.unack_button.isVisible()
+    with qtbot.assertNotEmitted(window.unacknowledge_requested):
+        qtbot.keyClick(window.alerts_table, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_escape_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()

@@ -151,6 +151,17 @@ def test_quit_asks_first_while_an_alert_fires_and_not_when_nothing_is_watched(
     assert quits == [True, True]
 
 
+def test_taking_an_acknowledgement_back_in_the_window_rings_again(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    alert_id = shell.fire("db")
+    shell.controller.acknowledge(alert_id, "window")
+    assert shell.alarm.loop_sound is None
+    shell.window.unacknowledge_requested.emit(alert_id)
+    assert shell.desk.active()[0].status is Status.FIRING
+    assert shell.alarm.loop_sound is Sound.ALARM  # at once, from the first step again
+
+
 def test_an_acknowledgement_from_another_thread_silences_too(qtbot: QtBot, shell: Shell) -> None:
     alert_id = shell.fire("db")
     qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)

@@ -99,6 +99,14 @@ def _build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every firing alert")
     ack.set_defaults(handler=later("app_commands", "ack"), command="ack")
 
+    unack = sub.add_parser(
+        "unack",
+        help="take an acknowledgement back: the alert fires again",
+        epilog=_EPILOG,
+    )
+    unack.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")
+    unack.set_defaults(handler=later("app_commands", "unack"), command="unack")
+
     test_alarm = sub.add_parser(
         "test-alarm", help="sound the alarm once to check the speakers", epilog=_EPILOG
     )

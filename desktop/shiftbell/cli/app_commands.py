@@ -1,5 +1,5 @@
 """The commands that run the app or talk to the running one through its local receiver:
-`run`, `send`, `status`, `ack`, `test-alarm`, `snooze`, `token`."""
+`run`, `send`, `status`, `ack`, `unack`, `test-alarm`, `snooze`, `token`."""
 
 from __future__ import annotations
 
@@ -154,6 +154,14 @@ def ack(args: argparse.Namespace, paths: AppPaths) -> int:
             return 0
         for alert in client.ack(args.alert_id):
             print(f"Acknowledged {one_line(alert['id'])}: {one_line(alert['title'])}")
+    return 0
+
+
+def unack(args: argparse.Namespace, paths: AppPaths) -> int:
+    with client_for(paths) as client:
+        for alert in client.unack(args.alert_id):
+            title = one_line(alert["title"])
+            print(f"Un-acknowledged {one_line(alert['id'])}: {title} fires again.")
     return 0
 
 

@@ -127,6 +127,10 @@ class ReceiverClient:
     def ack(self, alert_id: str) -> list[dict[str, Any]]:
         return list(self._call("POST", f"/api/v1/alerts/{alert_id}/ack")["alerts"])
 
+    def unack(self, alert_id: str) -> list[dict[str, Any]]:
+        """Take an acknowledgement back: the alert fires (and alarms) again."""
+        return list(self._call("POST", f"/api/v1/alerts/{alert_id}/unack")["alerts"])
+
     def ack_all(self) -> list[dict[str, Any]]:
         """Acknowledge everything; returns the alerts that were firing until now."""
         return list(self._call("POST", "/api/v1/ack-all")["alerts"])

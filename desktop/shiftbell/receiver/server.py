@@ -110,6 +110,7 @@ class LocalReceiver:
         *,
         level_of: Callable[[Alert], int],
         commands: ReceiverCommands,
+        why_no_unack: Callable[[Alert], str] = lambda _alert: "",
         config_path: Path | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
@@ -119,6 +120,7 @@ class LocalReceiver:
         self._token = token.encode()
         self._requested_port = port
         self._level_of = level_of
+        self._why_no_unack = why_no_unack
         self._commands = commands
         self._config_path = config_path
         self._max_body_bytes = max_body_bytes
@@ -149,6 +151,7 @@ class LocalReceiver:
             web.put("/api/v1/alerts", self._put_alerts),
             web.post("/api/v1/alertmanager", self._post_alertmanager),
             web.post("/api/v1/alerts/{id}/ack", self._ack_one),
+            web.post("/api/v1/alerts/{id}/unack", self._unack_one),
             web.post("/api/v1/ack-all", self._ack_all),
             web.post("/api/v1/test-alarm", self._test_alarm),
             web.post("/api/v1/show", self._show),
@@ -324,14 +327,25 @@ class LocalReceiver:
         return web.json_response({"alerts": self._json_list(self._desk.active())})
 
     async def _ack_one(self, request: web.Request) -> web.Response:
+        return self._change_one(request, self._desk.acknowledge, "acknowledged")
+
+    async def _unack_one(self, request: web.Request) -> web.Response:
+        alert = self._desk.get(request.match_info["id"])
+        if alert is not None and (why := self._why_no_unack(alert)):
+            raise _Rejected(409, f"alert {alert.id} stays acknowledged: {why}")
+        return self._change_one(request, self._desk.unacknowledge, "un-acknowledged")
+
+    def _change_one(
+        self, request: web.Request, change: Callable[[str, str], object], done: str
+    ) -> web.Response:
         alert_id = request.match_info["id"]
         try:
-            self._desk.acknowledge(alert_id, via=_via(request))
+            change(alert_id, _via(request))
         except UnknownAlertError:
             raise _Rejected(404, f"no active alert with id {alert_id!r}") from None
         self._require_saved()
         alert = self._desk.get(alert_id)
-        log.info("acknowledged alert %s via %s", alert_id, _via(request))
+        log.info("%s alert %s via %s", done, alert_id, _via(request))
         return web.json_response({"alerts": self._json_list([alert] if alert else [])})
 
     async def _ack_all(self, request: web.Request) -> web.Response:

@@ -147,6 +147,8 @@ def alert_to_json(alert: Alert, level: int) -> dict[str, Any]:
         "summary": alert.summary,
         "url": alert.url,
         "labels": dict(alert.labels),
+        # Every web link, as the details pane offers them (runbook, dashboard, the source's page).
+        "links": [{"title": link.title, "url": link.url} for link in alert.web_links()],
         "started_at": _iso(alert.started_at),
         "updated_at": _iso(alert.updated_at),
         "acknowledged_at": _iso(alert.acknowledged_at),

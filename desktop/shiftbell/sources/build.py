@@ -22,6 +22,7 @@ from shiftbell.sources.schedule import (
 )
 from shiftbell.sources.schedule import where_to_fix as where_to_fix_schedule
 from shiftbell.sources.spec import (
+    Ability,
     ScheduleRequest,
     SecretNeed,
     SourceSpec,
@@ -164,3 +165,17 @@ def build_schedule(
     )
     assert source.open_schedule is not None  # schedule_source checked it
     return source.open_schedule(request)
+
+
+def takes_back_acknowledgements(kind: str | None) -> str:
+    """Why an acknowledgement of this kind's alerts cannot be taken back, or "" if it can.
+
+    It can wherever it stays in Shiftbell (a source without acknowledgements, the local
+    receiver: `kind` None), and at a source that can undo one (UNACKNOWLEDGE).
+    """
+    source = registry.find(kind) if kind else None
+    if source is None or Ability.ACKNOWLEDGE not in source.abilities:
+        return ""
+    if Ability.UNACKNOWLEDGE in source.abilities:
+        return ""
+    return f"{source.name} cannot take back an acknowledgement through its API"

@@ -9,14 +9,14 @@ Only http(s) links are offered or opened (core.alert.is_web_link).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from shiftbell.core.alert import Alert, Link, is_web_link
+from shiftbell.core.alert import Alert, Link, Status, is_web_link
 from shiftbell.ui.alert_model import format_age, format_timestamp, source_text, status_text
 from shiftbell.ui.feed_status_lines import clear_layout
 from shiftbell.ui.form_widgets import plain_label
@@ -28,10 +28,21 @@ NOTHING_SELECTED = "Select an alert to see its details and links."
 MAX_TEXT = 4000
 
 
+ACK_SHORTCUT = "Ctrl+Return"
+UNACK_SHORTCUT = "Ctrl+U"
+
+
 class AlertDetails(QFrame):
     """Attributes: title_label, facts_label, times_label, summary_label, labels_label,
     link_buttons (one QPushButton a link, its URL in the tooltip), id_label, empty_label;
-    `alert`, the alert shown (None: nothing selected)."""
+    ack_button (a firing alert) and unack_button (an acknowledged one whose source can take
+    it back: `why_no_unack(alert)` is ""); `alert`, the alert shown (None: nothing selected).
+
+    Signals: acknowledge_requested(str), unacknowledge_requested(str): the alert's id.
+    """
+
+    acknowledge_requested = Signal(str)
+    unacknowledge_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +51,7 @@ class AlertDetails(QFrame):
         self._tz = tz
         self.alert: Alert | None = None
         self.link_buttons: list[QPushButton] = []
+        self.why_no_unack: Callable[[Alert], str] = lambda _alert: ""
 
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 8, 10, 8)
@@ -60,15 +72,39 @@ class AlertDetails(QFrame):
         self.labels_label = self._selectable("details-labels")
         self._links_row = QHBoxLayout()
         self._links_row.setSpacing(6)
+        actions = QHBoxLayout()
+        self.ack_button = self._action("Acknowledge", "details-ack", ACK_SHORTCUT)
+        self.ack_button.clicked.connect(lambda _=False: self._request(True))
+        self.unack_button = self._action("Un-acknowledge", "details-unack", UNACK_SHORTCUT)
+        self.unack_button.setToolTip(
+            f"Take the acknowledgement back: the alert fires and alarms again ({UNACK_SHORTCUT})"
+        )
+        self.unack_button.clicked.connect(lambda _=False: self._request(False))
+        actions.addWidget(self.ack_button)
+        actions.addWidget(self.unack_button)
+        actions.addStretch(1)
         self.id_label = self._selectable("details-id")
         self.id_label.setStyleSheet("color: palette(mid);")
         for label in (self.title_label, self.facts_label, self.times_label, self.summary_label):
             column.addWidget(label)
         column.addWidget(self.labels_label)
         column.addLayout(self._links_row)
+        column.addLayout(actions)
         column.addWidget(self.id_label)
         column.addStretch(1)
         self.show_alert(None, None)
+
+    def _action(self, text: str, name: str, shortcut: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAutoDefault(False)
+        button.setToolTip(f"{text} ({shortcut})")
+        return button
+
+    def _request(self, acknowledge: bool) -> None:
+        if self.alert is not None:
+            wanted = self.acknowledge_requested if acknowledge else self.unacknowledge_requested
+            wanted.emit(self.alert.id)
 
     def _selectable(self, name: str) -> QLabel:
         label = plain_label("", self)
@@ -83,6 +119,12 @@ class AlertDetails(QFrame):
         parts = (self.title_label, self.facts_label, self.times_label, self.id_label)
         for label in parts:
             label.setVisible(alert is not None)
+        self.ack_button.setVisible(alert is not None and alert.status is Status.FIRING)
+        self.unack_button.setVisible(
+            alert is not None
+            and alert.status is Status.ACKNOWLEDGED
+            and not self.why_no_unack(alert)
+        )
         if alert is None:
             self.summary_label.hide()
             self.labels_label.hide()

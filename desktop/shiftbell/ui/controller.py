@@ -39,7 +39,8 @@ from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.schedule_cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.alarm_process import AlarmProcess
-from shiftbell.ui.notifier import GROUP_KEY, Notifier
+from shiftbell.ui.alert_notices import AlertNotices
+from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.quit_guard import sure_to_quit
 from shiftbell.ui.runner import MainThreadCaller
 from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
@@ -55,8 +56,6 @@ TICK_MS = 250
 STEADY_TICK_MS = 1000
 AGE_REFRESH_MS = 30_000
 STORE_CHECK_MS = 5_000
-# More new alerts than this at once make one notification ("37 new alerts, 5 critical").
-MAX_SEPARATE_NOTIFICATIONS = 3
 STORE_CHECKS_PER_INTEGRITY = 6  # every 30 s
 
 
@@ -112,15 +111,12 @@ class UiController(QObject):
         self._problems: dict[str, str] = {}
         self._store_checks = 0
         # Changes waiting for the next flush (see _on_changes).
-        self._to_notify: dict[str, Alert] = {}
-        self._grouped: set[str] = set()  # the alerts the grouped notification stands for
-        self._history_changed = False
+        self._notices = AlertNotices(notifier, desk.active())
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._flush_changes)
         self._feeds: dict[str, FeedStatus] = {}
-        self._known_status: dict[str, Status] = {}
         self.alarm_state = SILENT  # what the last tick asked of the speakers
 
         self._tick_timer = QTimer(self)
@@ -132,6 +128,7 @@ class UiController(QObject):
         self._age_timer.start()
 
         window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
+        window.unacknowledge_requested.connect(self.unacknowledge)
         window.override_requested.connect(self._on_override_requested)
         window.override_cleared.connect(self._on_override_cleared)
         window.acknowledge_all_requested.connect(lambda: self.acknowledge_all("window"))
@@ -161,8 +158,6 @@ class UiController(QObject):
         self._store_timer.setInterval(STORE_CHECK_MS)
         self._store_timer.timeout.connect(self._check_store)
         self._store_timer.start()
-        for alert in desk.active():
-            self._known_status[alert.id] = alert.status
         self.refresh(history=True)
 
     def shutdown(self) -> None:
@@ -187,6 +182,13 @@ class UiController(QObject):
         except UnknownAlertError as exc:
             log.info("acknowledge from %s: %s", via, exc)
         # Silence now, not at the next tick: the person clicked to stop the noise.
+        self.tick()
+
+    def unacknowledge(self, alert_id: str, via: str = "window") -> None:
+        try:
+            self._desk.unacknowledge(alert_id, via)
+        except UnknownAlertError as exc:
+            log.info("un-acknowledge from %s: %s", via, exc)
         self.tick()
 
     def acknowledge_all(self, via: str) -> None:
@@ -352,46 +354,14 @@ class UiController(QObject):
     def _on_changes(self, changes: Changes) -> None:
         """Note what changed; the window, the tray and the notifications follow once the
         batches already waiting are in (a storm arrives as many batches)."""
-        for alert in changes.new + changes.updated:
-            previous = self._known_status.get(alert.id)
-            if alert.status is Status.FIRING and previous is not Status.FIRING:
-                self._to_notify[alert.id] = alert
-            elif alert.status is not Status.FIRING and previous is Status.FIRING:
-                self._withdraw(alert.id)
-            self._known_status[alert.id] = alert.status
-        for alert in changes.resolved:
-            if self._known_status.pop(alert.id, None) is Status.FIRING:
-                self._withdraw(alert.id)
-        self._history_changed |= bool(changes.resolved) or any(
-            a.status is not Status.FIRING for a in changes.updated
-        )
+        self._notices.note(changes)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
     def _flush_changes(self) -> None:
-        fresh = list(self._to_notify.values())
-        self._to_notify.clear()
-        # The notification is then all there is: it must say when the alarm is mute.
-        warning = self._problems.get("audio", "")
-        if len(fresh) > MAX_SEPARATE_NOTIFICATIONS:
-            self._notifier.notify_group(fresh, warning)
-            self._grouped.update(a.id for a in fresh)
-        else:
-            for alert in fresh:
-                self._notifier.notify_new(alert, warning)
-        history, self._history_changed = self._history_changed, False
+        history = self._notices.flush(self._problems.get("audio", ""))
         self._ages.keep_only(a.id for a in self._desk.active())
         self.refresh(history=history)
-
-    def _withdraw(self, alert_id: str) -> None:
-        if self._to_notify.pop(alert_id, None) is not None:
-            return  # gone before it was shown
-        if alert_id in self._grouped:
-            self._grouped.discard(alert_id)
-            if not self._grouped:
-                self._notifier.withdraw(GROUP_KEY)
-            return
-        self._notifier.withdraw(alert_id)
 
     def refresh(self, history: bool = False) -> None:
         self._refresh_window()

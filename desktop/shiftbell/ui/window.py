@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.schedule import OnCallState, Shift
 from shiftbell.ui.ack_buttons import AckButtons
-from shiftbell.ui.alert_details import AlertDetails
+from shiftbell.ui.alert_details import ACK_SHORTCUT, UNACK_SHORTCUT, AlertDetails
 from shiftbell.ui.alert_model import (
     AlertColumn,
     AlertTableModel,
@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
     """Shiftbell's window.
 
     Signals:
-        acknowledge_requested(str): the person clicked Acknowledge on the row of this alert id.
+        acknowledge_requested(str): Acknowledge on the row of this alert id, in its details or
+            its shortcut (Ctrl+Return); unacknowledge_requested(str): Un-acknowledge (Ctrl+U).
         acknowledge_all_requested(): the person clicked "Acknowledge all".
         resume_requested(): "End snooze" in the snooze bar.
         settings_requested(): the person clicked "Settings…" (to manage feeds).
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
     """
 
     acknowledge_requested = Signal(str)
+    unacknowledge_requested = Signal(str)
     acknowledge_all_requested = Signal()
     resume_requested = Signal()
     settings_requested = Signal()
@@ -270,6 +272,16 @@ class MainWindow(QMainWindow):
         )
         self._alerts_stack = stack_of(page, self._empty_panel, self.alerts_table)
         self.details = AlertDetails(page, tz=self._tz)
+        self.details.acknowledge_requested.connect(self.acknowledge_requested)
+        self.details.unacknowledge_requested.connect(self.unacknowledge_requested)
+        for keys, button in (
+            (ACK_SHORTCUT, self.details.ack_button),
+            (UNACK_SHORTCUT, self.details.unack_button),
+        ):
+            # On the window: they work wherever the focus is, for the alert selected.
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda b=button: b.isVisible() and b.click())
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.close)
         details_scroll = QScrollArea(page)
         details_scroll.setObjectName("details-scroll")
         details_scroll.setWidget(self.details)

@@ -231,6 +231,18 @@ def test_ack_one_via_cli(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     assert app.store.vias[-1] == "cli"
 
 
+def test_unack_via_cli_makes_it_fire_again(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["send", "Disk full", "--key", "disk"])
+    alert_id = capsys.readouterr().out.strip()
+    main(["ack", alert_id])
+    capsys.readouterr()
+    assert main(["unack", alert_id]) == 0
+    assert capsys.readouterr().out == f"Un-acknowledged {alert_id}: Disk full fires again.\n"
+    assert app.desk.active()[0].status is Status.FIRING
+    assert main(["unack", "nope1234"]) == 1
+    assert "no active alert with id 'nope1234'" in capsys.readouterr().err
+
+
 def test_ack_all(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ack", "--all"]) == 0
     assert capsys.readouterr().out == "Nothing to acknowledge: no firing alerts.\n"

@@ -41,6 +41,8 @@ class Harness:
     receiver: LocalReceiver
     http: httpx.Client
     calls: list[str] = field(default_factory=list)
+    # source id -> why its acknowledgement cannot be taken back (as app.py answers per feed)
+    no_unack: dict[str, str] = field(default_factory=dict)
 
     def post(self, path: str, body: object) -> httpx.Response:
         return self.http.post(path, json=body)
@@ -74,7 +76,15 @@ def harness(loop_thread: LoopThread) -> Iterator[Harness]:
         snooze=lambda minutes: calls.append(f"snooze {minutes}"),
         reload=lambda: calls.append("reload"),
     )
-    receiver = LocalReceiver(desk, TOKEN, 0, level_of=_level, commands=commands)
+    no_unack: dict[str, str] = {}
+    receiver = LocalReceiver(
+        desk,
+        TOKEN,
+        0,
+        level_of=_level,
+        commands=commands,
+        why_no_unack=lambda alert: no_unack.get(alert.key.source_id, ""),
+    )
     loop_thread.run(receiver.start())
     http = httpx.Client(
         base_url=receiver.url,
@@ -82,7 +92,7 @@ def harness(loop_thread: LoopThread) -> Iterator[Harness]:
         timeout=5,
         trust_env=False,
     )
-    yield Harness(desk, clock, receiver, http, calls)
+    yield Harness(desk, clock, receiver, http, calls, no_unack)
     http.close()
     loop_thread.run(receiver.stop())
 
@@ -359,6 +369,28 @@ def test_ack_one_then_all(harness: Harness) -> None:
     assert everything.status_code == 200
     assert len(everything.json()["alerts"]) == 2  # the two that were still firing
     assert all(a.status is Status.ACKNOWLEDGED for a in harness.desk.active())
+
+
+def test_unack_puts_an_alert_back_to_firing_where_its_source_can(harness: Harness) -> None:
+    harness.post("/api/v1/alerts", _load("local/batch.json"))
+    harness.http.post("/api/v1/ack-all")
+    alert = harness.board()["queue-depth"]
+    response = harness.http.post(f"/api/v1/alerts/{alert.id}/unack")
+    assert response.status_code == 200
+    [body] = response.json()["alerts"]
+    assert body["status"] == "firing" and body["acknowledged_at"] is None
+    assert harness.board()["queue-depth"].status is Status.FIRING
+
+    other = harness.board()["cert-www"]
+    harness.no_unack["cert-www"] = "PagerDuty cannot take back an acknowledgement"
+    refused = harness.http.post(f"/api/v1/alerts/{other.id}/unack")
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "error": f"alert {other.id} stays acknowledged: PagerDuty cannot take back an "
+        "acknowledgement"
+    }
+    assert harness.board()["cert-www"].status is Status.ACKNOWLEDGED
+    assert harness.http.post("/api/v1/alerts/deadbeef/unack").status_code == 404
 
 
 def test_ack_unknown_id_is_404_naming_it(harness: Harness) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tests.helpers.data import TEST_DATA
 
-from shiftbell.core.alert import Alert, AlertKey, Severity, Status
+from shiftbell.core.alert import Alert, AlertKey, Link, Severity, Status
 from shiftbell.core.errors import PayloadError
 from shiftbell.receiver.wire import alert_to_json, parse_local_alerts, parse_local_snapshot
 from shiftbell.sources.alertmanager.webhook import parse_alertmanager_webhook, severity_from_label
@@ -197,6 +197,8 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
         updated_at=start,
         source="local",
         labels=(("host", "db1"),),
+        url="https://wiki.test/disk",
+        links=(Link("Runbook", "https://wiki.test/r"), Link("Local", "file:///etc/passwd")),
         acknowledged_at=datetime(2026, 1, 1, 12, 5, tzinfo=UTC),
     )
     body = alert_to_json(alert, 2)
@@ -210,8 +212,12 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
         "level": 2,
         "source": "local",
         "summary": "",
-        "url": "",
+        "url": "https://wiki.test/disk",
         "labels": {"host": "db1"},
+        "links": [
+            {"title": "Runbook", "url": "https://wiki.test/r"},
+            {"title": "Open wiki.test", "url": "https://wiki.test/disk"},
+        ],
         "started_at": "2026-01-01T12:00:00+00:00",
         "updated_at": "2026-01-01T12:00:00+00:00",
         "acknowledged_at": "2026-01-01T12:05:00+00:00",

@@ -17,7 +17,12 @@ from tests.helpers.data import TEST_DATA
 from shiftbell.core.errors import FeedConfigError
 from shiftbell.settings.feed_rules import declared_option_problems
 from shiftbell.sources import registry
-from shiftbell.sources.build import available_feed_kinds, build_feed, check_feed
+from shiftbell.sources.build import (
+    available_feed_kinds,
+    build_feed,
+    check_feed,
+    takes_back_acknowledgements,
+)
 from shiftbell.sources.feed import FeedConfig, PollingFeed, StreamFeed
 from shiftbell.sources.spec import Ability, SecretNeed, SourceSpec, lazy, option_problems
 
@@ -211,3 +216,12 @@ def test_no_module_outside_a_sources_folder_names_that_source() -> None:
             for word in sorted(_source_words(source) & constants):
                 found.append(f"{relative}: {word!r}")
     assert found == []
+
+
+def test_an_acknowledgement_can_be_taken_back_unless_the_source_keeps_it() -> None:
+    kept = [s.id for s in registry.feed_sources() if takes_back_acknowledgements(s.id)]
+    assert kept == ["pagerduty"]
+    assert takes_back_acknowledgements("pagerduty") == (
+        "PagerDuty cannot take back an acknowledgement through its API"
+    )
+    assert takes_back_acknowledgements(None) == ""  # the local receiver: kept in Shiftbell
