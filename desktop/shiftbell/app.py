@@ -15,7 +15,6 @@ from collections.abc import Callable
 from secrets import token_urlsafe
 
 from shiftbell import __version__
-from shiftbell.core.alert import Alert
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import RECEIVER_FEED_NAME, FeedStatus
 from shiftbell.core.schedule import Override
@@ -28,7 +27,7 @@ from shiftbell.runtime.feed_runner import FeedRunner
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.settings.config_keeper import ConfigKeeper
-from shiftbell.sources.build import takes_back_acknowledgements
+from shiftbell.sources.build import AlertAbilities
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.ack_journal import AckJournal
 from shiftbell.store.alert_store import AlertStore
@@ -68,10 +67,10 @@ def run_app(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from shiftbell.ui.alarm_process import AlarmProcess
+    from shiftbell.ui.confirmations import STOPPED_BODY, STOPPED_TITLE
     from shiftbell.ui.controller import UiController
     from shiftbell.ui.icons import icon
     from shiftbell.ui.notifier import Notifier
-    from shiftbell.ui.quit_guard import STOPPED_BODY, STOPPED_TITLE
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
     from shiftbell.ui.settings_window import SettingsWindow
     from shiftbell.ui.signals import install_quit_on_signals
@@ -200,12 +199,13 @@ def run_app(args: argparse.Namespace) -> int:
         feeds_lookup=feeds_lookup,
     )
 
-    def why_no_unack(alert: Alert) -> str:
-        """Why this alert's acknowledgement cannot be taken back ("" if it can)."""
-        feed = settings.feed(alert.key.feed_id)
-        return takes_back_acknowledgements(feed.kind if feed is not None else None)
+    def kind_of(feed_name: str) -> str | None:
+        feed = settings.feed(feed_name)
+        return feed.kind if feed is not None else None
 
-    window.details.why_no_unack = why_no_unack
+    abilities = AlertAbilities(kind_of)
+    window.details.why_no_unack = abilities.why_no_unack
+    controller.actions.abilities = abilities
 
     def reload_config() -> None:
         """After `shiftbell feed|schedule ...` or the Settings window: read the config again.
@@ -240,7 +240,7 @@ def run_app(args: argparse.Namespace) -> int:
         settings.receiver.port,
         config_path=paths.config_file,
         level_of=controller.level_of,
-        why_no_unack=why_no_unack,
+        why_no_unack=abilities.why_no_unack,
         commands=ReceiverCommands(
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),

@@ -30,6 +30,7 @@ from shiftbell.core.escalation import (
 )
 from shiftbell.core.schedule import OnCallSchedule, Override, Shift
 from shiftbell.runtime.desk import AlertDesk
+from shiftbell.sources.build import AlertAbilities
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.controller import UiController
 from shiftbell.ui.notifier import Notifier
@@ -52,6 +53,19 @@ class Shell:
 
     def fire(self, key: str, severity: Severity = Severity.CRITICAL, title: str = "DB down") -> str:
         return self.desk.ingest("local", [Incoming(key, title, severity)], "local").new[0].id
+
+
+class Questions:
+    """QMessageBox.question answered with `answer` (Cancel until changed); `texts` were asked."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.texts: list[str] = []
+        self.answer = QMessageBox.StandardButton.Cancel
+        monkeypatch.setattr(QMessageBox, "question", self._question)
+
+    def _question(self, _parent: object, _title: str, text: str, *_: object) -> object:
+        self.texts.append(text)
+        return self.answer
 
 
 @pytest.fixture
@@ -127,26 +141,19 @@ def test_clicking_a_notification_opens_the_window_on_its_alert(qtbot: QtBot, she
 def test_quit_asks_first_while_an_alert_fires_and_not_when_nothing_is_watched(
     qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked: list[str] = []
-    answer = QMessageBox.StandardButton.Cancel
-
-    def question(_parent: object, _title: str, text: str, *_: object) -> object:
-        asked.append(text)
-        return answer
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    asked = Questions(monkeypatch)
     quits: list[bool] = []
     shell.controller.quit_requested.connect(lambda: quits.append(True))
     shell.tray.quit_requested.emit()
-    assert (asked, quits) == ([], [True])  # nothing firing, no feed: nothing to lose
+    assert (asked.texts, quits) == ([], [True])  # nothing firing, no feed: nothing to lose
 
     shell.fire("db")
     shell.controller.set_feed_status(FeedStatus("Local receiver", True, "listening"))
     shell.controller.set_feed_status(FeedStatus("prod-am", True, "ok"))
     shell.tray.quit_requested.emit()
-    assert asked[0].startswith("Quit Shiftbell with 1 alert firing and 1 feed watched?")
+    assert asked.texts[0].startswith("Quit Shiftbell with 1 alert firing and 1 feed watched?")
     assert quits == [True]  # Cancel: still running
-    answer = QMessageBox.StandardButton.Yes
+    asked.answer = QMessageBox.StandardButton.Yes
     shell.tray.quit_requested.emit()
     assert quits == [True, True]
 
@@ -160,6 +167,40 @@ def test_taking_an_acknowledgement_back_in_the_window_rings_again(
     shell.window.unacknowledge_requested.emit(alert_id)
     assert shell.desk.active()[0].status is Status.FIRING
     assert shell.alarm.loop_sound is Sound.ALARM  # at once, from the first step again
+
+
+def test_acknowledge_all_asks_at_a_shared_source_and_can_be_undone(
+    qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kinds = {"prod-am": "alertmanager", "pd": "pagerduty"}
+    shell.controller.actions.abilities = AlertAbilities(kinds.get)
+    asked = Questions(monkeypatch)
+    for feed, key in (("prod-am", "db"), ("prod-am", "api"), ("pd", "web"), ("local", "x")):
+        shell.desk.ingest(feed, [Incoming(key, f"{key} down", Severity.CRITICAL)], feed)
+    shell.window.acknowledge_all_requested.emit()
+    assert asked.texts == [
+        "Acknowledge 4 alerts, 3 of them at 2 sources?\n\nAt the source they are acknowledged "
+        "for your whole team. You can undo this for 10 seconds."
+    ]
+    assert all(a.status is Status.FIRING for a in shell.desk.active())  # Cancel
+
+    asked.answer = QMessageBox.StandardButton.Yes
+    shell.window.acknowledge_all_requested.emit()
+    assert all(a.status is Status.ACKNOWLEDGED for a in shell.desk.active())
+    bar = shell.window.undo_bar
+    assert bar.isVisibleTo(shell.window) and bar.label.text() == "Acknowledged 4 alerts."
+    bar.undo_button.click()
+    status = {a.key.source_id: a.status for a in shell.desk.active()}
+    assert status == {
+        "db": Status.FIRING,
+        "api": Status.FIRING,
+        "x": Status.FIRING,
+        "web": Status.ACKNOWLEDGED,  # PagerDuty cannot take it back
+    }
+    assert bar.label.text() == (
+        "1 stayed acknowledged: PagerDuty cannot take back an acknowledgement through its API."
+    )
+    assert not bar.undo_button.isVisibleTo(shell.window)
 
 
 def test_an_acknowledgement_from_another_thread_silences_too(qtbot: QtBot, shell: Shell) -> None:

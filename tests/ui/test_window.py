@@ -304,3 +304,20 @@ def test_long_texts_never_make_the_window_bigger_than_a_small_screen(
     assert window.problem_lines()[1] == "x" * 2000
     label = window.banner.findChildren(ElidedLabel, "problem")[1]
     assert label.toolTip() == "x" * 2000 and label.text().endswith("…")
+
+
+def test_the_undo_bar_goes_by_itself_and_undo_hands_over_its_ids(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    bar = window.undo_bar
+    window.offer_undo("Acknowledged 2 alerts.", ["a1", "a2"])
+    assert bar.isVisible() and bar.undo_button.isVisible()
+    with qtbot.waitSignal(window.undo_requested) as undone:
+        bar.undo_button.click()
+    assert undone.args == [["a1", "a2"]]
+    assert not bar.isVisible()  # one undo only
+
+    bar.offer("Acknowledged 1 alert.", ["a3"], seconds=0.05)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=2000)
+    with qtbot.assertNotEmitted(window.undo_requested):
+        bar.undo_button.click()

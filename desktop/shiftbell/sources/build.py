@@ -8,10 +8,12 @@ code is imported only now (spec.lazy), so one missing module never stops the oth
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta, tzinfo
 
 import httpx
 
+from shiftbell.core.alert import Alert
 from shiftbell.core.errors import FeedConfigError, FeedUnreachableError
 from shiftbell.sources import registry
 from shiftbell.sources.feed import Feed, FeedConfig, PollingFeed, StreamFeed
@@ -179,3 +181,23 @@ def takes_back_acknowledgements(kind: str | None) -> str:
     if Ability.UNACKNOWLEDGE in source.abilities:
         return ""
     return f"{source.name} cannot take back an acknowledgement through its API"
+
+
+class AlertAbilities:
+    """What can be done to an alert, from the kind of the feed it came from.
+
+    `kind_of(feed name)` answers with the feed's kind as the config has it now (None for the
+    local receiver, or a feed no longer configured).
+    """
+
+    def __init__(self, kind_of: Callable[[str], str | None]) -> None:
+        self._kind_of = kind_of
+
+    def why_no_unack(self, alert: Alert) -> str:
+        """Why the alert's acknowledgement cannot be taken back; "" if it can."""
+        return takes_back_acknowledgements(self._kind_of(alert.key.feed_id))
+
+    def acknowledged_for_everyone(self, alert: Alert) -> bool:
+        """Whether acknowledging it acknowledges it at its source, for the whole team."""
+        source = registry.find(self._kind_of(alert.key.feed_id) or "")
+        return source is not None and Ability.ACKNOWLEDGE in source.abilities

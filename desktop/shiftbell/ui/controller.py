@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
-from shiftbell.core.errors import UnknownAlertError
 from shiftbell.core.escalation import (
     DEFAULT_SCHEDULE_SETTINGS,
     SILENT,
@@ -39,9 +38,10 @@ from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.schedule_cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.alarm_process import AlarmProcess
+from shiftbell.ui.alert_actions import AlertActions
 from shiftbell.ui.alert_notices import AlertNotices
+from shiftbell.ui.confirmations import sure_to_quit
 from shiftbell.ui.notifier import Notifier
-from shiftbell.ui.quit_guard import sure_to_quit
 from shiftbell.ui.runner import MainThreadCaller
 from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
 from shiftbell.ui.tray import TrayIcon
@@ -63,7 +63,7 @@ class UiController(QObject):
     """The main-thread side of the app.
 
     Signals:
-        quit_requested: the person chose Quit in the tray menu (and said yes, ui/quit_guard.py).
+        quit_requested: the person chose Quit in the tray menu (and said yes, ui/confirmations.py).
     """
 
     quit_requested = Signal()
@@ -127,14 +127,16 @@ class UiController(QObject):
         self._age_timer.timeout.connect(self._on_age_timer)
         self._age_timer.start()
 
+        self.actions = AlertActions(desk, window, then=self.tick)
         window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
-        window.unacknowledge_requested.connect(self.unacknowledge)
+        window.unacknowledge_requested.connect(self.actions.unacknowledge)
         window.override_requested.connect(self._on_override_requested)
         window.override_cleared.connect(self._on_override_cleared)
-        window.acknowledge_all_requested.connect(lambda: self.acknowledge_all("window"))
+        window.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("window"))
         window.resume_requested.connect(self.resume)
+        window.undo_requested.connect(self.actions.undo_acknowledgements)
         tray.open_requested.connect(self.show_window)
-        tray.acknowledge_all_requested.connect(lambda: self.acknowledge_all("tray"))
+        tray.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("tray"))
         tray.snooze_requested.connect(self.snooze)
         tray.resume_requested.connect(self.resume)
         tray.test_alarm_requested.connect(self.test_alarm)
@@ -177,23 +179,7 @@ class UiController(QObject):
     # -- commands from the tray, the window, notifications and the receiver --------------------
 
     def acknowledge(self, alert_id: str, via: str) -> None:
-        try:
-            self._desk.acknowledge(alert_id, via)
-        except UnknownAlertError as exc:
-            log.info("acknowledge from %s: %s", via, exc)
-        # Silence now, not at the next tick: the person clicked to stop the noise.
-        self.tick()
-
-    def unacknowledge(self, alert_id: str, via: str = "window") -> None:
-        try:
-            self._desk.unacknowledge(alert_id, via)
-        except UnknownAlertError as exc:
-            log.info("un-acknowledge from %s: %s", via, exc)
-        self.tick()
-
-    def acknowledge_all(self, via: str) -> None:
-        self._desk.acknowledge_all(via)
-        self.tick()
+        self.actions.acknowledge(alert_id, via)
 
     def snooze(self, minutes: int) -> None:
         """Silence what fires now for `minutes`; anything new still alarms (core.snooze)."""

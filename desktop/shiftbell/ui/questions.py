@@ -1,5 +1,5 @@
-"""The questions the Settings window's pages ask: may a secret go to the private file when
-there is no usable OS keyring, and does the person really want to remove something."""
+"""Yes-or-no questions: may a secret go to the private file when there is no usable OS
+keyring, and does the person really want to do something hard to take back."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def may_keep_in_file(parent: QWidget, what: str, file_path: Path) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def confirm_removal(parent: QWidget, title: str, text: str) -> bool:
-    """Ask before removing; No is the default, so Enter never removes by accident."""
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask before something hard to take back; No is the default, so Enter never says yes
+    by accident."""
     answer = QMessageBox.question(
         parent,
         title,

@@ -54,7 +54,7 @@ from shiftbell.ui.form_widgets import (
     plain_label,
     sentence,
 )
-from shiftbell.ui.questions import confirm_removal, may_keep_in_file
+from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.schedule_text import duration_text
 from shiftbell.ui.tables import style_rows
 
@@ -202,7 +202,7 @@ class SchedulesPage(QWidget):
         name = self.selected_name()
         if name is None:
             return
-        if not confirm_removal(
+        if not confirm(
             self,
             "Remove schedule",
             f"Remove schedule {name}?\n\nThis deletes its entry from "

@@ -51,7 +51,7 @@ from shiftbell.ui.feed_form import FeedDraft
 from shiftbell.ui.feed_form_page import FeedFormPage
 from shiftbell.ui.feed_list_page import FeedListPage
 from shiftbell.ui.icons import icon
-from shiftbell.ui.questions import confirm_removal, may_keep_in_file
+from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
 from shiftbell.ui.schedules_page import SchedulesPage
 
@@ -335,7 +335,7 @@ class SettingsWindow(QWidget):
             SecretLocation.NONE: "",
             None: " and its token, if one is stored",
         }[location]
-        if not confirm_removal(
+        if not confirm(
             self,
             "Remove feed",
             f"Remove feed {name} ({registry.source(feed.kind).label})?\n\nThis deletes its "

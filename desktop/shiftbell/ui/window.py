@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,29 +48,13 @@ from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
 from shiftbell.ui.tables import table_view
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
+from shiftbell.ui.window_bars import ProblemsBanner, SnoozeBar, UndoBar
 from shiftbell.ui.window_parts import empty_panel, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
 DEFAULT_SIZE = (900, 640)
 MAX_FEED_LINES_SHOWN = 4
-
-# Fixed colours, not palette roles: the banner must read as a warning on light and
-# dark themes alike, so it brings its own background and text colour.
-_BANNER_STYLE = """
-QFrame#problems-banner {
-    background: #fff4e5;
-    border: 1px solid #f0b86e;
-    border-radius: 4px;
-}
-QFrame#problems-banner QLabel { color: #4d2f00; background: transparent; border: none; }
-"""
-
-
-_SNOOZE_STYLE = """
-QFrame#snooze-bar { background: #ece6fb; border: 1px solid #7c5cd6; border-radius: 4px; }
-QFrame#snooze-bar QLabel { color: #2d1f5c; background: transparent; border: none; }
-"""
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -89,6 +72,7 @@ class MainWindow(QMainWindow):
         acknowledge_requested(str): Acknowledge on the row of this alert id, in its details or
             its shortcut (Ctrl+Return); unacknowledge_requested(str): Un-acknowledge (Ctrl+U).
         acknowledge_all_requested(): the person clicked "Acknowledge all".
+        undo_requested(list): Undo in the bar `offer_undo` showed, with its alert ids.
         resume_requested(): "End snooze" in the snooze bar.
         settings_requested(): the person clicked "Settings…" (to manage feeds).
         override_requested(bool, object): "I am on call…" / "I am off call…" on the
@@ -111,6 +95,7 @@ class MainWindow(QMainWindow):
     acknowledge_requested = Signal(str)
     unacknowledge_requested = Signal(str)
     acknowledge_all_requested = Signal()
+    undo_requested = Signal(list)
     resume_requested = Signal()
     settings_requested = Signal()
     override_requested = Signal(bool, object)
@@ -133,10 +118,15 @@ class MainWindow(QMainWindow):
         layout.setSpacing(6)
         self.setCentralWidget(central)
 
-        self.banner = self._build_banner()
+        self.banner = ProblemsBanner(self)
         layout.addWidget(self.banner)
-        self.snooze_bar = self._build_snooze_bar()
+        self.snooze_bar = SnoozeBar(self)
+        self.snooze_label = self.snooze_bar.label
+        self.snooze_bar.end_button.clicked.connect(self.resume_requested)
         layout.addWidget(self.snooze_bar)
+        self.undo_bar = UndoBar(self)
+        self.undo_bar.undo_requested.connect(self.undo_requested)
+        layout.addWidget(self.undo_bar)
 
         self.tabs = QTabWidget(central)
         self.tabs.setObjectName("tabs")
@@ -176,47 +166,6 @@ class MainWindow(QMainWindow):
         self._update_history_view()
 
     # -- building ----------------------------------------------------------------------------
-
-    def _build_banner(self) -> QFrame:
-        banner = QFrame(self)
-        banner.setObjectName("problems-banner")
-        banner.setStyleSheet(_BANNER_STYLE)
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(10, 6, 10, 6)
-        row.setSpacing(8)
-        warning = QLabel(banner)
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        warning.setPixmap(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size)
-        )
-        warning.setAlignment(Qt.AlignmentFlag.AlignTop)
-        row.addWidget(warning)
-        self._problem_lines = QVBoxLayout()
-        self._problem_lines.setSpacing(2)
-        row.addLayout(self._problem_lines, 1)
-        banner.hide()
-        return banner
-
-    def _build_snooze_bar(self) -> QFrame:
-        bar = QFrame(self)
-        bar.setObjectName("snooze-bar")
-        bar.setStyleSheet(_SNOOZE_STYLE)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(10, 4, 6, 4)
-        self.snooze_label = plain_label("", bar)
-        self.snooze_label.setObjectName("snooze-text")
-        row.addWidget(self.snooze_label, 1)
-        self.end_snooze_button = QPushButton("End snooze", bar)
-        self.end_snooze_button.setObjectName("end-snooze")
-        self.end_snooze_button.clicked.connect(self.resume_requested)
-        row.addWidget(self.end_snooze_button)
-        bar.hide()
-        return bar
-
-    def set_snooze(self, text: str) -> None:
-        """ "Alarm snoozed until 03:40 (2 alerts)" with its End button; "" hides the bar."""
-        self.snooze_label.setText(text)
-        self.snooze_bar.setVisible(bool(text))
 
     def _build_alerts_tab(self) -> QWidget:
         page = QWidget(self)
@@ -385,15 +334,15 @@ class MainWindow(QMainWindow):
 
     def set_problems(self, problems: Sequence[str]) -> None:
         """App-wide problems, one line each in the coloured bar; an empty list hides the bar."""
-        lines = [" ".join(p.split()) for p in problems if p.strip()]
-        clear_layout(self._problem_lines)
-        for text in lines:
-            # One line each, so neither a long message nor many of them push the alerts
-            # off a small screen; the whole text is in the tooltip (and the log).
-            label = ElidedLabel(text, self.banner)
-            label.setObjectName("problem")
-            self._problem_lines.addWidget(label)
-        self.banner.setVisible(bool(lines))
+        self.banner.set_problems(problems)
+
+    def set_snooze(self, text: str) -> None:
+        """ "Alarm snoozed until 03:40 (2 alerts)" with its End button; "" hides the bar."""
+        self.snooze_bar.set_text(text)
+
+    def offer_undo(self, text: str, alert_ids: Sequence[str]) -> None:
+        """ "Acknowledged 12 alerts." with Undo for 10 s (undo_requested)."""
+        self.undo_bar.offer(text, alert_ids)
 
     def fit_to_screen(self) -> None:
         """No larger than the screen it opens on (at QT_SCALE_FACTOR=2 a 1024x768 screen
@@ -431,7 +380,7 @@ class MainWindow(QMainWindow):
 
     def problem_lines(self) -> list[str]:
         """The problems as given (the labels may show them shortened)."""
-        return [label.full_text() for label in self.banner.findChildren(ElidedLabel, "problem")]
+        return self.banner.problem_lines()
 
     # -- Qt overrides ------------------------------------------------------------------------
 
