@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -88,6 +89,24 @@ def test_feed_added_with_the_cli_shows_alerts_and_acknowledges_with_a_silence(
 
     alertmanager.resolve(LABELS)
     wait_until(lambda: not app.status(), INTERVAL_S + 5, message="resolved in Shiftbell")
+
+
+def test_a_colleagues_silence_says_who_acknowledged_and_until_when(
+    alertmanager: AlertmanagerProcess, app: RunningApp
+) -> None:
+    add_feed(app, alertmanager)
+    alertmanager.fire(LABELS, {"summary": "Postgres on db1 is down"})
+    wait_until(lambda: app.status(), INTERVAL_S + 3, message="the alert")
+    alertmanager.silence(LABELS, "alex", "I'm on it - Alex", hours=2)
+    ends = next(s["endsAt"] for s in alertmanager.silences())
+    alert = wait_until(
+        lambda: next((a for a in app.status() if a["acknowledged_by"]), None),
+        INTERVAL_S + 3,
+        message="the silence's author in `shiftbell status --json`",
+    )
+    assert alert["status"] == "acknowledged"
+    assert (alert["acknowledged_by"], alert["ack_comment"]) == ("alex", "I'm on it - Alex")
+    assert datetime.fromisoformat(alert["silenced_until"]) == datetime.fromisoformat(ends)
 
 
 def test_links_and_taking_an_acknowledgement_back_on_a_real_alertmanager(

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 from tests.ui.samples import NOW, AlertFactory
 
-from shiftbell.core.alert import Link, Status
+from shiftbell.core.alert import AckInfo, Link, Status
 from shiftbell.ui.alert_details import NOTHING_SELECTED, open_link
 from shiftbell.ui.window import MainWindow
 
@@ -140,6 +140,18 @@ def test_acknowledge_and_take_back_from_the_details_and_their_shortcuts(
     assert not details.unack_button.isVisible()
     with qtbot.assertNotEmitted(window.unacknowledge_requested):
         qtbot.keyClick(window.alerts_table, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_who_acknowledged_at_the_source_is_shown(
+    window: MainWindow, make_alert: AlertFactory
+) -> None:
+    info = AckInfo("alex", "I'm on it", NOW + timedelta(hours=2))
+    window.set_alerts([make_alert(1, status=Status.ACKNOWLEDGED, ack_info=info)], NOW)
+    assert window.details.ack_label.text() == (
+        "Acknowledged at the source by alex: “I'm on it”, silenced until 2026-03-04 05:12"
+    )
+    window.set_alerts([make_alert(1)], NOW)  # firing again: no longer anyone's
+    assert not window.details.ack_label.isVisible()
 
 
 def test_escape_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:

@@ -91,6 +91,16 @@ def page_link(title: str, url: str) -> tuple[Link, ...]:
     return (Link(title, url),) if is_web_link(url) else ()
 
 
+@dataclass(frozen=True)
+class AckInfo:
+    """Who acknowledged an alert at its source, with what comment, and until when (an
+    Alertmanager silence ends), as the source tells it; empty where it does not say."""
+
+    by: str = ""
+    comment: str = ""
+    until: datetime | None = None
+
+
 @dataclass(frozen=True, order=True)
 class AlertKey:
     """Identity of an alert at its source: which feed, and that feed's own id for it."""
@@ -117,6 +127,7 @@ class Incoming:
     firing: bool = True
     acknowledged: bool = False
     started_at: datetime | None = None
+    ack_info: AckInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,7 @@ class Alert:
     resolved_at: datetime | None = None
     ack_delivery: AckDelivery = AckDelivery.NONE
     ack_error: str = ""
+    ack_info: AckInfo | None = None
 
     @property
     def is_active(self) -> bool:

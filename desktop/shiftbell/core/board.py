@@ -144,6 +144,7 @@ class AlertBoard:
                 url=item.url,
                 labels=item.labels,
                 links=item.links,
+                ack_info=item.ack_info,
                 acknowledged_at=now if item.acknowledged else None,
                 ack_delivery=delivery,
             )
@@ -157,6 +158,7 @@ class AlertBoard:
             url=item.url,
             labels=item.labels,
             links=item.links,
+            ack_info=item.ack_info,
             source=source or current.source,
         )
         source_dropped_ack = (

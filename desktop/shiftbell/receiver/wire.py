@@ -135,6 +135,7 @@ def alert_to_json(alert: Alert, level: int) -> dict[str, Any]:
     Times are ISO 8601 with their UTC offset; `key` is the id the source knows the
     alert by (the `key` that was sent, or Alertmanager's fingerprint).
     """
+    info = alert.ack_info
     return {
         "id": alert.id,
         "key": alert.key.source_id,
@@ -156,6 +157,11 @@ def alert_to_json(alert: Alert, level: int) -> dict[str, Any]:
         # Whether the source knows of the acknowledgement yet (core.alert.AckDelivery).
         "ack_delivery": alert.ack_delivery.value,
         "ack_error": alert.ack_error,
+        # What the source says of its acknowledgement: who, with what comment, until when
+        # (an Alertmanager silence's createdBy, comment and endsAt).
+        "acknowledged_by": info.by if info is not None else "",
+        "ack_comment": info.comment if info is not None else "",
+        "silenced_until": _iso(info.until if info is not None else None),
     }
 
 

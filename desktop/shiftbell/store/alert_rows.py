@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Link, Severity, Status
+from shiftbell.core.alert import AckDelivery, AckInfo, Alert, AlertKey, Link, Severity, Status
 from shiftbell.core.board import Changes
 
 log = logging.getLogger(__name__)
 
 ALERT_COLUMNS = (
     "id, feed_id, source_id, title, severity, status, started_at, alarm_since, updated_at, "
-    "source, summary, url, labels, acknowledged_at, resolved_at, ack_delivery, ack_error, links"
+    "source, summary, url, labels, acknowledged_at, resolved_at, ack_delivery, ack_error, links, "
+    "ack_info"
 )
 
 
@@ -86,6 +87,7 @@ def alert_row(alert: Alert) -> tuple[object, ...]:
         alert.ack_delivery.value,
         alert.ack_error,
         json.dumps([[link.title, link.url] for link in alert.links], ensure_ascii=False),
+        _ack_info_text(alert.ack_info),
         utc_microseconds(stamp),
     )
 
@@ -104,6 +106,7 @@ def alerts_from(rows: list[tuple[object, ...]]) -> list[Alert]:
 def alert_from(row: tuple[object, ...]) -> Alert:
     (aid, feed_id, source_id, title, severity, status, started, alarm_since, updated) = row[:9]
     source, summary, url, labels, acknowledged, resolved, delivery, ack_error, links = row[9:18]
+    ack_info = row[18]
     pairs = _text_pairs(labels, "labels")
     return Alert(
         id=text_of(aid),
@@ -123,6 +126,7 @@ def alert_from(row: tuple[object, ...]) -> Alert:
         resolved_at=datetime_or_none(resolved),
         ack_delivery=_delivery(delivery, aid),
         ack_error=text_of(ack_error),
+        ack_info=_ack_info(ack_info, aid),
     )
 
 
@@ -142,6 +146,30 @@ def _links(value: object, alert_id: object) -> list[list[str]]:
     except (ValueError, TypeError) as exc:
         log.warning("alert %r: cannot read its links (%s), showing none", alert_id, exc)
         return []
+
+
+def _ack_info_text(info: AckInfo | None) -> str:
+    if info is None:
+        return ""
+    until = info.until.isoformat() if info.until is not None else None
+    return json.dumps({"by": info.by, "comment": info.comment, "until": until}, ensure_ascii=False)
+
+
+def _ack_info(value: object, alert_id: object) -> AckInfo | None:
+    # Lenient, like the links: what the source said of it is an extra.
+    if not value:
+        return None
+    try:
+        data = json.loads(text_of(value))
+        until = data.get("until")
+        return AckInfo(
+            by=str(data.get("by", "")),
+            comment=str(data.get("comment", "")),
+            until=datetime.fromisoformat(until) if isinstance(until, str) else None,
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        log.warning("alert %r: cannot read who acknowledged it (%s)", alert_id, exc)
+        return None
 
 
 def _delivery(value: object, alert_id: object) -> AckDelivery:

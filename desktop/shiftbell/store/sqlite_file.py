@@ -73,6 +73,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE alerts ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
     """,
+    # 4: who acknowledged an alert at its source, the comment and until when, as a JSON
+    # object {"by", "comment", "until"}; '' while the source has said nothing.
+    """
+    ALTER TABLE alerts ADD COLUMN ack_info TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

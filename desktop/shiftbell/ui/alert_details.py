@@ -68,6 +68,7 @@ class AlertDetails(QFrame):
         self.title_label.setFont(font)
         self.facts_label = self._selectable("details-facts")
         self.times_label = self._selectable("details-times")
+        self.ack_label = self._selectable("details-ack-info")
         self.summary_label = self._selectable("details-summary")
         self.labels_label = self._selectable("details-labels")
         self._links_row = QHBoxLayout()
@@ -85,8 +86,9 @@ class AlertDetails(QFrame):
         actions.addStretch(1)
         self.id_label = self._selectable("details-id")
         self.id_label.setStyleSheet("color: palette(mid);")
-        for label in (self.title_label, self.facts_label, self.times_label, self.summary_label):
+        for label in (self.title_label, self.facts_label, self.times_label, self.ack_label):
             column.addWidget(label)
+        column.addWidget(self.summary_label)
         column.addWidget(self.labels_label)
         column.addLayout(self._links_row)
         column.addLayout(actions)
@@ -126,6 +128,7 @@ class AlertDetails(QFrame):
             and not self.why_no_unack(alert)
         )
         if alert is None:
+            self.ack_label.hide()
             self.summary_label.hide()
             self.labels_label.hide()
             self._set_links([])
@@ -136,6 +139,8 @@ class AlertDetails(QFrame):
             f"from {source_text(alert)}"
         )
         self.times_label.setText(self._times(alert, now))
+        self.ack_label.setText(self._acknowledged_by(alert))
+        self.ack_label.setVisible(bool(self.ack_label.text()))
         summary = alert.summary.strip()
         if len(summary) > MAX_TEXT:
             summary = summary[: MAX_TEXT - 1] + "…"
@@ -161,6 +166,18 @@ class AlertDetails(QFrame):
             when("resolved", alert.resolved_at),
         )
         return ", ".join(t for t in times if t)
+
+    def _acknowledged_by(self, alert: Alert) -> str:
+        """ "Acknowledged at the source by alex: “I'm on it”, silenced until 2026-03-04 07:12"."""
+        info = alert.ack_info
+        if info is None or alert.status is not Status.ACKNOWLEDGED:
+            return ""
+        text = "Acknowledged at the source" + (f" by {info.by}" if info.by else "")
+        if info.comment:
+            text += f": “{info.comment}”"
+        if info.until is not None:
+            text += f", silenced until {format_timestamp(info.until, self._tz)}"
+        return text
 
     def _set_links(self, links: Sequence[Link]) -> None:
         clear_layout(self._links_row)

@@ -137,6 +137,7 @@ def test_add_list_test_remove_an_alertmanager_feed(
     assert [r.path for r in alertmanager.requests_to("/api/v2")] == [
         "/api/v2/status",
         "/api/v2/alerts",
+        "/api/v2/silences",  # who silenced the silenced one
     ]
 
     code, out, err = run(capsys, "remove", "lab")

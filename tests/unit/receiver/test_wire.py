@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tests.helpers.data import TEST_DATA
 
-from shiftbell.core.alert import Alert, AlertKey, Link, Severity, Status
+from shiftbell.core.alert import AckInfo, Alert, AlertKey, Link, Severity, Status
 from shiftbell.core.errors import PayloadError
 from shiftbell.receiver.wire import alert_to_json, parse_local_alerts, parse_local_snapshot
 from shiftbell.sources.alertmanager.webhook import parse_alertmanager_webhook, severity_from_label
@@ -200,6 +200,7 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
         url="https://wiki.test/disk",
         links=(Link("Runbook", "https://wiki.test/r"), Link("Local", "file:///etc/passwd")),
         acknowledged_at=datetime(2026, 1, 1, 12, 5, tzinfo=UTC),
+        ack_info=AckInfo("alex", "I'm on it", datetime(2026, 1, 1, 14, tzinfo=UTC)),
     )
     body = alert_to_json(alert, 2)
     assert body == {
@@ -224,5 +225,8 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
         "resolved_at": None,
         "ack_delivery": "none",
         "ack_error": "",
+        "acknowledged_by": "alex",
+        "ack_comment": "I'm on it",
+        "silenced_until": "2026-01-01T14:00:00+00:00",
     }
     assert json.loads(json.dumps(body)) == body

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Link, Severity, Status
+from shiftbell.core.alert import (
+    AckDelivery,
+    AckInfo,
+    Alert,
+    AlertKey,
+    Incoming,
+    Link,
+    Severity,
+    Status,
+)
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import StoreError
@@ -74,6 +83,7 @@ def test_every_field_round_trips_exactly(store: AlertStore) -> None:
         resolved_at=datetime(2026, 3, 1, 9, 40, tzinfo=UTC),
         ack_delivery=AckDelivery.FAILED,
         ack_error="PagerDuty refused access with the API key (403): <check> “it”",
+        ack_info=AckInfo("alex", "I'm on it “now”", datetime(2026, 3, 1, 13, tzinfo=plus_two)),
     )
     store.record(Changes(resolved=(alert,)))
     loaded = store.get("a1")
@@ -90,9 +100,10 @@ def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(
     with AlertStore.open(db_path) as store:
         store.record(Changes(new=(make_alert(),)))
     raw = sqlite3.connect(db_path)
-    # As version 2 left it: no links column.
+    # As version 2 left it: no links and no ack_info columns.
     raw.executescript(
-        f"ALTER TABLE alerts DROP COLUMN links; PRAGMA user_version = {SCHEMA_VERSION - 1};"
+        "ALTER TABLE alerts DROP COLUMN links; ALTER TABLE alerts DROP COLUMN ack_info; "
+        f"PRAGMA user_version = {SCHEMA_VERSION - 2};"
     )
     raw.close()
     with AlertStore.open(db_path) as store:
@@ -102,10 +113,12 @@ def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(
     assert loaded is not None and loaded.links == (Link("Runbook", "https://r"),)
 
 
-def test_unreadable_links_read_as_none_and_keep_the_alert(store: AlertStore, db_path: Path) -> None:
+def test_unreadable_links_and_ack_info_read_as_none_and_keep_the_alert(
+    store: AlertStore, db_path: Path
+) -> None:
     store.record(Changes(new=(make_alert(links=(Link("Runbook", "https://r"),)),)))
     raw = sqlite3.connect(db_path)
-    raw.execute("UPDATE alerts SET links = '{not json'")
+    raw.execute("UPDATE alerts SET links = '{not json', ack_info = '[1'")
     raw.commit()
     raw.close()
     assert store.get("a1") == make_alert()

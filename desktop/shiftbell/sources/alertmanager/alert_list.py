@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from shiftbell.core.alert import Incoming, Link, is_web_link
+from shiftbell.core.alert import AckInfo, Incoming, Link, is_web_link
 from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
 from shiftbell.sources.strict_fields import json_kind
 
@@ -69,6 +69,32 @@ def parse_alert(item: object, where: str, ui_url: str = "") -> Incoming:
         firing=True,
         acknowledged=bool(silenced_by),
         started_at=rfc3339_or_none(item.get("startsAt"), f"{where}.startsAt"),
+    )
+
+
+def silencing(body: list[object]) -> dict[str, list[str]]:
+    """Fingerprint -> the ids of the silences that silence it, from a list parse_alerts read."""
+    found: dict[str, list[str]] = {}
+    for item in body:
+        status = item.get("status") if isinstance(item, dict) else None
+        ids = status.get("silencedBy") if isinstance(status, dict) else None
+        if isinstance(item, dict) and isinstance(ids, list) and ids:
+            found[str(item.get("fingerprint"))] = [i for i in ids if isinstance(i, str)]
+    return found
+
+
+def ack_info_of(silence_ids: list[str], silences: Mapping[str, Mapping[str, object]]) -> AckInfo:
+    """Who silenced an alert, why and until when: of its active silences, the one that ends
+    last (the one that decides when it alarms again)."""
+    active = [silences[i] for i in silence_ids if i in silences]
+    if not active:
+        return AckInfo()
+    last = max(active, key=lambda s: str(s.get("endsAt", "")))
+    ends = last.get("endsAt")
+    return AckInfo(
+        by=str(last.get("createdBy") or ""),
+        comment=str(last.get("comment") or ""),
+        until=rfc3339_or_none(ends, "silence.endsAt") if isinstance(ends, str) else None,
     )
 
 

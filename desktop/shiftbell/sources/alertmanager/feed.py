@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,7 +56,7 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.sources.alertmanager.alert_list import parse_alerts
+from shiftbell.sources.alertmanager.alert_list import ack_info_of, parse_alerts, silencing
 from shiftbell.sources.alertmanager.options import (
     VENDOR,
     AlertmanagerOptions,
@@ -132,12 +133,40 @@ class AlertmanagerFeed:
                 f"{_detail(body)}: check them in {where_to_fix(self.config)}"
             )
         try:
-            return parse_alerts(body, base_url_of(self.config))
+            alerts = parse_alerts(body, base_url_of(self.config))
         except ValueError as exc:
             raise FeedPayloadError(
                 f"{VENDOR} at {self._client.base_url} sent an alert list we cannot read "
                 f"({self.config.name}): {exc}"
             ) from None
+        silenced = silencing(body)
+        if not silenced:
+            return alerts
+        silences = await self._active_silences()
+        return [
+            replace(a, ack_info=ack_info_of(silenced[a.source_id], silences))
+            if a.source_id in silenced
+            else a
+            for a in alerts
+        ]
+
+    async def _active_silences(self) -> dict[str, dict[str, Any]]:
+        """The active silences by id, for who silenced what; {} if they cannot be read (the
+        alerts still count as acknowledged, only without a name)."""
+        try:
+            _, body = await self._request("GET", SILENCES_PATH)
+        except FeedError as exc:
+            log.warning("%s: cannot read who silenced its alerts: %s", self.config.name, exc)
+            return {}
+        listed = body if isinstance(body, list) else []
+        return {
+            s["id"]: s
+            for s in listed
+            if isinstance(s, dict)
+            and isinstance(s.get("id"), str)
+            and isinstance(s.get("status"), dict)
+            and s["status"].get("state") == "active"
+        }
 
     async def acknowledge(self, alert: Alert) -> AckReceipt:
         if not alert.labels:

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 import httpx
 
-from shiftbell.core.alert import Alert, Incoming, Severity, page_link
+from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
 from shiftbell.sources.fields import iso_time
@@ -325,7 +325,17 @@ class PagerDutyFeed:
             firing=True,
             acknowledged=item.get("status") == "acknowledged",
             started_at=iso_time(item.get("created_at")),
+            ack_info=_ack_info(item),
         )
+
+
+def _ack_info(incident: dict[str, Any]) -> AckInfo | None:
+    """Who acknowledged an acknowledged incident: the last of its `acknowledgements`."""
+    if incident.get("status") != "acknowledged":
+        return None
+    acks = incident.get("acknowledgements")
+    last = acks[-1] if isinstance(acks, list) and acks else None
+    return AckInfo(by=_summary(last.get("acknowledger")) if isinstance(last, dict) else "")
 
 
 def severity_for(urgency: str, priority: str) -> Severity:

@@ -1,9 +1,11 @@
 """An Alertmanager alert's links: annotations that are web links, the rule's graph and the
 alert in Alertmanager's own UI; nothing but http(s) links."""
 
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from shiftbell.sources.alertmanager.alert_list import parse_alert
+from shiftbell.core.alert import AckInfo
+from shiftbell.sources.alertmanager.alert_list import ack_info_of, parse_alert, silencing
 
 
 def alert(annotations: dict[str, str], **fields: object) -> dict[str, object]:
@@ -60,3 +62,23 @@ def test_links_that_are_not_web_pages_are_left_out() -> None:
     )
     assert incoming.links == ()
     assert incoming.url == ""
+
+
+def test_who_silenced_an_alert_is_the_silence_that_ends_last() -> None:
+    body: list[object] = [
+        alert({}, status={"state": "suppressed", "silencedBy": ["s1", "s2"], "inhibitedBy": []}),
+        {**alert({}), "fingerprint": "def456"},
+    ]
+    assert silencing(body) == {"abc123": ["s1", "s2"]}
+    silences = {
+        "s1": {
+            "createdBy": "shiftbell",
+            "comment": "Acknowledged",
+            "endsAt": "2026-03-01T10:00:00Z",
+        },
+        "s2": {"createdBy": "alex", "comment": "I'm on it", "endsAt": "2026-03-01T13:00:00.000Z"},
+    }
+    assert ack_info_of(["s1", "s2"], silences) == AckInfo(
+        "alex", "I'm on it", datetime(2026, 3, 1, 13, tzinfo=UTC)
+    )
+    assert ack_info_of(["expired"], silences) == AckInfo()

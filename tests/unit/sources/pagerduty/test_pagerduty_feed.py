@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import pytest
 from tests.unit.sources.pagerduty.fake_pagerduty import ERRORS, FakePagerDuty
 
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
 from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -253,6 +253,15 @@ def test_acknowledge_with_a_user_token_sends_the_documented_put(pd: FakePagerDut
     assert put.headers["Authorization"] == f"Token token={pd.token}"
     assert put.headers["Accept"] == "application/vnd.pagerduty+json;version=2"
     assert pd.status_of("PT4KHLK") == "acknowledged"
+
+
+def test_the_next_fetch_says_who_acknowledged(pd: FakePagerDuty) -> None:
+    feed = PagerDutyFeed(config(pd.url), pd.token)
+    run(feed, lambda f: f.acknowledge(alert_for("PT4KHLK")))
+    incidents = run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.fetch())
+    acked = next(i for i in incidents if i.source_id == "PT4KHLK")
+    assert acked.acknowledged and acked.ack_info == AckInfo(by="Earline Greenholt")
+    assert all(i.ack_info is None for i in incidents if not i.acknowledged)
 
 
 def test_acknowledge_sends_from_email_when_set(pd: FakePagerDuty) -> None:
