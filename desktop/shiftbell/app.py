@@ -18,7 +18,7 @@ from shiftbell import __version__
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import RECEIVER_FEED_NAME, FeedStatus
 from shiftbell.core.schedule import Override
-from shiftbell.core.snooze import Snooze
+from shiftbell.core.snooze import AlertSnoozes, Snooze
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
@@ -151,10 +151,10 @@ def run_app(args: argparse.Namespace) -> int:
 
     snoozes = SnoozeStore(paths.data_dir)
 
-    def keep_snooze(snooze: Snooze | None) -> None:
+    def keep_snooze(snooze: Snooze | None, alert_snoozes: AlertSnoozes) -> None:
         saved_or_said(
             "snooze",
-            lambda: snoozes.save(snooze),
+            lambda: snoozes.save(snooze, alert_snoozes.by_id),
             f"the snooze to {snoozes.path}",
             "; a restart ends it.",
         )
@@ -172,6 +172,7 @@ def run_app(args: argparse.Namespace) -> int:
         tz=zone,
         on_override_changed=keep_override,
         snooze=snoozes.load(),
+        alert_snoozes=AlertSnoozes(snoozes.load_alerts()),
         on_snooze_changed=keep_snooze,
     )
     for topic, text in problems.items():
@@ -245,6 +246,10 @@ def run_app(args: argparse.Namespace) -> int:
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),
             snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
+            snooze_alert=lambda alert_id, seconds: caller.call(
+                lambda: controller.snooze_alert(alert_id, seconds)
+            ),
+            snoozed_until=controller.alert_snoozes.until,
             reload=lambda: caller.call(reload_config),
             report=controller.report,
         ),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
 from tests.ui.samples import NOW, AlertFactory
 
@@ -152,6 +153,30 @@ def test_who_acknowledged_at_the_source_is_shown(
     )
     window.set_alerts([make_alert(1)], NOW)  # firing again: no longer anyone's
     assert not window.details.ack_label.isVisible()
+
+
+def test_snooze_one_alert_from_its_details(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.set_alerts([make_alert(1)], NOW)
+    details = window.details
+    menu = details.snooze_menu
+    assert [a.text() for a in menu.actions()] == ["15 minutes", "1 hour", "4 hours", "Other…"]
+    with qtbot.waitSignal(window.snooze_requested) as asked:
+        menu.actions()[1].trigger()
+    assert asked.args == ["a1", 3600.0]
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *_: (90, True))
+    with qtbot.waitSignal(window.snooze_requested) as asked:
+        menu.actions()[3].trigger()
+    assert asked.args == ["a1", 5400.0]
+
+    window.set_alerts([make_alert(1)], NOW, {"a1": NOW + timedelta(hours=1)})
+    assert details.snooze_label.text() == (
+        "Snoozed until 2026-03-04 04:12: it alarms again by itself then."
+    )
+    with qtbot.waitSignal(window.end_snooze_requested) as ended:
+        details.end_snooze_button.click()
+    assert ended.args == ["a1"]
 
 
 def test_escape_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:

@@ -32,6 +32,7 @@ from shiftbell.core.schedule import OnCallSchedule, Override, Shift
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.sources.build import AlertAbilities
 from shiftbell.ui.alarm import AlarmPlayer
+from shiftbell.ui.alert_model import AlertColumn
 from shiftbell.ui.controller import UiController
 from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
@@ -201,6 +202,34 @@ def test_acknowledge_all_asks_at_a_shared_source_and_can_be_undone(
         "1 stayed acknowledged: PagerDuty cannot take back an acknowledgement through its API."
     )
     assert not bar.undo_button.isVisibleTo(shell.window)
+
+
+def test_one_alert_snoozed_from_the_window_rings_again_by_itself(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    kept: list[dict[str, object]] = []
+    shell.controller.snooze_changed = lambda _all, own: kept.append(dict(own.by_id))
+    alert_id = shell.fire("db")
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    shell.window.snooze_requested.emit(alert_id, 600.0)
+    assert shell.alarm.loop_sound is None
+    assert list(kept[-1]) == [alert_id]  # kept for a restart
+    row = shell.window.alert_model.row_of(alert_id)
+    status = shell.window.alert_model.index(row, AlertColumn.STATUS).data()
+    assert status.startswith("snoozed until ")
+    assert shell.window.details.end_snooze_button.isVisibleTo(shell.window)
+
+    shell.clock.advance(601)
+    shell.controller.tick()
+    # By itself, nobody pressed anything; at the stage its age has reached (the siren).
+    assert shell.alarm.loop_sound is Sound.SIREN
+    assert kept[-1] == {}
+    assert shell.window.alert_model.index(row, AlertColumn.STATUS).data() == "firing"
+
+    shell.window.snooze_requested.emit(alert_id, 600.0)
+    assert shell.alarm.loop_sound is None
+    shell.window.end_snooze_requested.emit(alert_id)
+    assert shell.alarm.loop_sound is Sound.SIREN
 
 
 def test_an_acknowledgement_from_another_thread_silences_too(qtbot: QtBot, shell: Shell) -> None:

@@ -112,8 +112,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     test_alarm.set_defaults(handler=later("app_commands", "test_alarm"), command="test-alarm")
 
-    snooze = sub.add_parser("snooze", help="silence the alarm for MINUTES", epilog=_EPILOG)
-    snooze.add_argument("minutes", type=_minutes, metavar="MINUTES", help="1 to 1440")
+    snooze = sub.add_parser(
+        "snooze",
+        help="silence the alarm for MINUTES, or one alert: snooze ID DURATION",
+        description="`snooze MINUTES` holds back the sound of everything firing now (1 to "
+        "1440 minutes); anything new still alarms. `snooze ID DURATION` holds back one "
+        "alert (15m, 1h, 1h30m, 90s; a bare number is minutes); it alarms again by itself "
+        "after.",
+        epilog=_EPILOG,
+    )
+    snooze.add_argument("what", metavar="MINUTES|ID", help="minutes, or an alert's id")
+    snooze.add_argument("duration", nargs="?", metavar="DURATION", help="with an ID: how long")
     snooze.set_defaults(handler=later("app_commands", "snooze"), command="snooze")
 
     token = sub.add_parser(
@@ -141,13 +150,3 @@ def _add_run_options(parser: argparse.ArgumentParser, argparse_default: Any) -> 
         default=argparse_default,
         help="no tray, no window (Qt offscreen): alerts are still received and alarmed",
     )
-
-
-def _minutes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 1440:
-        raise argparse.ArgumentTypeError("use 1 to 1440 minutes")
-    return value

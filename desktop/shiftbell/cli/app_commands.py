@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import shlex
 import sys
 import time
@@ -173,10 +174,40 @@ def test_alarm(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def snooze(args: argparse.Namespace, paths: AppPaths) -> int:
+    if args.duration is None:
+        minutes = _whole_minutes(args.what)
+        with client_for(paths) as client:
+            client.snooze(minutes)
+        print(f"Alarm snoozed for {minutes} minutes.")
+        return 0
+    seconds = duration_seconds(args.duration)
     with client_for(paths) as client:
-        client.snooze(args.minutes)
-    print(f"Alarm snoozed for {args.minutes} minutes.")
+        answer = client.snooze_alert(args.what, seconds)
+    [alert] = answer["alerts"]
+    until = datetime.fromisoformat(answer["snoozed_until"]).astimezone().strftime("%H:%M")
+    print(f"Snoozed {one_line(alert['id'])}: {one_line(alert['title'])} until {until}.")
     return 0
+
+
+def _whole_minutes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1440:
+        raise ConfigError(
+            f"snooze {text}: give 1 to 1440 minutes, or an alert's id and how long "
+            "(shiftbell snooze ID 1h)"
+        )
+    return int(text)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 60}
+
+
+def duration_seconds(text: str) -> float:
+    """ "90s", "15m", "1h30m", "2d", or a bare number of minutes, in seconds."""
+    parts = _DURATION.findall(text.strip().lower())
+    if not parts or "".join(n + u for n, u in parts) != text.strip().lower():
+        raise ConfigError(f"{text!r} is not a duration: use 15m, 1h, 1h30m or 90s")
+    return sum(float(number) * _UNIT_S[unit] for number, unit in parts)
 
 
 def token(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -27,7 +27,7 @@ The schedule makes it quieter, never louder:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -377,11 +377,13 @@ def alarm_state(
     schedule: ScheduleSettings = DEFAULT_SCHEDULE_SETTINGS,
     ages: AlarmAges | None = None,
     steady: datetime | None = None,
+    alert_snoozes: Mapping[str, Snooze] | None = None,
 ) -> AlarmState:
     """Combine every alert's level: the loudest loop wins, the latest due chime counts.
 
-    Alerts the `snooze` covers count for `stage` (the tray still shows them) but make
-    no sound and raise no window; anything else sounds as usual, snooze or not.
+    Alerts the `snooze` covers, or their own snooze in `alert_snoozes` (by alert id), count
+    for `stage` (the tray still shows them) but make no sound and raise no window; anything
+    else sounds as usual, snooze or not.
     `on_call` and `schedule` as for `level_for`. With `ages` and `steady` (the steady
     clock's reading), durations and the snooze are measured on the steady clock.
     """
@@ -397,7 +399,10 @@ def alarm_state(
     for alert in alerts:
         if alert.status is not Status.FIRING:
             continue
-        covered = snooze is not None and snooze.covers(alert, now, steady)
+        own = alert_snoozes.get(alert.id) if alert_snoozes else None
+        covered = (snooze is not None and snooze.covers(alert, now, steady)) or (
+            own is not None and own.covers(alert, now, steady)
+        )
         snoozed = snoozed or covered
         group = groups.get(alert.severity)
         if group is None:

@@ -9,7 +9,7 @@ alerts have all stopped firing is over.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -83,3 +83,47 @@ class Snooze:
     ) -> list[Alert]:
         """The alerts it silences right now; none means the snooze is over."""
         return [a for a in alerts if self.covers(a, now, steady)]
+
+
+class AlertSnoozes:
+    """Each alert's own snooze ("this one, for an hour"), by alert id.
+
+    It holds back that alert's sound until its time is up, then the alert alarms again by
+    itself, from where its escalation was. Like the snooze of everything, it ends early when
+    the alert stops firing or gets worse, and never covers a later occurrence.
+    """
+
+    def __init__(self, snoozes: Mapping[str, Snooze] | None = None) -> None:
+        self.by_id: dict[str, Snooze] = dict(snoozes or {})
+
+    def timed(self, now: datetime, steady: datetime) -> AlertSnoozes:
+        return AlertSnoozes({i: s.timed(now, steady) for i, s in self.by_id.items()})
+
+    def snooze(self, alert: Alert, until: datetime, steady_until: datetime) -> Snooze | None:
+        """Snooze `alert` until then; None (nothing done) unless it fires."""
+        snooze = Snooze.of([alert], until, steady_until)
+        if not snooze.covered:
+            return None
+        self.by_id[alert.id] = snooze
+        return snooze
+
+    def end(self, alert_id: str) -> bool:
+        return self.by_id.pop(alert_id, None) is not None
+
+    def until(self, alert_id: str) -> datetime | None:
+        snooze = self.by_id.get(alert_id)
+        return snooze.until if snooze is not None else None
+
+    def prune(
+        self, active: Sequence[Alert], now: datetime, steady: datetime | None = None
+    ) -> list[str]:
+        """Forget the snoozes that hold nothing back any more; returns their alert ids."""
+        by_id = {a.id: a for a in active}
+        over = [
+            alert_id
+            for alert_id, snooze in self.by_id.items()
+            if alert_id not in by_id or not snooze.covers(by_id[alert_id], now, steady)
+        ]
+        for alert_id in over:
+            del self.by_id[alert_id]
+        return over

@@ -131,6 +131,9 @@ class ReceiverClient:
         """Take an acknowledgement back: the alert fires (and alarms) again."""
         return list(self._call("POST", f"/api/v1/alerts/{alert_id}/unack")["alerts"])
 
+    def snooze_alert(self, alert_id: str, seconds: float) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/alerts/{alert_id}/snooze", {"seconds": seconds})
+
     def ack_all(self) -> list[dict[str, Any]]:
         """Acknowledge everything; returns the alerts that were firing until now."""
         return list(self._call("POST", "/api/v1/ack-all")["alerts"])

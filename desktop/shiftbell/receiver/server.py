@@ -14,11 +14,13 @@ Endpoints (all under /api/v1):
     GET  /alerts              the active alerts, every feed
     POST /alertmanager        Alertmanager webhook payload, version "4"
     POST /alerts/{id}/ack     acknowledge one alert
+    POST /alerts/{id}/unack   take its acknowledgement back (409 where the source cannot)
     POST /ack-all             acknowledge every active alert
     POST /test-alarm          sound the alarm once, to check the speakers
     POST /show                bring the window forward
     POST /reload              read the config file's feeds again (after `shiftbell feed add`)
     POST /snooze              {"minutes": N}: silence the alarm for N minutes
+    POST /alerts/{id}/snooze  {"seconds": N}: hold back that alert's sound for N seconds
     GET  /health              {"app": "shiftbell", "version", "pid", "problems", "snoozed_until"}
 """
 
@@ -31,13 +33,14 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from shiftbell import __version__
-from shiftbell.core.alert import Alert, AlertKey, Incoming
+from shiftbell.core.alert import Alert, AlertKey, Incoming, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.errors import FeedError, PayloadError, UnknownAlertError
 from shiftbell.receiver.address import (
@@ -60,6 +63,7 @@ log = logging.getLogger(__name__)
 HOST = RECEIVER_HOST
 DEFAULT_PORT = DEFAULT_RECEIVER_PORT
 MAX_BODY_BYTES = 1024 * 1024
+MAX_ALERT_SNOOZE_S = 7 * 24 * 3600  # a week: longer is acknowledging it
 # While the store cannot save, senders are asked to come back after this long.
 UNSAVED_RETRY_AFTER_S = 30
 
@@ -82,6 +86,9 @@ class ReceiverCommands:
     test_alarm: Callable[[], None]
     snooze: Callable[[int], None] | None = None
     reload: Callable[[], None] | None = None
+    # One alert's own snooze: (alert id, seconds); until when one holds an alert back.
+    snooze_alert: Callable[[str, float], None] | None = None
+    snoozed_until: Callable[[str], datetime | None] = lambda _alert_id: None
     # What /health adds for the CLI: {"problems": [...], "feeds": [...], "snoozed_until": ...}.
     report: Callable[[], Mapping[str, object]] | None = None
 
@@ -152,6 +159,7 @@ class LocalReceiver:
             web.post("/api/v1/alertmanager", self._post_alertmanager),
             web.post("/api/v1/alerts/{id}/ack", self._ack_one),
             web.post("/api/v1/alerts/{id}/unack", self._unack_one),
+            web.post("/api/v1/alerts/{id}/snooze", self._snooze_one),
             web.post("/api/v1/ack-all", self._ack_all),
             web.post("/api/v1/test-alarm", self._test_alarm),
             web.post("/api/v1/show", self._show),
@@ -355,7 +363,8 @@ class LocalReceiver:
         return web.json_response({"alerts": self._json_list(list(changes.updated))})
 
     def _json_list(self, alerts: Sequence[Alert]) -> list[dict[str, Any]]:
-        return [alert_to_json(a, self._level_of(a)) for a in alerts]
+        until = self._commands.snoozed_until
+        return [alert_to_json(a, self._level_of(a), until(a.id)) for a in alerts]
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -386,6 +395,30 @@ class LocalReceiver:
         self._commands.snooze(minutes)
         log.info("snoozed for %d minutes", minutes)
         return web.json_response({"ok": True, "minutes": minutes})
+
+    async def _snooze_one(self, request: web.Request) -> web.Response:
+        if self._commands.snooze_alert is None:
+            raise _Rejected(501, "this Shiftbell cannot snooze an alert from the API")
+        alert_id = request.match_info["id"]
+        body = await _read_json(request)
+        seconds = body.get("seconds") if isinstance(body, dict) else None
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not 1 <= seconds <= MAX_ALERT_SNOOZE_S
+        ):
+            raise _Rejected(400, f"seconds: required, a number from 1 to {MAX_ALERT_SNOOZE_S}")
+        alert = self._desk.get(alert_id)
+        if alert is None:
+            raise _Rejected(404, f"no active alert with id {alert_id!r}")
+        if alert.status is not Status.FIRING:
+            raise _Rejected(409, f"alert {alert_id} is {alert.status.value}: nothing to snooze")
+        self._commands.snooze_alert(alert_id, float(seconds))
+        log.info("alert %s snoozed for %g s via %s", alert_id, seconds, _via(request))
+        until = datetime.now(UTC) + timedelta(seconds=seconds)
+        return web.json_response(
+            {"alerts": self._json_list([alert]), "snoozed_until": until.isoformat()}
+        )
 
     async def _health(self, request: web.Request) -> web.Response:
         report = self._commands.report() if self._commands.report is not None else {}

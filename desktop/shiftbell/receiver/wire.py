@@ -129,7 +129,9 @@ def _parse_local(
 # -- alerts out ------------------------------------------------------------------------------
 
 
-def alert_to_json(alert: Alert, level: int) -> dict[str, Any]:
+def alert_to_json(
+    alert: Alert, level: int, snoozed_until: datetime | None = None
+) -> dict[str, Any]:
     """An alert as the receiver's API and `shiftbell status --json` show it.
 
     Times are ISO 8601 with their UTC offset; `key` is the id the source knows the
@@ -162,6 +164,8 @@ def alert_to_json(alert: Alert, level: int) -> dict[str, Any]:
         "acknowledged_by": info.by if info is not None else "",
         "ack_comment": info.comment if info is not None else "",
         "silenced_until": _iso(info.until if info is not None else None),
+        # Until when the alert's own snooze holds its sound back (here, not at the source).
+        "snoozed_until": _iso(snoozed_until),
     }
 
 

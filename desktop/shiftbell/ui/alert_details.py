@@ -14,7 +14,16 @@ from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from shiftbell.core.alert import Alert, Link, Status, is_web_link
 from shiftbell.ui.alert_model import format_age, format_timestamp, source_text, status_text
@@ -30,6 +39,8 @@ MAX_TEXT = 4000
 
 ACK_SHORTCUT = "Ctrl+Return"
 UNACK_SHORTCUT = "Ctrl+U"
+SNOOZE_SHORTCUT = "Ctrl+S"
+SNOOZE_CHOICES = (("15 minutes", 15 * 60.0), ("1 hour", 3600.0), ("4 hours", 4 * 3600.0))
 
 
 class AlertDetails(QFrame):
@@ -38,11 +49,17 @@ class AlertDetails(QFrame):
     ack_button (a firing alert) and unack_button (an acknowledged one whose source can take
     it back: `why_no_unack(alert)` is ""); `alert`, the alert shown (None: nothing selected).
 
-    Signals: acknowledge_requested(str), unacknowledge_requested(str): the alert's id.
+    snooze_button (a firing alert: a menu of SNOOZE_CHOICES and "Other…") and
+    end_snooze_button (one its own snooze holds back, said in snooze_label).
+
+    Signals: acknowledge_requested(str), unacknowledge_requested(str), end_snooze_requested(str):
+    the alert's id; snooze_requested(str, float): its id and the seconds.
     """
 
     acknowledge_requested = Signal(str)
     unacknowledge_requested = Signal(str)
+    snooze_requested = Signal(str, float)
+    end_snooze_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +86,7 @@ class AlertDetails(QFrame):
         self.facts_label = self._selectable("details-facts")
         self.times_label = self._selectable("details-times")
         self.ack_label = self._selectable("details-ack-info")
+        self.snooze_label = self._selectable("details-snoozed")
         self.summary_label = self._selectable("details-summary")
         self.labels_label = self._selectable("details-labels")
         self._links_row = QHBoxLayout()
@@ -81,12 +99,35 @@ class AlertDetails(QFrame):
             f"Take the acknowledgement back: the alert fires and alarms again ({UNACK_SHORTCUT})"
         )
         self.unack_button.clicked.connect(lambda _=False: self._request(False))
-        actions.addWidget(self.ack_button)
-        actions.addWidget(self.unack_button)
+        self.snooze_button = self._action("Snooze", "details-snooze", SNOOZE_SHORTCUT)
+        self.snooze_button.setToolTip(
+            f"Hold back this alert's sound for a while; it alarms again by itself after "
+            f"({SNOOZE_SHORTCUT})"
+        )
+        self.snooze_menu = QMenu(self.snooze_button)
+        for choice, seconds in SNOOZE_CHOICES:
+            action = self.snooze_menu.addAction(choice)
+            action.triggered.connect(lambda _=False, s=seconds: self._snooze(s))
+        self.snooze_menu.addAction("Other…").triggered.connect(lambda _=False: self._snooze(0))
+        self.snooze_button.setMenu(self.snooze_menu)
+        self.end_snooze_button = self._action("End snooze", "details-end-snooze", "")
+        self.end_snooze_button.setToolTip("Let it alarm again now")
+        self.end_snooze_button.clicked.connect(
+            lambda _=False: self.alert and self.end_snooze_requested.emit(self.alert.id)
+        )
+        for button in (self.ack_button, self.unack_button, self.snooze_button):
+            actions.addWidget(button)
+        actions.addWidget(self.end_snooze_button)
         actions.addStretch(1)
         self.id_label = self._selectable("details-id")
         self.id_label.setStyleSheet("color: palette(mid);")
-        for label in (self.title_label, self.facts_label, self.times_label, self.ack_label):
+        for label in (
+            self.title_label,
+            self.facts_label,
+            self.times_label,
+            self.ack_label,
+            self.snooze_label,
+        ):
             column.addWidget(label)
         column.addWidget(self.summary_label)
         column.addWidget(self.labels_label)
@@ -100,8 +141,26 @@ class AlertDetails(QFrame):
         button = QPushButton(text, self)
         button.setObjectName(name)
         button.setAutoDefault(False)
-        button.setToolTip(f"{text} ({shortcut})")
+        button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
         return button
+
+    def _snooze(self, seconds: float) -> None:
+        """Ask for a snooze of the alert shown; 0 asks the person how long first."""
+        if self.alert is None:
+            return
+        if not seconds:
+            minutes, ok = QInputDialog.getInt(
+                self,
+                "Snooze this alert",
+                "Minutes (it alarms again by itself after):",
+                30,
+                1,
+                7 * 24 * 60,
+            )
+            if not ok:
+                return
+            seconds = minutes * 60.0
+        self.snooze_requested.emit(self.alert.id, float(seconds))
 
     def _request(self, acknowledge: bool) -> None:
         if self.alert is not None:
@@ -114,9 +173,22 @@ class AlertDetails(QFrame):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    def show_alert(self, alert: Alert | None, now: datetime | None) -> None:
-        """Show `alert` (None: the "select an alert" line); ages count to `now`."""
+    def show_alert(
+        self, alert: Alert | None, now: datetime | None, snoozed_until: datetime | None = None
+    ) -> None:
+        """Show `alert` (None: the "select an alert" line); ages count to `now`;
+        `snoozed_until`: when its own snooze ends, if one holds it back."""
         self.alert = alert
+        firing = alert is not None and alert.status is Status.FIRING
+        snoozed = snoozed_until if firing else None
+        self.snooze_button.setVisible(firing)
+        self.end_snooze_button.setVisible(snoozed is not None)
+        self.snooze_label.setVisible(snoozed is not None)
+        if snoozed is not None:
+            self.snooze_label.setText(
+                f"Snoozed until {format_timestamp(snoozed, self._tz)}: it alarms again by "
+                "itself then."
+            )
         self.empty_label.setVisible(alert is None)
         parts = (self.title_label, self.facts_label, self.times_label, self.id_label)
         for label in parts:

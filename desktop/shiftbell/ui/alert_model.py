@@ -12,7 +12,7 @@ rich-text tooltips escape every piece of alert data.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from enum import IntEnum
 from typing import Any
@@ -261,6 +261,7 @@ class AlertTableModel(_AlertRowsModel):
         super().__init__(parent)
         self._now: datetime | None = None
         self._tz = tz
+        self._snoozed: Mapping[str, datetime] = {}
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(AlertColumn)
@@ -275,20 +276,33 @@ class AlertTableModel(_AlertRowsModel):
             return _ALERT_HEADERS[AlertColumn(section)] if 0 <= section < len(AlertColumn) else None
         return None
 
-    def set_alerts(self, alerts: Sequence[Alert], now: datetime) -> None:
-        """Show these alerts, in this order; ages are counted to `now`."""
+    def set_alerts(
+        self, alerts: Sequence[Alert], now: datetime, snoozed: Mapping[str, datetime] | None = None
+    ) -> None:
+        """Show these alerts, in this order; ages are counted to `now`; `snoozed` says until
+        when an alert's own snooze holds it back, by id."""
         self._replace_rows(alerts)
+        snoozed = dict(snoozed or {})
+        if snoozed != self._snoozed:
+            self._snoozed = snoozed
+            self._column_changed(AlertColumn.STATUS)
         self.refresh_ages(now)
+
+    def snoozed_until(self, alert_id: str) -> datetime | None:
+        return self._snoozed.get(alert_id)
 
     def refresh_ages(self, now: datetime) -> None:
         """Recount the Age column to `now` (the rest of the row cannot have changed)."""
         if now == self._now:
             return
         self._now = now
+        self._column_changed(AlertColumn.AGE)
+
+    def _column_changed(self, column: AlertColumn) -> None:
         if self._alerts:
             self.dataChanged.emit(
-                self.index(0, AlertColumn.AGE),
-                self.index(len(self._alerts) - 1, AlertColumn.AGE),
+                self.index(0, column),
+                self.index(len(self._alerts) - 1, column),
                 [Qt.ItemDataRole.DisplayRole],
             )
 
@@ -336,6 +350,9 @@ class AlertTableModel(_AlertRowsModel):
             case AlertColumn.AGE:
                 return format_age(self._now - alert.started_at) if self._now else ""
             case AlertColumn.STATUS:
+                until = self._snoozed.get(alert.id) if alert.status is Status.FIRING else None
+                if until is not None:
+                    return f"snoozed until {until.astimezone(self._tz).strftime('%H:%M')}"
                 return status_text(alert)
             case AlertColumn.ACTION:
                 return None

@@ -33,7 +33,7 @@ from shiftbell.core.schedule import (
     on_call_state,
     reminder_due,
 )
-from shiftbell.core.snooze import Snooze
+from shiftbell.core.snooze import AlertSnoozes, Snooze
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.schedule_cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
@@ -82,7 +82,8 @@ class UiController(QObject):
         tz: tzinfo | None = None,
         on_override_changed: Callable[[Override | None], None] | None = None,
         snooze: Snooze | None = None,
-        on_snooze_changed: Callable[[Snooze | None], None] | None = None,
+        on_snooze_changed: Callable[[Snooze | None, AlertSnoozes], None] | None = None,
+        alert_snoozes: AlertSnoozes | None = None,
     ) -> None:
         super().__init__()
         self._desk = desk
@@ -105,6 +106,7 @@ class UiController(QObject):
         # Kept across restarts through on_snooze_changed; see core.snooze for what it covers.
         self._snooze = snooze.timed(clock.now(), clock.steady()) if snooze is not None else None
         self.snooze_changed = on_snooze_changed
+        self.alert_snoozes = (alert_snoozes or AlertSnoozes()).timed(clock.now(), clock.steady())
         # Alarm durations on the steady clock, so a wall clock that steps changes none.
         self._ages = AlarmAges()
         self._raised_window = False
@@ -135,6 +137,8 @@ class UiController(QObject):
         window.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("window"))
         window.resume_requested.connect(self.resume)
         window.undo_requested.connect(self.actions.undo_acknowledgements)
+        window.snooze_requested.connect(self.snooze_alert)
+        window.end_snooze_requested.connect(self.end_alert_snooze)
         tray.open_requested.connect(self.show_window)
         tray.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("tray"))
         tray.snooze_requested.connect(self.snooze)
@@ -203,10 +207,30 @@ class UiController(QObject):
         log.info("alarm resumed")
         self._set_snooze(None)
 
+    def snooze_alert(self, alert_id: str, seconds: float) -> bool:
+        """Hold back one alert's sound for `seconds`; it alarms again by itself after.
+        False (nothing done) unless it fires."""
+        alert = self._desk.get(alert_id)
+        if alert is None or seconds <= 0:
+            return False
+        length = timedelta(seconds=seconds)
+        now, steady = self._clock.now(), self._clock.steady()
+        snooze = self.alert_snoozes.snooze(alert, now + length, steady + length)
+        if snooze is None:
+            return False
+        log.info("alert %s snoozed until %s", alert_id, snooze.until.isoformat())
+        self._set_snooze(self._snooze)
+        return True
+
+    def end_alert_snooze(self, alert_id: str) -> None:
+        if self.alert_snoozes.end(alert_id):
+            log.info("snooze of alert %s ended", alert_id)
+            self._set_snooze(self._snooze)
+
     def _set_snooze(self, snooze: Snooze | None) -> None:
         self._snooze = snooze
         if self.snooze_changed is not None:
-            self.snooze_changed(snooze)
+            self.snooze_changed(snooze, self.alert_snoozes)
         self.refresh()
 
     def test_alarm(self) -> None:
@@ -362,12 +386,15 @@ class UiController(QObject):
         now = self._clock.now()
         steady = self._clock.steady()
         active = self._desk.active()
-        if self._snooze is not None and not self._snooze.holding(active, now, steady):
-            # Run out, or everything it held was acknowledged or resolved.
-            log.info("snooze over")
-            self._snooze = None
+        over = self._snooze is not None and not self._snooze.holding(active, now, steady)
+        # Run out, or everything they held was acknowledged, resolved or got worse.
+        ended = self.alert_snoozes.prune(active, now, steady)
+        if over or ended:
+            log.info("snooze over: %s", ", ".join(["everything"] * over + ended))
+            if over:
+                self._snooze = None
             if self.snooze_changed is not None:
-                self.snooze_changed(None)
+                self.snooze_changed(self._snooze, self.alert_snoozes)
             self._update_tray()
             self._refresh_window()
         state = alarm_state(
@@ -379,6 +406,7 @@ class UiController(QObject):
             schedule=self._schedule_policy,
             ages=self._ages,
             steady=steady,
+            alert_snoozes=self.alert_snoozes.by_id,
         )
         suppression_changed = state.suppressed_by != self.alarm_state.suppressed_by
         previous, self.alarm_state = self.alarm_state, state
@@ -403,7 +431,9 @@ class UiController(QObject):
     def _refresh_window(self) -> None:
         now = self._clock.now()
         active = self._desk.active()
-        self._window.set_alerts(active, now)
+        self._window.set_alerts(
+            active, now, {i: s.until for i, s in self.alert_snoozes.by_id.items()}
+        )
         snooze = self._snooze
         held = snooze.holding(active, now, self._clock.steady()) if snooze is not None else []
         self._window.set_snooze(snooze_text(snooze, held, self._tz) if snooze and held else "")

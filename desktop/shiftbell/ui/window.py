@@ -11,7 +11,7 @@ into plain-text widgets, so markup in it is shown, never rendered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, Signal
@@ -34,7 +34,12 @@ from PySide6.QtWidgets import (
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.schedule import OnCallState, Shift
 from shiftbell.ui.ack_buttons import AckButtons
-from shiftbell.ui.alert_details import ACK_SHORTCUT, UNACK_SHORTCUT, AlertDetails
+from shiftbell.ui.alert_details import (
+    ACK_SHORTCUT,
+    SNOOZE_SHORTCUT,
+    UNACK_SHORTCUT,
+    AlertDetails,
+)
 from shiftbell.ui.alert_model import (
     AlertColumn,
     AlertTableModel,
@@ -71,6 +76,8 @@ class MainWindow(QMainWindow):
     Signals:
         acknowledge_requested(str): Acknowledge on the row of this alert id, in its details or
             its shortcut (Ctrl+Return); unacknowledge_requested(str): Un-acknowledge (Ctrl+U).
+        snooze_requested(str, float): snooze that alert for so many seconds (its details'
+            Snooze menu); end_snooze_requested(str): its End snooze.
         acknowledge_all_requested(): the person clicked "Acknowledge all".
         undo_requested(list): Undo in the bar `offer_undo` showed, with its alert ids.
         resume_requested(): "End snooze" in the snooze bar.
@@ -94,6 +101,8 @@ class MainWindow(QMainWindow):
 
     acknowledge_requested = Signal(str)
     unacknowledge_requested = Signal(str)
+    snooze_requested = Signal(str, float)
+    end_snooze_requested = Signal(str)
     acknowledge_all_requested = Signal()
     undo_requested = Signal(list)
     resume_requested = Signal()
@@ -223,9 +232,12 @@ class MainWindow(QMainWindow):
         self.details = AlertDetails(page, tz=self._tz)
         self.details.acknowledge_requested.connect(self.acknowledge_requested)
         self.details.unacknowledge_requested.connect(self.unacknowledge_requested)
+        self.details.snooze_requested.connect(self.snooze_requested)
+        self.details.end_snooze_requested.connect(self.end_snooze_requested)
         for keys, button in (
             (ACK_SHORTCUT, self.details.ack_button),
             (UNACK_SHORTCUT, self.details.unack_button),
+            (SNOOZE_SHORTCUT, self.details.snooze_button),  # opens its menu
         ):
             # On the window: they work wherever the focus is, for the alert selected.
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -269,11 +281,14 @@ class MainWindow(QMainWindow):
 
     # -- feeding it data ---------------------------------------------------------------------
 
-    def set_alerts(self, active: Sequence[Alert], now: datetime) -> None:
-        """Show the active alerts in this order (the board's); ages are counted to `now`."""
+    def set_alerts(
+        self, active: Sequence[Alert], now: datetime, snoozed: Mapping[str, datetime] | None = None
+    ) -> None:
+        """Show the active alerts in this order (the board's); ages are counted to `now`;
+        `snoozed`: until when each snoozed alert's own snooze holds it back."""
         day_changed = self._now is None or self._now.date() != now.date()
         self._now = now
-        self.alert_model.set_alerts(active, now)
+        self.alert_model.set_alerts(active, now, snoozed)
         self._update_alert_view()
         self._show_selected()
         if day_changed and self._feed_statuses:
@@ -282,7 +297,7 @@ class MainWindow(QMainWindow):
     def refresh_ages(self, now: datetime) -> None:
         self._now = now
         self.alert_model.refresh_ages(now)
-        self.details.show_alert(self.details.alert, now)
+        self._show_selected()
 
     def show_alert(self, alert_id: str) -> bool:
         """Bring the window up on the Alerts tab with `alert_id` selected and its details
@@ -305,7 +320,9 @@ class MainWindow(QMainWindow):
             # The first alert (the most urgent) is shown until the person picks another.
             self.alerts_table.selectRow(0)
             return  # selectionChanged calls back
-        self.details.show_alert(self.selected_alert(), self._now)
+        alert = self.selected_alert()
+        snoozed = self.alert_model.snoozed_until(alert.id) if alert is not None else None
+        self.details.show_alert(alert, self._now, snoozed)
 
     def set_history(self, alerts: Sequence[Alert]) -> None:
         """Acknowledged and resolved alerts; the window sorts them newest first."""

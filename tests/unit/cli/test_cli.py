@@ -19,7 +19,7 @@ import pytest
 from tests.helpers.loop_thread import LoopThread
 
 from shiftbell.cli import main
-from shiftbell.cli.app_commands import format_age, status_line
+from shiftbell.cli.app_commands import duration_seconds, format_age, status_line
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
@@ -79,6 +79,7 @@ def _start(dirs: AppPaths, token: str) -> Iterator[App]:
         show_window=lambda: calls.append("show"),
         test_alarm=lambda: calls.append("test-alarm"),
         snooze=lambda minutes: calls.append(f"snooze {minutes}"),
+        snooze_alert=lambda alert_id, seconds: calls.append(f"snooze {alert_id} {seconds:g}"),
     )
     receiver = LocalReceiver(desk, token, 0, level_of=lambda a: 0, commands=commands)
     loop.run(receiver.start())
@@ -278,6 +279,31 @@ def test_test_alarm_and_snooze_reach_the_app(app: App, capsys: pytest.CaptureFix
     assert main(["snooze", "15"]) == 0
     assert app.calls == ["test-alarm", "snooze 15"]
     assert "Alarm snoozed for 15 minutes." in capsys.readouterr().out
+
+
+def test_snooze_one_alert_for_a_duration(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["send", "Disk full", "--key", "disk"])
+    alert_id = capsys.readouterr().out.strip()
+    assert main(["snooze", alert_id, "1h30m"]) == 0
+    assert app.calls == [f"snooze {alert_id} 5400"]
+    assert capsys.readouterr().out.startswith(f"Snoozed {alert_id}: Disk full until ")
+    assert main(["snooze", alert_id, "soon"]) == 1
+    assert "'soon' is not a duration: use 15m, 1h, 1h30m or 90s" in capsys.readouterr().err
+    assert main(["snooze", "nope1234", "15m"]) == 1
+    assert "no active alert with id 'nope1234'" in capsys.readouterr().err
+    assert main(["snooze", "abc"]) == 1  # one word: minutes, and this is none
+    assert "give 1 to 1440 minutes" in capsys.readouterr().err
+
+
+def test_durations_read_as_people_write_them() -> None:
+    assert [duration_seconds(t) for t in ("90s", "15m", "15", "1h30m", "2d", "1.5h")] == [
+        90,
+        900,
+        900,
+        5400,
+        172800,
+        5400,
+    ]
 
 
 def test_token_prints_url_token_and_alertmanager_snippet(

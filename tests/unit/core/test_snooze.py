@@ -6,7 +6,7 @@ from shiftbell.core.alert import Incoming, Severity, Status
 from shiftbell.core.board import AlertBoard
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.escalation import EscalationSettings, Sound, alarm_state
-from shiftbell.core.snooze import Snooze
+from shiftbell.core.snooze import AlertSnoozes, Snooze
 
 SETTINGS = EscalationSettings()
 
@@ -58,3 +58,39 @@ def test_nothing_firing_means_nothing_to_snooze_and_the_end_brings_the_alarm_bac
     clock.advance(timedelta(minutes=5))
     state = alarm_state(board.active(), SETTINGS, clock.now(), snooze)
     assert state.loop_sound is not None and not state.snoozed
+
+
+def test_one_alert_snoozed_stays_quiet_until_its_time_then_alarms_by_itself() -> None:
+    clock, board = FakeClock(), AlertBoard()
+    fire(board, clock, "disk", Severity.CRITICAL)
+    fire(board, clock, "db", Severity.CRITICAL)
+    disk, db = sorted(board.active(), key=lambda a: a.title)[::-1]
+    snoozes = AlertSnoozes()
+    assert snoozes.snooze(
+        disk, clock.now() + timedelta(hours=1), clock.steady() + timedelta(hours=1)
+    )
+    own = snoozes.by_id
+
+    # The other still alarms; alone, the snoozed one is silent.
+    assert alarm_state(board.active(), SETTINGS, clock.now(), alert_snoozes=own).audible
+    board.acknowledge(db.id, clock.now())
+    quiet = alarm_state(board.active(), SETTINGS, clock.now(), alert_snoozes=own)
+    assert not quiet.audible and quiet.snoozed
+
+    clock.advance(3600)
+    assert snoozes.prune(board.active(), clock.now(), clock.steady()) == [disk.id]
+    assert alarm_state(board.active(), SETTINGS, clock.now(), alert_snoozes=snoozes.by_id).audible
+
+
+def test_an_alert_snooze_ends_when_the_alert_stops_firing_and_skips_what_does_not_fire() -> None:
+    clock, board = FakeClock(), AlertBoard()
+    fire(board, clock, "disk", Severity.WARNING)
+    [disk] = board.active()
+    snoozes = AlertSnoozes()
+    later = clock.now() + timedelta(hours=1)
+    snoozes.snooze(disk, later, later)
+    assert snoozes.until(disk.id) == later
+    board.acknowledge(disk.id, clock.now())
+    [acked] = board.active()
+    assert snoozes.prune(board.active(), clock.now()) == [disk.id]
+    assert snoozes.snooze(acked, later, later) is None and snoozes.until(disk.id) is None

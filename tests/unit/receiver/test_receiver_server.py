@@ -11,6 +11,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from tests.helpers.data import TEST_DATA
 from tests.helpers.loop_thread import LoopThread
 
-from shiftbell.core.alert import Alert, AlertKey, Severity, Status
+from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import FeedError
 from shiftbell.receiver.server import (
@@ -430,6 +431,37 @@ def test_commands_reach_the_app(harness: Harness) -> None:
     assert harness.post("/api/v1/snooze", {"minutes": 15}).status_code == 200
     assert harness.http.post("/api/v1/reload").status_code == 200
     assert harness.calls == ["test-alarm", "show", "snooze 15", "reload"]
+
+
+def test_snooze_one_alert(loop_thread: LoopThread) -> None:
+    desk = AlertDesk(FakeClock(), store=None)
+    snoozed: list[tuple[str, float]] = []
+    commands = ReceiverCommands(
+        lambda: None,
+        lambda: None,
+        snooze_alert=lambda alert_id, seconds: snoozed.append((alert_id, seconds)),
+        snoozed_until=lambda alert_id: datetime(2026, 1, 1, 13, tzinfo=UTC),
+    )
+    receiver = LocalReceiver(desk, TOKEN, 0, level_of=_level, commands=commands)
+    loop_thread.run(receiver.start())
+    http = httpx.Client(base_url=receiver.url, headers={"Authorization": f"Bearer {TOKEN}"})
+    try:
+        [alert] = desk.ingest("local", [Incoming("disk", "Disk full")], "local").new
+        answer = http.post(f"/api/v1/alerts/{alert.id}/snooze", json={"seconds": 3600})
+        assert answer.status_code == 200, answer.text
+        assert snoozed == [(alert.id, 3600.0)]
+        assert answer.json()["alerts"][0]["snoozed_until"] == "2026-01-01T13:00:00+00:00"
+        for body, status in (({"seconds": 0}, 400), ({"minutes": 5}, 400), ({}, 400)):
+            assert http.post(f"/api/v1/alerts/{alert.id}/snooze", json=body).status_code == status
+        assert http.post("/api/v1/alerts/nope/snooze", json={"seconds": 60}).status_code == 404
+        desk.acknowledge(alert.id, "test")
+        refused = http.post(f"/api/v1/alerts/{alert.id}/snooze", json={"seconds": 60})
+        assert refused.status_code == 409
+        assert refused.json()["error"] == f"alert {alert.id} is acknowledged: nothing to snooze"
+        assert len(snoozed) == 1
+    finally:
+        http.close()
+        loop_thread.run(receiver.stop())
 
 
 def test_snooze_needs_sensible_minutes(harness: Harness) -> None:

@@ -228,5 +228,6 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
         "acknowledged_by": "alex",
         "ack_comment": "I'm on it",
         "silenced_until": "2026-01-01T14:00:00+00:00",
+        "snoozed_until": None,
     }
     assert json.loads(json.dumps(body)) == body
