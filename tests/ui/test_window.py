@@ -321,3 +321,41 @@ def test_the_undo_bar_goes_by_itself_and_undo_hands_over_its_ids(
     qtbot.waitUntil(lambda: not bar.isVisible(), timeout=2000)
     with qtbot.assertNotEmitted(window.undo_requested):
         bar.undo_button.click()
+
+
+def test_the_filter_box_and_a_header_click_arrange_the_list(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    alerts = [
+        make_alert(1, title="Postgres down", labels=(("instance", "db1"),)),
+        make_alert(2, title="API slow", severity=Severity.WARNING, age=timedelta(hours=2)),
+        make_alert(3, title="Backups late", severity=Severity.INFO, status=Status.ACKNOWLEDGED),
+    ]
+    window.set_alerts(alerts, NOW)
+    view = window.shown_alerts
+
+    def titles() -> list[str]:
+        return [view.alert_at(row).title for row in range(view.rowCount())]
+
+    assert titles() == ["Postgres down", "API slow", "Backups late"]  # the board's order
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_edit.hasFocus()
+    qtbot.keyClicks(window.filter_edit, "instance=db1")
+    assert titles() == ["Postgres down"]
+    assert window.acknowledge_button("a2") is None  # no button on a row not shown
+    assert window.details.alert is not None and window.details.alert.id == "a1"
+    window.filter_edit.clear()
+    assert window.acknowledge_button("a2") is not None
+
+    window.alerts_table.horizontalHeader().sectionClicked.emit(AlertColumn.TITLE)
+    window.alerts_table.sortByColumn(AlertColumn.TITLE, Qt.SortOrder.AscendingOrder)
+    assert titles() == ["API slow", "Backups late", "Postgres down"]
+    window.alerts_table.sortByColumn(AlertColumn.AGE, Qt.SortOrder.DescendingOrder)
+    assert titles()[0] == "API slow"  # the oldest
+    # A new alert lands in its sorted place, and its button with it.
+    window.set_alerts([*alerts, make_alert(4, title="Zebra", age=timedelta(hours=5))], NOW)
+    assert titles()[0] == "Zebra" and window.acknowledge_button("a4") is not None
+
+    window.filter_edit.setText("postgres")
+    assert window.show_alert("a2")  # asked for by id: the filter gives way
+    assert window.filter_edit.text() == "" and window.details.alert.id == "a2"

@@ -7,7 +7,8 @@ from PySide6.QtCore import QModelIndex, SignalInstance
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QTableView, QWidget
 
 from shiftbell.core.alert import Status
-from shiftbell.ui.alert_model import AlertColumn, AlertTableModel
+from shiftbell.ui.alert_model import AlertColumn
+from shiftbell.ui.alert_sorting import AlertSortFilter
 
 # One widget per row costs too much in a storm; past this many the rest are acknowledged
 # with "Acknowledge all", the tray or `shiftbell ack`.
@@ -15,10 +16,11 @@ MAX_ROW_BUTTONS = 200
 
 
 class AckButtons:
-    """The buttons of `table` over `model`; a press emits `acknowledge` with the alert id."""
+    """The buttons of `table` over `model` (the rows as shown: filtered and sorted); a press
+    emits `acknowledge` with the alert id. A row the filter hides has none."""
 
     def __init__(
-        self, table: QTableView, model: AlertTableModel, acknowledge: SignalInstance
+        self, table: QTableView, model: AlertSortFilter, acknowledge: SignalInstance
     ) -> None:
         self._table = table
         self._model = model

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -46,6 +46,7 @@ from shiftbell.ui.alert_model import (
     HistoryColumn,
     HistoryTableModel,
 )
+from shiftbell.ui.alert_sorting import AlertSortFilter
 from shiftbell.ui.elided_label import ElidedLabel
 from shiftbell.ui.feed_status_lines import clear_layout, feed_status_text
 from shiftbell.ui.icons import icon, status_dot
@@ -54,9 +55,10 @@ from shiftbell.ui.schedule_view import ScheduleView
 from shiftbell.ui.tables import table_view
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 from shiftbell.ui.window_bars import ProblemsBanner, SnoozeBar, UndoBar
-from shiftbell.ui.window_parts import empty_panel, stack_of
+from shiftbell.ui.window_parts import empty_panel, scroll_area, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
+FILTER_SHORTCUT = "Ctrl+F"
 EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
 DEFAULT_SIZE = (900, 640)
 MAX_FEED_LINES_SHOWN = 4
@@ -147,11 +149,7 @@ class MainWindow(QMainWindow):
         self.schedule_view.override_requested.connect(self.override_requested)
         self.schedule_view.override_cleared.connect(self.override_cleared)
         # In a scroll area: its list of shifts must not set how tall the window must be.
-        self.schedule_tab = QScrollArea(self.tabs)
-        self.schedule_tab.setObjectName("schedule-scroll")
-        self.schedule_tab.setWidget(self.schedule_view)
-        self.schedule_tab.setWidgetResizable(True)
-        self.schedule_tab.setFrameShape(QFrame.Shape.NoFrame)
+        self.schedule_tab = scroll_area(self.schedule_view, self.tabs, "schedule-scroll")
         self.tabs.addTab(self.schedule_tab, "Schedule")
         layout.addWidget(self.tabs, 1)
 
@@ -162,11 +160,7 @@ class MainWindow(QMainWindow):
         self._feed_layout.setContentsMargins(2, 2, 2, 0)
         self._feed_layout.setSpacing(2)
         # Twenty feeds must not push the alerts off a small screen: the lines scroll.
-        self._feed_scroll = QScrollArea(central)
-        self._feed_scroll.setObjectName("feed-status-scroll")
-        self._feed_scroll.setWidget(self._feed_area)
-        self._feed_scroll.setWidgetResizable(True)
-        self._feed_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._feed_scroll = scroll_area(self._feed_area, central, "feed-status-scroll")
         self._feed_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._feed_scroll.hide()
         layout.addWidget(self._feed_scroll)
@@ -201,11 +195,23 @@ class MainWindow(QMainWindow):
         column.addLayout(header)
 
         self.alert_model = AlertTableModel(self, tz=self._tz)
-        self.alerts_table = table_view(self.alert_model, "alerts-table", page)
+        self.shown_alerts = AlertSortFilter(self.alert_model, self)
+        self.filter_edit = QLineEdit(page)
+        self.filter_edit.setObjectName("alert-filter")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setPlaceholderText(f"Filter: words, or label=value ({FILTER_SHORTCUT})")
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        QShortcut(QKeySequence(FILTER_SHORTCUT), self).activated.connect(self._focus_filter)
+        header.insertWidget(1, self.filter_edit, 2)
+        self.alerts_table = table_view(self.shown_alerts, "alerts-table", page)
         self.ack_buttons = AckButtons(
-            self.alerts_table, self.alert_model, self.acknowledge_requested
+            self.alerts_table, self.shown_alerts, self.acknowledge_requested
         )
         heads = self.alerts_table.horizontalHeader()
+        # Unsorted until a header is clicked: the board's order, most urgent first.
+        heads.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.alerts_table.setSortingEnabled(True)
+        self.shown_alerts.layoutChanged.connect(lambda *_: self.ack_buttons.sync())
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(AlertColumn.TITLE, QHeaderView.ResizeMode.Stretch)
         probe = QPushButton("Acknowledge")
@@ -243,11 +249,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(lambda b=button: b.isVisible() and b.click())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.close)
-        details_scroll = QScrollArea(page)
-        details_scroll.setObjectName("details-scroll")
-        details_scroll.setWidget(self.details)
-        details_scroll.setWidgetResizable(True)
-        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll = scroll_area(self.details, page, "details-scroll")
         details_scroll.setMinimumHeight(1)  # it must not make the window taller than a screen
         self.alerts_splitter = QSplitter(Qt.Orientation.Vertical, page)
         self.alerts_splitter.addWidget(self._alerts_stack)
@@ -302,9 +304,14 @@ class MainWindow(QMainWindow):
     def show_alert(self, alert_id: str) -> bool:
         """Bring the window up on the Alerts tab with `alert_id` selected and its details
         shown (a notification's body was clicked); False if it is no longer active."""
-        row = self.alert_model.row_of(alert_id)
         self.tabs.setCurrentIndex(0)
         self.bring_to_front()
+        if self.alert_model.row_of(alert_id) is None:
+            return False
+        row = self.shown_alerts.row_of(alert_id)
+        if row is None:  # hidden by the filter: the person asked for this one
+            self.filter_edit.clear()
+            row = self.shown_alerts.row_of(alert_id)
         if row is None:
             return False
         self.alerts_table.selectRow(row)
@@ -313,10 +320,21 @@ class MainWindow(QMainWindow):
 
     def selected_alert(self) -> Alert | None:
         rows = self.alerts_table.selectionModel().selectedRows()
-        return self.alert_model.alert_at(rows[0].row()) if rows else None
+        return self.shown_alerts.alert_at(rows[0].row()) if rows else None
+
+    def _filter_changed(self, text: str) -> None:
+        self.shown_alerts.set_query(text)
+        self.ack_buttons.sync()
+        self._update_alert_view()
+        self._show_selected()
+
+    def _focus_filter(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
 
     def _show_selected(self) -> None:
-        if self.selected_alert() is None and self.alert_model.rowCount() > 0:
+        if self.selected_alert() is None and self.shown_alerts.rowCount() > 0:
             # The first alert (the most urgent) is shown until the person picks another.
             self.alerts_table.selectRow(0)
             return  # selectionChanged calls back

@@ -1,4 +1,5 @@
-"""Pieces of the main window: the framed panel shown instead of an empty table."""
+"""Pieces of the main window: the framed panel shown instead of an empty table, the stack
+that swaps it for the table, and the scroll areas."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -42,3 +44,13 @@ def stack_of(parent: QWidget, empty: QWidget, full: QWidget) -> QStackedWidget:
     stack.addWidget(empty)
     stack.addWidget(full)
     return stack
+
+
+def scroll_area(widget: QWidget, parent: QWidget, name: str) -> QScrollArea:
+    """`widget` in a frameless scroll area: a long list in it never sets the window's size."""
+    area = QScrollArea(parent)
+    area.setObjectName(name)
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
