@@ -132,20 +132,30 @@ def alarm() -> list[float]:
 def siren() -> list[float]:
     """A harsh siren sweeping 650 -> 1350 -> 650 Hz, a 1.5 s seamless loop.
 
+    It replaces the alarm when nobody reacted, so it must be louder and harsher than the
+    alarm, not only different: two sawtooths a semitone apart (6 %: they beat some 60
+    times a second, which the ear hears as roughness) driven into saturation (``tanh``),
+    so the RMS sits close to the peak, the spectrum is brighter than the alarm's, and it
+    never pauses where the alarm's beeps do. tests/unit/test_sounds.py measures it against
+    the alarm (ITU-R BS.1770 loudness, spectral centroid).
+
     The pitch follows a cosine, so the phase integral over the loop is exactly
-    ``centre * period`` = 1500 whole cycles: the waveform at the end continues
-    into the start with no discontinuity. Amplitude and timbre are constant, so
-    the RMS over any 0.5 s window is constant too.
+    ``centre * period`` = 1500 whole cycles (1590 for the upper voice): the waveform at the
+    end continues into the start with no discontinuity. Amplitude and timbre are constant,
+    so the RMS over any 0.5 s window is constant too.
     """
     period = 1.5
     centre, depth = 1000.0, 350.0
+    semitone, drive, harmonics = 1.06, 4.0, 14  # 14 x 1350 Hz x 1.06 stays under 24 kHz
     n = round(period * RATE)
     out: list[float] = []
-    phase = 0.0
+    low = high = 0.0
     for i in range(n):
-        out.append(_saw(phase, 9))
+        voices = 0.5 * (_saw(low, harmonics) + _saw(high, harmonics))
+        out.append(math.tanh(drive * voices))
         f = centre - depth * math.cos(2 * math.pi * i / n)
-        phase += 2 * math.pi * f / RATE
+        low += 2 * math.pi * f / RATE
+        high += 2 * math.pi * f * semitone / RATE
     return out
 
 

@@ -234,6 +234,11 @@ def test_switching_from_alarm_to_siren_changes_the_sound(
     print(f"quiet share: alarm {alarm:.2f}, siren {siren:.2f}")
     assert alarm > 0.2  # the beeps' gaps
     assert siren == 0.0  # one continuous sweep: not the alarm still playing underneath
+    # Heard, not only in the files: at the same volume the siren is the louder sound.
+    alarm_rms = recorder.rms_between(began + 0.2, began + 1.2)
+    siren_rms = recorder.rms_between(switched + 0.3, switched + 1.3)
+    print(f"recorded RMS: alarm {alarm_rms:.3f}, siren {siren_rms:.3f}")
+    assert siren_rms > alarm_rms * 1.2
 
 
 def test_the_chime_rings_once_per_due_time(pulse_sink: PulseSink, player: PlayerProcess) -> None:
