@@ -585,6 +585,6 @@ def test_feed_add_refuses_an_unknown_option_naming_the_known_ones(
     assert code == 2
     assert (
         "feed add: unknown option 'filtre': the options of alertmanager are filter, receiver, "
-        "silence_duration_s, created_by, comment, auth"
+        "ack_mode, silence_duration_s, created_by, comment, auth"
     ) in err
     assert not dirs.config_file.exists() or "lab" not in dirs.config_file.read_text()

@@ -32,10 +32,20 @@ SOURCE = SourceSpec(
             "oncall-db. Default: every receiver.",
         ),
         Option(
+            "ack_mode",
+            '"follow": an acknowledgement is a silence of 15 minutes that Shiftbell extends '
+            "while the alert fires and lets run out once it resolves (or once Shiftbell stops), "
+            "so it never outlives the alert nor hides a later occurrence from the team for "
+            'hours. "fixed": one silence of silence_duration_s, whatever the alert does.',
+            OptionType.CHOICE,
+            default="follow",
+            choices=("follow", "fixed"),
+        ),
+        Option(
             "silence_duration_s",
-            "How long an acknowledgement silences the alert, in seconds: long enough to work "
-            "an incident without being paged again, short enough that a forgotten "
-            "acknowledgement does not hide the alert for the rest of the week.",
+            'With ack_mode = "fixed": how long an acknowledgement silences the alert, in '
+            "seconds: long enough to work an incident without being paged again, short enough "
+            "that a forgotten acknowledgement does not hide the alert for the rest of the week.",
             OptionType.SECONDS,
             default="14400",
             minimum=60,

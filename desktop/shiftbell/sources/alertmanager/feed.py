@@ -31,7 +31,10 @@ label of the alert, exact and equal, so it covers this alert and nothing with
 fewer labels; an alert without labels is refused, because a silence with no
 matchers would silence everything. It starts a minute before now, which
 Alertmanager reads as "now" by its own clock (a desktop clock a few seconds
-ahead must not leave the alert unsilenced), and ends `silence_duration_s` later.
+ahead must not leave the alert unsilenced). With ack_mode "follow" (the default) it ends
+15 minutes later (three polls if longer) and each poll that still lists the alert extends
+it in place before a third of that is left, so it lapses once the alert resolves; with
+"fixed" it ends `silence_duration_s` later.
 The silence id is the receipt. Un-acknowledge expires that silence
 (`DELETE /api/v2/silence/{id}`) and any other active silence this feed made
 with exactly the alert's labels (a retried acknowledgement can leave two).
@@ -56,9 +59,15 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.sources.alertmanager.alert_list import ack_info_of, parse_alerts, silencing
+from shiftbell.sources.alertmanager.alert_list import (
+    ack_info_of,
+    parse_alerts,
+    rfc3339_or_none,
+    silencing,
+)
 from shiftbell.sources.alertmanager.options import (
     VENDOR,
+    AckMode,
     AlertmanagerOptions,
     AuthMode,
     base_url_of,
@@ -72,6 +81,8 @@ log = logging.getLogger(__name__)
 
 # Sent as the silence's start; Alertmanager moves a start in the past to its own "now".
 SILENCE_START_MARGIN = timedelta(minutes=1)
+# ack_mode = "follow": how long a silence runs unless extended (see follow_window).
+FOLLOW_SILENCE = timedelta(minutes=15)
 
 
 ALERTS_PATH = "/api/v2/alerts"
@@ -143,12 +154,62 @@ class AlertmanagerFeed:
         if not silenced:
             return alerts
         silences = await self._active_silences()
+        if self.options.ack_mode is AckMode.FOLLOW:
+            await self._follow(alerts, silenced, silences)
         return [
             replace(a, ack_info=ack_info_of(silenced[a.source_id], silences))
             if a.source_id in silenced
             else a
             for a in alerts
         ]
+
+    @property
+    def follow_window(self) -> timedelta:
+        """How long an acknowledgement's silence runs in follow mode: 15 minutes, or three
+        polls if that is longer, so one late poll never lets it lapse while the alert fires."""
+        return max(FOLLOW_SILENCE, timedelta(seconds=3 * self.config.interval_s))
+
+    async def _follow(
+        self,
+        alerts: list[Incoming],
+        silenced: dict[str, list[str]],
+        silences: dict[str, dict[str, Any]],
+    ) -> None:
+        """Extend our silences of the alerts that still fire before they run out; a resolved
+        alert is no longer listed, so its silence ends by itself within one window."""
+        now = self._clock.now() + self._server_offset
+        window = self.follow_window
+        for alert in alerts:
+            wanted = {(name, value, False, True) for name, value in alert.labels}
+            for silence_id in silenced.get(alert.source_id, []):
+                silence = silences.get(silence_id)
+                if silence is None or silence.get("createdBy") != self.options.created_by:
+                    continue  # a colleague's silence is theirs to keep or end
+                if _matcher_set(silence.get("matchers")) != wanted:
+                    continue
+                ends = rfc3339_or_none(silence.get("endsAt"), "silence.endsAt")
+                if ends is not None and ends - now > window * 2 / 3:
+                    continue
+                await self._extend(silence, now + window)
+
+    async def _extend(self, silence: dict[str, Any], until: datetime) -> None:
+        # Same id, same start, later end: Alertmanager updates an active silence in place.
+        extended = {
+            key: silence[key] for key in ("id", "matchers", "startsAt", "createdBy", "comment")
+        }
+        extended["endsAt"] = _rfc3339(until)
+        try:
+            await self._request(
+                "POST",
+                SILENCES_PATH,
+                json=extended,
+                headers={"Content-Type": "application/json"},
+            )
+        except FeedError as exc:
+            # The next poll tries again; the silence still runs for a third of its window.
+            log.warning("%s: cannot extend silence %s: %s", self.config.name, silence["id"], exc)
+            return
+        log.info("%s: silence %s extended to %s", self.config.name, silence["id"], until)
 
     async def _active_silences(self) -> dict[str, dict[str, Any]]:
         """The active silences by id, for who silenced what; {} if they cannot be read (the
@@ -192,7 +253,7 @@ class AlertmanagerFeed:
                 for name, value in alert.labels
             ],
             "startsAt": _rfc3339(now - SILENCE_START_MARGIN),
-            "endsAt": _rfc3339(now + self.options.silence_duration),
+            "endsAt": _rfc3339(now + self._silence_length),
             "createdBy": self.options.created_by,
             "comment": self.options.comment,
         }
@@ -230,6 +291,12 @@ class AlertmanagerFeed:
             silence["endsAt"],
         )
         return AckReceipt(reference=silence_id)
+
+    @property
+    def _silence_length(self) -> timedelta:
+        if self.options.ack_mode is AckMode.FOLLOW:
+            return self.follow_window
+        return self.options.silence_duration
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         ids = [receipt.reference] if receipt.reference else []

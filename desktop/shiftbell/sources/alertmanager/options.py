@@ -36,6 +36,11 @@ OPTION_NAMES = tuple(option.name for option in SOURCE.feed_options)
 _MATCHER_SHAPE = re.compile(r"^\s*[^=!~\s]+\s*(=~|!~|!=|=)")
 
 
+class AckMode(StrEnum):
+    FOLLOW = "follow"  # a short silence, extended while the alert fires
+    FIXED = "fixed"  # one silence of silence_duration
+
+
 class AuthMode(StrEnum):
     NONE = "none"
     BASIC = "basic"
@@ -48,6 +53,7 @@ class AlertmanagerOptions:
 
     matchers: tuple[str, ...] = ()
     receiver: str = ""
+    ack_mode: AckMode = AckMode.FOLLOW
     silence_duration: timedelta = timedelta(seconds=DEFAULT_SILENCE_DURATION_S)
     created_by: str = DEFAULT_CREATED_BY
     comment: str = DEFAULT_COMMENT
@@ -81,6 +87,14 @@ class AlertmanagerOptions:
                     f"a number of seconds from 60 to 31622400 (default "
                     f"{DEFAULT_SILENCE_DURATION_S}) ({fix})"
                 )
+        mode_text = options.get("ack_mode", "").strip().lower() or AckMode.FOLLOW.value
+        try:
+            ack_mode = AckMode(mode_text)
+        except ValueError:
+            raise FeedConfigError(
+                f"{VENDOR} feed {config.name}: ack_mode: {mode_text!r} is not one of "
+                f"{', '.join(m.value for m in AckMode)} ({fix})"
+            ) from None
         auth_text = options.get("auth", "").strip().lower()
         if not auth_text:
             auth = AuthMode.BEARER if secret else AuthMode.NONE
@@ -106,6 +120,7 @@ class AlertmanagerOptions:
         return cls(
             matchers=matchers,
             receiver=options.get("receiver", "").strip(),
+            ack_mode=ack_mode,
             silence_duration=timedelta(seconds=duration_s),
             created_by=options.get("created_by", "").strip() or DEFAULT_CREATED_BY,
             comment=options.get("comment", "").strip() or DEFAULT_COMMENT,

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.alertmanager_process import AlertmanagerProcess, wait_for
+from tests.alertmanager_process import AlertmanagerProcess, rfc3339, wait_for
 from tests.helpers.data import TEST_DATA
 from tests.helpers.loop_thread import LoopThread
 from tests.helpers.vendor_server import free_port
@@ -178,7 +178,7 @@ def test_acknowledge_is_a_silence_on_exactly_the_alert_and_unacknowledge_expires
     am.fire(neighbour, {"summary": "Disk full on db2"})
     target = _fingerprint(am, "DiskFull", instance="db1:9100")["fingerprint"]
     other = _fingerprint(am, "DiskFull", instance="db2:9100")["fingerprint"]
-    feed = feeds(am.url, silence_duration_s="3600", comment="on it")
+    feed = feeds(am.url, ack_mode="fixed", silence_duration_s="3600", comment="on it")
     alert = board_alert(by_id(loop.run(feed.fetch()))[target])
 
     before = datetime.now(UTC)
@@ -534,6 +534,44 @@ def test_a_page_that_is_not_json_is_a_payload_error(
         loop.run(feed.fetch())
 
 
+def test_a_following_acknowledgement_is_extended_while_the_alert_fires_and_only_then(
+    am: AlertmanagerProcess, loop: LoopThread, feeds: Callable[..., AlertmanagerFeed]
+) -> None:
+    am.fire(DISK_FULL, {"summary": "Disk full on db1"})
+    target = _fingerprint(am, "DiskFull", instance="db1:9100")["fingerprint"]
+    feed = feeds(am.url)  # ack_mode follow is the default
+    alert = board_alert(by_id(loop.run(feed.fetch()))[target])
+    receipt = loop.run(feed.acknowledge(alert))
+
+    def ours() -> dict[str, Any]:
+        return next(s for s in am.silences() if s["id"] == receipt.reference)
+
+    started = datetime.now(UTC)
+    assert datetime.fromisoformat(ours()["endsAt"]) < started + timedelta(minutes=16)
+    # As if most of its window had passed: 5 minutes left.
+    soon = {**ours(), "endsAt": rfc3339(started + timedelta(minutes=5))}
+    soon.pop("status"), soon.pop("updatedAt")
+    assert am.api.post("/api/v2/silences", json=soon).status_code == 200
+    colleague = am.silence(DISK_FULL, "alex", "mine", hours=0.1)
+
+    fetched = by_id(loop.run(feed.fetch()))
+    assert fetched[target].acknowledged
+    ends = datetime.fromisoformat(ours()["endsAt"])
+    assert started + timedelta(minutes=14) < ends < datetime.now(UTC) + timedelta(minutes=16)
+    assert ours()["status"]["state"] == "active"  # the same silence, extended in place
+    theirs = next(s for s in am.silences() if s["id"] == colleague)
+    assert datetime.fromisoformat(theirs["endsAt"]) < started + timedelta(minutes=7)
+
+    # Resolved: no longer listed, so never extended again; it runs out by itself.
+    am.resolve(DISK_FULL)
+    wait_for(lambda: target not in [a["fingerprint"] for a in am.alerts(active=True)], message="")
+    shortened = {**ours(), "endsAt": rfc3339(datetime.now(UTC) + timedelta(minutes=5))}
+    shortened.pop("status"), shortened.pop("updatedAt")
+    assert am.api.post("/api/v2/silences", json=shortened).status_code == 200
+    loop.run(feed.fetch())
+    assert datetime.fromisoformat(ours()["endsAt"]) < datetime.now(UTC) + timedelta(minutes=6)
+
+
 def test_acknowledge_sends_the_silence_as_json_with_the_configured_times(
     loop: LoopThread, feeds: Callable[..., AlertmanagerFeed]
 ) -> None:
@@ -543,6 +581,7 @@ def test_acknowledge_sends_the_silence_as_json_with_the_configured_times(
         URL,
         transport=recorder.transport,
         clock=clock,
+        ack_mode="fixed",
         silence_duration_s="7200",
         created_by="alice via shiftbell",
     )
@@ -571,15 +610,18 @@ def test_acknowledge_sends_the_silence_as_json_with_the_configured_times(
     }
 
 
-def test_default_silence_lasts_four_hours(
+def test_a_fixed_silence_lasts_four_hours_by_default_a_following_one_fifteen_minutes(
     loop: LoopThread, feeds: Callable[..., AlertmanagerFeed]
 ) -> None:
     recorder = Recorder({("POST", "/api/v2/silences"): _json({"silenceID": "x"})})
     clock = FakeClock(datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
-    feed = feeds(URL, transport=recorder.transport, clock=clock)
-    loop.run(feed.acknowledge(board_alert(_items_from_recording()[0])))
+    fixed = feeds(URL, transport=recorder.transport, clock=clock, ack_mode="fixed")
+    loop.run(fixed.acknowledge(board_alert(_items_from_recording()[0])))
     assert DEFAULT_SILENCE_DURATION_S == 4 * 3600
     assert json.loads(recorder.requests[0].content)["endsAt"] == "2026-03-01T13:30:00.000Z"
+    following = feeds(URL, transport=recorder.transport, clock=clock)  # the default
+    loop.run(following.acknowledge(board_alert(_items_from_recording()[0])))
+    assert json.loads(recorder.requests[1].content)["endsAt"] == "2026-03-01T09:45:00.000Z"
 
 
 def test_an_alert_without_labels_is_never_silenced(
