@@ -19,8 +19,8 @@ from shiftbell.ui.alert_model import (
     AlertTableModel,
     HistoryColumn,
     HistoryTableModel,
-    format_age,
 )
+from shiftbell.ui.durations import format_age
 
 HOSTILE_TITLE = '<b>x</b><img src="http://evil.example/p.png">'
 
@@ -208,18 +208,29 @@ def test_history_is_newest_first_and_leaves_out_firing_alerts(
 def test_history_columns(qapp: QApplication, make_alert: AlertFactory) -> None:
     model = HistoryTableModel(tz=UTC)
     acked = make_alert(1, status=Status.ACKNOWLEDGED, age=timedelta(hours=1))
-    model.set_history([acked])
+    model.set_history([acked], {"a1": "notification"})
     headers = [
         model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
         for c in range(model.columnCount())
     ]
-    assert headers == ["Severity", "Title", "Source", "Started", "Acknowledged", "Resolved"]
+    assert headers == [
+        "Severity",
+        "Title",
+        "Source",
+        "Started",
+        "Acknowledged",
+        "By",
+        "To ack",
+        "Resolved",
+    ]
     assert [cell(model, 0, c) for c in range(model.columnCount())] == [
         "Critical",
         "Disk full on db1",
         "Alertmanager prod",
         "2026-03-04 02:12",
         "2026-03-04 02:12",
+        "you, from a notification",
+        "30 s",
         "—",
     ]
     assert cell(model, 0, HistoryColumn.RESOLVED, ALERT_ID_ROLE) == "a1"

@@ -287,6 +287,9 @@ def test_a_save_failure_is_shown_in_window_and_tray(qtbot: QtBot, audio: PulseSi
         def history(self, limit: int = 200) -> list[object]:
             return []
 
+        def acknowledged_vias(self, alert_ids: object) -> dict[str, str]:
+            return {}
+
     runner = AsyncRunner()
     runner.start()
     clock = FakeClock()

@@ -37,6 +37,7 @@ class AlertStoreLike(Protocol):
     def load_active(self) -> list[Alert]: ...
     def record(self, changes: Changes, via: str = "") -> None: ...
     def history(self, limit: int = 200) -> list[Alert]: ...
+    def acknowledged_vias(self, alert_ids: Sequence[str]) -> dict[str, str]: ...
     def check(self) -> None: ...
     def reopen(self) -> Path | None: ...
 
@@ -191,6 +192,15 @@ class AlertDesk:
             return []
         with self._lock:
             return self._guard_store(lambda: store.history(limit), [])
+
+    def acknowledged_vias(self, alert_ids: Sequence[str]) -> dict[str, str]:
+        """How each of these alerts was acknowledged: window, tray, notification, cli, api,
+        or the feed's name when its source said so ({} without a store)."""
+        store = self._store
+        if store is None:
+            return {}
+        with self._lock:
+            return self._guard_store(lambda: store.acknowledged_vias(alert_ids), {})
 
     # -- saving ------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,6 +242,21 @@ class AlertStore:
             )
             found = alerts_from(cursor.fetchall())
             return found[0] if found else None
+
+    def acknowledged_vias(self, alert_ids: Sequence[str]) -> dict[str, str]:
+        """How each of these alerts was last acknowledged (the `via` of its event)."""
+        found: dict[str, str] = {}
+        with self._guard(f"cannot read the alert history from {self.path}"):
+            for start in range(0, len(alert_ids), 500):  # SQLite's limit on parameters
+                chunk = list(alert_ids[start : start + 500])
+                marks = ", ".join("?" * len(chunk))
+                cursor = self._connection.execute(
+                    f"SELECT alert_id, via FROM events WHERE kind = ? AND alert_id IN ({marks}) "
+                    "ORDER BY seq",
+                    (EventKind.ACKNOWLEDGED.value, *chunk),
+                )
+                found.update(cursor.fetchall())
+        return found
 
     def events(self, alert_id: str) -> list[AlertEvent]:
         """The audit trail of one alert, in the order it happened."""

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.alert import Alert, Link, Status, is_web_link
-from shiftbell.ui.alert_model import format_age, format_timestamp, source_text, status_text
+from shiftbell.ui.alert_model import format_timestamp, source_text, status_text
+from shiftbell.ui.durations import format_age
 from shiftbell.ui.feed_status_lines import clear_layout
 from shiftbell.ui.form_widgets import plain_label
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from enum import IntEnum
 from typing import Any
 
@@ -27,6 +27,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from shiftbell.core.alert import AckDelivery, Alert, Severity, Status
+from shiftbell.ui.durations import duration_words, format_age
+from shiftbell.ui.history_text import acknowledged_how, time_to_acknowledge
 from shiftbell.ui.icons import SEVERITY_COLOURS, severity_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -55,7 +57,9 @@ class HistoryColumn(IntEnum):
     SOURCE = 2
     STARTED = 3
     ACKNOWLEDGED = 4
-    RESOLVED = 5
+    BY = 5
+    TIME_TO_ACK = 6
+    RESOLVED = 7
 
 
 _ALERT_HEADERS = {
@@ -72,22 +76,10 @@ _HISTORY_HEADERS = {
     HistoryColumn.SOURCE: "Source",
     HistoryColumn.STARTED: "Started",
     HistoryColumn.ACKNOWLEDGED: "Acknowledged",
+    HistoryColumn.BY: "By",
+    HistoryColumn.TIME_TO_ACK: "To ack",
     HistoryColumn.RESOLVED: "Resolved",
 }
-
-
-def format_age(elapsed: timedelta) -> str:
-    """How long ago, the way a person says it: "< 1 min", "2 min", "3 h 5 min", "2 d 4 h"."""
-    minutes = int(elapsed.total_seconds() // 60)
-    if minutes < 1:
-        return "< 1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def format_timestamp(when: datetime | None, tz: tzinfo | None = None) -> str:
@@ -164,7 +156,7 @@ def alert_tooltip(alert: Alert, tz: tzinfo | None = None) -> str:
 RESET_AFTER_CHANGES = 200
 
 
-class _AlertRowsModel(QAbstractTableModel):
+class AlertRows(QAbstractTableModel):
     """A list of alerts as table rows, updated in place by alert id."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -182,6 +174,14 @@ class _AlertRowsModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # -- ours --------------------------------------------------------------------------------
+
+    def _column_changed(self, column: int) -> None:
+        if self._alerts:
+            self.dataChanged.emit(
+                self.index(0, column),
+                self.index(len(self._alerts) - 1, column),
+                [Qt.ItemDataRole.DisplayRole],
+            )
 
     def alert_at(self, row: int) -> Alert:
         """The alert shown in `row`; IndexError if there is no such row."""
@@ -251,7 +251,7 @@ class _AlertRowsModel(QAbstractTableModel):
                 )
 
 
-class AlertTableModel(_AlertRowsModel):
+class AlertTableModel(AlertRows):
     """The active alerts: Severity, Title, Source, Age, Status (and an empty action column).
 
     The order is the caller's (the board's: firing first, most severe first).
@@ -297,14 +297,6 @@ class AlertTableModel(_AlertRowsModel):
             return
         self._now = now
         self._column_changed(AlertColumn.AGE)
-
-    def _column_changed(self, column: AlertColumn) -> None:
-        if self._alerts:
-            self.dataChanged.emit(
-                self.index(0, column),
-                self.index(len(self._alerts) - 1, column),
-                [Qt.ItemDataRole.DisplayRole],
-            )
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._alerts):
@@ -358,7 +350,7 @@ class AlertTableModel(_AlertRowsModel):
                 return None
 
 
-class HistoryTableModel(_AlertRowsModel):
+class HistoryTableModel(AlertRows):
     """Acknowledged and resolved alerts, newest first.
 
     "Newest" is by the latest thing that happened to the alert (resolved,
@@ -368,9 +360,14 @@ class HistoryTableModel(_AlertRowsModel):
     def __init__(self, parent: QObject | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
         self._tz = tz
+        self._vias: Mapping[str, str] = {}
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HistoryColumn)
+
+    def via(self, alert_id: str) -> str:
+        """How the alert was acknowledged (the event's `via`), "" if not known."""
+        return self._vias.get(alert_id, "")
 
     def headerData(
         self,
@@ -386,8 +383,13 @@ class HistoryTableModel(_AlertRowsModel):
             return _HISTORY_HEADERS[HistoryColumn(section)]
         return None
 
-    def set_history(self, alerts: Sequence[Alert]) -> None:
-        """Show the alerts that are not firing, newest first, whatever order they come in."""
+    def set_history(self, alerts: Sequence[Alert], vias: Mapping[str, str] | None = None) -> None:
+        """Show the alerts that are not firing, newest first, whatever order they come in;
+        `vias` says how each was acknowledged (history_text.acknowledged_how)."""
+        vias = dict(vias or {})
+        if vias != self._vias:
+            self._vias = vias
+            self._column_changed(HistoryColumn.BY)
         done = [a for a in alerts if a.status is not Status.FIRING]
         done.sort(key=lambda a: (_last_event(a), a.id), reverse=True)
         self._replace_rows(done)
@@ -409,6 +411,10 @@ class HistoryTableModel(_AlertRowsModel):
                     return format_timestamp(alert.started_at, self._tz)
                 case HistoryColumn.ACKNOWLEDGED:
                     return format_timestamp(alert.acknowledged_at, self._tz)
+                case HistoryColumn.BY:
+                    return acknowledged_how(alert, self.via(alert.id))
+                case HistoryColumn.TIME_TO_ACK:
+                    return duration_words(time_to_acknowledge(alert))
                 case HistoryColumn.RESOLVED:
                     return format_timestamp(alert.resolved_at, self._tz)
         if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.SEVERITY:

@@ -8,16 +8,16 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
 from shiftbell.core.alert import Alert
-from shiftbell.ui.alert_model import AlertColumn, AlertTableModel, source_text, status_text
+from shiftbell.ui.alert_model import AlertColumn, AlertRows, source_text, status_text
 from shiftbell.ui.alert_query import AlertQuery
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-class AlertSortFilter(QSortFilterProxyModel):
-    """Over `source`: `set_query(text)` filters; a header click sorts (see `sort_key`)."""
+class AlertFilter(QSortFilterProxyModel):
+    """Over a model of alert rows (`alert_at`, `row_of`): `set_query(text)` filters."""
 
-    def __init__(self, source: AlertTableModel, parent: QObject | None = None) -> None:
+    def __init__(self, source: AlertRows, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setSourceModel(source)
         self._alerts = source
@@ -39,6 +39,9 @@ class AlertSortFilter(QSortFilterProxyModel):
         """The alert shown in this row of the view."""
         return self._alerts.alert_at(self.mapToSource(self.index(row, 0)).row())
 
+    def shown(self) -> list[Alert]:
+        return [self.alert_at(row) for row in range(self.rowCount())]
+
     def row_of(self, alert_id: str) -> int | None:
         """The view row of an alert; None when it is filtered out or gone."""
         source_row = self._alerts.row_of(alert_id)
@@ -48,7 +51,14 @@ class AlertSortFilter(QSortFilterProxyModel):
         return shown.row() if shown.isValid() else None
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
-        return self._query.matches(self._alerts.alert_at(source_row))
+        return self.accepts(self._alerts.alert_at(source_row))
+
+    def accepts(self, alert: Alert) -> bool:
+        return self._query.matches(alert)
+
+
+class AlertSortFilter(AlertFilter):
+    """The active alerts: filtered, and sorted by a clicked header (see `sort_key`)."""
 
     def lessThan(self, left: ModelIndex, right: ModelIndex) -> bool:
         column = AlertColumn(left.column())

@@ -377,7 +377,8 @@ class UiController(QObject):
         self._refresh_window()
         self._refresh_schedule()
         if history:
-            self._window.set_history(self._desk.history())
+            done = self._desk.history()
+            self._window.set_history(done, self._desk.acknowledged_vias([a.id for a in done]))
         self._update_tray()
         self.tick()
 

@@ -43,12 +43,11 @@ from shiftbell.ui.alert_details import (
 from shiftbell.ui.alert_model import (
     AlertColumn,
     AlertTableModel,
-    HistoryColumn,
-    HistoryTableModel,
 )
 from shiftbell.ui.alert_sorting import AlertSortFilter
 from shiftbell.ui.elided_label import ElidedLabel
 from shiftbell.ui.feed_status_lines import clear_layout, feed_status_text
+from shiftbell.ui.history_view import HistoryView
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
@@ -59,7 +58,6 @@ from shiftbell.ui.window_parts import empty_panel, scroll_area, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
 FILTER_SHORTCUT = "Ctrl+F"
-EMPTY_HISTORY_TEXT = "Nothing acknowledged or resolved yet."
 DEFAULT_SIZE = (900, 640)
 MAX_FEED_LINES_SHOWN = 4
 
@@ -143,7 +141,10 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("tabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._build_alerts_tab(), "Alerts")
-        self.tabs.addTab(self._build_history_tab(), "History")
+        self.history_view = HistoryView(self, tz=self._tz)
+        self.history_model, self.history_table = self.history_view.model, self.history_view.table
+        self.empty_history_label = self.history_view.empty_label
+        self.tabs.addTab(self.history_view, "History")
         self.schedule_view = ScheduleView(self, tz=self._tz)
         self.schedule_view.setObjectName("schedule-view")
         self.schedule_view.override_requested.connect(self.override_requested)
@@ -166,7 +167,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._feed_scroll)
 
         self._update_alert_view()
-        self._update_history_view()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -262,22 +262,6 @@ class MainWindow(QMainWindow):
         self.alerts_table.selectionModel().selectionChanged.connect(self._show_selected)
         return page
 
-    def _build_history_tab(self) -> QWidget:
-        page = QWidget(self)
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 6, 0, 0)
-        self.history_model = HistoryTableModel(self, tz=self._tz)
-        self.history_table = table_view(self.history_model, "history-table", page)
-        heads = self.history_table.horizontalHeader()
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        heads.setSectionResizeMode(HistoryColumn.TITLE, QHeaderView.ResizeMode.Stretch)
-        self.empty_history_label = plain_label(EMPTY_HISTORY_TEXT)
-        self.empty_history_label.setObjectName("empty-history")
-        self._empty_history_panel = empty_panel(page, self.empty_history_label)
-        self._history_stack = stack_of(page, self._empty_history_panel, self.history_table)
-        column.addWidget(self._history_stack, 1)
-        return page
-
     def _show_empty_picture(self, name: TrayIconName) -> None:
         self._empty_picture.setPixmap(icon(name).pixmap(48))
 
@@ -342,10 +326,10 @@ class MainWindow(QMainWindow):
         snoozed = self.alert_model.snoozed_until(alert.id) if alert is not None else None
         self.details.show_alert(alert, self._now, snoozed)
 
-    def set_history(self, alerts: Sequence[Alert]) -> None:
-        """Acknowledged and resolved alerts; the window sorts them newest first."""
-        self.history_model.set_history(alerts)
-        self._update_history_view()
+    def set_history(self, alerts: Sequence[Alert], vias: Mapping[str, str] | None = None) -> None:
+        """Acknowledged and resolved alerts, and how each was acknowledged (the event's `via`);
+        the window sorts them newest first."""
+        self.history_view.set_history(alerts, vias)
 
     def set_feed_statuses(self, statuses: Sequence[FeedStatus]) -> None:
         """One status line per feed, in this order."""
@@ -448,12 +432,6 @@ class MainWindow(QMainWindow):
         self.acknowledge_all_button.setEnabled(bool(firing))
         self._alerts_stack.setCurrentWidget(self.alerts_table if alerts else self._empty_panel)
         self.ack_buttons.sync()
-
-    def _update_history_view(self) -> None:
-        has_rows = self.history_model.rowCount() > 0
-        self._history_stack.setCurrentWidget(
-            self.history_table if has_rows else self._empty_history_panel
-        )
 
     def _render_feed_statuses(self) -> None:
         clear_layout(self._feed_layout)

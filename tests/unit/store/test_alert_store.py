@@ -427,3 +427,14 @@ def test_acknowledgement_survives_a_restart_of_the_desk(db_path: Path) -> None:
         again = restarted.ingest("local", [Incoming("disk", "Disk full", Severity.CRITICAL)])
         assert not again.new
         assert restarted.get(ids["disk"]) == by_id[ids["disk"]]
+
+
+def test_how_each_alert_was_acknowledged_is_its_last_acknowledgement(store: AlertStore) -> None:
+    store.record(Changes(new=(make_alert("a1"), make_alert("a2"))), via="local")
+    acked = replace(make_alert("a1"), status=Status.ACKNOWLEDGED, acknowledged_at=T0)
+    store.record(Changes(updated=(replace(acked, updated_at=T0),)), via="window")
+    later = T0 + timedelta(minutes=5)
+    again = replace(acked, acknowledged_at=later, updated_at=later)
+    store.record(Changes(updated=(again,)), via="tray")
+    assert store.acknowledged_vias(["a1", "a2", "nope"]) == {"a1": "tray"}
+    assert store.acknowledged_vias([]) == {}
