@@ -37,9 +37,12 @@ BELL_BODY = (
 )
 BELL_KNOB = "M29 2.5 A3.5 3.5 0 1 1 28.99 2.5 Z"
 BELL_CLAPPER = "M22.5 48 A6.5 6.5 0 0 0 35.5 48 Z"
-# Short "ringing" strokes either side of the bell's shoulders (critical only).
+# Short "ringing" strokes either side of the bell's shoulders: one pair for a warning, a
+# second, longer pair for a critical, so severity shows in the shape, not only the colour.
 RING_LEFT = "M8.5 10 C5.5 13.5 4 17.5 4 22"
 RING_RIGHT = "M49.5 10 C52.5 13.5 54 17.5 54 22"
+RING_LEFT_OUTER = "M4.5 3.5 C0.5 9 -0.5 15 0.5 23"
+RING_RIGHT_OUTER = "M53.5 3.5 C57.5 9 58.5 15 57.5 23"
 
 BADGE_CX, BADGE_CY, BADGE_R = 47.0, 46.0, 13.5
 
@@ -68,24 +71,36 @@ GLYPH_TRIANGLE_BANG: list[tuple[str, str]] = [
 ]
 
 
+# Badge outlines besides the circle, each centred on the badge's centre: what tells the
+# states apart for someone who cannot tell red from amber, or blue from purple.
+DIAMOND = "M47 30.5 L62.5 46 L47 61.5 L31.5 46 Z"
+OCTAGON = (
+    "M41.4 32.5 L52.6 32.5 L60.5 40.4 L60.5 51.6 L52.6 59.5 L41.4 59.5 L33.5 51.6 L33.5 40.4 Z"
+)
+SQUARE = (
+    "M38 33 L56 33 Q60 33 60 37 L60 55 Q60 59 56 59 L38 59 Q34 59 34 55 L34 37 Q34 33 38 33 Z"
+)
+
+
 @dataclass(frozen=True)
 class Badge:
-    """A badge in the bottom-right corner: its shape, colour and glyph."""
+    """A badge in the bottom-right corner: its shape (a path; None: a circle), colour and
+    glyph."""
 
     fill: str
     glyph: list[tuple[str, str]]
     glyph_colour: str = "#ffffff"
-    triangle: bool = False
+    shape: str | None = None
 
 
 @dataclass(frozen=True)
 class IconSpec:
-    """One tray state: bell fill colour, optional badge, optional ringing strokes."""
+    """One tray state: bell fill colour, optional badge, ringing strokes."""
 
     bell_fill: str
     clapper_fill: str
     badge: Badge | None = None
-    ringing: bool = False
+    rings: int = 0  # pairs of ringing strokes: 1 warning, 2 critical
     background: bool = False
     dimmed: bool = False  # the bell's fill mostly see-through: "quieter", off call
 
@@ -109,18 +124,20 @@ ICONS: dict[str, IconSpec] = {
     # differ at a glance on light and dark panels alike (the dimming alone does not show
     # on a light panel).
     "clear-off-call": IconSpec(LIGHT, "#c9ced6", Badge(NAVY, GLYPH_MOON, MOONLIGHT), dimmed=True),
+    # Severity in three ways: colour, badge shape (circle, diamond, octagon) and ringing
+    # strokes (none, one pair, two pairs).
     "firing-info": IconSpec(BLUE, "#245f9c", Badge(BLUE, GLYPH_INFO)),
-    "firing-warning": IconSpec(AMBER, "#b8760a", Badge(AMBER, GLYPH_BANG, OUTLINE)),
-    "firing-critical": IconSpec(RED, "#9c1b17", Badge(RED, GLYPH_BANG), ringing=True),
-    "acknowledged": IconSpec(LIGHT, "#c9ced6", Badge(GREEN, GLYPH_CHECK)),
-    "feed-error": IconSpec(
-        GREY, "#6b7178", Badge(ORANGE, GLYPH_TRIANGLE_BANG, OUTLINE, triangle=True)
+    "firing-warning": IconSpec(
+        AMBER, "#b8760a", Badge(AMBER, GLYPH_BANG, OUTLINE, DIAMOND), rings=1
     ),
-    # Snoozed keeps the colour of what is held back, with the purple Z badge.
-    "snoozed-info": IconSpec(BLUE, "#245f9c", Badge(PURPLE, GLYPH_Z)),
-    "snoozed-warning": IconSpec(AMBER, "#b8760a", Badge(PURPLE, GLYPH_Z)),
-    "snoozed-critical": IconSpec(RED, "#9c1b17", Badge(PURPLE, GLYPH_Z)),
-    "shiftbell": IconSpec(GOLD, "#b8860b", ringing=True, background=True),
+    "firing-critical": IconSpec(RED, "#9c1b17", Badge(RED, GLYPH_BANG, shape=OCTAGON), rings=2),
+    "acknowledged": IconSpec(LIGHT, "#c9ced6", Badge(GREEN, GLYPH_CHECK)),
+    "feed-error": IconSpec(GREY, "#6b7178", Badge(ORANGE, GLYPH_TRIANGLE_BANG, OUTLINE, TRIANGLE)),
+    # Snoozed keeps the colour and the rings of what is held back, with the square Z badge.
+    "snoozed-info": IconSpec(BLUE, "#245f9c", Badge(PURPLE, GLYPH_Z, shape=SQUARE)),
+    "snoozed-warning": IconSpec(AMBER, "#b8760a", Badge(PURPLE, GLYPH_Z, shape=SQUARE), rings=1),
+    "snoozed-critical": IconSpec(RED, "#9c1b17", Badge(PURPLE, GLYPH_Z, shape=SQUARE), rings=2),
+    "shiftbell": IconSpec(GOLD, "#b8860b", rings=1, background=True),
 }
 
 
@@ -177,8 +194,9 @@ def render_svg(name: str, spec: IconSpec) -> str:
             '<rect x="1" y="1" width="62" height="62" rx="14" fill="none"'
             ' stroke="#ffffff" stroke-opacity="0.25" stroke-width="2"/>'
         )
-    if spec.ringing:
-        for d in (RING_LEFT, RING_RIGHT):
+    strokes = [RING_LEFT, RING_RIGHT, RING_LEFT_OUTER, RING_RIGHT_OUTER][: 2 * spec.rings]
+    if strokes:
+        for d in strokes:
             # On the app icon's own dark tile a halo would only add noise.
             if not spec.background:
                 body += _layered([d], "none", closed=False)
@@ -198,7 +216,7 @@ def render_svg(name: str, spec: IconSpec) -> str:
         )
     if spec.badge is not None:
         badge = spec.badge
-        shape = TRIANGLE if badge.triangle else _circle(BADGE_CX, BADGE_CY, BADGE_R)
+        shape = badge.shape or _circle(BADGE_CX, BADGE_CY, BADGE_R)
         body += _layered([shape], badge.fill)
         body += _glyph(badge.glyph, badge.glyph_colour)
     if spec.background:
