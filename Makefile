@@ -40,6 +40,7 @@ bench: debs-run debs-test $(STAMP)
 	$(PY) benchmarks/alert_storm.py
 	$(PY) benchmarks/storm_app.py
 	$(PY) benchmarks/soak.py
+	$(PY) benchmarks/alert_list.py
 
 screenshot: debs-run debs-test $(STAMP)
 	$(PY) tools/screenshot.py docs/window.png

@@ -350,6 +350,11 @@ def test_the_filter_box_and_a_header_click_arrange_the_list(
     window.alerts_table.horizontalHeader().sectionClicked.emit(AlertColumn.TITLE)
     window.alerts_table.sortByColumn(AlertColumn.TITLE, Qt.SortOrder.AscendingOrder)
     assert titles() == ["API slow", "Backups late", "Postgres down"]
+    # A changed title moves to its sorted place at once (no stale sort keys).
+    renamed = [make_alert(1, title="Aardvark down", labels=(("instance", "db1"),)), *alerts[1:]]
+    window.set_alerts(renamed, NOW)
+    assert titles() == ["Aardvark down", "API slow", "Backups late"]
+    window.set_alerts(alerts, NOW)
     window.alerts_table.sortByColumn(AlertColumn.AGE, Qt.SortOrder.DescendingOrder)
     assert titles()[0] == "API slow"  # the oldest
     # A new alert lands in its sorted place, and its button with it.

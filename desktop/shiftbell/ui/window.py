@@ -58,6 +58,12 @@ from shiftbell.ui.window_parts import empty_panel, scroll_area, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
 FILTER_SHORTCUT = "Ctrl+F"
+WIDEST_TEXT = {
+    AlertColumn.SEVERITY: "Critical",
+    AlertColumn.SOURCE: "alertmanager-prod",
+    AlertColumn.AGE: "23 h 59 min",
+    AlertColumn.STATUS: "acknowledged, sending",
+}
 DEFAULT_SIZE = (900, 640)
 MAX_FEED_LINES_SHOWN = 4
 
@@ -212,8 +218,12 @@ class MainWindow(QMainWindow):
         heads.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.alerts_table.setSortingEnabled(True)
         self.shown_alerts.layoutChanged.connect(lambda *_: self.ack_buttons.sync())
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the longest text each column can hold, not from the rows: they never
+        # jump as a status changes, and sorting 1,000 rows measures nothing.
+        heads.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         heads.setSectionResizeMode(AlertColumn.TITLE, QHeaderView.ResizeMode.Stretch)
+        for section, widest in WIDEST_TEXT.items():
+            heads.resizeSection(section, self.fontMetrics().horizontalAdvance(widest) + 40)
         probe = QPushButton("Acknowledge")
         heads.setSectionResizeMode(AlertColumn.ACTION, QHeaderView.ResizeMode.Fixed)
         heads.resizeSection(AlertColumn.ACTION, probe.sizeHint().width() + 12)
