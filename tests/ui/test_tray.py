@@ -27,7 +27,7 @@ def tray(qtbot: QtBot) -> TrayIcon:
 
 
 def menu_texts(tray: TrayIcon) -> list[str]:
-    return [a.text() or "---" for a in tray.menu.actions()]
+    return [a.text() or "---" for a in tray.menu.actions() if a.isVisible()]
 
 
 def test_menu_layout(tray: TrayIcon) -> None:
@@ -68,6 +68,29 @@ def test_each_action_emits_its_signal(
     tray.set_state(SNOOZED) if action_name == "resume_action" else None
     with qtbot.waitSignal(getattr(tray, signal_name)):
         getattr(tray, action_name).trigger()
+
+
+def test_the_most_urgent_alert_is_acknowledged_or_snoozed_by_name(
+    tray: TrayIcon, qtbot: QtBot
+) -> None:
+    tray.set_state(
+        TrayState(
+            TrayIconName.FIRING_CRITICAL, "x", firing=2, top_id="a1", top_title="R&D <b>db</b>"
+        )
+    )
+    assert menu_texts(tray)[2:5] == [
+        "Acknowledge “R&&D <b>db</b>”",
+        "Snooze it for 1 hour",
+        "Acknowledge all",
+    ]
+    with qtbot.waitSignal(tray.acknowledge_requested) as asked:
+        tray.acknowledge_top_action.trigger()
+    assert asked.args == ["a1"]
+    with qtbot.waitSignal(tray.snooze_alert_requested) as asked:
+        tray.snooze_top_action.trigger()
+    assert asked.args == ["a1", 3600.0]
+    tray.set_state(CLEAR)
+    assert not tray.acknowledge_top_action.isVisible()
 
 
 def test_snooze_choices_emit_their_minutes(qtbot: QtBot) -> None:

@@ -86,6 +86,8 @@ def test_firing_tooltip_counts_and_names_the_most_urgent(make_alert: AlertFactor
         "Critical: Disk full on db1",
     ]
     assert result.firing == 2
+    assert (result.top_id, result.top_title) == ("a2", "Disk full on db1")  # for its menu
+    assert state([alerts[2]]).top_id == ""  # nothing firing: nothing to name
 
 
 def test_only_acknowledged_alerts_show_acknowledged(make_alert: AlertFactory) -> None:

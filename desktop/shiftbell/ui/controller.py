@@ -141,6 +141,8 @@ class UiController(QObject):
         window.end_snooze_requested.connect(self.end_alert_snooze)
         tray.open_requested.connect(self.show_window)
         tray.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("tray"))
+        tray.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "tray"))
+        tray.snooze_alert_requested.connect(self.snooze_alert)
         tray.snooze_requested.connect(self.snooze)
         tray.resume_requested.connect(self.resume)
         tray.test_alarm_requested.connect(self.test_alarm)

@@ -58,12 +58,15 @@ class TrayIcon(QObject):
     Attributes:
         tray: the QSystemTrayIcon.
         menu: its context menu.
-        open_action, acknowledge_all_action, resume_action, test_alarm_action,
+        open_action, acknowledge_top_action and snooze_top_action (the most urgent firing
+        alert, named), acknowledge_all_action, resume_action, test_alarm_action,
         settings_action, quit_action: the menu's actions; snooze_actions maps minutes to an action.
         state: the TrayState last shown.
     """
 
     open_requested = Signal()
+    acknowledge_requested = Signal(str)
+    snooze_alert_requested = Signal(str, float)
     acknowledge_all_requested = Signal()
     snooze_requested = Signal(int)
     resume_requested = Signal()
@@ -85,6 +88,15 @@ class TrayIcon(QObject):
         font.setBold(True)  # the default action, as menus mark what a click on the icon does
         self.open_action.setFont(font)
         self.menu.addSeparator()
+        # The most urgent firing alert, by name: one click from the tray acts on just it.
+        self.acknowledge_top_action = self.menu.addAction("Acknowledge")
+        self.acknowledge_top_action.triggered.connect(
+            lambda _=False: self.acknowledge_requested.emit(self._top_id())
+        )
+        self.snooze_top_action = self.menu.addAction("Snooze it for 1 hour")
+        self.snooze_top_action.triggered.connect(
+            lambda _=False: self.snooze_alert_requested.emit(self._top_id(), 3600.0)
+        )
         self.acknowledge_all_action = self._action(
             "Acknowledge all", self.acknowledge_all_requested
         )
@@ -113,6 +125,9 @@ class TrayIcon(QObject):
         self.state = TrayState(TrayIconName.CLEAR, f"{APP_NAME} — starting")
         self.set_state(self.state)
 
+    def _top_id(self) -> str:
+        return self.state.top_id
+
     def _action(self, text: str, signal: SignalInstance) -> QAction:
         action = self.menu.addAction(text)
         action.triggered.connect(signal)
@@ -126,6 +141,11 @@ class TrayIcon(QObject):
             self.tray.setIcon(icon(state.icon))
         self.tray.setToolTip(safe_plain_text(state.tooltip))
         self.acknowledge_all_action.setEnabled(state.firing > 0)
+        title = state.top_title if len(state.top_title) <= 40 else state.top_title[:39] + "…"
+        # & would make a mnemonic of the next letter of an alert's title.
+        self.acknowledge_top_action.setText(f"Acknowledge “{title}”".replace("&", "&&"))
+        for action in (self.acknowledge_top_action, self.snooze_top_action):
+            action.setVisible(bool(state.top_id))
         # Snoozing with nothing firing would silently swallow the next alarm; so the
         # menu offers snooze only when there is an alarm to snooze (or one to resume).
         for action in self.snooze_actions.values():

@@ -64,12 +64,16 @@ class TrayState:
         tooltip: plain text, one fact per line; the first line is the headline.
         firing: how many alerts are firing (enables "Acknowledge all").
         snoozed: whether a snooze holds back an alarm right now (shows "Resume alarm").
+        top_id, top_title: the most urgent firing alert (what "Acknowledge “…”" acts on), or
+            "" when nothing fires.
     """
 
     icon: TrayIconName
     tooltip: str
     firing: int = 0
     snoozed: bool = False
+    top_id: str = ""
+    top_title: str = ""
 
 
 def tray_state(
@@ -136,14 +140,21 @@ def tray_state(
         headline = "all clear"
 
     lines = [f"{APP_NAME} — {headline}"]
-    if firing:
-        top = most_urgent(firing)
+    top = most_urgent(firing) if firing else None
+    if top is not None:
         lines.append(f"{top.severity.value.capitalize()}: {_one_line(top.title)}")
     if on_call is not None:
         lines.append(tray_line(on_call, now, tz))
     lines.extend(f"{f.name}: {_one_line(f.message) or 'not working'}" for f in failing_feeds)
     lines.extend(_one_line(p) for p in problems)
-    return TrayState(icon=icon, tooltip="\n".join(lines), firing=len(firing), snoozed=snoozed)
+    return TrayState(
+        icon=icon,
+        tooltip="\n".join(lines),
+        firing=len(firing),
+        snoozed=snoozed,
+        top_id=top.id if top is not None else "",
+        top_title=_one_line(top.title) if top is not None else "",
+    )
 
 
 def snooze_text(snooze: Snooze, held: Sequence[Alert], tz: tzinfo | None = None) -> str:
