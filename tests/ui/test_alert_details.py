@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
 from tests.ui.samples import NOW, AlertFactory
 
@@ -182,3 +182,42 @@ def test_snooze_one_alert_from_its_details(
 def test_escape_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.isVisible()
+
+
+def test_a_rows_menu_offers_what_its_details_do(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    window.set_alerts(
+        [
+            make_alert(1, links=(Link("Runbook", "https://wiki.test/r"),)),
+            make_alert(2, status=Status.ACKNOWLEDGED),
+        ],
+        NOW,
+    )
+    second = window.alerts_table.visualRect(window.shown_alerts.index(1, 0)).center()
+    menu = window.row_menu(second)
+    assert menu is not None and window.details.alert is not None
+    assert window.details.alert.id == "a2"  # the row right-clicked is selected
+    assert [a.text() for a in menu.actions() if a.text()] == ["Un-acknowledge", "Copy id"]
+
+    window.alerts_table.selectRow(0)
+    menu = window.row_menu(None)  # Return or the Menu key: the selected row
+    assert menu is not None
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts == ["Acknowledge", "Snooze", "Open Runbook", "Copy id"]
+    with qtbot.waitSignal(window.acknowledge_requested) as asked:
+        next(a for a in menu.actions() if a.text() == "Acknowledge").trigger()
+    assert asked.args == ["a1"]
+    next(a for a in menu.actions() if a.text() == "Copy id").trigger()
+    assert QApplication.clipboard().text() == "a1"
+
+
+def test_tab_leaves_the_list_and_arrows_move_in_it(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    window.set_alerts([make_alert(1), make_alert(2)], NOW)
+    table = window.alerts_table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert window.details.alert is not None and window.details.alert.id == "a2"
+    assert not table.tabKeyNavigation()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -144,6 +144,30 @@ class AlertDetails(QFrame):
         button.setAutoDefault(False)
         button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
         return button
+
+    def actions_menu(self, parent: QWidget) -> QMenu:
+        """The actions on the alert shown, as a menu (a row's right-click, Return or the Menu
+        key): what its buttons offer, its links, and copying its id."""
+        menu = QMenu(parent)
+        menu.setObjectName("alert-menu")
+        for button in (self.ack_button, self.unack_button, self.end_snooze_button):
+            if not button.isHidden():
+                menu.addAction(button.text()).triggered.connect(lambda _=False, b=button: b.click())
+        if not self.snooze_button.isHidden():
+            menu.addMenu(self.snooze_menu).setText("Snooze")
+        if self.link_buttons:
+            menu.addSeparator()
+        for button in self.link_buttons:
+            action = menu.addAction(f"Open {button.text()}")
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(lambda _=False, b=button: b.click())
+        if self.alert is not None:
+            menu.addSeparator()
+            alert_id = self.alert.id
+            menu.addAction("Copy id").triggered.connect(
+                lambda _=False: QGuiApplication.clipboard().setText(alert_id)
+            )
+        return menu
 
     def _snooze(self, seconds: float) -> None:
         """Ask for a snooze of the alert shown; 0 asks the person how long first."""

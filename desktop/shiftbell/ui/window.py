@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -35,9 +36,6 @@ from shiftbell.core.alert import Alert, Status
 from shiftbell.core.schedule import OnCallState, Shift
 from shiftbell.ui.ack_buttons import AckButtons
 from shiftbell.ui.alert_details import (
-    ACK_SHORTCUT,
-    SNOOZE_SHORTCUT,
-    UNACK_SHORTCUT,
     AlertDetails,
 )
 from shiftbell.ui.alert_model import (
@@ -54,10 +52,10 @@ from shiftbell.ui.schedule_view import ScheduleView
 from shiftbell.ui.tables import table_view
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 from shiftbell.ui.window_bars import ProblemsBanner, SnoozeBar, UndoBar
+from shiftbell.ui.window_keys import FILTER_SHORTCUT, install_keys
 from shiftbell.ui.window_parts import empty_panel, scroll_area, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
-FILTER_SHORTCUT = "Ctrl+F"
 WIDEST_TEXT = {
     AlertColumn.SEVERITY: "Critical",
     AlertColumn.SOURCE: "alertmanager-prod",
@@ -173,6 +171,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._feed_scroll)
 
         self._update_alert_view()
+        install_keys(self)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -207,7 +206,6 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setPlaceholderText(f"Filter: words, or label=value ({FILTER_SHORTCUT})")
         self.filter_edit.textChanged.connect(self._filter_changed)
-        QShortcut(QKeySequence(FILTER_SHORTCUT), self).activated.connect(self._focus_filter)
         header.insertWidget(1, self.filter_edit, 2)
         self.alerts_table = table_view(self.shown_alerts, "alerts-table", page)
         self.ack_buttons = AckButtons(
@@ -250,15 +248,6 @@ class MainWindow(QMainWindow):
         self.details.unacknowledge_requested.connect(self.unacknowledge_requested)
         self.details.snooze_requested.connect(self.snooze_requested)
         self.details.end_snooze_requested.connect(self.end_snooze_requested)
-        for keys, button in (
-            (ACK_SHORTCUT, self.details.ack_button),
-            (UNACK_SHORTCUT, self.details.unack_button),
-            (SNOOZE_SHORTCUT, self.details.snooze_button),  # opens its menu
-        ):
-            # On the window: they work wherever the focus is, for the alert selected.
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(lambda b=button: b.isVisible() and b.click())
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.close)
         details_scroll = scroll_area(self.details, page, "details-scroll")
         details_scroll.setMinimumHeight(1)  # it must not make the window taller than a screen
         self.alerts_splitter = QSplitter(Qt.Orientation.Vertical, page)
@@ -312,6 +301,27 @@ class MainWindow(QMainWindow):
         self.alerts_table.setFocus()
         return True
 
+    def row_menu(self, pos: QPoint | None) -> QMenu | None:
+        """The actions menu of the row at `pos` (None: the selected row), which it selects."""
+        if pos is not None:
+            index = self.alerts_table.indexAt(pos)
+            if not index.isValid():
+                return None
+            self.alerts_table.selectRow(index.row())
+        if self.selected_alert() is None:
+            return None
+        return self.details.actions_menu(self)
+
+    def show_row_menu(self, pos: QPoint | None) -> None:
+        menu = self.row_menu(pos)
+        if menu is None:
+            return
+        if pos is None:
+            rows = self.alerts_table.selectionModel().selectedRows()
+            pos = self.alerts_table.visualRect(rows[0]).center()
+        menu.exec(self.alerts_table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
     def selected_alert(self) -> Alert | None:
         rows = self.alerts_table.selectionModel().selectedRows()
         return self.shown_alerts.alert_at(rows[0].row()) if rows else None
@@ -322,7 +332,7 @@ class MainWindow(QMainWindow):
         self._update_alert_view()
         self._show_selected()
 
-    def _focus_filter(self) -> None:
+    def focus_filter(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
