@@ -57,8 +57,8 @@ from shiftbell.ui.window_parts import empty_panel, scroll_area, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
 WIDEST_TEXT = {
-    AlertColumn.SEVERITY: "Critical",
-    AlertColumn.SOURCE: "alertmanager-prod",
+    AlertColumn.SEVERITY: "Warning  ",  # and its icon
+    AlertColumn.SOURCE: "prod-am-eu",  # longer names are elided, whole in the tooltip
     AlertColumn.AGE: "23 h 59 min",
     AlertColumn.STATUS: "acknowledged, sending",
 }
@@ -221,7 +221,8 @@ class MainWindow(QMainWindow):
         heads.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         heads.setSectionResizeMode(AlertColumn.TITLE, QHeaderView.ResizeMode.Stretch)
         for section, widest in WIDEST_TEXT.items():
-            heads.resizeSection(section, self.fontMetrics().horizontalAdvance(widest) + 40)
+            extra = 28 + (self.alerts_table.iconSize().width() if section == 0 else 0)
+            heads.resizeSection(section, self.fontMetrics().horizontalAdvance(widest) + extra)
         probe = QPushButton("Acknowledge")
         heads.setSectionResizeMode(AlertColumn.ACTION, QHeaderView.ResizeMode.Fixed)
         heads.resizeSection(AlertColumn.ACTION, probe.sizeHint().width() + 12)
