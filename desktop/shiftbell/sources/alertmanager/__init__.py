@@ -51,7 +51,11 @@ SOURCE = SourceSpec(
             minimum=60,
             maximum=366 * 24 * 3600,
         ),
-        Option("created_by", "The silence's createdBy.", default="shiftbell"),
+        Option(
+            "created_by",
+            "The silence's createdBy: who the team sees acknowledged the alert. Default: your "
+            'login name and "via Shiftbell" (alice via Shiftbell).',
+        ),
         Option("comment", "The silence's comment.", default="Acknowledged in Shiftbell"),
         Option(
             "auth",

@@ -3,8 +3,9 @@ label matchers, the silence's duration and author, how the secret is sent, and t
 
 from __future__ import annotations
 
+import getpass
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
@@ -23,7 +24,14 @@ VENDOR = "Alertmanager"
 DEFAULT_SILENCE_DURATION_S = 4 * 60 * 60
 
 
-DEFAULT_CREATED_BY = "shiftbell"
+def default_created_by() -> str:
+    """Who a silence names by default: the person (their login name), so a colleague
+    looking at Alertmanager sees who acknowledged, not only that some tool did."""
+    try:
+        user = getpass.getuser().strip()
+    except (OSError, KeyError):  # no login name in the environment or the user database
+        user = ""
+    return f"{user} via Shiftbell" if user else "Shiftbell"
 
 
 DEFAULT_COMMENT = "Acknowledged in Shiftbell"
@@ -55,7 +63,7 @@ class AlertmanagerOptions:
     receiver: str = ""
     ack_mode: AckMode = AckMode.FOLLOW
     silence_duration: timedelta = timedelta(seconds=DEFAULT_SILENCE_DURATION_S)
-    created_by: str = DEFAULT_CREATED_BY
+    created_by: str = field(default_factory=default_created_by)
     comment: str = DEFAULT_COMMENT
     auth: AuthMode = AuthMode.NONE
 
@@ -122,7 +130,7 @@ class AlertmanagerOptions:
             receiver=options.get("receiver", "").strip(),
             ack_mode=ack_mode,
             silence_duration=timedelta(seconds=duration_s),
-            created_by=options.get("created_by", "").strip() or DEFAULT_CREATED_BY,
+            created_by=options.get("created_by", "").strip() or default_created_by(),
             comment=options.get("comment", "").strip() or DEFAULT_COMMENT,
             auth=auth,
         )
