@@ -120,12 +120,15 @@ def test_links_and_taking_an_acknowledgement_back_on_a_real_alertmanager(
     assert links["Runbook"] == runbook
     assert links["In Alertmanager"].startswith(f"{alertmanager.url}/#/alerts?")
 
-    app.cli("ack", alert["id"])
-    wait_until(
+    app.cli("ack", alert["id"], "--comment", "Restarting db1 - Alex")
+    [silence] = wait_until(
         lambda: [s for s in alertmanager.silences() if s["status"]["state"] == "active"],
         10,
         message="the acknowledgement's silence",
     )
+    # The person's comment and name reach the team, in Alertmanager's own silence.
+    assert silence["comment"] == "Restarting db1 - Alex"
+    assert silence["createdBy"].endswith(" via Shiftbell")
     recording = pulse_sink.start_recording()
     taken_back_at = time.monotonic()
     said = app.cli("unack", alert["id"])

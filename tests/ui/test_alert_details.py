@@ -179,6 +179,20 @@ def test_snooze_one_alert_from_its_details(
     assert ended.args == ["a1"]
 
 
+def test_acknowledge_with_a_comment_from_the_details(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.set_alerts([make_alert(1)], NOW)
+    assert window.details.comment_button.isVisible()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_: (" restarting db1 ", True))
+    with qtbot.waitSignal(window.comment_ack_requested) as asked:
+        window.details.comment_button.click()
+    assert asked.args == ["a1", "restarting db1"]
+    acked = make_alert(1, status=Status.ACKNOWLEDGED, ack_info=AckInfo(comment="restarting db1"))
+    window.set_alerts([acked], NOW)
+    assert window.details.ack_label.text() == "Acknowledged: “restarting db1”"
+
+
 def test_escape_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.isVisible()
@@ -204,7 +218,7 @@ def test_a_rows_menu_offers_what_its_details_do(
     menu = window.row_menu(None)  # Return or the Menu key: the selected row
     assert menu is not None
     texts = [a.text() for a in menu.actions() if a.text()]
-    assert texts == ["Acknowledge", "Snooze", "Open Runbook", "Copy id"]
+    assert texts == ["Acknowledge", "With a comment…", "Snooze", "Open Runbook", "Copy id"]
     with qtbot.waitSignal(window.acknowledge_requested) as asked:
         next(a for a in menu.actions() if a.text() == "Acknowledge").trigger()
     assert asked.args == ["a1"]

@@ -97,6 +97,13 @@ def _build_parser() -> argparse.ArgumentParser:
     which = ack.add_mutually_exclusive_group(required=True)
     which.add_argument("alert_id", nargs="?", metavar="ID", help="as `shiftbell status` shows")
     which.add_argument("--all", action="store_true", help="every firing alert")
+    ack.add_argument(
+        "--comment",
+        default="",
+        metavar="TEXT",
+        help="with an ID: for the source to show (an Alertmanager silence's comment, an "
+        "Opsgenie note)",
+    )
     ack.set_defaults(handler=later("app_commands", "ack"), command="ack")
 
     unack = sub.add_parser(

@@ -153,7 +153,7 @@ def ack(args: argparse.Namespace, paths: AppPaths) -> int:
                 noun = "alert" if len(acked) == 1 else "alerts"
                 print(f"Acknowledged {len(acked)} {noun}.")
             return 0
-        for alert in client.ack(args.alert_id):
+        for alert in client.ack(args.alert_id, args.comment):
             print(f"Acknowledged {one_line(alert['id'])}: {one_line(alert['title'])}")
     return 0
 

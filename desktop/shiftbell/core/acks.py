@@ -69,6 +69,7 @@ class PendingAck:
         attempts: tries so far that failed (drives the backoff).
         last_error: why the last try failed, for the person; "" before any failure.
         receipt_reference: for UNACK, what undoing needs (the confirmed ACK's reference).
+        comment: for ACK, the person's comment for the source ("" for its default).
     """
 
     alert_id: str
@@ -78,6 +79,7 @@ class PendingAck:
     attempts: int = 0
     last_error: str = ""
     receipt_reference: str = ""
+    comment: str = ""
 
     @property
     def held(self) -> bool:
@@ -212,9 +214,11 @@ class AckLedger:
 
     # -- what the person wants ---------------------------------------------------------------
 
-    def want_acknowledged(self, alert_id: str, feed_id: str, now: datetime) -> None:
+    def want_acknowledged(
+        self, alert_id: str, feed_id: str, now: datetime, comment: str = ""
+    ) -> None:
         self._wanted[alert_id] = True
-        self._settle(alert_id, feed_id, now)
+        self._settle(alert_id, feed_id, now, comment)
 
     def want_unacknowledged(self, alert_id: str, feed_id: str, now: datetime) -> None:
         if not self.knows(alert_id):
@@ -327,7 +331,7 @@ class AckLedger:
             self._confirmed.pop(alert_id, None)
             self._wanted.pop(alert_id, None)
 
-    def _settle(self, alert_id: str, feed_id: str, now: datetime) -> None:
+    def _settle(self, alert_id: str, feed_id: str, now: datetime, comment: str = "") -> None:
         """Make the pending request match the wish and what the source has confirmed."""
         wanted = self._wanted.get(alert_id)
         pending = self._pending.get(alert_id)
@@ -336,7 +340,9 @@ class AckLedger:
             if confirmed is not None:
                 self._pending.pop(alert_id, None)
             elif pending is None or pending.kind is not AckKind.ACK:
-                self._pending[alert_id] = PendingAck(alert_id, feed_id, AckKind.ACK, now)
+                self._pending[alert_id] = PendingAck(
+                    alert_id, feed_id, AckKind.ACK, now, comment=comment
+                )
         elif wanted is False:
             if confirmed is None:
                 self._pending.pop(alert_id, None)

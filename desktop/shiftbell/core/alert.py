@@ -165,6 +165,11 @@ class Alert:
     def needs_attention(self) -> bool:
         return self.status is Status.FIRING
 
+    @property
+    def ack_comment(self) -> str:
+        """The comment on its acknowledgement: the person's, or the source's."""
+        return self.ack_info.comment if self.ack_info is not None else ""
+
     def web_links(self) -> list[Link]:
         """Every web link of the alert, its own `url` last ("Open wiki.example.com") unless a
         link has it already."""

@@ -11,7 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shiftbell.core.alert import AckDelivery, Alert, AlertKey, Incoming, Status, alert_id_for
+from shiftbell.core.alert import (
+    AckDelivery,
+    AckInfo,
+    Alert,
+    AlertKey,
+    Incoming,
+    Status,
+    alert_id_for,
+)
 from shiftbell.core.errors import UnknownAlertError
 
 
@@ -201,20 +209,24 @@ class AlertBoard:
 
     # -- acknowledging -----------------------------------------------------------------------
 
-    def acknowledge(self, alert_id: str, now: datetime) -> Changes:
-        """Acknowledge one alert. Acknowledging an acknowledged alert changes nothing."""
+    def acknowledge(self, alert_id: str, now: datetime, comment: str = "") -> Changes:
+        """Acknowledge one alert, with the person's `comment` for its source (an
+        Alertmanager silence's comment). Acknowledging an acknowledged alert changes nothing."""
         alert = self.get(alert_id)
         if alert is None:
             raise UnknownAlertError(f"no active alert with id {alert_id!r}")
-        return self._acknowledge(alert, now)
+        return self._acknowledge(alert, now, comment)
 
     def acknowledge_all(self, now: datetime) -> Changes:
         return Changes.join([self._acknowledge(alert, now) for alert in self.active()])
 
-    def _acknowledge(self, alert: Alert, now: datetime) -> Changes:
+    def _acknowledge(self, alert: Alert, now: datetime, comment: str = "") -> Changes:
         if alert.status is not Status.FIRING:
             return Changes()
         acked = replace(alert, status=Status.ACKNOWLEDGED, acknowledged_at=now, updated_at=now)
+        if comment.strip():
+            # Shown at once; the source's own word replaces it once it has the acknowledgement.
+            acked = replace(acked, ack_info=AckInfo(comment=comment.strip()))
         self._put(acked)
         return Changes(updated=(acked,))
 

@@ -124,8 +124,9 @@ class ReceiverClient:
         """The active alerts of every feed, most urgent first."""
         return list(self._call("GET", "/api/v1/alerts")["alerts"])
 
-    def ack(self, alert_id: str) -> list[dict[str, Any]]:
-        return list(self._call("POST", f"/api/v1/alerts/{alert_id}/ack")["alerts"])
+    def ack(self, alert_id: str, comment: str = "") -> list[dict[str, Any]]:
+        body = {"comment": comment} if comment else None
+        return list(self._call("POST", f"/api/v1/alerts/{alert_id}/ack", body)["alerts"])
 
     def unack(self, alert_id: str) -> list[dict[str, Any]]:
         """Take an acknowledgement back: the alert fires (and alarms) again."""

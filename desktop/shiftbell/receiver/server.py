@@ -13,7 +13,7 @@ Endpoints (all under /api/v1):
     PUT  /alerts              the complete list of current local alerts (a snapshot)
     GET  /alerts              the active alerts, every feed
     POST /alertmanager        Alertmanager webhook payload, version "4"
-    POST /alerts/{id}/ack     acknowledge one alert
+    POST /alerts/{id}/ack     acknowledge one alert; {"comment": "…"} for its source, optional
     POST /alerts/{id}/unack   take its acknowledgement back (409 where the source cannot)
     POST /ack-all             acknowledge every active alert
     POST /test-alarm          sound the alarm once, to check the speakers
@@ -64,6 +64,7 @@ HOST = RECEIVER_HOST
 DEFAULT_PORT = DEFAULT_RECEIVER_PORT
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ALERT_SNOOZE_S = 7 * 24 * 3600  # a week: longer is acknowledging it
+MAX_COMMENT = 1000
 # While the store cannot save, senders are asked to come back after this long.
 UNSAVED_RETRY_AFTER_S = 30
 
@@ -335,7 +336,18 @@ class LocalReceiver:
         return web.json_response({"alerts": self._json_list(self._desk.active())})
 
     async def _ack_one(self, request: web.Request) -> web.Response:
-        return self._change_one(request, self._desk.acknowledge, "acknowledged")
+        comment = ""
+        if request.can_read_body:
+            body = await _read_json(request)
+            said = body.get("comment", "") if isinstance(body, dict) else None
+            if not isinstance(said, str) or len(said) > MAX_COMMENT:
+                raise _Rejected(400, f"comment: optional, text of at most {MAX_COMMENT} characters")
+            comment = said
+
+        def acknowledge(alert_id: str, via: str) -> object:
+            return self._desk.acknowledge(alert_id, via, comment)
+
+        return self._change_one(request, acknowledge, "acknowledged")
 
     async def _unack_one(self, request: web.Request) -> web.Response:
         alert = self._desk.get(request.match_info["id"])

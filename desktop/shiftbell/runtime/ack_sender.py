@@ -30,11 +30,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
 from shiftbell.core.acks import AckKind, AckLedger, ConfirmedAck, PendingAck, error_text
-from shiftbell.core.alert import AckDelivery, Alert, Status
+from shiftbell.core.alert import AckDelivery, AckInfo, Alert, Status
 from shiftbell.core.backoff import Backoff
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
@@ -272,6 +273,9 @@ class AckSender:
         """One request to the source: (the receipt's reference, acknowledged here only)."""
         name = pending.feed_id
         if pending.kind is AckKind.ACK:
+            if pending.comment:
+                # The source reads the person's comment where it reads who acknowledged.
+                alert = replace(alert, ack_info=AckInfo(comment=pending.comment))
             receipt = await bounded(
                 feed.acknowledge(alert),
                 self._ack_timeout_s,
@@ -350,7 +354,7 @@ class AckSender:
         if alert.key.feed_id in LOCAL_ACK_FEEDS:
             return  # the outbox sets LOCAL
         if acknowledged:
-            self._ledger.want_acknowledged(alert.id, alert.key.feed_id, now)
+            self._ledger.want_acknowledged(alert.id, alert.key.feed_id, now, alert.ack_comment)
         else:
             self._ledger.want_unacknowledged(alert.id, alert.key.feed_id, now)
 

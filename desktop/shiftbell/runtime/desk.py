@@ -114,12 +114,12 @@ class AlertDesk:
 
     # -- acknowledging -----------------------------------------------------------------------
 
-    def acknowledge(self, alert_id: str, via: str) -> Changes:
-        """Acknowledge one alert; raises UnknownAlertError for an id that is not active."""
+    def acknowledge(self, alert_id: str, via: str, comment: str = "") -> Changes:
+        """Acknowledge one alert, with a comment for its source; raises UnknownAlertError for
+        an id that is not active."""
         with self._lock:
-            return self._keep_if_unsaved(
-                self._publish(self._board.acknowledge(alert_id, self._clock.now()), via)
-            )
+            changes = self._board.acknowledge(alert_id, self._clock.now(), comment)
+            return self._keep_if_unsaved(self._publish(changes, via))
 
     def acknowledge_all(self, via: str) -> Changes:
         with self._lock:

@@ -127,11 +127,12 @@ class AlertStore:
             pending.attempts,
             pending.last_error,
             pending.receipt_reference,
+            pending.comment,
         )
         with self._guard(f"cannot save a pending acknowledgement to {self.path}"):
             self._connection.execute(
                 "INSERT OR REPLACE INTO pending_acks (alert_id, feed_id, kind, next_try_at, "
-                "attempts, last_error, receipt_reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "attempts, last_error, receipt_reference, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
 
@@ -167,12 +168,12 @@ class AlertStore:
         with self._guard(f"cannot read the pending acknowledgements from {self.path}"):
             rows: list[tuple[object, ...]] = self._connection.execute(
                 "SELECT alert_id, feed_id, kind, next_try_at, attempts, last_error, "
-                "receipt_reference FROM pending_acks ORDER BY alert_id"
+                "receipt_reference, comment FROM pending_acks ORDER BY alert_id"
             ).fetchall()
         pending: list[PendingAck] = []
         for row in rows:
             try:
-                aid, feed_id, kind, next_try, attempts, error, reference = row
+                aid, feed_id, kind, next_try, attempts, error, reference, comment = row
                 if not isinstance(attempts, int):
                     raise TypeError(f"attempts is not a number: {attempts!r}")
                 pending.append(
@@ -184,6 +185,7 @@ class AlertStore:
                         attempts=attempts,
                         last_error=text_of(error),
                         receipt_reference=text_of(reference),
+                        comment=text_of(comment),
                     )
                 )
             except (ValueError, TypeError) as exc:

@@ -78,6 +78,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE alerts ADD COLUMN ack_info TEXT NOT NULL DEFAULT '';
     """,
+    # 5: the person's comment on an acknowledgement still on its way to the source.
+    """
+    ALTER TABLE pending_acks ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -28,9 +28,9 @@ class AlertActions:
         # What each feed's source can do (app.py sets the one that follows the config).
         self.abilities = AlertAbilities(lambda _feed: None)
 
-    def acknowledge(self, alert_id: str, via: str) -> None:
+    def acknowledge(self, alert_id: str, via: str, comment: str = "") -> None:
         try:
-            self._desk.acknowledge(alert_id, via)
+            self._desk.acknowledge(alert_id, via, comment)
         except UnknownAlertError as exc:
             log.info("acknowledge from %s: %s", via, exc)
         self._then()

@@ -58,6 +58,7 @@ class AlertDetails(QFrame):
     """
 
     acknowledge_requested = Signal(str)
+    comment_ack_requested = Signal(str, str)
     unacknowledge_requested = Signal(str)
     snooze_requested = Signal(str, float)
     end_snooze_requested = Signal(str)
@@ -95,6 +96,12 @@ class AlertDetails(QFrame):
         actions = QHBoxLayout()
         self.ack_button = self._action("Acknowledge", "details-ack", ACK_SHORTCUT)
         self.ack_button.clicked.connect(lambda _=False: self._request(True))
+        self.comment_button = self._action("With a comment…", "details-ack-comment", "")
+        self.comment_button.setToolTip(
+            "Acknowledge with a comment for the source: an Alertmanager silence's comment, "
+            "an Opsgenie note"
+        )
+        self.comment_button.clicked.connect(lambda _=False: self.acknowledge_with_comment())
         self.unack_button = self._action("Un-acknowledge", "details-unack", UNACK_SHORTCUT)
         self.unack_button.setToolTip(
             f"Take the acknowledgement back: the alert fires and alarms again ({UNACK_SHORTCUT})"
@@ -116,8 +123,9 @@ class AlertDetails(QFrame):
         self.end_snooze_button.clicked.connect(
             lambda _=False: self.alert and self.end_snooze_requested.emit(self.alert.id)
         )
-        for button in (self.ack_button, self.unack_button, self.snooze_button):
+        for button in (self.ack_button, self.comment_button, self.unack_button):
             actions.addWidget(button)
+        actions.addWidget(self.snooze_button)
         actions.addWidget(self.end_snooze_button)
         actions.addStretch(1)
         self.id_label = self._selectable("details-id")
@@ -150,7 +158,12 @@ class AlertDetails(QFrame):
         key): what its buttons offer, its links, and copying its id."""
         menu = QMenu(parent)
         menu.setObjectName("alert-menu")
-        for button in (self.ack_button, self.unack_button, self.end_snooze_button):
+        for button in (
+            self.ack_button,
+            self.comment_button,
+            self.unack_button,
+            self.end_snooze_button,
+        ):
             if not button.isHidden():
                 menu.addAction(button.text()).triggered.connect(lambda _=False, b=button: b.click())
         if not self.snooze_button.isHidden():
@@ -168,6 +181,18 @@ class AlertDetails(QFrame):
                 lambda _=False: QGuiApplication.clipboard().setText(alert_id)
             )
         return menu
+
+    def acknowledge_with_comment(self, comment: str | None = None) -> None:
+        """Acknowledge the alert shown with a comment; None asks the person for it."""
+        if self.alert is None:
+            return
+        if comment is None:
+            comment, ok = QInputDialog.getText(
+                self, "Acknowledge with a comment", "Comment (what you are doing about it):"
+            )
+            if not ok:
+                return
+        self.comment_ack_requested.emit(self.alert.id, comment.strip())
 
     def _snooze(self, seconds: float) -> None:
         """Ask for a snooze of the alert shown; 0 asks the person how long first."""
@@ -219,6 +244,7 @@ class AlertDetails(QFrame):
         for label in parts:
             label.setVisible(alert is not None)
         self.ack_button.setVisible(alert is not None and alert.status is Status.FIRING)
+        self.comment_button.setVisible(alert is not None and alert.status is Status.FIRING)
         self.unack_button.setVisible(
             alert is not None
             and alert.status is Status.ACKNOWLEDGED
@@ -269,7 +295,8 @@ class AlertDetails(QFrame):
         info = alert.ack_info
         if info is None or alert.status is not Status.ACKNOWLEDGED:
             return ""
-        text = "Acknowledged at the source" + (f" by {info.by}" if info.by else "")
+        # No author yet: the person's own comment, on its way to the source.
+        text = f"Acknowledged at the source by {info.by}" if info.by else "Acknowledged"
         if info.comment:
             text += f": “{info.comment}”"
         if info.until is not None:

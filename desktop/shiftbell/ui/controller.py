@@ -132,6 +132,9 @@ class UiController(QObject):
         self.actions = AlertActions(desk, window, then=self.tick)
         window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
         window.unacknowledge_requested.connect(self.actions.unacknowledge)
+        window.comment_ack_requested.connect(
+            lambda alert_id, comment: self.actions.acknowledge(alert_id, "window", comment)
+        )
         window.override_requested.connect(self._on_override_requested)
         window.override_cleared.connect(self._on_override_cleared)
         window.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("window"))

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
     """
 
     acknowledge_requested = Signal(str)
+    comment_ack_requested = Signal(str, str)
     unacknowledge_requested = Signal(str)
     snooze_requested = Signal(str, float)
     end_snooze_requested = Signal(str)
@@ -247,6 +248,7 @@ class MainWindow(QMainWindow):
         self.details = AlertDetails(page, tz=self._tz)
         self.details.acknowledge_requested.connect(self.acknowledge_requested)
         self.details.unacknowledge_requested.connect(self.unacknowledge_requested)
+        self.details.comment_ack_requested.connect(self.comment_ack_requested)
         self.details.snooze_requested.connect(self.snooze_requested)
         self.details.end_snooze_requested.connect(self.end_snooze_requested)
         details_scroll = scroll_area(self.details, page, "details-scroll")

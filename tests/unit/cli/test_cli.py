@@ -232,6 +232,13 @@ def test_ack_one_via_cli(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     assert app.store.vias[-1] == "cli"
 
 
+def test_ack_with_a_comment_via_cli(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["send", "Disk full", "--key", "disk"])
+    alert_id = capsys.readouterr().out.strip()
+    assert main(["ack", alert_id, "--comment", "cleaning /var"]) == 0
+    assert app.desk.active()[0].ack_comment == "cleaning /var"
+
+
 def test_unack_via_cli_makes_it_fire_again(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     main(["send", "Disk full", "--key", "disk"])
     alert_id = capsys.readouterr().out.strip()

@@ -63,6 +63,16 @@ def test_an_acknowledgement_is_due_at_once_and_confirmed_when_the_source_says_so
     assert book.due(T0 + timedelta(hours=1), FEEDS) == []
 
 
+def test_the_persons_comment_goes_with_the_request_and_survives_retries() -> None:
+    book = ledger()
+    book.want_acknowledged("a1", "prod", T0, "On it - Alex")
+    [pending] = book.due(T0, FEEDS)
+    assert pending.comment == "On it - Alex"
+    book.failed(pending, FeedUnreachableError("down"), T0)
+    again = book.pending("a1")
+    assert again is not None and again.comment == "On it - Alex"
+
+
 def test_only_running_feeds_and_idle_alerts_are_due() -> None:
     book = ledger()
     book.want_acknowledged("a1", "prod", T0)

@@ -394,6 +394,18 @@ def test_unack_puts_an_alert_back_to_firing_where_its_source_can(harness: Harnes
     assert harness.http.post("/api/v1/alerts/deadbeef/unack").status_code == 404
 
 
+def test_ack_with_a_comment_for_the_source(harness: Harness) -> None:
+    harness.post("/api/v1/alerts", _load("local/batch.json"))
+    alert = harness.board()["queue-depth"]
+    refused = harness.http.post(f"/api/v1/alerts/{alert.id}/ack", json={"comment": 42})
+    assert refused.status_code == 400
+    assert harness.board()["queue-depth"].status is Status.FIRING
+    answer = harness.http.post(f"/api/v1/alerts/{alert.id}/ack", json={"comment": "on it"})
+    assert answer.status_code == 200
+    assert answer.json()["alerts"][0]["ack_comment"] == "on it"
+    assert harness.board()["queue-depth"].ack_comment == "on it"
+
+
 def test_ack_unknown_id_is_404_naming_it(harness: Harness) -> None:
     response = harness.http.post("/api/v1/alerts/deadbeef/ack")
     assert response.status_code == 404

@@ -37,6 +37,7 @@ def test_pending_acks_round_trip_and_survive_a_reopen(db_path: Path) -> None:
         next_try_at=datetime(2026, 3, 1, 15, 0, 0, 250000, tzinfo=east),
         attempts=4,
         last_error="cannot reach Alertmanager (prod): “refused”",
+        comment='On it — Alex; "restarting" db1',
     )
     held = PendingAck(
         "a2",

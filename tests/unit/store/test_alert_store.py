@@ -100,10 +100,10 @@ def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(
     with AlertStore.open(db_path) as store:
         store.record(Changes(new=(make_alert(),)))
     raw = sqlite3.connect(db_path)
-    # As version 2 left it: no links and no ack_info columns.
+    # As version 2 left it: no links, ack_info or pending acknowledgement comment.
     raw.executescript(
         "ALTER TABLE alerts DROP COLUMN links; ALTER TABLE alerts DROP COLUMN ack_info; "
-        f"PRAGMA user_version = {SCHEMA_VERSION - 2};"
+        "ALTER TABLE pending_acks DROP COLUMN comment; PRAGMA user_version = 2;"
     )
     raw.close()
     with AlertStore.open(db_path) as store:

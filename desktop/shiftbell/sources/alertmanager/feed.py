@@ -255,7 +255,7 @@ class AlertmanagerFeed:
             "startsAt": _rfc3339(now - SILENCE_START_MARGIN),
             "endsAt": _rfc3339(now + self._silence_length),
             "createdBy": self.options.created_by,
-            "comment": self.options.comment,
+            "comment": alert.ack_comment or self.options.comment,
         }
         # Stated, not left to the client library's default: Alertmanager answers a silence
         # without it with 415, and a peer tool lost its acknowledgements exactly that way.

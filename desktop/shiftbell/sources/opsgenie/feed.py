@@ -214,7 +214,7 @@ class OpsgenieFeed:
             offset = next_offset
 
     async def acknowledge(self, alert: Alert) -> AckReceipt:
-        await self._act(_Action.ACKNOWLEDGE, alert, ACK_NOTE)
+        await self._act(_Action.ACKNOWLEDGE, alert, alert.ack_comment or ACK_NOTE)
         return AckReceipt()
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
