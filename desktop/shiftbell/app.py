@@ -206,6 +206,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     abilities = AlertAbilities(kind_of)
     window.details.why_no_unack = abilities.why_no_unack
+    window.details.why_no_silence = abilities.why_no_silence
     controller.actions.abilities = abilities
 
     def reload_config() -> None:
@@ -242,6 +243,7 @@ def run_app(args: argparse.Namespace) -> int:
         config_path=paths.config_file,
         level_of=controller.level_of,
         why_no_unack=abilities.why_no_unack,
+        why_no_silence=abilities.why_no_silence,
         commands=ReceiverCommands(
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),

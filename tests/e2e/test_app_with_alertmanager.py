@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -107,6 +107,36 @@ def test_a_colleagues_silence_says_who_acknowledged_and_until_when(
     assert alert["status"] == "acknowledged"
     assert (alert["acknowledged_by"], alert["ack_comment"]) == ("alex", "I'm on it - Alex")
     assert datetime.fromisoformat(alert["silenced_until"]) == datetime.fromisoformat(ends)
+
+
+def test_silence_one_alert_for_an_hour_with_a_comment(
+    alertmanager: AlertmanagerProcess, app: RunningApp
+) -> None:
+    add_feed(app, alertmanager)
+    alertmanager.fire(LABELS, {"summary": "Postgres on db1 is down"})
+    alert = wait_until(lambda: next(iter(app.status()), None), INTERVAL_S + 3, message="alert")
+    app.cli("ack", alert["id"])  # acknowledged first, following the alert
+    wait_until(lambda: alertmanager.silences(), 10, message="the acknowledgement's silence")
+
+    said = app.cli("silence", alert["id"], "1h", "--comment", "db1 maintenance - Alex").stdout
+    assert said.startswith(f"Silenced {alert['id']}: Postgres on db1 is down for 1h")
+
+    def chosen() -> dict[str, object] | None:
+        active = [s for s in alertmanager.silences() if s["status"]["state"] == "active"]
+        return active[0] if len(active) == 1 and "(until" in active[0]["createdBy"] else None
+
+    silence = wait_until(chosen, 10, message="one silence of the chosen length")
+    starts = datetime.fromisoformat(str(silence["startsAt"]))
+    ends = datetime.fromisoformat(str(silence["endsAt"]))
+    assert timedelta(minutes=59) < ends - starts < timedelta(minutes=62)
+    assert silence["comment"] == "db1 maintenance - Alex"
+    assert str(silence["createdBy"]).endswith(" UTC)")  # the person, via Shiftbell, until
+    # The acknowledgement that followed the alert is expired: nothing outlives the hour.
+    wait_until(
+        lambda: app.alert(alert["id"])["ack_comment"] == "db1 maintenance - Alex",
+        INTERVAL_S + 3,
+        message="the silence's comment in status --json",
+    )
 
 
 def test_links_and_taking_an_acknowledgement_back_on_a_real_alertmanager(

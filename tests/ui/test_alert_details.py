@@ -15,6 +15,7 @@ from tests.ui.samples import NOW, AlertFactory
 
 from shiftbell.core.alert import AckInfo, Link, Status
 from shiftbell.ui.alert_details import NOTHING_SELECTED, open_link
+from shiftbell.ui.silence_dialog import SilenceDialog
 from shiftbell.ui.window import MainWindow
 
 
@@ -191,6 +192,29 @@ def test_acknowledge_with_a_comment_from_the_details(
     acked = make_alert(1, status=Status.ACKNOWLEDGED, ack_info=AckInfo(comment="restarting db1"))
     window.set_alerts([acked], NOW)
     assert window.details.ack_label.text() == "Acknowledged: “restarting db1”"
+
+
+def test_silence_is_offered_where_the_source_can(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    details = window.details
+    window.set_alerts([make_alert(1)], NOW)
+    assert not details.silence_button.isVisible()  # the default: no source to silence at
+    details.why_no_silence = lambda alert: ""
+    window.set_alerts([make_alert(1)], NOW)
+    assert details.silence_button.isVisible()
+    with qtbot.waitSignal(window.silence_requested) as asked:
+        details.silence((3600.0, "db1 maintenance"))
+    assert asked.args == ["a1", 3600.0, "db1 maintenance"]
+
+
+def test_the_silence_dialog_gives_its_length_and_comment(qtbot: QtBot) -> None:
+    dialog = SilenceDialog("Disk full")
+    qtbot.addWidget(dialog)
+    assert dialog.choice() == (3600.0, "")  # an hour unless changed
+    dialog.length_combo.setCurrentIndex(2)
+    dialog.comment_edit.setText("  swapping the disk ")
+    assert dialog.choice() == (4 * 3600.0, "swapping the disk")
 
 
 def test_escape_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:

@@ -106,6 +106,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ack.set_defaults(handler=later("app_commands", "ack"), command="ack")
 
+    silence = sub.add_parser(
+        "silence",
+        help="silence an alert at its source for DURATION (an Alertmanager silence)",
+        epilog=_EPILOG,
+    )
+    silence.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")
+    silence.add_argument("duration", metavar="DURATION", help="15m, 1h, 4h, 1h30m")
+    silence.add_argument("--comment", default="", metavar="TEXT", help="what the team sees")
+    silence.set_defaults(handler=later("app_commands", "silence"), command="silence")
+
     unack = sub.add_parser(
         "unack",
         help="take an acknowledgement back: the alert fires again",

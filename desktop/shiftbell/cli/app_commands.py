@@ -1,5 +1,5 @@
 """The commands that run the app or talk to the running one through its local receiver:
-`run`, `send`, `status`, `ack`, `unack`, `test-alarm`, `snooze`, `token`."""
+`run`, `send`, `status`, `ack`, `silence`, `unack`, `test-alarm`, `snooze`, `token`."""
 
 from __future__ import annotations
 
@@ -155,6 +155,15 @@ def ack(args: argparse.Namespace, paths: AppPaths) -> int:
             return 0
         for alert in client.ack(args.alert_id, args.comment):
             print(f"Acknowledged {one_line(alert['id'])}: {one_line(alert['title'])}")
+    return 0
+
+
+def silence(args: argparse.Namespace, paths: AppPaths) -> int:
+    seconds = duration_seconds(args.duration)
+    with client_for(paths) as client:
+        for alert in client.silence(args.alert_id, seconds, args.comment):
+            title = one_line(alert["title"])
+            print(f"Silenced {one_line(alert['id'])}: {title} for {args.duration} at its source.")
     return 0
 
 

@@ -70,6 +70,8 @@ class PendingAck:
         last_error: why the last try failed, for the person; "" before any failure.
         receipt_reference: for UNACK, what undoing needs (the confirmed ACK's reference).
         comment: for ACK, the person's comment for the source ("" for its default).
+        silence_until: for ACK, until when the person silenced it (wall time); None for the
+            source's own way (Alertmanager's ack_mode).
     """
 
     alert_id: str
@@ -80,6 +82,7 @@ class PendingAck:
     last_error: str = ""
     receipt_reference: str = ""
     comment: str = ""
+    silence_until: datetime | None = None
 
     @property
     def held(self) -> bool:
@@ -215,10 +218,22 @@ class AckLedger:
     # -- what the person wants ---------------------------------------------------------------
 
     def want_acknowledged(
-        self, alert_id: str, feed_id: str, now: datetime, comment: str = ""
+        self,
+        alert_id: str,
+        feed_id: str,
+        now: datetime,
+        comment: str = "",
+        silence_until: datetime | None = None,
     ) -> None:
+        """Acknowledged at the source is wanted. With `silence_until` it is sent again even
+        if the source has an acknowledgement: the person chose a length and a comment."""
         self._wanted[alert_id] = True
-        self._settle(alert_id, feed_id, now, comment)
+        if silence_until is not None:
+            # Replaces a request not yet sent; what the source confirmed is kept, to undo.
+            self._pending[alert_id] = PendingAck(
+                alert_id, feed_id, AckKind.ACK, now, comment=comment, silence_until=silence_until
+            )
+        self._settle(alert_id, feed_id, now, comment, silence_until)
 
     def want_unacknowledged(self, alert_id: str, feed_id: str, now: datetime) -> None:
         if not self.knows(alert_id):
@@ -289,8 +304,12 @@ class AckLedger:
         """The source confirmed `attempt` (the request as it was when it was sent)."""
         alert_id = attempt.alert_id
         current = self._pending.get(alert_id)
-        if current is not None and current.kind is attempt.kind:
-            del self._pending[alert_id]
+        if (
+            current is not None
+            and current.kind is attempt.kind
+            and (current.comment, current.silence_until) == (attempt.comment, attempt.silence_until)
+        ):
+            del self._pending[alert_id]  # not a newer request made while this one was sent
         if attempt.kind is AckKind.ACK:
             self._confirmed[alert_id] = ConfirmedAck(
                 alert_id, attempt.feed_id, reference, now, local_only
@@ -331,17 +350,30 @@ class AckLedger:
             self._confirmed.pop(alert_id, None)
             self._wanted.pop(alert_id, None)
 
-    def _settle(self, alert_id: str, feed_id: str, now: datetime, comment: str = "") -> None:
+    def _settle(
+        self,
+        alert_id: str,
+        feed_id: str,
+        now: datetime,
+        comment: str = "",
+        silence_until: datetime | None = None,
+    ) -> None:
         """Make the pending request match the wish and what the source has confirmed."""
         wanted = self._wanted.get(alert_id)
         pending = self._pending.get(alert_id)
         confirmed = self._confirmed.get(alert_id)
         if wanted is True:
             if confirmed is not None:
-                self._pending.pop(alert_id, None)
+                if pending is None or pending.silence_until is None:
+                    self._pending.pop(alert_id, None)  # a chosen length is sent all the same
             elif pending is None or pending.kind is not AckKind.ACK:
                 self._pending[alert_id] = PendingAck(
-                    alert_id, feed_id, AckKind.ACK, now, comment=comment
+                    alert_id,
+                    feed_id,
+                    AckKind.ACK,
+                    now,
+                    comment=comment,
+                    silence_until=silence_until,
                 )
         elif wanted is False:
             if confirmed is None:

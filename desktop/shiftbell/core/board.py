@@ -230,6 +230,24 @@ class AlertBoard:
         self._put(acked)
         return Changes(updated=(acked,))
 
+    def silence(self, alert_id: str, now: datetime, until: datetime, comment: str = "") -> Changes:
+        """Acknowledge one alert until `until` at its source (an Alertmanager silence of that
+        length), acknowledged already or not: the person chose how long, and why."""
+        alert = self.get(alert_id)
+        if alert is None:
+            raise UnknownAlertError(f"no active alert with id {alert_id!r}")
+        silenced = replace(
+            alert,
+            status=Status.ACKNOWLEDGED,
+            acknowledged_at=alert.acknowledged_at or now,
+            updated_at=now,
+            ack_delivery=AckDelivery.NONE,
+            ack_error="",
+            ack_info=AckInfo(comment=comment.strip(), until=until),
+        )
+        self._put(silenced)
+        return Changes(updated=(silenced,))
+
     def unacknowledge(self, alert_id: str, now: datetime) -> Changes:
         """Put an acknowledged alert back to firing; its escalation starts over."""
         alert = self.get(alert_id)

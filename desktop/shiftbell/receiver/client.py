@@ -132,6 +132,10 @@ class ReceiverClient:
         """Take an acknowledgement back: the alert fires (and alarms) again."""
         return list(self._call("POST", f"/api/v1/alerts/{alert_id}/unack")["alerts"])
 
+    def silence(self, alert_id: str, seconds: float, comment: str = "") -> list[dict[str, Any]]:
+        body = {"seconds": seconds, "comment": comment}
+        return list(self._call("POST", f"/api/v1/alerts/{alert_id}/silence", body)["alerts"])
+
     def snooze_alert(self, alert_id: str, seconds: float) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/alerts/{alert_id}/snooze", {"seconds": seconds})
 

@@ -21,6 +21,7 @@ Endpoints (all under /api/v1):
     POST /reload              read the config file's feeds again (after `shiftbell feed add`)
     POST /snooze              {"minutes": N}: silence the alarm for N minutes
     POST /alerts/{id}/snooze  {"seconds": N}: hold back that alert's sound for N seconds
+    POST /alerts/{id}/silence {"seconds": N, "comment"}: silence it at its source for N s
     GET  /health              {"app": "shiftbell", "version", "pid", "problems", "snoozed_until"}
 """
 
@@ -119,6 +120,7 @@ class LocalReceiver:
         level_of: Callable[[Alert], int],
         commands: ReceiverCommands,
         why_no_unack: Callable[[Alert], str] = lambda _alert: "",
+        why_no_silence: Callable[[Alert], str] = lambda _alert: "",
         config_path: Path | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
@@ -129,6 +131,7 @@ class LocalReceiver:
         self._requested_port = port
         self._level_of = level_of
         self._why_no_unack = why_no_unack
+        self._why_no_silence = why_no_silence
         self._commands = commands
         self._config_path = config_path
         self._max_body_bytes = max_body_bytes
@@ -161,6 +164,7 @@ class LocalReceiver:
             web.post("/api/v1/alerts/{id}/ack", self._ack_one),
             web.post("/api/v1/alerts/{id}/unack", self._unack_one),
             web.post("/api/v1/alerts/{id}/snooze", self._snooze_one),
+            web.post("/api/v1/alerts/{id}/silence", self._silence_one),
             web.post("/api/v1/ack-all", self._ack_all),
             web.post("/api/v1/test-alarm", self._test_alarm),
             web.post("/api/v1/show", self._show),
@@ -407,6 +411,27 @@ class LocalReceiver:
         self._commands.snooze(minutes)
         log.info("snoozed for %d minutes", minutes)
         return web.json_response({"ok": True, "minutes": minutes})
+
+    async def _silence_one(self, request: web.Request) -> web.Response:
+        body = await _read_json(request)
+        seconds = body.get("seconds") if isinstance(body, dict) else None
+        comment = body.get("comment", "") if isinstance(body, dict) else ""
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not 60 <= seconds <= MAX_ALERT_SNOOZE_S
+        ):
+            raise _Rejected(400, f"seconds: required, a number from 60 to {MAX_ALERT_SNOOZE_S}")
+        if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+            raise _Rejected(400, f"comment: optional, text of at most {MAX_COMMENT} characters")
+        alert = self._desk.get(request.match_info["id"])
+        if alert is not None and (why := self._why_no_silence(alert)):
+            raise _Rejected(409, f"alert {alert.id} cannot be silenced: {why}")
+
+        def silence(alert_id: str, via: str) -> object:
+            return self._desk.silence(alert_id, via, float(seconds), comment)
+
+        return self._change_one(request, silence, "silenced")
 
     async def _snooze_one(self, request: web.Request) -> web.Response:
         if self._commands.snooze_alert is None:

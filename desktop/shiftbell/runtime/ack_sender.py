@@ -273,9 +273,11 @@ class AckSender:
         """One request to the source: (the receipt's reference, acknowledged here only)."""
         name = pending.feed_id
         if pending.kind is AckKind.ACK:
-            if pending.comment:
-                # The source reads the person's comment where it reads who acknowledged.
-                alert = replace(alert, ack_info=AckInfo(comment=pending.comment))
+            if pending.comment or pending.silence_until is not None:
+                # The source reads the person's comment and length where it reads who
+                # acknowledged (core.alert.AckInfo).
+                own = AckInfo(comment=pending.comment, until=pending.silence_until)
+                alert = replace(alert, ack_info=own)
             receipt = await bounded(
                 feed.acknowledge(alert),
                 self._ack_timeout_s,
@@ -354,7 +356,16 @@ class AckSender:
         if alert.key.feed_id in LOCAL_ACK_FEEDS:
             return  # the outbox sets LOCAL
         if acknowledged:
-            self._ledger.want_acknowledged(alert.id, alert.key.feed_id, now, alert.ack_comment)
+            info = alert.ack_info
+            # Only the person's own words (no author yet), not what the source said last.
+            own = info is not None and not info.by
+            self._ledger.want_acknowledged(
+                alert.id,
+                alert.key.feed_id,
+                now,
+                info.comment if info is not None and own else "",
+                info.until if info is not None and own else None,
+            )
         else:
             self._ledger.want_unacknowledged(alert.id, alert.key.feed_id, now)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -119,6 +119,14 @@ class AlertDesk:
         an id that is not active."""
         with self._lock:
             changes = self._board.acknowledge(alert_id, self._clock.now(), comment)
+            return self._keep_if_unsaved(self._publish(changes, via))
+
+    def silence(self, alert_id: str, via: str, seconds: float, comment: str = "") -> Changes:
+        """Acknowledge one alert for `seconds` at its source, with a comment (Board.silence)."""
+        with self._lock:
+            now = self._clock.now()
+            until = now + timedelta(seconds=seconds)
+            changes = self._board.silence(alert_id, now, until, comment)
             return self._keep_if_unsaved(self._publish(changes, via))
 
     def acknowledge_all(self, via: str) -> Changes:

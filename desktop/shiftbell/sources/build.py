@@ -197,6 +197,15 @@ class AlertAbilities:
         """Why the alert's acknowledgement cannot be taken back; "" if it can."""
         return takes_back_acknowledgements(self._kind_of(alert.key.feed_id))
 
+    def why_no_silence(self, alert: Alert) -> str:
+        """Why the alert cannot be silenced at its source for a chosen time; "" if it can."""
+        kind = self._kind_of(alert.key.feed_id)
+        source = registry.find(kind or "")
+        if source is not None and Ability.SILENCE in source.abilities:
+            return ""
+        name = source.name if source is not None else "the local receiver"
+        return f"{name} has no silence of a chosen length: acknowledge it instead"
+
     def acknowledged_for_everyone(self, alert: Alert) -> bool:
         """Whether acknowledging it acknowledges it at its source, for the whole team."""
         source = registry.find(self._kind_of(alert.key.feed_id) or "")

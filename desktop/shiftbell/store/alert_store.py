@@ -128,11 +128,13 @@ class AlertStore:
             pending.last_error,
             pending.receipt_reference,
             pending.comment,
+            iso_or_none(pending.silence_until),
         )
         with self._guard(f"cannot save a pending acknowledgement to {self.path}"):
             self._connection.execute(
                 "INSERT OR REPLACE INTO pending_acks (alert_id, feed_id, kind, next_try_at, "
-                "attempts, last_error, receipt_reference, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "attempts, last_error, receipt_reference, comment, silence_until) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
 
@@ -168,12 +170,12 @@ class AlertStore:
         with self._guard(f"cannot read the pending acknowledgements from {self.path}"):
             rows: list[tuple[object, ...]] = self._connection.execute(
                 "SELECT alert_id, feed_id, kind, next_try_at, attempts, last_error, "
-                "receipt_reference, comment FROM pending_acks ORDER BY alert_id"
+                "receipt_reference, comment, silence_until FROM pending_acks ORDER BY alert_id"
             ).fetchall()
         pending: list[PendingAck] = []
         for row in rows:
             try:
-                aid, feed_id, kind, next_try, attempts, error, reference, comment = row
+                aid, feed_id, kind, next_try, attempts, error, reference, comment, until = row
                 if not isinstance(attempts, int):
                     raise TypeError(f"attempts is not a number: {attempts!r}")
                 pending.append(
@@ -186,6 +188,7 @@ class AlertStore:
                         last_error=text_of(error),
                         receipt_reference=text_of(reference),
                         comment=text_of(comment),
+                        silence_until=datetime_or_none(until),
                     )
                 )
             except (ValueError, TypeError) as exc:

@@ -82,6 +82,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE pending_acks ADD COLUMN comment TEXT NOT NULL DEFAULT '';
     """,
+    # 6: until when the person silenced it, for an acknowledgement of a chosen length.
+    """
+    ALTER TABLE pending_acks ADD COLUMN silence_until TEXT;
+    """,
 )
 
 

@@ -35,6 +35,14 @@ class AlertActions:
             log.info("acknowledge from %s: %s", via, exc)
         self._then()
 
+    def silence(self, alert_id: str, seconds: float, comment: str, via: str = "window") -> None:
+        """Silence it at its source for `seconds` with `comment` (an Alertmanager silence)."""
+        try:
+            self._desk.silence(alert_id, via, seconds, comment)
+        except UnknownAlertError as exc:
+            log.info("silence from %s: %s", via, exc)
+        self._then()
+
     def unacknowledge(self, alert_id: str, via: str = "window") -> None:
         try:
             self._desk.unacknowledge(alert_id, via)

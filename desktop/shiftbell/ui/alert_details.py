@@ -30,6 +30,7 @@ from shiftbell.ui.alert_model import format_timestamp, source_text, status_text
 from shiftbell.ui.durations import format_age
 from shiftbell.ui.feed_status_lines import clear_layout
 from shiftbell.ui.form_widgets import plain_label
+from shiftbell.ui.silence_dialog import ask_silence
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class AlertDetails(QFrame):
 
     acknowledge_requested = Signal(str)
     comment_ack_requested = Signal(str, str)
+    silence_requested = Signal(str, float, str)
     unacknowledge_requested = Signal(str)
     snooze_requested = Signal(str, float)
     end_snooze_requested = Signal(str)
@@ -71,6 +73,7 @@ class AlertDetails(QFrame):
         self.alert: Alert | None = None
         self.link_buttons: list[QPushButton] = []
         self.why_no_unack: Callable[[Alert], str] = lambda _alert: ""
+        self.why_no_silence: Callable[[Alert], str] = lambda _alert: "no source"
 
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 8, 10, 8)
@@ -123,8 +126,14 @@ class AlertDetails(QFrame):
         self.end_snooze_button.clicked.connect(
             lambda _=False: self.alert and self.end_snooze_requested.emit(self.alert.id)
         )
-        for button in (self.ack_button, self.comment_button, self.unack_button):
+        self.silence_button = self._action("Silence…", "details-silence", "")
+        self.silence_button.setToolTip(
+            "Silence it at its source for a chosen time, with a comment the team sees"
+        )
+        self.silence_button.clicked.connect(lambda _=False: self.silence())
+        for button in (self.ack_button, self.comment_button, self.silence_button):
             actions.addWidget(button)
+        actions.addWidget(self.unack_button)
         actions.addWidget(self.snooze_button)
         actions.addWidget(self.end_snooze_button)
         actions.addStretch(1)
@@ -161,6 +170,7 @@ class AlertDetails(QFrame):
         for button in (
             self.ack_button,
             self.comment_button,
+            self.silence_button,
             self.unack_button,
             self.end_snooze_button,
         ):
@@ -181,6 +191,17 @@ class AlertDetails(QFrame):
                 lambda _=False: QGuiApplication.clipboard().setText(alert_id)
             )
         return menu
+
+    def silence(self, choice: tuple[float, str] | None = None) -> None:
+        """Silence the alert shown at its source: (seconds, comment); None asks the person."""
+        if self.alert is None:
+            return
+        if choice is None:
+            choice = ask_silence(self.alert.title, self)
+            if choice is None:
+                return
+        seconds, comment = choice
+        self.silence_requested.emit(self.alert.id, seconds, comment)
 
     def acknowledge_with_comment(self, comment: str | None = None) -> None:
         """Acknowledge the alert shown with a comment; None asks the person for it."""
@@ -245,6 +266,7 @@ class AlertDetails(QFrame):
             label.setVisible(alert is not None)
         self.ack_button.setVisible(alert is not None and alert.status is Status.FIRING)
         self.comment_button.setVisible(alert is not None and alert.status is Status.FIRING)
+        self.silence_button.setVisible(alert is not None and not self.why_no_silence(alert))
         self.unack_button.setVisible(
             alert is not None
             and alert.status is Status.ACKNOWLEDGED

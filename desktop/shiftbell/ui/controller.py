@@ -132,6 +132,7 @@ class UiController(QObject):
         self.actions = AlertActions(desk, window, then=self.tick)
         window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
         window.unacknowledge_requested.connect(self.actions.unacknowledge)
+        window.silence_requested.connect(self.actions.silence)
         window.comment_ack_requested.connect(
             lambda alert_id, comment: self.actions.acknowledge(alert_id, "window", comment)
         )

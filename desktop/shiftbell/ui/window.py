@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
 
     acknowledge_requested = Signal(str)
     comment_ack_requested = Signal(str, str)
+    silence_requested = Signal(str, float, str)
     unacknowledge_requested = Signal(str)
     snooze_requested = Signal(str, float)
     end_snooze_requested = Signal(str)
@@ -249,6 +250,7 @@ class MainWindow(QMainWindow):
         self.details.acknowledge_requested.connect(self.acknowledge_requested)
         self.details.unacknowledge_requested.connect(self.unacknowledge_requested)
         self.details.comment_ack_requested.connect(self.comment_ack_requested)
+        self.details.silence_requested.connect(self.silence_requested)
         self.details.snooze_requested.connect(self.snooze_requested)
         self.details.end_snooze_requested.connect(self.end_snooze_requested)
         details_scroll = scroll_area(self.details, page, "details-scroll")

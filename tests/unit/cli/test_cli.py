@@ -26,6 +26,7 @@ from shiftbell.core.clock import FakeClock
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
+from shiftbell.sources.build import AlertAbilities
 from shiftbell.system.paths import AppPaths
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2] / "desktop"
@@ -81,7 +82,14 @@ def _start(dirs: AppPaths, token: str) -> Iterator[App]:
         snooze=lambda minutes: calls.append(f"snooze {minutes}"),
         snooze_alert=lambda alert_id, seconds: calls.append(f"snooze {alert_id} {seconds:g}"),
     )
-    receiver = LocalReceiver(desk, token, 0, level_of=lambda a: 0, commands=commands)
+    receiver = LocalReceiver(
+        desk,
+        token,
+        0,
+        level_of=lambda a: 0,
+        commands=commands,
+        why_no_silence=AlertAbilities(lambda _feed: None).why_no_silence,
+    )
     loop.run(receiver.start())
     try:
         yield App(desk, store, receiver, dirs, calls)
@@ -237,6 +245,17 @@ def test_ack_with_a_comment_via_cli(app: App, capsys: pytest.CaptureFixture[str]
     alert_id = capsys.readouterr().out.strip()
     assert main(["ack", alert_id, "--comment", "cleaning /var"]) == 0
     assert app.desk.active()[0].ack_comment == "cleaning /var"
+
+
+def test_silence_via_cli_needs_a_source_that_can(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["send", "Disk full", "--key", "disk"])
+    alert_id = capsys.readouterr().out.strip()
+    # The local receiver's alerts have no source to silence at: refused, and why.
+    assert main(["silence", alert_id, "1h", "--comment", "x"]) == 1
+    assert "cannot be silenced: the local receiver has no silence" in capsys.readouterr().err
+    assert app.desk.active()[0].status is Status.FIRING
 
 
 def test_unack_via_cli_makes_it_fire_again(app: App, capsys: pytest.CaptureFixture[str]) -> None:

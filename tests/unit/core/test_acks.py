@@ -73,6 +73,32 @@ def test_the_persons_comment_goes_with_the_request_and_survives_retries() -> Non
     assert again is not None and again.comment == "On it - Alex"
 
 
+def test_silencing_for_a_chosen_time_is_sent_again_even_when_already_confirmed() -> None:
+    book = ledger()
+    book.want_acknowledged("a1", "prod", T0)
+    [first] = book.due(T0, FEEDS)
+    book.succeeded(first, T0, reference="follow-1")
+    until = T0 + timedelta(hours=1)
+    book.want_acknowledged("a1", "prod", T0, "maintenance", until)
+    [again] = book.due(T0, FEEDS)
+    assert (again.kind, again.comment, again.silence_until) == (AckKind.ACK, "maintenance", until)
+    assert book.confirmed("a1") is not None  # kept: what undoing needs until the new one lands
+    book.succeeded(again, T0, reference="chosen-1")
+    assert book.pending("a1") is None
+    assert book.confirmed("a1") == ConfirmedAck("a1", "prod", "chosen-1", T0)
+
+
+def test_a_chosen_length_asked_while_the_first_acknowledgement_is_sent_is_not_lost() -> None:
+    book = ledger()
+    book.want_acknowledged("a1", "prod", T0)
+    [in_flight] = book.due(T0, FEEDS)
+    until = T0 + timedelta(hours=1)
+    book.want_acknowledged("a1", "prod", T0, "maintenance", until)
+    book.succeeded(in_flight, T0, reference="follow-1")  # the first answer comes back
+    [still] = book.due(T0, FEEDS)
+    assert (still.comment, still.silence_until) == ("maintenance", until)
+
+
 def test_only_running_feeds_and_idle_alerts_are_due() -> None:
     book = ledger()
     book.want_acknowledged("a1", "prod", T0)

@@ -11,7 +11,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -404,6 +404,22 @@ def test_ack_with_a_comment_for_the_source(harness: Harness) -> None:
     assert answer.status_code == 200
     assert answer.json()["alerts"][0]["ack_comment"] == "on it"
     assert harness.board()["queue-depth"].ack_comment == "on it"
+
+
+def test_silence_one_alert_at_its_source(harness: Harness) -> None:
+    harness.post("/api/v1/alerts", _load("local/batch.json"))
+    alert = harness.board()["queue-depth"]
+    url = f"/api/v1/alerts/{alert.id}/silence"
+    assert harness.http.post(url, json={"seconds": 10}).status_code == 400  # under a minute
+    assert harness.http.post(url, json={"seconds": 3600, "comment": 7}).status_code == 400
+    assert harness.http.post("/api/v1/alerts/nope/silence", json={"seconds": 60}).status_code == 404
+    answer = harness.http.post(url, json={"seconds": 3600, "comment": "maintenance"})
+    assert answer.status_code == 200, answer.text
+    silenced = harness.board()["queue-depth"]
+    assert silenced.status is Status.ACKNOWLEDGED and silenced.ack_comment == "maintenance"
+    assert silenced.ack_info is not None and silenced.ack_info.until == (
+        harness.clock.now() + timedelta(hours=1)
+    )
 
 
 def test_ack_unknown_id_is_404_naming_it(harness: Harness) -> None:

@@ -38,6 +38,7 @@ def test_pending_acks_round_trip_and_survive_a_reopen(db_path: Path) -> None:
         attempts=4,
         last_error="cannot reach Alertmanager (prod): “refused”",
         comment='On it — Alex; "restarting" db1',
+        silence_until=datetime(2026, 3, 1, 16, 0, tzinfo=east),
     )
     held = PendingAck(
         "a2",

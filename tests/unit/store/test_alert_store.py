@@ -100,10 +100,11 @@ def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(
     with AlertStore.open(db_path) as store:
         store.record(Changes(new=(make_alert(),)))
     raw = sqlite3.connect(db_path)
-    # As version 2 left it: no links, ack_info or pending acknowledgement comment.
+    # As version 2 left it: none of the columns versions 3 to 6 added.
     raw.executescript(
         "ALTER TABLE alerts DROP COLUMN links; ALTER TABLE alerts DROP COLUMN ack_info; "
-        "ALTER TABLE pending_acks DROP COLUMN comment; PRAGMA user_version = 2;"
+        "ALTER TABLE pending_acks DROP COLUMN comment; "
+        "ALTER TABLE pending_acks DROP COLUMN silence_until; PRAGMA user_version = 2;"
     )
     raw.close()
     with AlertStore.open(db_path) as store:

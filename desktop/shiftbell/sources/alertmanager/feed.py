@@ -235,8 +235,14 @@ class AlertmanagerFeed:
                 f"cannot acknowledge {alert.title!r} in {VENDOR} ({self.config.name}): it has "
                 "no labels, and a silence without matchers would silence every alert"
             )
+        chosen = alert.ack_info.until if alert.ack_info and not alert.ack_info.by else None
+        created_by = self.options.created_by
+        if chosen is not None:
+            # Told apart from the acknowledgements ack_mode "follow" extends: its end is the
+            # person's, and the team sees it.
+            created_by += f" (until {chosen.astimezone(UTC):%H:%M} UTC)"
         if alert.id in self._unanswered:
-            earlier = await self._our_silences_for(alert, states=("active",))
+            earlier = await self._our_silences_for(alert, ("active",), created_by)
             if earlier:
                 self._unanswered.discard(alert.id)
                 log.info(
@@ -253,8 +259,10 @@ class AlertmanagerFeed:
                 for name, value in alert.labels
             ],
             "startsAt": _rfc3339(now - SILENCE_START_MARGIN),
-            "endsAt": _rfc3339(now + self._silence_length),
-            "createdBy": self.options.created_by,
+            "endsAt": _rfc3339(
+                chosen + self._server_offset if chosen is not None else now + self._silence_length
+            ),
+            "createdBy": created_by,
             "comment": alert.ack_comment or self.options.comment,
         }
         # Stated, not left to the client library's default: Alertmanager answers a silence
@@ -290,6 +298,11 @@ class AlertmanagerFeed:
             silence_id,
             silence["endsAt"],
         )
+        if chosen is not None:
+            # The length is the person's now: an acknowledgement that follows the alert
+            # would otherwise keep it silent after the chosen end.
+            for earlier_id in await self._our_silences_for(alert):
+                await self._expire(earlier_id)
         return AckReceipt(reference=silence_id)
 
     @property
@@ -368,9 +381,14 @@ class AlertmanagerFeed:
         self._server_offset = server_now - self._clock.now()
 
     async def _our_silences_for(
-        self, alert: Alert, states: tuple[str, ...] = ("active", "pending")
+        self,
+        alert: Alert,
+        states: tuple[str, ...] = ("active", "pending"),
+        created_by: str | None = None,
     ) -> list[str]:
-        """Silences in `states` this feed made with exactly the alert's labels."""
+        """Silences in `states` this feed made (as `created_by`, by default its own
+        createdBy) with exactly the alert's labels."""
+        created_by = created_by or self.options.created_by
         if not alert.labels:
             return []
         _, body = await self._request("GET", SILENCES_PATH)
@@ -387,7 +405,7 @@ class AlertmanagerFeed:
             state = status.get("state") if isinstance(status, dict) else None
             if state not in states:
                 continue
-            if silence.get("createdBy") != self.options.created_by:
+            if silence.get("createdBy") != created_by:
                 continue
             if _matcher_set(silence.get("matchers")) == wanted and isinstance(
                 silence.get("id"), str
