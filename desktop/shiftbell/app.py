@@ -128,7 +128,9 @@ def run_app(args: argparse.Namespace) -> int:
     )
     # In a process of its own, started anew when the sound server changes (ui/sound_worker.py).
     alarm = AlarmProcess(
-        output_device=settings.alarm.output_device, sound_server=sound_server_socket(os.environ)
+        output_device=settings.alarm.output_device,
+        sound_server=sound_server_socket(os.environ),
+        raise_output=settings.alarm.raise_output,
     )
     zone = local_zone()
     overrides = OverrideStore(paths.data_dir)
@@ -222,6 +224,7 @@ def run_app(args: argparse.Namespace) -> int:
             return
         settings = reloaded.settings
         controller.set_policy(settings.escalation, settings.schedule.policy(zone))
+        alarm.output_override.enabled = settings.alarm.raise_output
         runner.submit(feeds.apply(settings.enabled_feeds))
         runner.submit(schedules.apply(settings.schedules))
 

@@ -69,9 +69,11 @@ class NotificationSettings:
 
 @dataclass(frozen=True)
 class AlarmSettings:
-    """Where the alarm plays; `output_device=""` is the system's default output."""
+    """Where the alarm plays; `output_device=""` is the system's default output.
+    `raise_output`: unmute and raise the default output while a looping alarm sounds."""
 
     output_device: str = ""
+    raise_output: bool = True
 
 
 @dataclass(frozen=True)

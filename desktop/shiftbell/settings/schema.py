@@ -89,6 +89,13 @@ ALARM = (
         'The sound output for the alarm, by the name the system gives it; "" = the '
         "system's default output.",
     ),
+    SettingKey(
+        "raise_output",
+        ValueType.BOOLEAN,
+        "Unmute for the alarm",
+        "While a looping alarm sounds (critical, by default), unmute the default output and "
+        "raise it to at least 70 %, as phones override the ringer; put back as it was after.",
+    ),
 )
 SCHEDULE = (
     SettingKey(

@@ -26,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from shiftbell.core.escalation import SILENT, AlarmState
+from shiftbell.ui.output_override import OutputOverride
 from shiftbell.ui.sound_watch import SoundServerWatch
 from shiftbell.ui.sound_worker import state_to_json
 
@@ -43,10 +44,14 @@ class AlarmProcess(QObject):
         output_device: str = "",
         sound_server: Path | None = None,
         parent: QObject | None = None,
+        raise_output: bool = True,
     ) -> None:
-        """`sound_server` is the PulseAudio-protocol socket to follow (None: none to watch)."""
+        """`sound_server` is the PulseAudio-protocol socket to follow (None: none to watch);
+        `raise_output`: unmute and raise the default output while a loop sounds
+        (ui/output_override.py)."""
         super().__init__(parent)
         self._device = output_device
+        self.output_override = OutputOverride(raise_output and sound_server is not None)
         self._state: AlarmState = SILENT
         self._sent: str = ""
         self._process: QProcess | None = None
@@ -80,6 +85,7 @@ class AlarmProcess(QObject):
     def apply(self, state: AlarmState) -> None:
         """Make the speakers match `state` (called at 4 Hz; only changes are sent)."""
         self._state = state
+        self.output_override.follow(state)
         self._send_state()
 
     def test_alarm(self) -> None:
@@ -88,6 +94,7 @@ class AlarmProcess(QObject):
     def shutdown(self) -> None:
         """End the player process (at quit): nothing sounds after this."""
         self._stopping = True
+        self.output_override.restore()
         self._restart_timer.stop()
         if self._watch is not None:
             self._watch.stop()
