@@ -131,6 +131,7 @@ def run_app(args: argparse.Namespace) -> int:
         output_device=settings.alarm.output_device,
         sound_server=sound_server_socket(os.environ),
         raise_output=settings.alarm.raise_output,
+        every_output=settings.alarm.every_output,
     )
     zone = local_zone()
     overrides = OverrideStore(paths.data_dir)

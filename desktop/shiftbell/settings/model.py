@@ -74,6 +74,7 @@ class AlarmSettings:
 
     output_device: str = ""
     raise_output: bool = True
+    every_output: bool = True
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,13 @@ ALARM = (
         "While a looping alarm sounds (critical, by default), unmute the default output and "
         "raise it to at least 70 %, as phones override the ringer; put back as it was after.",
     ),
+    SettingKey(
+        "every_output",
+        ValueType.BOOLEAN,
+        "Alarm on every output",
+        "A looping alarm plays on every sound output at once (the speakers as well as a "
+        "headset left on the desk).",
+    ),
 )
 SCHEDULE = (
     SettingKey(

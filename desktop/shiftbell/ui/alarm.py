@@ -61,10 +61,13 @@ class AlarmPlayer(QObject):
         *,
         sounds: Path | None = None,
         test_duration_ms: int = TEST_ALARM_MS,
+        every_output: bool = False,
     ) -> None:
         """`output_device` is a device's description or id as Qt lists it; "" means the default.
 
         `sounds` is the directory of the .wav files (default: the bundled ones).
+        `every_output`: a looping sound also plays on every other output (the speakers as
+        well as a headset left on the desk); the chime stays on the one.
         """
         super().__init__(parent)
         self._sounds_dir = sounds if sounds is not None else sounds_dir()
@@ -72,6 +75,9 @@ class AlarmPlayer(QObject):
         self._warned_device_missing = False
         self._device: QAudioDevice | None = None
         self._effects: dict[Sound, QSoundEffect] = {}
+        self._every_output = every_output
+        # The looping sounds again on each other output (every_output).
+        self._echoes: dict[Sound, list[QSoundEffect]] = {}
         self._problem = ""
         self.loop_sound: Sound | None = None
         self.loop_volume = 0.0
@@ -171,13 +177,16 @@ class AlarmPlayer(QObject):
         effect = self._effects.get(sound)
         if sound is self.loop_sound:
             self.loop_volume = volume
-            if effect is not None:
-                effect.setVolume(volume)
+            for playing in [effect, *self._echoes.get(sound, [])]:
+                if playing is not None:
+                    playing.setVolume(volume)
             return
         if self.loop_sound is not None:
             self._stop_effect(self.loop_sound)
         self.loop_sound = sound
         self.loop_volume = volume
+        for echo in self._echoes.get(sound, []):
+            self._start_effect(echo, volume)
         if effect is None:
             log.warning("cannot play %s: its sound file is missing", sound.value)
             return
@@ -194,6 +203,8 @@ class AlarmPlayer(QObject):
         effect = self._effects.get(sound)
         if effect is not None:
             effect.stop()
+        for echo in self._echoes.get(sound, []):
+            echo.stop()
 
     def _stop_loop(self) -> None:
         if self.loop_sound is not None:
@@ -238,10 +249,12 @@ class AlarmPlayer(QObject):
 
     def _build_effects(self, device: QAudioDevice | None) -> None:
         """(Re)create the effects on `device`; a looping sound carries on from the start."""
-        for effect in self._effects.values():
+        echoes = [echo for found in self._echoes.values() for echo in found]
+        for effect in [*self._effects.values(), *echoes]:
             effect.stop()
             effect.deleteLater()
         self._effects.clear()
+        self._echoes.clear()
         self._device = device
         for sound in Sound:
             path = sound_path(sound, self._sounds_dir)
@@ -253,8 +266,24 @@ class AlarmPlayer(QObject):
             effect.setSource(QUrl.fromLocalFile(str(path)))
             effect.statusChanged.connect(self._check_health)
             self._effects[sound] = effect
+            if self._every_output and sound is not Sound.CHIME:
+                self._echoes[sound] = [
+                    self._echo(path, other) for other in self._other_outputs(device)
+                ]
         if self.loop_sound is not None and self.loop_sound in self._effects:
-            self._start_effect(self._effects[self.loop_sound], self.loop_volume)
+            for effect in [self._effects[self.loop_sound], *self._echoes.get(self.loop_sound, [])]:
+                self._start_effect(effect, self.loop_volume)
+
+    @staticmethod
+    def _other_outputs(device: QAudioDevice | None) -> list[QAudioDevice]:
+        taken = _device_id(device) if device is not None else ""
+        return [d for d in QMediaDevices.audioOutputs() if _device_id(d) != taken]
+
+    def _echo(self, path: Path, device: QAudioDevice) -> QSoundEffect:
+        echo = QSoundEffect(self)
+        echo.setAudioDevice(device)
+        echo.setSource(QUrl.fromLocalFile(str(path)))
+        return echo
 
     def _on_outputs_changed(self) -> None:
         # Always rebuilt, even for the "same" device: seen with PulseAudio, a sink that

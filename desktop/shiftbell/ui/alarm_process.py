@@ -45,12 +45,14 @@ class AlarmProcess(QObject):
         sound_server: Path | None = None,
         parent: QObject | None = None,
         raise_output: bool = True,
+        every_output: bool = False,
     ) -> None:
         """`sound_server` is the PulseAudio-protocol socket to follow (None: none to watch);
         `raise_output`: unmute and raise the default output while a loop sounds
         (ui/output_override.py)."""
         super().__init__(parent)
         self._device = output_device
+        self._every_output = every_output
         self.output_override = OutputOverride(raise_output and sound_server is not None)
         self._state: AlarmState = SILENT
         self._sent: str = ""
@@ -119,6 +121,8 @@ class AlarmProcess(QObject):
         args = ["-m", "shiftbell.ui.sound_worker"]
         if self._device:
             args += ["--device", self._device]
+        if self._every_output:
+            args.append("--every-output")
         process.setArguments(args)
         environment = QProcessEnvironment.systemEnvironment()
         inherited = environment.value("PYTHONPATH")

@@ -74,12 +74,15 @@ def _say(message: dict[str, object]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shiftbell-sound")
     parser.add_argument("--device", default="", help="an output's description or id")
+    parser.add_argument(
+        "--every-output", action="store_true", help="loop the alarm on every output too"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
     app = QCoreApplication(sys.argv[:1])
-    player = AlarmPlayer(output_device=args.device)
+    player = AlarmPlayer(output_device=args.device, every_output=args.every_output)
     caller = MainThreadCaller()
 
     def handle(line: str) -> None:

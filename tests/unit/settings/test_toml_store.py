@@ -51,7 +51,7 @@ def test_the_template_names_every_option_with_its_default_value() -> None:
     document = tomllib.loads(render_settings())
     assert document["receiver"] == {"port": 8974}
     assert document["notifications"] == {"backend": "auto", "snooze_choices_min": [5, 15, 60]}
-    assert document["alarm"] == {"output_device": "", "raise_output": True}
+    assert document["alarm"] == {"output_device": "", "raise_output": True, "every_output": True}
     # The critical table as the design describes it, key by key.
     assert document["escalation"]["critical"] == {
         "sound": "alarm",

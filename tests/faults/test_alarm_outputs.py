@@ -1,5 +1,7 @@
-"""A critical alarm is heard on a muted output, as phones override the ringer, and the output
-is put back as it was once the alarm stops; on the real app, with recorded sound.
+"""The alarm reaches the person whatever the outputs are set to, on the real app with recorded
+sound: a critical alarm is heard on a muted or turned-down output, as phones override the
+ringer, and the output is put back as it was once the alarm stops; and it plays on every
+output at once (the speakers as well as a headset left on the desk).
 
 Seen before: with the output muted the alarm played into silence (RMS 0.0000), and the only
 sign was a problem line the sleeping person could not see. The control case below (the
@@ -84,3 +86,27 @@ def test_a_turned_down_output_is_raised_for_the_alarm_and_turned_down_again(
     assert not muted(pulse_sink)
     app.cli("ack", "--all")
     wait_until(lambda: volume(pulse_sink) == 10, 5, message="the output back at 10 %")
+
+
+@pytest.mark.parametrize("every_output", [True, False])
+def test_the_alarm_plays_on_every_output_at_once(
+    headless_app: HeadlessApp, pulse_sink: PulseSink, every_output: bool
+) -> None:
+    pulse_sink.add_default_sink("headset")
+    pulse_sink.run(["pactl", "set-default-sink", pulse_sink.sink_name])  # speakers stay default
+    app = headless_app(FAST_RAMP + f"\n[alarm]\nevery_output = {str(every_output).lower()}\n")
+    app.start()
+    speakers = pulse_sink.start_recording("speakers")
+    headset = pulse_sink.start_recording("headset", device="headset")
+    sent_at = time.monotonic()
+    app.cli("send", "Database primary down", "--severity", "critical")
+    heard_at = speakers.wait_for_sound(LOUD, timeout=10, since=sent_at)
+    if not every_output:  # the control: only the default output hears it
+        assert headset.rms_between(heard_at, heard_at + 1.5) < SILENT
+        return
+    headset.wait_for_sound(LOUD, timeout=10, since=sent_at)
+
+    acked_at = time.monotonic()
+    app.cli("ack", "--all")
+    speakers.wait_for_silence(SILENT, timeout=5, since=acked_at)
+    headset.wait_for_silence(SILENT, timeout=5, since=acked_at)
