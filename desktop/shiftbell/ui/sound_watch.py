@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 log = logging.getLogger(__name__)
 
 PROBE_MS = 1000
+OUTPUT_RECHECK_PROBES = 10
 SETTLE_MS = 300
 # Below this the alarm is as good as silent on most speakers.
 AUDIBLE_PERCENT = 5
@@ -55,7 +56,8 @@ class SoundServerWatch(QObject):
         self._subscriber: QProcess | None = None
         self._probe = QTimer(self)
         self._probe.setInterval(PROBE_MS)
-        self._probe.timeout.connect(self.check)
+        self._probe.timeout.connect(self._on_probe)
+        self._probes = 0
         # Bursts of events (one plug-in is several) make one restart of the player.
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
@@ -78,6 +80,14 @@ class SoundServerWatch(QObject):
     @property
     def problem_text(self) -> str:
         return self._problem
+
+    def _on_probe(self) -> None:
+        self.check()
+        self._probes += 1
+        if self._up and self._probes % OUTPUT_RECHECK_PROBES == 0:
+            # A safety net under the events: an output muted by a route pactl does not
+            # report (a missed event) is found within this many seconds.
+            self._check_output()
 
     def check(self) -> None:
         """Probe the socket now (also called when `pactl subscribe` ends)."""
@@ -126,6 +136,9 @@ class SoundServerWatch(QObject):
         process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         process.readyReadStandardOutput.connect(lambda: self._on_events(process))
         process.finished.connect(lambda *_: self._subscriber_ended(process))
+        # A mute between the first look and the subscription would go unseen: look again
+        # once it listens (seen in CI on a loaded machine).
+        process.started.connect(self._check_output)
         process.start()
         self._subscriber = process
 
