@@ -163,8 +163,44 @@ def test_a_second_shiftbell_brings_the_running_window_forward(
     assert app.proc is not None and app.proc.poll() is None, "the first one keeps running"
 
 
+def _app_windows(desktop: VirtualDesktop) -> list[str]:
+    """The app's visible top-level windows (its window, and a menu while one is open)."""
+    found = desktop.run(
+        ["xdotool", "search", "--onlyvisible", "--classname", "shiftbell"], check=False
+    )
+    return found.stdout.split()
+
+
 def _window_visible(desktop: VirtualDesktop) -> bool:
     found = desktop.run(
         ["xdotool", "search", "--onlyvisible", "--name", "^Shiftbell$"], check=False
     )
     return found.returncode == 0
+
+
+def test_a_link_in_the_details_opens_in_the_browser(
+    virtual_desktop: VirtualDesktop, tmp_path: Path
+) -> None:
+    """From the keyboard, as at 3 a.m.: the notification opens the window on the alert,
+    Return opens its menu, and its link goes to the browser (a stub xdg-open on PATH)."""
+    opened = tmp_path / "opened.txt"
+    stub = tmp_path / "bin" / "xdg-open"
+    stub.parent.mkdir()
+    stub.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    stub.chmod(0o755)
+    app = RunningApp(virtual_desktop, ShiftbellHome(tmp_path, FAST_RAMP))
+    app.env["PATH"] = f"{stub.parent}:{app.env.get('PATH', '')}"
+    app.start()
+    runbook = "https://wiki.example.com/runbooks/disk-full"
+    app.cli("send", "Disk full on db1", "--severity", "warning", "--url", runbook)
+    virtual_desktop.wait_for_notify("Disk full on db1", timeout=10)
+    virtual_desktop.click_notification()
+    wait_until(lambda: _window_visible(virtual_desktop), 10, message="the window on a click")
+    # The row's menu: Acknowledge, With a comment…, Snooze, Open wiki.example.com, Copy id.
+    before = _app_windows(virtual_desktop)
+    virtual_desktop.run(["xdotool", "key", "Return"])
+    wait_until(lambda: len(_app_windows(virtual_desktop)) > len(before), 5, message="the menu")
+    virtual_desktop.run(["xdotool", "key", "--delay", "100", "Down", "Down", "Down", "Down"])
+    virtual_desktop.run(["xdotool", "key", "Return"])
+    wait_until(lambda: opened.exists() and opened.read_text().strip(), 10, message="the browser")
+    assert opened.read_text().split() == [runbook]
