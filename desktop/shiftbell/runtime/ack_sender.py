@@ -358,14 +358,8 @@ class AckSender:
         if acknowledged:
             info = alert.ack_info
             # Only the person's own words (no author yet), not what the source said last.
-            own = info is not None and not info.by
-            self._ledger.want_acknowledged(
-                alert.id,
-                alert.key.feed_id,
-                now,
-                info.comment if info is not None and own else "",
-                info.until if info is not None and own else None,
-            )
+            own = info if info is not None and not info.by else AckInfo()
+            self._ledger.want_acknowledged(alert.id, alert.key.feed_id, now, own.comment, own.until)
         else:
             self._ledger.want_unacknowledged(alert.id, alert.key.feed_id, now)
 
