@@ -89,7 +89,7 @@ def build_feed(
             f"add it in {where_to_fix(config)}"
         )
     assert source.open_feed is not None  # feed_source checked it
-    feed = source.open_feed(config, secret, transport)
+    feed = source.open_feed(config, secret, transport=transport)
     if not isinstance(feed, PollingFeed | StreamFeed):
         raise FeedConfigError(
             f"the {source.name} feed ({type(feed).__name__}) does not implement a feed protocol"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from shiftbell.core.errors import FeedConfigError
@@ -227,7 +227,14 @@ class ScheduleRequest:
     transport: httpx.AsyncBaseTransport | None = None
 
 
-OpenFeed = Callable[["FeedConfig", str, "httpx.AsyncBaseTransport | None"], "Feed"]
+class OpenFeed(Protocol):
+    """Builds a feed without I/O: a vendor's feed class, through `lazy`."""
+
+    def __call__(
+        self, config: FeedConfig, secret: str, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> Feed: ...
+
+
 OpenSchedule = Callable[[ScheduleRequest], "ScheduleSource"]
 
 

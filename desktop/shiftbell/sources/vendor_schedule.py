@@ -3,22 +3,22 @@ Ops, Grafana OnCall): the account opened once with the feed's URL and key, the w
 asked for, bounds on it, the name every message starts with, and tidying what came back.
 
 A vendor's schedule sets its own settings, then calls `__init__` here, which refuses what
-cannot work (`check`, before any client is opened); it says how to open its account
-(`open_account`) and how to read the person's shifts in a window (`read`); `fetch` and
-`close` are here.
+cannot work (`check`, before any client is opened); it names its feed class (`feed_type`, whose
+account it signs in through) and says how to read the person's shifts in a window (`read`);
+`fetch` and `close` are here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, NoReturn, Self
+from typing import Any, ClassVar, NoReturn, Protocol, Self
 
 import httpx
 
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
-from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.feed import FeedConfig, expect_kind
 from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
@@ -29,18 +29,28 @@ from shiftbell.sources.schedule import (
     utc_instant,
     where_to_fix,
 )
-from shiftbell.sources.spec import ScheduleRequest
+from shiftbell.sources.spec import ScheduleRequest, SourceSpec
+
+
+class HasAccount(Protocol):
+    """A vendor's alert feed, which holds the account (client and sign-in) a schedule uses."""
+
+    @property
+    def account(self) -> VendorAccount: ...
 
 
 class VendorSchedule:
     """A schedule read through the account of the alert feed `feed` (its URL and `secret`).
 
-    Class attributes: `noun` ("PagerDuty schedule"); `max_span`, the longest window the
-    vendor answers for, or None, with `span_words` saying so ("PagerDuty answers for at
-    most 90 days at a time").
+    Class attributes: `noun` ("PagerDuty schedule"); `source`, the vendor's declaration, and
+    `feed_type`, its feed class, whose account (client and sign-in) the schedule uses; `max_span`,
+    the longest window the vendor answers for, or None, with `span_words` saying so
+    ("PagerDuty answers for at most 90 days at a time").
     """
 
     noun: ClassVar[str]
+    source: ClassVar[SourceSpec]
+    feed_type: ClassVar[Callable[..., HasAccount]]
     max_span: ClassVar[timedelta | None] = None
     span_words: ClassVar[str] = ""
 
@@ -83,7 +93,12 @@ class VendorSchedule:
     def open_account(
         self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> VendorAccount:
-        raise NotImplementedError
+        expect_kind(feed, self.source.id, self.source.name)
+        return self.signed_in(self.feed_type(feed, secret, transport=transport))
+
+    def signed_in(self, adapter: HasAccount) -> VendorAccount:
+        """The account of the feed `adapter`; a vendor reads more from it here (JSM Ops)."""
+        return adapter.account
 
     async def read(self, window: Window) -> Iterable[Shift | None]:
         """The person's shifts as the vendor lists them for `window` (None: not a shift)."""

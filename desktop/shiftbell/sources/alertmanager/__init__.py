@@ -67,5 +67,5 @@ SOURCE = SourceSpec(
             choices=("none", "basic", "bearer"),
         ),
     ),
-    open_feed=lazy("shiftbell.sources.alertmanager.feed", "open_feed", "Alertmanager feeds"),
+    open_feed=lazy("shiftbell.sources.alertmanager.feed", "AlertmanagerFeed", "Alertmanager feeds"),
 )

@@ -446,10 +446,3 @@ def _detail(body: object) -> str:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         body = body["message"]
     return f" ({str(body)[:200]})" if isinstance(body, str) and body else ""
-
-
-def open_feed(
-    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> AlertmanagerFeed:
-    """The feed for `config` (the declaration in __init__.py builds it through this)."""
-    return AlertmanagerFeed(config, secret, transport=transport)

@@ -23,5 +23,5 @@ SOURCE = SourceSpec(
             default="120",
         ),
     ),
-    open_feed=lazy("shiftbell.sources.gotify.feed", "open_feed", "Gotify feeds"),
+    open_feed=lazy("shiftbell.sources.gotify.feed", "GotifyFeed", "Gotify feeds"),
 )

@@ -380,10 +380,3 @@ def _text(value: object) -> str:
 
 def _reason(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__)[:200]
-
-
-def open_feed(
-    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> GotifyFeed:
-    """The feed for `config` (the declaration in __init__.py builds it through this)."""
-    return GotifyFeed(config, secret, transport=transport)

@@ -1,6 +1,6 @@
 """Grafana OnCall / Grafana Cloud IRM: alert groups polled and acknowledged; final shifts.
 
-The schedule signs in through the feed's account (feed.py's `open_account`).
+The schedule signs in through the feed's account (the feed class's `account`).
 """
 
 from shiftbell.sources.schedule_options import vendor_schedule_options
@@ -66,7 +66,9 @@ SOURCE = SourceSpec(
             OptionType.LIST,
         ),
     ),
-    open_feed=lazy("shiftbell.sources.grafana_oncall.feed", "open_feed", "Grafana OnCall feeds"),
+    open_feed=lazy(
+        "shiftbell.sources.grafana_oncall.feed", "GrafanaOnCallFeed", "Grafana OnCall feeds"
+    ),
     open_schedule=lazy(
         "shiftbell.sources.grafana_oncall.schedule", "open_schedule", "Grafana OnCall schedules"
     ),

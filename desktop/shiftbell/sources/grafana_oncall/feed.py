@@ -66,9 +66,8 @@ import httpx
 
 from shiftbell.core.alert import Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
-from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
+from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
-from shiftbell.sources.grafana_oncall import SOURCE
 from shiftbell.sources.grafana_oncall.alert_groups import (
     DEFAULT_SEVERITY,
     GroupState,
@@ -415,18 +414,3 @@ def _bare_token(secret: str) -> str:
     if token.lower().startswith("bearer "):
         token = token[len("bearer ") :].strip()
     return token
-
-
-def open_feed(
-    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> GrafanaOnCallFeed:
-    """The feed for `config` (the declaration in __init__.py builds it through this)."""
-    return GrafanaOnCallFeed(config, secret, transport=transport)
-
-
-def open_account(
-    feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> VendorAccount:
-    """The account of `feed`, for the Grafana OnCall schedule: the feed's own client and sign-in."""
-    expect_kind(feed, SOURCE.id, SOURCE.name)
-    return GrafanaOnCallFeed(feed, secret, transport=transport).account

@@ -1,6 +1,6 @@
 """Grafana OnCall / Grafana IRM: the person's final shifts, across the account's schedules.
 
-Signs in through a Grafana OnCall alert feed (open_account: the feed's own client). Its
+Signs in through a Grafana OnCall alert feed (its account: the feed's own client). Its
 options are declared in __init__.py.
 
 Requests: GET /api/v1/schedules/ (paginated: `next`), then per schedule
@@ -28,8 +28,8 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.grafana_oncall.feed import open_account
-from shiftbell.sources.http import VendorAccount
+from shiftbell.sources.grafana_oncall import SOURCE
+from shiftbell.sources.grafana_oncall.feed import GrafanaOnCallFeed
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
@@ -50,6 +50,8 @@ class GrafanaOnCallSchedule(VendorSchedule):
     """The person's final shifts in Grafana OnCall. See the module docstring."""
 
     noun = NOUN
+    source = SOURCE
+    feed_type = GrafanaOnCallFeed
     max_span = MAX_SPAN
     span_words = "OnCall answers for at most 365 days at a time"
 
@@ -74,11 +76,6 @@ class GrafanaOnCallSchedule(VendorSchedule):
     def check(self) -> None:
         if not self._user:
             self.refuse("say whose shifts to show: set user to your OnCall email or username")
-
-    def open_account(
-        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
-    ) -> VendorAccount:
-        return open_account(feed, secret, transport)
 
     async def read(self, window: Window) -> list[Shift | None]:
         dates = {

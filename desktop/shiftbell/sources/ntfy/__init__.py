@@ -36,5 +36,5 @@ SOURCE = SourceSpec(
             "(everything ntfy cached).",
         ),
     ),
-    open_feed=lazy("shiftbell.sources.ntfy.feed", "open_feed", "ntfy feeds"),
+    open_feed=lazy("shiftbell.sources.ntfy.feed", "NtfyFeed", "ntfy feeds"),
 )

@@ -361,10 +361,3 @@ __all__ = [
     "parse_topics",
     "severity_for_priority",
 ]
-
-
-def open_feed(
-    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> NtfyFeed:
-    """The feed for `config` (the declaration in __init__.py builds it through this)."""
-    return NtfyFeed(config, secret, transport=transport)

@@ -82,7 +82,7 @@ SOURCE = SourceSpec(
             required=True,
         ),
     ),
-    open_feed=lazy("shiftbell.sources.opsgenie.feed", "open_feed", "Opsgenie feeds"),
+    open_feed=lazy("shiftbell.sources.opsgenie.feed", "OpsgenieFeed", "Opsgenie feeds"),
     open_schedule=lazy(
         "shiftbell.sources.opsgenie.schedule", "open_schedule", "Opsgenie schedules"
     ),

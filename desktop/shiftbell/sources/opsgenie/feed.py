@@ -45,10 +45,9 @@ from shiftbell.core.errors import (
     FeedPayloadError,
     FeedUnreachableError,
 )
-from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
+from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
-from shiftbell.sources.opsgenie import SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -430,19 +429,3 @@ def _alert_name(alert: Alert) -> str:
 
 def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def open_feed(
-    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> OpsgenieFeed:
-    """The feed for `config` (the declaration in __init__.py builds it through this)."""
-    return OpsgenieFeed(config, secret, transport=transport)
-
-
-def open_account(
-    feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> tuple[VendorAccount, bool]:
-    """The account of `feed` for the Opsgenie schedule, and whether it is JSM Ops."""
-    expect_kind(feed, SOURCE.id, SOURCE.name)
-    adapter = OpsgenieFeed(feed, secret, transport=transport)
-    return adapter.account, adapter.is_jsm

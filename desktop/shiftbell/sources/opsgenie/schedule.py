@@ -1,6 +1,6 @@
 """Opsgenie (and JSM Ops): the person's shifts from schedule timelines.
 
-Signs in through an Opsgenie alert feed (open_account: the feed's own client),
+Signs in through an Opsgenie alert feed (its account: the feed's own client),
 `api = "opsgenie"` or `"jsm"` alike. Its options are declared in __init__.py.
 
 Request, per schedule: Opsgenie GET /v2/schedules/{schedule}/timeline?identifierType=id|name
@@ -30,7 +30,8 @@ from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.http import VendorAccount
-from shiftbell.sources.opsgenie.feed import open_account
+from shiftbell.sources.opsgenie import SOURCE
+from shiftbell.sources.opsgenie.feed import OpsgenieFeed
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
@@ -39,7 +40,7 @@ from shiftbell.sources.schedule import (
     where_to_fix,
 )
 from shiftbell.sources.spec import ScheduleRequest
-from shiftbell.sources.vendor_schedule import VendorSchedule
+from shiftbell.sources.vendor_schedule import HasAccount, VendorSchedule
 
 NOUN = "Opsgenie schedule"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -51,6 +52,8 @@ class OpsgenieSchedule(VendorSchedule):
     """The person's shifts in one or more Opsgenie schedules. See the module docstring."""
 
     noun = NOUN
+    source = SOURCE
+    feed_type = OpsgenieFeed
 
     def __init__(
         self,
@@ -79,11 +82,10 @@ class OpsgenieSchedule(VendorSchedule):
                 "say whose shifts to show: set user to your Opsgenie username (login email)"
             )
 
-    def open_account(
-        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
-    ) -> VendorAccount:
-        account, self._jsm = open_account(feed, secret, transport)
-        return account
+    def signed_in(self, adapter: HasAccount) -> VendorAccount:
+        assert isinstance(adapter, OpsgenieFeed)
+        self._jsm = adapter.is_jsm
+        return adapter.account
 
     async def read(self, window: Window) -> list[Shift]:
         days = math.ceil((window.end - window.start) / timedelta(days=1)) + 1

@@ -1,6 +1,6 @@
 """PagerDuty (REST API v2): open incidents polled and acknowledged; on-call shifts from /oncalls.
 
-The schedule signs in through the feed's own account (feed.py's `open_account`), so the key is
+The schedule signs in through the feed's own account (the feed class's `account`), so the key is
 entered once, with the feed.
 """
 
@@ -74,7 +74,7 @@ SOURCE = SourceSpec(
             OptionType.LIST,
         ),
     ),
-    open_feed=lazy("shiftbell.sources.pagerduty.feed", "open_feed", "PagerDuty feeds"),
+    open_feed=lazy("shiftbell.sources.pagerduty.feed", "PagerDutyFeed", "PagerDuty feeds"),
     open_schedule=lazy(
         "shiftbell.sources.pagerduty.schedule", "open_schedule", "PagerDuty schedules"
     ),

@@ -33,10 +33,9 @@ import httpx
 
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
-from shiftbell.sources.feed import AckReceipt, FeedConfig, expect_kind
+from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
-from shiftbell.sources.pagerduty import SOURCE
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=StrEnum)
@@ -398,18 +397,3 @@ def _option(kind: type[E], name: str, default: E, config: FeedConfig) -> E:
             f"PagerDuty option {name} = {text!r} is not one of {allowed}: fix it in "
             f"{where_to_fix(config)}"
         ) from None
-
-
-def open_feed(
-    config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> PagerDutyFeed:
-    """The feed for `config` (the declaration in __init__.py builds it through this)."""
-    return PagerDutyFeed(config, secret, transport=transport)
-
-
-def open_account(
-    feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None = None
-) -> VendorAccount:
-    """The account of `feed`, for the PagerDuty schedule: the feed's own client and sign-in."""
-    expect_kind(feed, SOURCE.id, SOURCE.name)
-    return PagerDutyFeed(feed, secret, transport=transport).account

@@ -1,6 +1,6 @@
 """PagerDuty: the person's on-call shifts from the REST API's /oncalls.
 
-Signs in through a PagerDuty alert feed (open_account: the feed's own client). Its options
+Signs in through a PagerDuty alert feed (its account: the feed's own client). Its options
 are declared in __init__.py.
 
 Request: GET /oncalls?user_ids[]=ID&since=..&until=..&time_zone=UTC&limit=100&offset=N,
@@ -28,8 +28,8 @@ import httpx
 from shiftbell.core.errors import FeedPayloadError
 from shiftbell.core.schedule import OPEN_END, Shift
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.http import VendorAccount
-from shiftbell.sources.pagerduty.feed import open_account
+from shiftbell.sources.pagerduty import SOURCE
+from shiftbell.sources.pagerduty.feed import PagerDutyFeed
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
@@ -50,6 +50,8 @@ class PagerDutySchedule(VendorSchedule):
     """The person's PagerDuty on-call shifts. See the module docstring."""
 
     noun = NOUN
+    source = SOURCE
+    feed_type = PagerDutyFeed
     max_span = MAX_SPAN
     span_words = "PagerDuty answers for at most 90 days at a time"
 
@@ -71,11 +73,6 @@ class PagerDutySchedule(VendorSchedule):
         super().__init__(
             name, feed, secret, lookbehind=lookbehind, lookahead=lookahead, transport=transport
         )
-
-    def open_account(
-        self, feed: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
-    ) -> VendorAccount:
-        return open_account(feed, secret, transport)
 
     async def read(self, window: Window) -> list[Shift | None]:
         entries = await self._oncalls(await self._whose(), window)
