@@ -32,6 +32,7 @@ from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.ack_journal import AckJournal
 from shiftbell.store.alert_store import AlertStore
 from shiftbell.store.credentials import SecretStore
+from shiftbell.store.list_view_store import ListView, ListViewStore
 from shiftbell.store.snooze_store import SnoozeStore
 from shiftbell.system.clock import SystemClock, local_zone
 from shiftbell.system.logging_setup import setup_logging
@@ -178,6 +179,18 @@ def run_app(args: argparse.Namespace) -> int:
         alert_snoozes=AlertSnoozes(snoozes.load_alerts()),
         on_snooze_changed=keep_snooze,
     )
+    list_views = ListViewStore(paths.data_dir)
+
+    def keep_list_view(grouping: str, columns: list[str]) -> None:
+        saved_or_said(
+            "list view",
+            lambda: list_views.save(ListView(grouping, tuple(columns))),
+            f"the alert list's grouping and columns to {list_views.path}",
+        )
+
+    window.alerts_table.arrangement_changed.connect(keep_list_view)
+    kept = list_views.load()
+    window.alerts_table.arrange(kept.grouping, kept.label_columns)
     for topic, text in problems.items():
         controller.set_problem(topic, text)
     if headless:

@@ -70,7 +70,7 @@ def test_the_first_alert_is_shown_in_full_until_another_is_picked(
     assert details.labels_label.text() == "alertname = DiskFull\ninstance = db1:9100"
     assert "shiftbell ack a1" in details.id_label.text()
 
-    window.alerts_table.selectRow(1)
+    assert window.alerts_table.select_alert("a2")
     assert details.alert == second
     assert details.times_label.text().startswith("Started 2026-03-04 03:10 (2 min ago), ack")
     # An update keeps the person's choice.
@@ -130,7 +130,7 @@ def test_acknowledge_and_take_back_from_the_details_and_their_shortcuts(
         qtbot.keyClick(window.alerts_table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert asked.args == ["a1"]
 
-    window.alerts_table.selectRow(1)
+    assert window.alerts_table.select_alert("a2")
     assert details.unack_button.isVisible() and not details.ack_button.isVisible()
     with qtbot.waitSignal(window.unacknowledge_requested) as asked:
         qtbot.keyClick(window.alerts_table, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
@@ -232,13 +232,13 @@ def test_a_rows_menu_offers_what_its_details_do(
         ],
         NOW,
     )
-    second = window.alerts_table.visualRect(window.shown_alerts.index(1, 0)).center()
+    second = window.alerts_table.visualRect(window.shown_alerts.index_of("a2")).center()
     menu = window.row_menu(second)
     assert menu is not None and window.details.alert is not None
     assert window.details.alert.id == "a2"  # the row right-clicked is selected
     assert [a.text() for a in menu.actions() if a.text()] == ["Un-acknowledge", "Copy id"]
 
-    window.alerts_table.selectRow(0)
+    assert window.alerts_table.select_alert("a1")
     menu = window.row_menu(None)  # Return or the Menu key: the selected row
     assert menu is not None
     texts = [a.text() for a in menu.actions() if a.text()]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shiftbell import __version__
-from shiftbell.cli.common import URL_ENV, later
+from shiftbell.cli.common import URL_ENV, label_arg, later
 from shiftbell.cli.feed_args import add_feed_parsers
 from shiftbell.cli.schedule_args import add_schedule_parsers
 from shiftbell.core.errors import ShiftbellError
@@ -86,6 +86,13 @@ def _build_parser() -> argparse.ArgumentParser:
     send.add_argument("--summary", metavar="TEXT", help="more detail")
     send.add_argument("--url", metavar="URL", help="a link to open from the alert")
     send.add_argument("--key", metavar="KEY", help="your id for this alert")
+    send.add_argument(
+        "--label",
+        action="append",
+        metavar="NAME=VALUE",
+        type=label_arg,
+        help="a label to filter and group by (host=db1); may be repeated",
+    )
     send.add_argument("--resolve", action="store_true", help="resolve the alert with --key")
     send.set_defaults(handler=later("app_commands", "send"), command="send")
 

@@ -77,6 +77,7 @@ def send(args: argparse.Namespace, paths: AppPaths) -> int:
             summary=args.summary,
             url=args.url,
             key=args.key,
+            labels=dict(args.label or ()),
             resolve=args.resolve,
         )
     for alert in answer.get("alerts", []):

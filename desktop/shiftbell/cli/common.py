@@ -45,6 +45,14 @@ def seconds_arg(text: str) -> float:
     return value
 
 
+def label_arg(text: str) -> tuple[str, str]:
+    """NAME=VALUE, as `send --label` takes it."""
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (host=db1)")
+    return name.strip(), value.strip()
+
+
 def receiver_url(paths: AppPaths) -> str:
     """SHIFTBELL_URL if set, else 127.0.0.1 at the configured port."""
     override = os.environ.get(URL_ENV, "").strip()

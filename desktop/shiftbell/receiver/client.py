@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -110,12 +111,15 @@ class ReceiverClient:
         summary: str | None = None,
         url: str | None = None,
         key: str | None = None,
+        labels: Mapping[str, str] | None = None,
         resolve: bool = False,
     ) -> dict[str, Any]:
         """Send one alert; the answer has `alerts` (and `not_found` for a key already gone)."""
         alert: dict[str, Any] = {"title": title}
         optional = {"severity": severity, "summary": summary, "url": url, "key": key}
         alert.update({name: value for name, value in optional.items() if value is not None})
+        if labels:
+            alert["labels"] = dict(labels)
         if resolve:
             alert["status"] = "resolved"
         return self._call("POST", "/api/v1/alerts", alert)

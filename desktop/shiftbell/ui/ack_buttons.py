@@ -4,11 +4,11 @@ acknowledged ones, kept on persistent indexes so a button follows its row throug
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, SignalInstance
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
 from shiftbell.core.alert import Status
 from shiftbell.ui.alert_model import AlertColumn
-from shiftbell.ui.alert_sorting import AlertSortFilter
+from shiftbell.ui.alert_tree import AlertTree
 
 # One widget per row costs too much in a storm; past this many the rest are acknowledged
 # with "Acknowledge all", the tray or `shiftbell ack`.
@@ -16,11 +16,11 @@ MAX_ROW_BUTTONS = 200
 
 
 class AckButtons:
-    """The buttons of `table` over `model` (the rows as shown: filtered and sorted); a press
-    emits `acknowledge` with the alert id. A row the filter hides has none."""
+    """The buttons of `table` over `model` (the rows as shown: filtered, sorted and grouped);
+    a press emits `acknowledge` with the alert id. A row the filter hides has none."""
 
     def __init__(
-        self, table: QTableView, model: AlertSortFilter, acknowledge: SignalInstance
+        self, table: QAbstractItemView, model: AlertTree, acknowledge: SignalInstance
     ) -> None:
         self._table = table
         self._model = model
@@ -36,11 +36,10 @@ class AckButtons:
         The view keeps index widgets on persistent indexes, so a button follows its
         row through moves; only rows that changed firing state gain or lose one.
         """
-        wanted: dict[str, int] = {}
-        for row in range(self._model.rowCount()):
-            alert = self._model.alert_at(row)
+        wanted: dict[str, QModelIndex] = {}
+        for alert in self._model.shown():
             if alert.status is Status.FIRING:
-                wanted[alert.id] = row
+                wanted[alert.id] = self._model.index_of(alert.id, AlertColumn.ACTION)
                 if len(wanted) >= MAX_ROW_BUTTONS:
                     # One widget per row costs too much in a storm; the rest are there
                     # for "Acknowledge all", the tray and `shiftbell ack`.
@@ -51,15 +50,11 @@ class AckButtons:
                 # The view deletes the widget later; make it unfindable now.
                 button.setObjectName("")
                 button.setEnabled(False)
-                still_shown = self._model.row_of(alert_id)
-                if still_shown is not None:
+                still_shown = self._model.index_of(alert_id, AlertColumn.ACTION)
+                if still_shown.isValid():
                     # Qt takes a null widget to mean "remove"; the stubs do not say so.
-                    self._table.setIndexWidget(
-                        self._action_index(still_shown),
-                        None,  # type: ignore[arg-type]
-                    )
-        for alert_id, row in wanted.items():
-            index = self._action_index(row)
+                    self._table.setIndexWidget(still_shown, None)  # type: ignore[arg-type]
+        for alert_id, index in wanted.items():
             existing = self._buttons.get(alert_id)
             if existing is not None and self._button_in(index) is existing:
                 continue
@@ -82,6 +77,3 @@ class AckButtons:
     def _button_in(self, index: QModelIndex) -> QPushButton | None:
         cell = self._table.indexWidget(index)
         return cell.findChild(QPushButton) if cell is not None else None
-
-    def _action_index(self, row: int) -> QModelIndex:
-        return self._model.index(row, AlertColumn.ACTION)

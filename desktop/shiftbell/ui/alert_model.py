@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
@@ -162,6 +163,9 @@ class AlertRows(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._alerts: list[Alert] = []
+        # Counts changes to a whole column (ages, snoozes): views rebuilt from these rows
+        # repaint every row when it moves, and only the changed rows otherwise.
+        self.column_revision = 0
 
     # -- Qt model interface ------------------------------------------------------------------
 
@@ -176,6 +180,7 @@ class AlertRows(QAbstractTableModel):
     # -- ours --------------------------------------------------------------------------------
 
     def _column_changed(self, column: int) -> None:
+        self.column_revision += 1
         if self._alerts:
             self.dataChanged.emit(
                 self.index(0, column),
@@ -254,14 +259,19 @@ class AlertRows(QAbstractTableModel):
 class AlertTableModel(AlertRows):
     """The active alerts: Severity, Title, Source, Age, Status (and an empty action column).
 
-    The order is the caller's (the board's: firing first, most severe first).
+    The order is the caller's (the board's: firing first, most severe first). `changed` is
+    emitted once `set_alerts` has made every change, for the list that is rebuilt from it.
     """
+
+    changed = Signal()
 
     def __init__(self, parent: QObject | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
         self._now: datetime | None = None
         self._tz = tz
         self._snoozed: Mapping[str, datetime] = {}
+        # True inside `set_alerts`: its row signals are followed by `changed`.
+        self.updating = False
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(AlertColumn)
@@ -281,12 +291,17 @@ class AlertTableModel(AlertRows):
     ) -> None:
         """Show these alerts, in this order; ages are counted to `now`; `snoozed` says until
         when an alert's own snooze holds it back, by id."""
-        self._replace_rows(alerts)
-        snoozed = dict(snoozed or {})
-        if snoozed != self._snoozed:
-            self._snoozed = snoozed
-            self._column_changed(AlertColumn.STATUS)
-        self.refresh_ages(now)
+        self.updating = True
+        try:
+            self._replace_rows(alerts)
+            snoozed = dict(snoozed or {})
+            if snoozed != self._snoozed:
+                self._snoozed = snoozed
+                self._column_changed(AlertColumn.STATUS)
+            self.refresh_ages(now)
+        finally:
+            self.updating = False
+        self.changed.emit()
 
     def snoozed_until(self, alert_id: str) -> datetime | None:
         return self._snoozed.get(alert_id)
@@ -301,8 +316,10 @@ class AlertTableModel(AlertRows):
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._alerts):
             return None
-        alert = self._alerts[index.row()]
-        column = AlertColumn(index.column())
+        return self.cell(self._alerts[index.row()], AlertColumn(index.column()), role)
+
+    def cell(self, alert: Alert, column: AlertColumn, role: int) -> Any:
+        """What `alert` shows in `column` for `role` (the list's view asks through this)."""
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(alert, column)
         if role == Qt.ItemDataRole.DecorationRole and column is AlertColumn.SEVERITY:

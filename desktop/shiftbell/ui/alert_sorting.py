@@ -1,5 +1,5 @@
-"""The alert list as the person arranges it: filtered by the filter box (ui/alert_query.py)
-and sorted by a clicked column; unsorted it keeps the board's order, most urgent first."""
+"""Filtering a list of alert rows by the filter box (ui/alert_query.py), as History does, and
+what each column of the alert list sorts by (ui/alert_tree.py)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,8 @@ class AlertFilter(QSortFilterProxyModel):
         super().__init__(parent)
         self._alerts = source
         self._query = AlertQuery()
-        self._watch(source)
         self.setSourceModel(source)
         self.setDynamicSortFilter(True)
-
-    def _watch(self, source: AlertRows) -> None:
-        """Connect to `source` before the proxy does (its slots then run first)."""
 
     @property
     def query(self) -> AlertQuery:
@@ -59,44 +55,6 @@ class AlertFilter(QSortFilterProxyModel):
 
     def accepts(self, alert: Alert) -> bool:
         return self._query.matches(alert)
-
-
-class AlertSortFilter(AlertFilter):
-    """The active alerts: filtered, and sorted by a clicked header (see `sort_key`)."""
-
-    def __init__(self, source: AlertRows, parent: QObject | None = None) -> None:
-        # Each row's key for the column sorted by, made once a sort rather than twice per
-        # comparison: 1,000 rows take some 10,000 comparisons.
-        self._keys: list[Any] = []
-        self._keyed_column = -1
-        super().__init__(source, parent)
-
-    def _watch(self, source: AlertRows) -> None:
-        # Forgotten before the proxy sorts again on the same signal (connected first).
-        for signal in (
-            source.modelReset,
-            source.rowsInserted,
-            source.rowsRemoved,
-            source.rowsMoved,
-            source.dataChanged,
-        ):
-            signal.connect(self._forget_keys)
-
-    def _forget_keys(self, *_: object) -> None:
-        self._keyed_column = -1
-
-    def _key(self, row: int, column: int) -> Any:
-        if column != self._keyed_column or len(self._keys) != self._alerts.rowCount():
-            by = AlertColumn(column)
-            self._keys = [sort_key(alert, by) for alert in self._alerts.alerts()]
-            self._keyed_column = column
-        return self._keys[row]
-
-    def lessThan(self, left: ModelIndex, right: ModelIndex) -> bool:
-        first, second = self._key(left.row(), left.column()), self._key(right.row(), left.column())
-        if first == second:  # ties keep the board's order, most urgent first
-            return left.row() < right.row()
-        return bool(first < second)
 
 
 def sort_key(alert: Alert, column: AlertColumn) -> Any:

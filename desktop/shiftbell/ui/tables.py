@@ -4,29 +4,33 @@ alternating colours, no grid, one line a row with long text elided, headers on t
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QTreeView, QWidget
 
 
 def style_rows(
-    table: QTableView, name: str, elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight
-) -> QTableView:
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.setWordWrap(False)
-    table.setTextElideMode(elide)
-    table.verticalHeader().hide()
-    heads = table.horizontalHeader()
+    view: QTableView | QTreeView, name: str, elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight
+) -> QTableView | QTreeView:
+    view.setObjectName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTextElideMode(elide)
+    if isinstance(view, QTableView):
+        view.setShowGrid(False)
+        view.verticalHeader().hide()
+        heads = view.horizontalHeader()
+    else:
+        heads = view.header()
     heads.setHighlightSections(False)
     heads.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    return table
+    return view
 
 
 def table_view(model: QAbstractItemModel, name: str, parent: QWidget) -> QTableView:
     """A QTableView of `model` with the common look."""
     table = QTableView(parent)
     table.setModel(model)
-    return style_rows(table, name)
+    style_rows(table, name)
+    return table

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -34,34 +33,25 @@ from PySide6.QtWidgets import (
 
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.schedule import OnCallState, Shift
-from shiftbell.ui.ack_buttons import AckButtons
 from shiftbell.ui.alert_details import (
     AlertDetails,
 )
+from shiftbell.ui.alert_list import AlertList, grouping_box
 from shiftbell.ui.alert_model import (
-    AlertColumn,
     AlertTableModel,
 )
-from shiftbell.ui.alert_sorting import AlertSortFilter
 from shiftbell.ui.elided_label import ElidedLabel
 from shiftbell.ui.feed_status_lines import clear_layout, feed_status_text
 from shiftbell.ui.history_view import HistoryView
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
-from shiftbell.ui.tables import table_view
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 from shiftbell.ui.window_bars import ProblemsBanner, SnoozeBar, UndoBar
 from shiftbell.ui.window_keys import FILTER_SHORTCUT, install_keys
 from shiftbell.ui.window_parts import empty_panel, scroll_area, stack_of
 
 EMPTY_TEXT = "All clear — no active alerts."
-WIDEST_TEXT = {
-    AlertColumn.SEVERITY: "Warning  ",  # and its icon
-    AlertColumn.SOURCE: "prod-am-eu",  # longer names are elided, whole in the tooltip
-    AlertColumn.AGE: "23 h 59 min",
-    AlertColumn.STATUS: "acknowledged, sending",
-}
 DEFAULT_SIZE = (900, 640)
 MAX_FEED_LINES_SHOWN = 4
 
@@ -202,34 +192,17 @@ class MainWindow(QMainWindow):
         column.addLayout(header)
 
         self.alert_model = AlertTableModel(self, tz=self._tz)
-        self.shown_alerts = AlertSortFilter(self.alert_model, self)
         self.filter_edit = QLineEdit(page)
         self.filter_edit.setObjectName("alert-filter")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setPlaceholderText(f"Filter: words, or label=value ({FILTER_SHORTCUT})")
         self.filter_edit.textChanged.connect(self._filter_changed)
         header.insertWidget(1, self.filter_edit, 2)
-        self.alerts_table = table_view(self.shown_alerts, "alerts-table", page)
-        self.ack_buttons = AckButtons(
-            self.alerts_table, self.shown_alerts, self.acknowledge_requested
-        )
-        heads = self.alerts_table.horizontalHeader()
-        # Unsorted until a header is clicked: the board's order, most urgent first.
-        heads.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.alerts_table.setSortingEnabled(True)
-        self.shown_alerts.layoutChanged.connect(lambda *_: self.ack_buttons.sync())
-        # Widths from the longest text each column can hold, not from the rows: they never
-        # jump as a status changes, and sorting 1,000 rows measures nothing.
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        heads.setSectionResizeMode(AlertColumn.TITLE, QHeaderView.ResizeMode.Stretch)
-        for section, widest in WIDEST_TEXT.items():
-            extra = 28 + (self.alerts_table.iconSize().width() if section == 0 else 0)
-            heads.resizeSection(section, self.fontMetrics().horizontalAdvance(widest) + extra)
-        probe = QPushButton("Acknowledge")
-        heads.setSectionResizeMode(AlertColumn.ACTION, QHeaderView.ResizeMode.Fixed)
-        heads.resizeSection(AlertColumn.ACTION, probe.sizeHint().width() + 12)
-        self.alerts_table.verticalHeader().setDefaultSectionSize(probe.sizeHint().height() + 6)
-        probe.deleteLater()
+        self.alerts_table = AlertList(self.alert_model, self.acknowledge_requested, page)
+        self.shown_alerts = self.alerts_table.tree
+        self.ack_buttons = self.alerts_table.ack_buttons
+        self.grouping_box = grouping_box(self.alerts_table, page)
+        header.insertWidget(2, self.grouping_box)
 
         # "All clear" cannot be the whole truth while a feed is down: a second line says so.
         self.empty_feed_warning = plain_label("")
@@ -264,6 +237,7 @@ class MainWindow(QMainWindow):
         self.alerts_splitter.setCollapsible(0, False)
         column.addWidget(self.alerts_splitter, 1)
         self.alerts_table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.shown_alerts.layoutChanged.connect(self._show_selected)
         return page
 
     def _show_empty_picture(self, name: TrayIconName) -> None:
@@ -296,13 +270,11 @@ class MainWindow(QMainWindow):
         self.bring_to_front()
         if self.alert_model.row_of(alert_id) is None:
             return False
-        row = self.shown_alerts.row_of(alert_id)
-        if row is None:  # hidden by the filter: the person asked for this one
+        if not self.alerts_table.select_alert(alert_id):
+            # Hidden by the filter: the person asked for this one.
             self.filter_edit.clear()
-            row = self.shown_alerts.row_of(alert_id)
-        if row is None:
-            return False
-        self.alerts_table.selectRow(row)
+            if not self.alerts_table.select_alert(alert_id):
+                return False
         self.alerts_table.setFocus()
         return True
 
@@ -312,28 +284,27 @@ class MainWindow(QMainWindow):
             index = self.alerts_table.indexAt(pos)
             if not index.isValid():
                 return None
-            self.alerts_table.selectRow(index.row())
+            self.alerts_table.setCurrentIndex(index)
         if self.selected_alert() is None:
             return None
         return self.details.actions_menu(self)
 
     def show_row_menu(self, pos: QPoint | None) -> None:
+        if pos is None and self.alerts_table.toggle_selected_group():
+            return  # Return on a group's heading folds or opens it
         menu = self.row_menu(pos)
         if menu is None:
             return
         if pos is None:
-            rows = self.alerts_table.selectionModel().selectedRows()
-            pos = self.alerts_table.visualRect(rows[0]).center()
+            pos = self.alerts_table.selected_rect_centre()
         menu.exec(self.alerts_table.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
     def selected_alert(self) -> Alert | None:
-        rows = self.alerts_table.selectionModel().selectedRows()
-        return self.shown_alerts.alert_at(rows[0].row()) if rows else None
+        return self.alerts_table.selected_alert()
 
     def _filter_changed(self, text: str) -> None:
         self.shown_alerts.set_query(text)
-        self.ack_buttons.sync()
         self._update_alert_view()
         self._show_selected()
 
@@ -343,10 +314,11 @@ class MainWindow(QMainWindow):
         self.filter_edit.selectAll()
 
     def _show_selected(self) -> None:
-        if self.selected_alert() is None and self.shown_alerts.rowCount() > 0:
+        if not self.alerts_table.has_selection() and self.shown_alerts.rowCount() > 0:
             # The first alert (the most urgent) is shown until the person picks another.
-            self.alerts_table.selectRow(0)
-            return  # selectionChanged calls back
+            self.alerts_table.select_first()
+            if self.alerts_table.has_selection():
+                return  # selectionChanged calls back
         alert = self.selected_alert()
         snoozed = self.alert_model.snoozed_until(alert.id) if alert is not None else None
         self.details.show_alert(alert, self._now, snoozed)

@@ -2,8 +2,9 @@
 
 Ctrl+Return acknowledges the selected alert, Ctrl+U takes its acknowledgement back, Ctrl+S
 opens its Snooze menu, Ctrl+F goes to the filter box, Esc hides the window; in the list the
-arrows move, Tab leaves it, and Return or the Menu key opens the row's menu (as a
-right-click does). The focus is drawn so it can be seen from a metre away.
+arrows move (Left and Right fold and open a group), Tab leaves it, and Return or the Menu
+key opens the row's menu (as a right-click does) or, on a group's heading, folds or opens
+it. The list draws its focus so it can be seen from a metre away (ui/alert_list.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from shiftbell.ui.window import MainWindow
 
 FILTER_SHORTCUT = "Ctrl+F"
-FOCUS_STYLE = "QTableView:focus { border: 2px solid palette(highlight); }"
 
 
 def install_keys(window: MainWindow) -> None:
@@ -36,8 +36,6 @@ def install_keys(window: MainWindow) -> None:
     QShortcut(QKeySequence(Qt.Key.Key_Escape), window).activated.connect(window.close)
 
     table = window.alerts_table
-    table.setTabKeyNavigation(False)
-    table.setStyleSheet(FOCUS_STYLE)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     table.customContextMenuRequested.connect(window.show_row_menu)
     for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Menu):

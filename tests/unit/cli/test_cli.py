@@ -147,6 +147,18 @@ def test_send_prints_the_new_alert_id(app: App, capsys: pytest.CaptureFixture[st
     assert alert.key.source_id == "backup"
 
 
+def test_send_with_labels_to_filter_and_group_by(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["send", "Disk full", "--label", "host=db1", "--label", "team = dba"]) == 0
+    [alert] = app.desk.active()
+    assert dict(alert.labels) == {"host": "db1", "team": "dba"}
+    with pytest.raises(SystemExit) as exited:
+        main(["send", "x", "--label", "db1"])
+    assert exited.value.code == 2
+    assert "'db1' is not NAME=VALUE (host=db1)" in capsys.readouterr().err
+
+
 def test_send_resolve_by_key(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     main(["send", "Disk full", "--key", "disk"])
     first_id = capsys.readouterr().out.strip()
