@@ -1,10 +1,15 @@
-"""Takes the README's screenshot of the real window: the real app on a virtual desktop.
+"""Takes the README's screenshots of the real window: the real app on a virtual desktop.
 
 .venv/bin/python tools/screenshot.py docs/window.png
+
+writes docs/window.png (the list and the details of the selected alert) and, beside it,
+window-grouped.png: a night of alerts grouped by host with a team column, as the person
+left the list last time (alert_list.json in the data dir, read at start).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +28,16 @@ SAMPLES = [
 ]
 
 
+NIGHT = [
+    ("Database primary down", "critical", "db1", "dba"),
+    ("Replication lag above 30 s", "critical", "db2", "dba"),
+    ("Disk /var above 90%", "warning", "db1", "dba"),
+    ("HTTP 5xx above 2 %", "critical", "web3", "shop"),
+    ("Checkout p99 latency above 2 s", "warning", "web3", "shop"),
+    ("NTP offset above 300 ms", "info", "web4", "infra"),
+]
+
+
 def main(out: Path) -> int:
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -30,7 +45,7 @@ def main(out: Path) -> int:
         VirtualDesktop(audio=audio, screen="1024x768x24") as desktop,
     ):
         # Quiet escalation: the screenshot needs the window, not the noise.
-        app = RunningApp(desktop, ShiftbellHome(Path(tmp), ""))
+        app = RunningApp(desktop, ShiftbellHome(Path(tmp) / "plain", ""))
         app.start()
         ids = {}
         for title, severity, summary, key in SAMPLES:
@@ -42,26 +57,46 @@ def main(out: Path) -> int:
         app.cli("ack", ids["disk"])
         app.cli("send", "Backup job failed", "--severity", "warning", "--key", "bk")
         app.cli("send", "Backup job failed", "--key", "bk", "--resolve")
-        # A second `shiftbell` brings the running one's window forward, as for a user.
-        app.cli("run")
-        window = wait_until(
-            lambda: (
-                desktop.run(
-                    ["xdotool", "search", "--onlyvisible", "--name", "^Shiftbell$"], check=False
-                ).stdout.split()
-                or None
-            ),
-            10,
-            message="the Shiftbell window",
-        )[0]
-        # The notification bubbles would cover the window's corner in the picture.
-        desktop.run(["dunstctl", "close-all"])
-        wait_until(lambda: not desktop.displayed_notifications(), 5, message="bubbles closed")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        desktop.run(["import", "-frame", "-window", window, str(out)])
+        snap(desktop, app, out)
         app.stop()
-    print(f"wrote {out}")
+
+        home = ShiftbellHome(Path(tmp) / "grouped", "")
+        kept = home.root / "data" / "shiftbell" / "alert_list.json"
+        kept.parent.mkdir(parents=True)
+        arranged = {"version": 1, "grouping": "host", "label_columns": ["team"]}
+        kept.write_text(json.dumps(arranged))
+        app = RunningApp(desktop, home)
+        app.start()
+        for title, severity, host, team in NIGHT:
+            labels = ["--label", f"host={host}", "--label", f"team={team}"]
+            app.cli("send", title, "--severity", severity, *labels)
+        snap(desktop, app, out.with_name("window-grouped.png"))
+        app.stop()
     return 0
+
+
+def snap(desktop: VirtualDesktop, app: RunningApp, out: Path) -> None:
+    # A second `shiftbell` brings the running one's window forward, as for a user.
+    app.cli("run")
+    window = wait_until(
+        lambda: (
+            desktop.run(
+                ["xdotool", "search", "--onlyvisible", "--name", "^Shiftbell$"], check=False
+            ).stdout.split()
+            or None
+        ),
+        10,
+        message="the Shiftbell window",
+    )[0]
+    # The notification bubbles would cover the window's corner in the picture; paused,
+    # dunst holds back the reminders the alarm posts meanwhile.
+    desktop.run(["dunstctl", "set-paused", "true"])
+    desktop.run(["dunstctl", "close-all"])
+    wait_until(lambda: not desktop.displayed_notifications(), 5, message="bubbles closed")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    desktop.run(["import", "-frame", "-window", window, str(out)])
+    desktop.run(["dunstctl", "set-paused", "false"])
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,12 @@ class AlertList(QTreeView):
 
     def set_grouping(self, grouping: Grouping) -> None:
         if grouping is not self.tree.grouping:
-            self.setRootIsDecorated(grouping is not Grouping.NONE)
+            grouped = grouping is not Grouping.NONE
+            self.setRootIsDecorated(grouped)
+            # An alert under a heading stands two steps in (the heading's fold marker, then
+            # its own): the first column grows by as much, so the severity is not cut.
+            indent = 2 * self.indentation() if grouped else 0
+            self.header().resizeSection(0, self._severity_width + indent)
             self.tree.set_grouping(grouping)
             self._arrangement_changed()
 
@@ -200,6 +205,7 @@ class AlertList(QTreeView):
         for section, widest in WIDEST_TEXT.items():
             extra = 28 + (self.iconSize().width() if section == 0 else 0)
             heads.resizeSection(section, self.fontMetrics().horizontalAdvance(widest) + extra)
+        self._severity_width = heads.sectionSize(AlertColumn.SEVERITY)
         probe = QPushButton("Acknowledge")
         heads.setSectionResizeMode(AlertColumn.ACTION, QHeaderView.ResizeMode.Fixed)
         heads.resizeSection(AlertColumn.ACTION, probe.sizeHint().width() + 12)
