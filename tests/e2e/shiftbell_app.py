@@ -134,10 +134,13 @@ class RunningApp:
         self.proc = None
         return code
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [*shiftbell_command(), *args],
             env=self.env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=20,

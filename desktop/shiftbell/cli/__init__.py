@@ -109,13 +109,14 @@ def _build_parser() -> argparse.ArgumentParser:
         default="",
         metavar="TEXT",
         help="with an ID: for the source to show (an Alertmanager silence's comment, an "
-        "Opsgenie note)",
+        "Opsgenie or PagerDuty note)",
     )
     ack.set_defaults(handler=later("app_commands", "ack"), command="ack")
 
     silence = sub.add_parser(
         "silence",
-        help="silence an alert at its source for DURATION (an Alertmanager silence)",
+        help="silence an alert at its source for DURATION (an Alertmanager silence, a "
+        "PagerDuty or Opsgenie snooze, a Grafana OnCall silence)",
         epilog=_EPILOG,
     )
     silence.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")

@@ -102,7 +102,7 @@ class AlertDetails(QFrame):
         self.comment_button = self._action("With a comment…", "details-ack-comment", "")
         self.comment_button.setToolTip(
             "Acknowledge with a comment for the source: an Alertmanager silence's comment, "
-            "an Opsgenie note"
+            "an Opsgenie or PagerDuty note"
         )
         self.comment_button.clicked.connect(lambda _=False: self.acknowledge_with_comment())
         self.unack_button = self._action("Un-acknowledge", "details-unack", UNACK_SHORTCUT)

@@ -1,5 +1,6 @@
-"""Asking how long to silence an alert at its source, and why: the length the team's
-Alertmanager silence will have, and the comment it will carry."""
+"""Asking how long to silence an alert at its source, and why: the length of the team's
+Alertmanager silence, PagerDuty or Opsgenie snooze or Grafana OnCall silence, and the
+comment it carries (OnCall's silence has none)."""
 
 from __future__ import annotations
 

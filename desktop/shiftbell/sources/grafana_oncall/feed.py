@@ -52,6 +52,12 @@ group" when it is over; either way nobody is paged for it any more, so both coun
 other refusal (an attached or maintenance alert group) raises a FeedError with OnCall's reason.
 `unacknowledge` posts to `/unacknowledge`; an alert group that is already unacknowledged counts
 as done.
+
+Silence for a chosen time. `POST /api/v1/alert_groups/{id}/silence {"delay": seconds}`: OnCall
+stops paging and pages again when the delay is over (the group stays on the board as
+acknowledged meanwhile). OnCall refuses it for an acknowledged or resolved group (done: nobody
+is paged) and, with 403, for a service account token; the person is told to acknowledge
+instead. Un-acknowledging also posts `/unsilence`, so a silenced group fires again.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from shiftbell.core.alert import Alert, Incoming, Severity, page_link
+from shiftbell.core.clock import Clock
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
@@ -80,6 +87,7 @@ from shiftbell.sources.grafana_oncall.alert_groups import (
     title_of,
 )
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
+from shiftbell.system.clock import SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +112,7 @@ MOST_DEFAULT_PAGES = 20
 
 # Query order matters: see "What is fetched" above.
 POLLED_STATES = (GroupState.NEW, GroupState.ACKNOWLEDGED, GroupState.SILENCED)
+MIN_SILENCE_S = 60  # a silence that waited past its end (OnCall down) brings it back soon
 
 
 FILTER_OPTIONS = ("team_id", "integration_id", "route_id")
@@ -118,8 +127,10 @@ class GrafanaOnCallFeed:
         secret: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
+        self._clock: Clock = clock or SystemClock()
         self._base_url = _api_base(config)
         self._grafana_url = _grafana_url(config)
         self._filters = {k: config.options[k].strip() for k in FILTER_OPTIONS if _opt(config, k)}
@@ -162,13 +173,20 @@ class GrafanaOnCallFeed:
         return list(by_id.values())
 
     async def acknowledge(self, alert: Alert) -> AckReceipt:
-        await self._act(
-            alert, "acknowledge", ("an acknowledged alert group", "a resolved alert group")
-        )
+        done = ("an acknowledged alert group", "a resolved alert group")
+        own = alert.ack_info if alert.ack_info is not None and not alert.ack_info.by else None
+        if own is not None and own.until is not None:
+            delay = max(MIN_SILENCE_S, round((own.until - self._clock.now()).total_seconds()))
+            await self._act(alert, "silence", done, {"delay": delay})
+        else:
+            await self._act(alert, "acknowledge", done)
         return AckReceipt()
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         await self._act(alert, "unacknowledge", ("an unacknowledged alert group",))
+        # A silenced group is not acknowledged: it fires again only once unsilenced.
+        done = ("unsilenced alert group", "is not silenced", "a resolved alert group")
+        await self._act(alert, "unsilence", done)
 
     async def test(self) -> str:
         """Two one-group requests: the counts say the token, URL and filters all work."""
@@ -267,24 +285,39 @@ class GrafanaOnCallFeed:
 
     # -- acting ---------------------------------------------------------------------------
 
-    async def _act(self, alert: Alert, action: str, already_done: Iterable[str]) -> None:
+    async def _act(
+        self,
+        alert: Alert,
+        action: str,
+        already_done: Iterable[str],
+        body: Mapping[str, object] | None = None,
+    ) -> None:
         group_id = alert.key.source_id
-        status, body = await request_json(
+        silences = action in ("silence", "unsilence")
+        status, answer = await request_json(
             self._client,
             "POST",
             f"{ALERT_GROUPS_PATH}{quote(group_id, safe='')}/{action}",
             config=self.config,
             vendor=VENDOR,
             credential=self._credential,
-            ok=(400, 404),
+            # OnCall's 403 here is about silences, not the token: service accounts may not.
+            ok=(400, 403, 404) if silences else (400, 404),
+            json=body,
         )
+        if status == 403:
+            raise FeedError(
+                f"{VENDOR} does not let this token {action} alert groups "
+                f"({_drf_reason(answer) or 'forbidden'}): acknowledge instead, or use a "
+                f"user's API token ({self.config.name})"
+            )
         if status == 404:
             raise FeedError(
                 f"{VENDOR} has no alert group {group_id} any more ({self.config.name}): "
                 f"it was deleted, or belongs to another stack"
             )
         if status == 400:
-            reason = _drf_reason(body)
+            reason = _drf_reason(answer)
             if any(phrase in reason.lower() for phrase in already_done):
                 log.info("%s (%s): %s %s: %s", VENDOR, self.config.name, action, group_id, reason)
                 return

@@ -27,7 +27,13 @@ SOURCE = SourceSpec(
     # Opsgenie's list ("search") domain has per-plan limits shared by the whole account.
     min_interval_s=10.0,
     abilities=frozenset(
-        {Ability.ACKNOWLEDGE, Ability.UNACKNOWLEDGE, Ability.LINKS, Ability.SCHEDULE}
+        {
+            Ability.ACKNOWLEDGE,
+            Ability.UNACKNOWLEDGE,
+            Ability.SILENCE,
+            Ability.LINKS,
+            Ability.SCHEDULE,
+        }
     ),
     feed_options=(
         Option(

@@ -19,7 +19,8 @@ with a requestId and does the work later, so Shiftbell polls GET /v2/alerts/requ
 for a few seconds: it answers 404 until the request is processed, then `isSuccess` true or
 false with the reason in `status`. Not processed within the deadline ->
 FeedUnreachableError, so the acknowledgement queue tries again. Un-acknowledge is the same
-with /unacknowledge.
+with /unacknowledge. A silence for a chosen time is the same with /snooze and {"endTime"}:
+a snooze rather than an acknowledgement, so the alert pages again when it ends.
 
 Rate limits: a 429 is a FeedRateLimitedError; Opsgenie documents `X-RateLimit-State` /
 `X-RateLimit-Period-In-Sec` but no Retry-After, so unless one is sent the runner's backoff
@@ -32,6 +33,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -58,6 +60,7 @@ MAX_WINDOW = 20_000  # JSM: "Sum of offset and size should be lower than 20K"
 ACK_SOURCE = "Shiftbell"
 ACK_NOTE = "Acknowledged in Shiftbell"
 UNACK_NOTE = "Acknowledgement withdrawn in Shiftbell"
+SNOOZE_NOTE = "Silenced in Shiftbell"
 # Opsgenie usually processes a request within a second; these waits (about 4 s in all) are
 # the confirmation protocol, not a retry policy: the queue retries a request still pending.
 CONFIRM_DELAYS_S: tuple[float, ...] = (0.2, 0.3, 0.5, 1.0, 2.0)
@@ -116,6 +119,7 @@ _JSM = _Dialect(
 class _Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     UNACKNOWLEDGE = "unacknowledge"
+    SNOOZE = "snooze"
 
 
 class OpsgenieFeed:
@@ -213,7 +217,16 @@ class OpsgenieFeed:
             offset = next_offset
 
     async def acknowledge(self, alert: Alert) -> AckReceipt:
-        await self._act(_Action.ACKNOWLEDGE, alert, alert.ack_comment or ACK_NOTE)
+        own = alert.ack_info if alert.ack_info is not None and not alert.ack_info.by else None
+        if own is not None and own.until is not None:
+            # Silenced for a chosen time: Opsgenie's snooze, not an acknowledgement, so that
+            # when it ends Opsgenie pages again and Shiftbell alarms (an acknowledgement would
+            # outlast it).
+            until = own.until.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            note = alert.ack_comment or SNOOZE_NOTE
+            await self._act(_Action.SNOOZE, alert, note, {"endTime": until})
+        else:
+            await self._act(_Action.ACKNOWLEDGE, alert, alert.ack_comment or ACK_NOTE)
         return AckReceipt()
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
@@ -230,10 +243,12 @@ class OpsgenieFeed:
 
     # -- acknowledge, asynchronously ------------------------------------------------------
 
-    async def _act(self, action: _Action, alert: Alert, note: str) -> None:
+    async def _act(
+        self, action: _Action, alert: Alert, note: str, extra: dict[str, str] | None = None
+    ) -> None:
         dialect = self._dialect
         alert_id = alert.key.source_id
-        body: dict[str, str] = {"source": ACK_SOURCE, "note": note}
+        body: dict[str, str] = {"source": ACK_SOURCE, "note": note, **(extra or {})}
         if self._user:
             body["user"] = self._user
         status, answer = await self._request(
@@ -419,6 +434,8 @@ def _already_done(action: _Action, reason: str) -> bool:
         return True
     if action is _Action.ACKNOWLEDGE:
         return "already acknowledged" in lowered
+    if action is _Action.SNOOZE:
+        return False  # a snooze sets a new end: "already snoozed" may end at another time
     return "not acknowledged" in lowered or "already unacknowledged" in lowered
 
 

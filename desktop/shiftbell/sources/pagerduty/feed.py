@@ -16,8 +16,12 @@ Severity (the first rule that applies):
 Acknowledge: PUT /incidents/{id} with
 `{"incident": {"type": "incident_reference", "status": "acknowledged"}}` (and `From:` as
 above); confirmed when the answer's incident status is acknowledged (or resolved: nothing is
-left to acknowledge). PagerDuty cannot un-acknowledge through its API, so `unacknowledge`
-raises. Rate limit: 429 with `ratelimit-reset` (seconds), handled by feeds/http.py.
+left to acknowledge). The person's comment becomes a note on the incident (POST
+/incidents/{id}/notes); a silence for a chosen time is PagerDuty's snooze (POST
+/incidents/{id}/snooze with the seconds left), after which PagerDuty triggers the incident
+again and Shiftbell alarms. Both name the person in `From:` (from_email, or the token's
+user). PagerDuty cannot un-acknowledge through its API, so `unacknowledge` raises. Rate
+limit: 429 with `ratelimit-reset` (seconds), handled by feeds/http.py.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from urllib.parse import quote
 import httpx
 
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
+from shiftbell.core.clock import Clock
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
+from shiftbell.system.clock import SystemClock
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=StrEnum)
@@ -47,6 +53,7 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_SIZE = 100  # PagerDuty's maximum `limit`
 MAX_WINDOW = 10_000  # PagerDuty refuses offset + limit beyond this
 OPEN_STATUSES = ("triggered", "acknowledged")
+MIN_SNOOZE_S = 60  # a silence that waited past its end (PagerDuty down) brings it back soon
 _PRIORITY_NAME = re.compile(r"^\s*P([1-5])\b", re.IGNORECASE)
 _PRIORITY_SEVERITY = {
     "1": Severity.CRITICAL,
@@ -91,8 +98,10 @@ class PagerDutyFeed:
         secret: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
+        self._clock: Clock = clock or SystemClock()
         options = config.options
         self._auth = _option(AuthScheme, "auth", AuthScheme.TOKEN, config)
         self._scope = _option(Scope, "scope", Scope.AUTO, config)
@@ -168,12 +177,38 @@ class PagerDutyFeed:
             return self._acknowledge_refused(incident_id, body)
         incident = _field(body, "incident", dict, self.config)
         state = incident.get("status")
-        if state in ("acknowledged", "resolved"):
+        if state == "resolved":
             return AckReceipt()
-        raise FeedError(
-            f"PagerDuty did not acknowledge incident {incident_id}: it is still {state!r} "
-            f"({self.config.name})"
+        if state != "acknowledged":
+            raise FeedError(
+                f"PagerDuty did not acknowledge incident {incident_id}: it is still {state!r} "
+                f"({self.config.name})"
+            )
+        own = alert.ack_info if alert.ack_info is not None and not alert.ack_info.by else None
+        if own is not None and own.until is not None:
+            seconds = max(MIN_SNOOZE_S, round((own.until - self._clock.now()).total_seconds()))
+            await self._on_incident(incident_id, "snooze", {"duration": seconds})
+        if own is not None and own.comment:
+            await self._on_incident(incident_id, "notes", {"note": {"content": own.comment}})
+        return AckReceipt()
+
+    async def _on_incident(self, incident_id: str, action: str, body: dict[str, Any]) -> None:
+        """POST /incidents/{id}/snooze or /notes, in the person's name."""
+        status, answer = await self._request(
+            "POST",
+            f"/incidents/{quote(incident_id, safe='')}/{action}",
+            ok=(400,),
+            json=body,
+            headers=await self._person_headers(),
         )
+        if status == 400:
+            message, details = _pd_error(answer)
+            said = "; ".join([message, *details]) or "no reason given"
+            what = "snooze" if action == "snooze" else "add the note to"
+            raise FeedError(
+                f"PagerDuty refused to {what} incident {incident_id} (400: {said}) "
+                f"({self.config.name})"
+            )
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         raise FeedError(
@@ -260,6 +295,15 @@ class PagerDutyFeed:
                 f"{where_to_fix(self.config)}"
             )
         return {}  # a user token: PagerDuty credits the token's owner
+
+    async def _person_headers(self) -> dict[str, str]:
+        """`From:` naming the person, which a snooze and a note want even with a user token."""
+        headers = await self._from_headers()
+        if not headers:
+            identity = await self._whoami()
+            if identity.user is not None and identity.user.email:
+                headers = {"From": identity.user.email}
+        return headers
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -11,6 +11,9 @@ alert_groups.py and common/api_helpers/paginators.py):
   idea of its address (`public_url`), which behind a proxy need not be the one the client used.
 - `POST /api/v1/alert_groups/{id}/acknowledge` and `/unacknowledge`: 200 with an empty body, or
   400 `{"detail": "Can't acknowledge an acknowledged alert group"}` and the other refusals.
+- `POST /api/v1/alert_groups/{id}/silence {"delay": s}` and `/unsilence`, as the public API
+  view does: 403 for a service account token, 400 for a missing or invalid delay and for an
+  acknowledged or resolved group; the delays are kept in `silence_delays`.
 - Authentication: `Authorization` must be the token, bare. A service account token (`glsa_...`)
   also needs `X-Grafana-URL` naming the stack; a wrong one is 401 "Invalid Grafana URL.".
 """
@@ -57,6 +60,7 @@ class FakeGrafanaOnCall(VendorFake):
         self.teams = teams
         self.public_url = public_url
         self.groups: dict[str, dict[str, Any]] = {}
+        self.silence_delays: dict[str, int] = {}
         # Called with the state queried after each list answer is made: a change someone makes
         # in OnCall while a fetch is between pages.
         self.after_list: Callable[[str], None] | None = None
@@ -64,6 +68,8 @@ class FakeGrafanaOnCall(VendorFake):
         self.server.route("GET", "/api/v1/alert_groups/", self._list)
         self.server.route("POST", "/api/v1/alert_groups/{id}/acknowledge", self._acknowledge)
         self.server.route("POST", "/api/v1/alert_groups/{id}/unacknowledge", self._unacknowledge)
+        self.server.route("POST", "/api/v1/alert_groups/{id}/silence", self._silence)
+        self.server.route("POST", "/api/v1/alert_groups/{id}/unsilence", self._unsilence)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -192,6 +198,44 @@ class FakeGrafanaOnCall(VendorFake):
         if group["state"] != "acknowledged":
             return _detail(400, "Can't unacknowledge an unacknowledged alert group")
         group.update(state="new", acknowledged_at=None, acknowledged_by=None)
+        return web.Response(status=200)
+
+    async def _silence(self, request: web.Request) -> web.StreamResponse:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        if request.headers.get("Authorization", "").startswith("glsa_"):
+            return _detail(403, "Service accounts are not allowed to silence alert groups")
+        group = self.groups.get(request.match_info["id"])
+        if group is None:
+            return _detail(404, "Not found.")
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {}
+        delay = body.get("delay") if isinstance(body, dict) else None
+        if delay is None:
+            return _detail(400, "delay is required")
+        if not isinstance(delay, int) or delay < -1:
+            return _detail(400, "invalid delay value")
+        if group["state"] == "resolved":
+            return _detail(400, "Can't silence a resolved alert group")
+        if group["state"] == "acknowledged":
+            return _detail(400, "Can't silence an acknowledged alert group")
+        group.update(state="silenced", silenced_at=NOW)
+        self.silence_delays[group["id"]] = delay
+        return web.Response(status=200)
+
+    async def _unsilence(self, request: web.Request) -> web.StreamResponse:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        group = self.groups.get(request.match_info["id"])
+        if group is None:
+            return _detail(404, "Not found.")
+        if group["state"] != "silenced":
+            return _detail(400, "Can't unsilence an unsilenced alert group")
+        group.update(state="new", silenced_at=None)
         return web.Response(status=200)
 
 

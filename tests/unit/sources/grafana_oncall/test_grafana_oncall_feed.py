@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
 from tests.unit.sources.grafana_oncall.fake_grafana_oncall import FakeGrafanaOnCall, load_group
 
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -45,10 +47,13 @@ def make_config(url: str, options: Mapping[str, str], interval_s: float = 15.0) 
 
 
 def run_feed(
-    config: FeedConfig, secret: str, scenario: Callable[[GrafanaOnCallFeed], Awaitable[T]]
+    config: FeedConfig,
+    secret: str,
+    scenario: Callable[[GrafanaOnCallFeed], Awaitable[T]],
+    clock: FakeClock | None = None,
 ) -> T:
     async def main() -> T:
-        feed = GrafanaOnCallFeed(config, secret)
+        feed = GrafanaOnCallFeed(config, secret, clock=clock)
         try:
             return await asyncio.wait_for(scenario(feed), 30)
         finally:
@@ -421,6 +426,52 @@ def test_unacknowledge_puts_the_group_back_and_twice_is_done(oncall: FakeGrafana
 
     assert states == ["acknowledged", "new", "new"]
     assert len(oncall.server.requests_to(f"{LIST}{group}/unacknowledge", "POST")) == 2
+
+
+def silenced_alert(group_id: str, minutes: int) -> Alert:
+    until = NOW + timedelta(minutes=minutes)
+    return replace(alert_for(group_id), ack_info=AckInfo(comment="known", until=until))
+
+
+def test_a_silence_is_oncalls_silence_with_the_delay_left_and_unack_ends_it(
+    oncall: FakeGrafanaOnCall,
+) -> None:
+    group = oncall.add(load_group("alert-group-grafana-legacy"))
+    states: list[str] = []
+
+    async def scenario(feed: GrafanaOnCallFeed) -> None:
+        receipt = await feed.acknowledge(silenced_alert(group, 90))
+        states.append(oncall.state(group))
+        await feed.unacknowledge(alert_for(group), receipt)
+        states.append(oncall.state(group))
+
+    run_feed(make_config(oncall.url, {}), TOKEN, scenario, clock=FakeClock(NOW))
+
+    assert states == ["silenced", "new"]  # silenced: on the board as acknowledged, not paging
+    assert oncall.silence_delays == {group: 5400}
+    assert not oncall.server.requests_to(f"{LIST}{group}/acknowledge", "POST")
+    assert fetch(oncall.url)[group].acknowledged is False
+
+
+def test_a_silence_of_an_acknowledged_group_is_done_and_a_service_account_is_told(
+    oncall: FakeGrafanaOnCall,
+) -> None:
+    acked = oncall.add(load_group("alert-group-grafana-legacy"), state="acknowledged")
+    with_feed(oncall.url, lambda feed: feed.acknowledge(silenced_alert(acked, 60)))
+    assert oncall.state(acked) == "acknowledged"
+
+    with FakeGrafanaOnCall("glsa_token", grafana_url="https://acme.grafana.net") as cloud:
+        group = cloud.add(load_group("alert-group-grafana-legacy"))
+        with pytest.raises(FeedError) as caught:
+            with_feed(
+                cloud.url,
+                lambda feed: feed.acknowledge(silenced_alert(group, 60)),
+                secret="glsa_token",
+                grafana_url="https://acme.grafana.net",
+            )
+    message = str(caught.value)
+    assert "Service accounts are not allowed to silence alert groups" in message
+    assert "acknowledge instead" in message and not isinstance(caught.value, FeedAuthError)
 
 
 # -- failures -------------------------------------------------------------------------------

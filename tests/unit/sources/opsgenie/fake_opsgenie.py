@@ -10,11 +10,12 @@ What it checks and answers:
   not applied), `limit` (JSM: `size`; default 20, at most 100), `offset`; the next page is
   announced in `paging.next` as an absolute api.opsgenie.com URL, exactly like the docs
   (JSM: `links.next`, relative), so a client that followed the link's host would leave the fake.
-- POST /v2/alerts/{id}/acknowledge?identifierType=id and /unacknowledge (JSM: no
-  identifierType): 202 with a requestId. The request is processed asynchronously: GET
-  /v2/alerts/requests/{requestId} answers 404 with `X-Opsgenie-Errortype:
-  RequestNotProcessed` for `pending_polls` polls, then processes it (the alert changes state)
-  and answers isSuccess true, or false with "Alert does not exist" for an unknown alert.
+- POST /v2/alerts/{id}/acknowledge?identifierType=id, /unacknowledge and /snooze (which
+  wants an `endTime`, a 422 without) (JSM: no identifierType): 202 with a requestId. The
+  request is processed asynchronously: GET /v2/alerts/requests/{requestId} answers 404 with
+  `X-Opsgenie-Errortype: RequestNotProcessed` for `pending_polls` polls, then processes it
+  (the alert changes state) and answers isSuccess true, or false with "Alert does not
+  exist" for an unknown alert.
   JSM's request status is the bare object, Opsgenie's is wrapped in `data`.
 """
 
@@ -90,6 +91,7 @@ class FakeOpsgenie(VendorFake):
         self.server.route("GET", f"{base}/alerts", self._list_alerts)
         self.server.route("POST", f"{base}/alerts/{{id}}/acknowledge", self._acknowledge)
         self.server.route("POST", f"{base}/alerts/{{id}}/unacknowledge", self._unacknowledge)
+        self.server.route("POST", f"{base}/alerts/{{id}}/snooze", self._snooze)
         self.server.route("GET", f"{base}/alerts/requests/{{request_id}}", self._request_status)
 
     # -- test helpers ---------------------------------------------------------------------
@@ -172,6 +174,19 @@ class FakeOpsgenie(VendorFake):
     async def _unacknowledge(self, request: web.Request) -> web.StreamResponse:
         return await self._accept(request, "UnAcknowledge")
 
+    async def _snooze(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not str(body.get("endTime", "")).endswith("Z"):
+            return web.json_response(ERRORS["snooze_end_time"], status=422)
+        return await self._accept(request, "Snooze")
+
+    def end_snooze(self, alert_id: str) -> None:
+        """The snooze's end came: Opsgenie notifies again about the alert."""
+        self.alerts[alert_id]["snoozed"] = False
+
     async def _accept(self, request: web.Request, action: str) -> web.StreamResponse:
         if (refused := self._refuse(request)) is not None:
             return refused
@@ -228,6 +243,9 @@ class FakeOpsgenie(VendorFake):
         if pending.action == "Acknowledge":
             alert["acknowledged"] = True
             pending.status = "Acknowledged alert"
+        elif pending.action == "Snooze":
+            alert["snoozed"] = True
+            pending.status = "Snoozed alert"
         else:
             alert["acknowledged"] = False
             pending.status = "UnAcknowledged alert"

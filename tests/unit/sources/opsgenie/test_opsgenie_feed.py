@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TypeVar
 
 import pytest
 from tests.unit.sources.opsgenie.fake_opsgenie import ERRORS, FakeOpsgenie
 
-from shiftbell.core.alert import Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
 from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -269,6 +270,40 @@ def test_acknowledge_posts_the_documented_request_and_confirms_it(og: FakeOpsgen
     polls = og.server.requests_to(f"/v2/alerts/requests/{request_id}", "GET")
     assert len(polls) == 3  # two "not processed yet", then the outcome
     assert og.alerts[DANGER]["acknowledged"] is True
+
+
+def test_a_silence_is_opsgenies_snooze_which_pages_again_when_it_ends(og: FakeOpsgenie) -> None:
+    until = datetime(2026, 12, 3, 4, 30, tzinfo=timezone(timedelta(hours=1)))
+    asked = replace(alert_for(DANGER), ack_info=AckInfo(comment="deploy running", until=until))
+
+    assert run(opsgenie(og, user="Earline"), lambda f: f.acknowledge(asked)) == AckReceipt()
+
+    (post,) = og.server.requests_to(f"/v2/alerts/{DANGER}/snooze", "POST")
+    assert post.query == {"identifierType": ["id"]}
+    assert post.body == {
+        "user": "Earline",
+        "source": "Shiftbell",
+        "note": "deploy running",
+        "endTime": "2026-12-03T03:30:00Z",
+    }
+    assert not og.server.requests_to(f"/v2/alerts/{DANGER}/acknowledge", "POST")
+    snoozed = by_id(run(opsgenie(og), lambda f: f.fetch()))[DANGER]
+    assert snoozed.acknowledged  # Opsgenie notifies nobody about it meanwhile
+    og.end_snooze(DANGER)
+    assert not by_id(run(opsgenie(og), lambda f: f.fetch()))[DANGER].acknowledged
+
+
+def test_jsm_snoozes_too(jsm: FakeOpsgenie) -> None:
+    until = datetime(2026, 12, 3, 4, 30, tzinfo=UTC)
+    asked = replace(alert_for(DANGER), ack_info=AckInfo(until=until))
+    run(opsgenie(jsm), lambda f: f.acknowledge(asked))
+    (post,) = jsm.server.requests_to(f"{jsm.base_path}/alerts/{DANGER}/snooze", "POST")
+    assert post.body == {
+        "source": "Shiftbell",
+        "note": "Silenced in Shiftbell",
+        "endTime": "2026-12-03T04:30:00Z",
+    }
+    assert jsm.alerts[DANGER]["snoozed"] is True
 
 
 def test_acknowledge_without_a_user_leaves_it_to_opsgenie(og: FakeOpsgenie) -> None:

@@ -12,6 +12,10 @@ What it checks and answers:
 - PUT /incidents/{id}: {"incident": {"type": ..., "status": "acknowledged"}} acknowledges;
   with an account key a missing `From` is a 400; a resolved incident is a 400; an unknown
   one a 404.
+- POST /incidents/{id}/snooze {"duration": seconds} and POST /incidents/{id}/notes
+  {"note": {"content": ...}}: both want `From:` (a 400 without); a snooze wants the incident
+  acknowledged (a 400 otherwise). Recorded in `snoozes` and `notes`; `end_snooze` triggers
+  the incident again, as PagerDuty does when the time is up.
 """
 
 from __future__ import annotations
@@ -60,6 +64,10 @@ class FakePagerDuty(VendorFake):
         self.server.route("GET", "/abilities", self._abilities)
         self.server.route("GET", "/incidents", self._list_incidents)
         self.server.route("PUT", "/incidents/{id}", self._update_incident)
+        self.server.route("POST", "/incidents/{id}/snooze", self._snooze)
+        self.server.route("POST", "/incidents/{id}/notes", self._note)
+        self.snoozes: dict[str, int] = {}
+        self.notes: dict[str, list[str]] = {}
 
     # -- test helpers ---------------------------------------------------------------------
 
@@ -81,6 +89,10 @@ class FakePagerDuty(VendorFake):
 
     def status_of(self, incident_id: str) -> str:
         return str(self.incidents[incident_id]["status"])
+
+    def end_snooze(self, incident_id: str) -> None:
+        self.incidents[incident_id]["status"] = "triggered"
+        self.incidents[incident_id]["acknowledgements"] = []
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -156,3 +168,38 @@ class FakePagerDuty(VendorFake):
                 {"at": "2015-10-07T12:00:00Z", "acknowledger": acknowledger}
             ]
         return web.json_response({"incident": incident})
+
+    def _action_refused(self, request: web.Request) -> web.StreamResponse | None:
+        if (refused := self._refuse(request)) is not None:
+            return refused
+        if request.match_info["id"] not in self.incidents:
+            return web.json_response(ERRORS["404"], status=404)
+        if not request.headers.get("From"):
+            return web.json_response(ERRORS["from_required"], status=400)
+        return None
+
+    async def _snooze(self, request: web.Request) -> web.StreamResponse:
+        if (refused := self._action_refused(request)) is not None:
+            return refused
+        incident = self.incidents[request.match_info["id"]]
+        body = await request.json()
+        duration = body.get("duration") if isinstance(body, dict) else None
+        if not isinstance(duration, int) or duration <= 0 or incident["status"] != "acknowledged":
+            return web.json_response(
+                {"error": {"message": "Invalid Input Provided", "code": 2001}}, status=400
+            )
+        self.snoozes[incident["id"]] = duration
+        return web.json_response({"incident": incident}, status=201)
+
+    async def _note(self, request: web.Request) -> web.StreamResponse:
+        if (refused := self._action_refused(request)) is not None:
+            return refused
+        body = await request.json()
+        content = body.get("note", {}).get("content") if isinstance(body, dict) else None
+        if not isinstance(content, str) or not content:
+            return web.json_response(
+                {"error": {"message": "Invalid Input Provided", "code": 2001}}, status=400
+            )
+        self.notes.setdefault(request.match_info["id"], []).append(content)
+        note = {"id": "PWL7QXS", "content": content, "created_at": "2015-10-07T12:05:00Z"}
+        return web.json_response({"note": note}, status=201)

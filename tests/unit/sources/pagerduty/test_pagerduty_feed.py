@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
 from tests.unit.sources.pagerduty.fake_pagerduty import ERRORS, FakePagerDuty
 
 from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -262,6 +264,52 @@ def test_the_next_fetch_says_who_acknowledged(pd: FakePagerDuty) -> None:
     acked = next(i for i in incidents if i.source_id == "PT4KHLK")
     assert acked.acknowledged and acked.ack_info == AckInfo(by="Earline Greenholt")
     assert all(i.ack_info is None for i in incidents if not i.acknowledged)
+
+
+def test_a_silence_is_a_snooze_and_a_comment_a_note_in_the_persons_name(
+    pd: FakePagerDuty,
+) -> None:
+    now = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+    feed = PagerDutyFeed(config(pd.url), pd.token, clock=FakeClock(now))
+    asked = replace(
+        alert_for("PT4KHLK"),
+        ack_info=AckInfo(comment="failing over to db2", until=now + timedelta(hours=1)),
+    )
+
+    assert run(feed, lambda f: f.acknowledge(asked)) == AckReceipt()
+
+    assert pd.status_of("PT4KHLK") == "acknowledged"
+    assert pd.snoozes == {"PT4KHLK": 3600}
+    assert pd.notes == {"PT4KHLK": ["failing over to db2"]}
+    for action in ("snooze", "notes"):
+        (sent,) = pd.server.requests_to(f"/incidents/PT4KHLK/{action}", "POST")
+        assert sent.headers["From"] == pd.me["email"]  # the token's user, from /users/me
+    # When the time is up PagerDuty triggers it again, and the next poll sees it firing.
+    pd.end_snooze("PT4KHLK")
+    again = by_id(run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.fetch()))
+    assert not again["PT4KHLK"].acknowledged
+
+
+def test_a_plain_acknowledgement_neither_snoozes_nor_notes(pd: FakePagerDuty) -> None:
+    run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.acknowledge(alert_for("PT4KHLK")))
+    # One whose AckInfo came from PagerDuty (someone else acknowledged) sends nothing more.
+    theirs = replace(
+        alert_for("PQ7RV3L"),
+        ack_info=AckInfo(by="Alex", until=datetime(2030, 1, 1, tzinfo=UTC)),
+    )
+    run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.acknowledge(theirs))
+    assert pd.snoozes == {} and pd.notes == {}
+    assert not pd.server.requests_to("/incidents/PT4KHLK/snooze", "POST")
+
+
+def test_a_refused_snooze_is_an_error_to_retry(pd: FakePagerDuty) -> None:
+    pd.server.fail_next(400, {"error": {"message": "Nope"}}, path_prefix="/incidents/PT4KHLK/sn")
+    asked = replace(
+        alert_for("PT4KHLK"),
+        ack_info=AckInfo(until=datetime.now(UTC) + timedelta(hours=1)),
+    )
+    with pytest.raises(FeedError, match=r"refused to snooze incident PT4KHLK \(400: Nope\)"):
+        run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.acknowledge(asked))
 
 
 def test_acknowledge_sends_from_email_when_set(pd: FakePagerDuty) -> None:
