@@ -19,6 +19,7 @@ from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import RECEIVER_FEED_NAME, FeedStatus
 from shiftbell.core.schedule import Override
 from shiftbell.core.snooze import AlertSnoozes, Snooze
+from shiftbell.receiver.address import LOCAL_FEED_ID
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
@@ -220,7 +221,8 @@ def run_app(args: argparse.Namespace) -> int:
         feed = settings.feed(feed_name)
         return feed.kind if feed is not None else None
 
-    abilities = AlertAbilities(kind_of)
+    abilities = AlertAbilities(kind_of, local_feeds=(LOCAL_FEED_ID,))
+    window.details.why_no_resolve = abilities.why_no_resolve
     window.details.why_no_unack = abilities.why_no_unack
     window.details.why_no_silence = abilities.why_no_silence
     controller.actions.abilities = abilities
@@ -261,6 +263,7 @@ def run_app(args: argparse.Namespace) -> int:
         level_of=controller.level_of,
         why_no_unack=abilities.why_no_unack,
         why_no_silence=abilities.why_no_silence,
+        why_no_resolve=abilities.why_no_resolve,
         commands=ReceiverCommands(
             show_window=lambda: caller.call(controller.show_window),
             test_alarm=lambda: caller.call(controller.test_alarm),

@@ -1,6 +1,6 @@
 """The real app with a PagerDuty feed (our fake of its REST API, real HTTP on 127.0.0.1):
-silencing an incident for an hour is PagerDuty's snooze with the comment as a note, and
-when PagerDuty triggers it again the app alarms again."""
+silencing an incident for an hour is PagerDuty's snooze with the comment as a note, when
+PagerDuty triggers it again the app alarms again, and resolving it resolves the incident."""
 
 from __future__ import annotations
 
@@ -54,3 +54,11 @@ def test_silence_an_incident_for_an_hour_is_a_snooze_and_it_alarms_again_after(
             INTERVAL_S * 2 + 5,
             message="the incident firing again in Shiftbell",
         )
+
+        said = app.cli("resolve", str(alert["id"]), "--comment", "replica promoted")
+        assert said.stdout.startswith(f"Resolving {alert['id']}")
+        wait_until(
+            lambda: pagerduty.status_of(INCIDENT) == "resolved", 15, message="resolved at PagerDuty"
+        )
+        assert pagerduty.notes[INCIDENT][-1] == "replica promoted"
+        wait_until(lambda: incident() is None, INTERVAL_S * 2 + 5, message="gone from Shiftbell")

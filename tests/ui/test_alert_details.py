@@ -208,6 +208,28 @@ def test_silence_is_offered_where_the_source_can(
     assert asked.args == ["a1", 3600.0, "db1 maintenance"]
 
 
+def test_resolve_is_offered_where_it_can_be_and_says_when_it_is_on_its_way(
+    window: MainWindow, make_alert: AlertFactory, qtbot: QtBot
+) -> None:
+    details = window.details
+    window.set_alerts([make_alert(1)], NOW)
+    assert not details.resolve_button.isVisible()  # the default: nothing can resolve it
+    details.why_no_resolve = lambda alert: ""
+    window.set_alerts([make_alert(1)], NOW)
+    assert details.resolve_button.isVisible()
+    menu = window.row_menu(None)
+    assert menu is not None and "Resolve…" in [a.text() for a in menu.actions()]
+    with qtbot.waitSignal(window.resolve_requested) as asked:
+        details.resolve("db2 took over")
+    assert asked.args == ["a1", "db2 took over"]
+    asking = make_alert(
+        1, status=Status.ACKNOWLEDGED, ack_info=AckInfo(comment="db2 took over", resolve=True)
+    )
+    window.set_alerts([asking], NOW)
+    assert details.ack_label.text() == "Resolving at the source: “db2 took over”"
+    assert not details.resolve_button.isVisible()  # asked once already
+
+
 def test_the_silence_dialog_gives_its_length_and_comment(qtbot: QtBot) -> None:
     dialog = SilenceDialog("Disk full")
     qtbot.addWidget(dialog)

@@ -170,6 +170,20 @@ def test_taking_an_acknowledgement_back_in_the_window_rings_again(
     assert shell.alarm.loop_sound is Sound.ALARM  # at once, from the first step again
 
 
+def test_resolving_one_sent_here_ends_it_and_its_alarm_and_elsewhere_it_is_refused(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    alert_id = shell.fire("db")
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    shell.window.resolve_requested.emit(alert_id, "fixed")
+    assert shell.desk.active() != []  # no source said it can: nothing happens
+    shell.controller.actions.abilities = AlertAbilities(lambda _feed: None, local_feeds=["local"])
+    shell.window.resolve_requested.emit(alert_id, "fixed")
+    assert shell.desk.active() == []
+    assert shell.alarm.loop_sound is None  # at once
+    assert shell.desk.get(alert_id) is None
+
+
 def test_acknowledge_all_asks_at_a_shared_source_and_can_be_undone(
     qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -124,6 +124,17 @@ def _build_parser() -> argparse.ArgumentParser:
     silence.add_argument("--comment", default="", metavar="TEXT", help="what the team sees")
     silence.set_defaults(handler=later("app_commands", "silence"), command="silence")
 
+    resolve = sub.add_parser(
+        "resolve",
+        help="resolve an alert at its source, for everyone (one you sent: here)",
+        epilog=_EPILOG,
+    )
+    resolve.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")
+    resolve.add_argument(
+        "--comment", default="", metavar="TEXT", help="a note for the source (PagerDuty, Opsgenie)"
+    )
+    resolve.set_defaults(handler=later("app_commands", "resolve"), command="resolve")
+
     unack = sub.add_parser(
         "unack",
         help="take an acknowledgement back: the alert fires again",

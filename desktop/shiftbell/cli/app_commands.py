@@ -1,5 +1,5 @@
 """The commands that run the app or talk to the running one through its local receiver:
-`run`, `send`, `status`, `ack`, `silence`, `unack`, `test-alarm`, `snooze`, `token`."""
+`run`, `send`, `status`, `ack`, `silence`, `resolve`, `unack`, `test-alarm`, `snooze`, `token`."""
 
 from __future__ import annotations
 
@@ -165,6 +165,17 @@ def silence(args: argparse.Namespace, paths: AppPaths) -> int:
         for alert in client.silence(args.alert_id, seconds, args.comment):
             title = one_line(alert["title"])
             print(f"Silenced {one_line(alert['id'])}: {title} for {args.duration} at its source.")
+    return 0
+
+
+def resolve(args: argparse.Namespace, paths: AppPaths) -> int:
+    with client_for(paths) as client:
+        for alert in client.resolve(args.alert_id, args.comment):
+            title = one_line(alert["title"])
+            if alert["status"] == "resolved":
+                print(f"Resolved {one_line(alert['id'])}: {title}.")
+            else:
+                print(f"Resolving {one_line(alert['id'])}: {title} at its source.")
     return 0
 
 

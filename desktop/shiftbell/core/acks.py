@@ -50,6 +50,11 @@ from shiftbell.core.errors import (
 class AckKind(StrEnum):
     ACK = "ack"  # acknowledge at the source
     UNACK = "unack"  # undo a confirmed acknowledgement (Alertmanager: delete the silence)
+    RESOLVE = "resolve"  # resolve (close) it at the source; acknowledged here meanwhile
+
+
+# What leaves the alert acknowledged here while it is sent.
+_ACKNOWLEDGING = (AckKind.ACK, AckKind.RESOLVE)
 
 
 class FailureKind(StrEnum):
@@ -64,12 +69,13 @@ class PendingAck:
     Attributes:
         alert_id: the alert it is about.
         feed_id: the feed (by name) whose adapter sends it.
-        kind: ACK or UNACK.
+        kind: ACK, UNACK or RESOLVE.
         next_try_at: when it is due; None while it is held after a permanent refusal.
         attempts: tries so far that failed (drives the backoff).
         last_error: why the last try failed, for the person; "" before any failure.
         receipt_reference: for UNACK, what undoing needs (the confirmed ACK's reference).
-        comment: for ACK, the person's comment for the source ("" for its default).
+        comment: for ACK and RESOLVE, the person's comment for the source ("" for its
+            default).
         silence_until: for ACK, until when the person silenced it (wall time); None for the
             source's own way (Alertmanager's ack_mode).
     """
@@ -142,7 +148,7 @@ class AckLedger:
         # After a restart the wish is read back from what was left to do.
         self._wanted: dict[str, bool] = {c: True for c in self._confirmed}
         for p in self._pending.values():
-            self._wanted[p.alert_id] = p.kind is AckKind.ACK
+            self._wanted[p.alert_id] = p.kind in _ACKNOWLEDGING
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -198,7 +204,7 @@ class AckLedger:
         if status is Status.ACKNOWLEDGED:
             if wanted is not True:
                 return None
-            if pending is not None and pending.kind is AckKind.ACK:
+            if pending is not None and pending.kind in _ACKNOWLEDGING:
                 if pending.held:
                     return AckDelivery.FAILED, pending.last_error
                 return AckDelivery.SENDING, pending.last_error
@@ -234,6 +240,12 @@ class AckLedger:
                 alert_id, feed_id, AckKind.ACK, now, comment=comment, silence_until=silence_until
             )
         self._settle(alert_id, feed_id, now, comment, silence_until)
+
+    def want_resolved(self, alert_id: str, feed_id: str, now: datetime, comment: str = "") -> None:
+        """Resolved at the source is wanted (acknowledged here until the source drops it)."""
+        self._wanted[alert_id] = True
+        asked = PendingAck(alert_id, feed_id, AckKind.RESOLVE, now, comment=comment)
+        self._pending[alert_id] = asked
 
     def want_unacknowledged(self, alert_id: str, feed_id: str, now: datetime) -> None:
         if not self.knows(alert_id):
@@ -310,7 +322,7 @@ class AckLedger:
             and (current.comment, current.silence_until) == (attempt.comment, attempt.silence_until)
         ):
             del self._pending[alert_id]  # not a newer request made while this one was sent
-        if attempt.kind is AckKind.ACK:
+        if attempt.kind in _ACKNOWLEDGING:
             self._confirmed[alert_id] = ConfirmedAck(
                 alert_id, attempt.feed_id, reference, now, local_only
             )
@@ -344,7 +356,7 @@ class AckLedger:
     def _drop_acknowledgement(self, alert_id: str) -> None:
         """Forget the acknowledgement (pending or confirmed) but keep a pending withdrawal."""
         pending = self._pending.get(alert_id)
-        if pending is not None and pending.kind is AckKind.ACK:
+        if pending is not None and pending.kind in _ACKNOWLEDGING:
             del self._pending[alert_id]
         if alert_id not in self._pending:
             self._confirmed.pop(alert_id, None)
@@ -364,9 +376,12 @@ class AckLedger:
         confirmed = self._confirmed.get(alert_id)
         if wanted is True:
             if confirmed is not None:
-                if pending is None or pending.silence_until is None:
-                    self._pending.pop(alert_id, None)  # a chosen length is sent all the same
-            elif pending is None or pending.kind is not AckKind.ACK:
+                if pending is None or (
+                    pending.silence_until is None and pending.kind is not AckKind.RESOLVE
+                ):
+                    # A chosen length, or resolving, is sent all the same.
+                    self._pending.pop(alert_id, None)
+            elif pending is None or pending.kind not in _ACKNOWLEDGING:
                 self._pending[alert_id] = PendingAck(
                     alert_id,
                     feed_id,

@@ -94,11 +94,16 @@ def page_link(title: str, url: str) -> tuple[Link, ...]:
 @dataclass(frozen=True)
 class AckInfo:
     """Who acknowledged an alert at its source, with what comment, and until when (an
-    Alertmanager silence ends), as the source tells it; empty where it does not say."""
+    Alertmanager silence ends), as the source tells it; empty where it does not say.
+
+    Without `by` it is the person's own request still to be sent: `resolve` asks the source
+    to resolve (close) the alert rather than acknowledge it.
+    """
 
     by: str = ""
     comment: str = ""
     until: datetime | None = None
+    resolve: bool = False
 
 
 @dataclass(frozen=True, order=True)

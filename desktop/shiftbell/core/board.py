@@ -236,17 +236,32 @@ class AlertBoard:
         alert = self.get(alert_id)
         if alert is None:
             raise UnknownAlertError(f"no active alert with id {alert_id!r}")
-        silenced = replace(
+        return self._ask_source(alert, now, AckInfo(comment=comment.strip(), until=until))
+
+    def resolve(self, alert_id: str, now: datetime, comment: str = "", *, here: bool) -> Changes:
+        """Resolve one alert: `here` at once (Shiftbell's own, sent with `shiftbell send`);
+        otherwise ask its source, and hold it acknowledged until the source drops it."""
+        alert = self.get(alert_id)
+        if alert is None:
+            raise UnknownAlertError(f"no active alert with id {alert_id!r}")
+        if here:
+            return Changes(resolved=(self._resolve(alert.key, now),))
+        return self._ask_source(alert, now, AckInfo(comment=comment.strip(), resolve=True))
+
+    def _ask_source(self, alert: Alert, now: datetime, asked: AckInfo) -> Changes:
+        """Acknowledged here while the source is asked for more (`asked`: a silence of a
+        chosen length, or resolving), acknowledged already or not."""
+        held = replace(
             alert,
             status=Status.ACKNOWLEDGED,
             acknowledged_at=alert.acknowledged_at or now,
             updated_at=now,
             ack_delivery=AckDelivery.NONE,
             ack_error="",
-            ack_info=AckInfo(comment=comment.strip(), until=until),
+            ack_info=asked,
         )
-        self._put(silenced)
-        return Changes(updated=(silenced,))
+        self._put(held)
+        return Changes(updated=(held,))
 
     def unacknowledge(self, alert_id: str, now: datetime) -> Changes:
         """Put an acknowledged alert back to firing; its escalation starts over."""

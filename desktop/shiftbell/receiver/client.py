@@ -132,6 +132,11 @@ class ReceiverClient:
         body = {"comment": comment} if comment else None
         return list(self._call("POST", f"/api/v1/alerts/{alert_id}/ack", body)["alerts"])
 
+    def resolve(self, alert_id: str, comment: str = "") -> list[dict[str, Any]]:
+        """Resolve it (at its source; one sent here at once); the alert as it is now."""
+        body = {"comment": comment} if comment else None
+        return list(self._call("POST", f"/api/v1/alerts/{alert_id}/resolve", body)["alerts"])
+
     def unack(self, alert_id: str) -> list[dict[str, Any]]:
         """Take an acknowledgement back: the alert fires (and alarms) again."""
         return list(self._call("POST", f"/api/v1/alerts/{alert_id}/unack")["alerts"])

@@ -22,6 +22,7 @@ Endpoints (all under /api/v1):
     POST /snooze              {"minutes": N}: silence the alarm for N minutes
     POST /alerts/{id}/snooze  {"seconds": N}: hold back that alert's sound for N seconds
     POST /alerts/{id}/silence {"seconds": N, "comment"}: silence it at its source for N s
+    POST /alerts/{id}/resolve resolve it at its source ({"comment"} optional; 409 where it cannot)
     GET  /health              {"app": "shiftbell", "version", "pid", "problems", "snoozed_until"}
 """
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import errno
 import hmac
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -43,13 +43,21 @@ from aiohttp import web
 from shiftbell import __version__
 from shiftbell.core.alert import Alert, AlertKey, Incoming, Status
 from shiftbell.core.board import Changes
-from shiftbell.core.errors import FeedError, PayloadError, UnknownAlertError
+from shiftbell.core.errors import FeedError, UnknownAlertError
 from shiftbell.receiver.address import (
-    CLI_USER_AGENT_PREFIX,
     DEFAULT_RECEIVER_PORT,
     LOCAL_FEED_ID,
     RECEIVER_HOST,
     WEBHOOK_FEED_ID,
+)
+from shiftbell.receiver.request_bodies import (
+    MAX_COMMENT,
+    Rejected,
+    comment_in,
+    parsed,
+    read_json,
+    seconds_in,
+    sender_of,
 )
 from shiftbell.receiver.wire import (
     alert_to_json,
@@ -65,7 +73,6 @@ HOST = RECEIVER_HOST
 DEFAULT_PORT = DEFAULT_RECEIVER_PORT
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ALERT_SNOOZE_S = 7 * 24 * 3600  # a week: longer is acknowledging it
-MAX_COMMENT = 1000
 # While the store cannot save, senders are asked to come back after this long.
 UNSAVED_RETRY_AFTER_S = 30
 
@@ -95,15 +102,6 @@ class ReceiverCommands:
     report: Callable[[], Mapping[str, object]] | None = None
 
 
-class _Rejected(Exception):
-    """A request we refuse; becomes a JSON error answer and a WARNING log line."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 class LocalReceiver:
     """The HTTP server; `start()` and `stop()` run on the app's asyncio loop.
 
@@ -121,6 +119,7 @@ class LocalReceiver:
         commands: ReceiverCommands,
         why_no_unack: Callable[[Alert], str] = lambda _alert: "",
         why_no_silence: Callable[[Alert], str] = lambda _alert: "",
+        why_no_resolve: Callable[[Alert], str] = lambda _alert: "",
         config_path: Path | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
@@ -132,6 +131,7 @@ class LocalReceiver:
         self._level_of = level_of
         self._why_no_unack = why_no_unack
         self._why_no_silence = why_no_silence
+        self._why_no_resolve = why_no_resolve
         self._commands = commands
         self._config_path = config_path
         self._max_body_bytes = max_body_bytes
@@ -165,6 +165,7 @@ class LocalReceiver:
             web.post("/api/v1/alerts/{id}/unack", self._unack_one),
             web.post("/api/v1/alerts/{id}/snooze", self._snooze_one),
             web.post("/api/v1/alerts/{id}/silence", self._silence_one),
+            web.post("/api/v1/alerts/{id}/resolve", self._resolve_one),
             web.post("/api/v1/ack-all", self._ack_all),
             web.post("/api/v1/test-alarm", self._test_alarm),
             web.post("/api/v1/show", self._show),
@@ -210,7 +211,7 @@ class LocalReceiver:
         try:
             self._check_token(request)
             return await handler(request)
-        except _Rejected as exc:
+        except Rejected as exc:
             return self._refuse(request, exc.status, exc.message)
         except web.HTTPRequestEntityTooLarge:
             # aiohttp's own answer is text/plain; clients of this API read JSON.
@@ -239,13 +240,13 @@ class LocalReceiver:
         header = request.headers.get("Authorization", "")
         scheme, _, presented = header.partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
-            raise _Rejected(
+            raise Rejected(
                 401,
                 "missing token: send `Authorization: Bearer <token>`; `shiftbell token` prints it",
             )
         # Constant-time, so the answer time says nothing about how much of it matched.
         if not hmac.compare_digest(presented.strip().encode(), self._token):
-            raise _Rejected(
+            raise Rejected(
                 401, "wrong token: `shiftbell token` prints the one this Shiftbell accepts"
             )
 
@@ -262,7 +263,7 @@ class LocalReceiver:
     def _require_saved(self) -> None:
         """A 2xx means saved: while the store cannot save, say so and have the sender retry."""
         if not self._desk.saved and not self._desk.flush():
-            raise _Rejected(
+            raise Rejected(
                 503,
                 f"Shiftbell cannot save its state ({self._desk.store_problem}); the alarm "
                 "follows what was sent, but it is not on disk yet: send it again later",
@@ -271,17 +272,17 @@ class LocalReceiver:
     # -- pushing alerts ----------------------------------------------------------------------
 
     async def _post_alerts(self, request: web.Request) -> web.Response:
-        items = _parsed(parse_local_alerts, await _read_json(request))
+        items = parsed(parse_local_alerts, await read_json(request))
         changes = self._desk.ingest(LOCAL_FEED_ID, items, LOCAL_SOURCE)
         return self._merged(request, LOCAL_FEED_ID, items, changes)
 
     async def _put_alerts(self, request: web.Request) -> web.Response:
-        items = _parsed(parse_local_snapshot, await _read_json(request))
+        items = parsed(parse_local_snapshot, await read_json(request))
         changes = self._desk.replace_snapshot(LOCAL_FEED_ID, items, LOCAL_SOURCE)
         return self._merged(request, LOCAL_FEED_ID, items, changes)
 
     async def _post_alertmanager(self, request: web.Request) -> web.Response:
-        batch = _parsed(parse_alertmanager_webhook, await _read_json(request))
+        batch = parsed(parse_alertmanager_webhook, await read_json(request))
         if batch.truncated_alerts:
             log.warning(
                 "Alertmanager receiver %r left out %d alerts (max_alerts); "
@@ -340,23 +341,28 @@ class LocalReceiver:
         return web.json_response({"alerts": self._json_list(self._desk.active())})
 
     async def _ack_one(self, request: web.Request) -> web.Response:
-        comment = ""
-        if request.can_read_body:
-            body = await _read_json(request)
-            said = body.get("comment", "") if isinstance(body, dict) else None
-            if not isinstance(said, str) or len(said) > MAX_COMMENT:
-                raise _Rejected(400, f"comment: optional, text of at most {MAX_COMMENT} characters")
-            comment = said
+        comment = await comment_in(request)
 
         def acknowledge(alert_id: str, via: str) -> object:
             return self._desk.acknowledge(alert_id, via, comment)
 
         return self._change_one(request, acknowledge, "acknowledged")
 
+    async def _resolve_one(self, request: web.Request) -> web.Response:
+        comment = await comment_in(request)
+        alert = self._desk.get(request.match_info["id"])
+        if alert is not None and (why := self._why_no_resolve(alert)):
+            raise Rejected(409, f"alert {alert.id} cannot be resolved from here: {why}")
+
+        def resolve(alert_id: str, via: str) -> object:
+            return self._desk.resolve(alert_id, via, comment)
+
+        return self._change_one(request, resolve, "resolved")
+
     async def _unack_one(self, request: web.Request) -> web.Response:
         alert = self._desk.get(request.match_info["id"])
         if alert is not None and (why := self._why_no_unack(alert)):
-            raise _Rejected(409, f"alert {alert.id} stays acknowledged: {why}")
+            raise Rejected(409, f"alert {alert.id} stays acknowledged: {why}")
         return self._change_one(request, self._desk.unacknowledge, "un-acknowledged")
 
     def _change_one(
@@ -364,18 +370,20 @@ class LocalReceiver:
     ) -> web.Response:
         alert_id = request.match_info["id"]
         try:
-            change(alert_id, _via(request))
+            changes = change(alert_id, sender_of(request))
         except UnknownAlertError:
-            raise _Rejected(404, f"no active alert with id {alert_id!r}") from None
+            raise Rejected(404, f"no active alert with id {alert_id!r}") from None
         self._require_saved()
         alert = self._desk.get(alert_id)
-        log.info("%s alert %s via %s", done, alert_id, _via(request))
-        return web.json_response({"alerts": self._json_list([alert] if alert else [])})
+        # Resolved here (one sent with `shiftbell send`): it left the board, say how it ended.
+        gone = list(changes.resolved) if isinstance(changes, Changes) else []
+        log.info("%s alert %s via %s", done, alert_id, sender_of(request))
+        return web.json_response({"alerts": self._json_list([alert] if alert else gone)})
 
     async def _ack_all(self, request: web.Request) -> web.Response:
-        changes = self._desk.acknowledge_all(via=_via(request))
+        changes = self._desk.acknowledge_all(via=sender_of(request))
         self._require_saved()
-        log.info("acknowledged all: %d alert(s) via %s", len(changes.updated), _via(request))
+        log.info("acknowledged all: %d alert(s) via %s", len(changes.updated), sender_of(request))
         return web.json_response({"alerts": self._json_list(list(changes.updated))})
 
     def _json_list(self, alerts: Sequence[Alert]) -> list[dict[str, Any]]:
@@ -396,62 +404,49 @@ class LocalReceiver:
 
     async def _reload(self, request: web.Request) -> web.Response:
         if self._commands.reload is None:
-            raise _Rejected(501, "this Shiftbell cannot reload its feeds from the API")
+            raise Rejected(501, "this Shiftbell cannot reload its feeds from the API")
         self._commands.reload()
         log.info("reload of the feeds requested")
         return web.json_response({"ok": True})
 
     async def _snooze(self, request: web.Request) -> web.Response:
         if self._commands.snooze is None:
-            raise _Rejected(501, "this Shiftbell cannot snooze from the API")
-        body = await _read_json(request)
+            raise Rejected(501, "this Shiftbell cannot snooze from the API")
+        body = await read_json(request)
         minutes = body.get("minutes") if isinstance(body, dict) else None
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
-            raise _Rejected(400, "minutes: required, a whole number from 1 to 1440")
+            raise Rejected(400, "minutes: required, a whole number from 1 to 1440")
         self._commands.snooze(minutes)
         log.info("snoozed for %d minutes", minutes)
         return web.json_response({"ok": True, "minutes": minutes})
 
     async def _silence_one(self, request: web.Request) -> web.Response:
-        body = await _read_json(request)
-        seconds = body.get("seconds") if isinstance(body, dict) else None
+        body = await read_json(request)
+        seconds = seconds_in(body, 60, MAX_ALERT_SNOOZE_S)
         comment = body.get("comment", "") if isinstance(body, dict) else ""
-        if (
-            not isinstance(seconds, int | float)
-            or isinstance(seconds, bool)
-            or not 60 <= seconds <= MAX_ALERT_SNOOZE_S
-        ):
-            raise _Rejected(400, f"seconds: required, a number from 60 to {MAX_ALERT_SNOOZE_S}")
         if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
-            raise _Rejected(400, f"comment: optional, text of at most {MAX_COMMENT} characters")
+            raise Rejected(400, f"comment: optional, text of at most {MAX_COMMENT} characters")
         alert = self._desk.get(request.match_info["id"])
         if alert is not None and (why := self._why_no_silence(alert)):
-            raise _Rejected(409, f"alert {alert.id} cannot be silenced: {why}")
+            raise Rejected(409, f"alert {alert.id} cannot be silenced: {why}")
 
         def silence(alert_id: str, via: str) -> object:
-            return self._desk.silence(alert_id, via, float(seconds), comment)
+            return self._desk.silence(alert_id, via, seconds, comment)
 
         return self._change_one(request, silence, "silenced")
 
     async def _snooze_one(self, request: web.Request) -> web.Response:
         if self._commands.snooze_alert is None:
-            raise _Rejected(501, "this Shiftbell cannot snooze an alert from the API")
+            raise Rejected(501, "this Shiftbell cannot snooze an alert from the API")
         alert_id = request.match_info["id"]
-        body = await _read_json(request)
-        seconds = body.get("seconds") if isinstance(body, dict) else None
-        if (
-            not isinstance(seconds, int | float)
-            or isinstance(seconds, bool)
-            or not 1 <= seconds <= MAX_ALERT_SNOOZE_S
-        ):
-            raise _Rejected(400, f"seconds: required, a number from 1 to {MAX_ALERT_SNOOZE_S}")
+        seconds = seconds_in(await read_json(request), 1, MAX_ALERT_SNOOZE_S)
         alert = self._desk.get(alert_id)
         if alert is None:
-            raise _Rejected(404, f"no active alert with id {alert_id!r}")
+            raise Rejected(404, f"no active alert with id {alert_id!r}")
         if alert.status is not Status.FIRING:
-            raise _Rejected(409, f"alert {alert_id} is {alert.status.value}: nothing to snooze")
-        self._commands.snooze_alert(alert_id, float(seconds))
-        log.info("alert %s snoozed for %g s via %s", alert_id, seconds, _via(request))
+            raise Rejected(409, f"alert {alert_id} is {alert.status.value}: nothing to snooze")
+        self._commands.snooze_alert(alert_id, seconds)
+        log.info("alert %s snoozed for %g s via %s", alert_id, seconds, sender_of(request))
         until = datetime.now(UTC) + timedelta(seconds=seconds)
         return web.json_response(
             {"alerts": self._json_list([alert]), "snoozed_until": until.isoformat()}
@@ -462,33 +457,3 @@ class LocalReceiver:
         return web.json_response(
             {**report, "app": "shiftbell", "version": __version__, "pid": os.getpid()}
         )
-
-
-async def _read_json(request: web.Request) -> object:
-    """The body as JSON, whatever Content-Type the sender set (not every sender sets one)."""
-    raw = await request.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Rejected(400, f"request body is not UTF-8 (byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Rejected(
-            400,
-            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-        ) from None
-    except RecursionError:
-        raise _Rejected(400, "request body is not valid JSON: nested too deeply") from None
-
-
-def _parsed(parse: Callable[[object], T], body: object) -> T:
-    try:
-        return parse(body)
-    except PayloadError as exc:
-        raise _Rejected(400, str(exc)) from None
-
-
-def _via(request: web.Request) -> str:
-    agent = request.headers.get("User-Agent", "")
-    return "cli" if agent.startswith(CLI_USER_AGENT_PREFIX) else "api"

@@ -39,11 +39,11 @@ from shiftbell.core.alert import AckDelivery, AckInfo, Alert, Status
 from shiftbell.core.backoff import Backoff
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import Clock
-from shiftbell.core.errors import FeedError, StoreError
+from shiftbell.core.errors import FeedConfigError, FeedError, StoreError
 from shiftbell.receiver.address import LOCAL_FEED_ID, WEBHOOK_FEED_ID
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.waiting import LoopHome, Sleep, bounded, loop_task, sleep_or_wake
-from shiftbell.sources.feed import AckReceipt, Feed, PollingFeed
+from shiftbell.sources.feed import AckReceipt, Feed, PollingFeed, ResolvingFeed
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +285,16 @@ class AckSender:
                 f"{name} did not confirm the acknowledgement within {self._ack_timeout_s:g} s",
             )
             return receipt.reference, receipt.local_only
+        if pending.kind is AckKind.RESOLVE:
+            if not isinstance(feed, ResolvingFeed):
+                raise FeedConfigError(f"{name} cannot resolve an alert at its source")
+            await bounded(
+                feed.resolve(replace(alert, ack_info=AckInfo(comment=pending.comment))),
+                self._ack_timeout_s,
+                self._sleep,
+                f"{name} did not confirm resolving it within {self._ack_timeout_s:g} s",
+            )
+            return "", False
         if isinstance(feed, PollingFeed):
             await bounded(
                 feed.unacknowledge(alert, AckReceipt(pending.receipt_reference)),
@@ -359,7 +369,12 @@ class AckSender:
             info = alert.ack_info
             # Only the person's own words (no author yet), not what the source said last.
             own = info if info is not None and not info.by else AckInfo()
-            self._ledger.want_acknowledged(alert.id, alert.key.feed_id, now, own.comment, own.until)
+            if own.resolve:
+                self._ledger.want_resolved(alert.id, alert.key.feed_id, now, own.comment)
+            else:
+                self._ledger.want_acknowledged(
+                    alert.id, alert.key.feed_id, now, own.comment, own.until
+                )
         else:
             self._ledger.want_unacknowledged(alert.id, alert.key.feed_id, now)
 

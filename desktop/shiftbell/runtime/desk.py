@@ -19,6 +19,7 @@ from shiftbell.core.alert import AckDelivery, Alert, Incoming, Status
 from shiftbell.core.board import AlertBoard, Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import StoreError
+from shiftbell.receiver.address import LOCAL_FEED_ID
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,14 @@ class AlertDesk:
             now = self._clock.now()
             until = now + timedelta(seconds=seconds)
             changes = self._board.silence(alert_id, now, until, comment)
+            return self._keep_if_unsaved(self._publish(changes, via))
+
+    def resolve(self, alert_id: str, via: str, comment: str = "") -> Changes:
+        """Resolve one alert: a local one at once, any other at its source (Board.resolve)."""
+        with self._lock:
+            alert = self._board.get(alert_id)
+            here = alert is not None and alert.key.feed_id == LOCAL_FEED_ID
+            changes = self._board.resolve(alert_id, self._clock.now(), comment, here=here)
             return self._keep_if_unsaved(self._publish(changes, via))
 
     def acknowledge_all(self, via: str) -> Changes:

@@ -8,7 +8,7 @@ code is imported only now (spec.lazy), so one missing module never stops the oth
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta, tzinfo
 
 import httpx
@@ -187,11 +187,15 @@ class AlertAbilities:
     """What can be done to an alert, from the kind of the feed it came from.
 
     `kind_of(feed name)` answers with the feed's kind as the config has it now (None for the
-    local receiver, or a feed no longer configured).
+    local receiver, or a feed no longer configured); `local_feeds` are the feeds whose alerts
+    are Shiftbell's own (the local receiver's), which it resolves itself.
     """
 
-    def __init__(self, kind_of: Callable[[str], str | None]) -> None:
+    def __init__(
+        self, kind_of: Callable[[str], str | None], local_feeds: Collection[str] = ()
+    ) -> None:
         self._kind_of = kind_of
+        self._local_feeds = frozenset(local_feeds)
 
     def why_no_unack(self, alert: Alert) -> str:
         """Why the alert's acknowledgement cannot be taken back; "" if it can."""
@@ -205,6 +209,17 @@ class AlertAbilities:
             return ""
         name = source.name if source is not None else "the local receiver"
         return f"{name} has no silence of a chosen length: acknowledge it instead"
+
+    def why_no_resolve(self, alert: Alert) -> str:
+        """Why the alert cannot be resolved from Shiftbell; "" if it can (at its source, or
+        here for one of `local_feeds`: sent with `shiftbell send`)."""
+        if alert.key.feed_id in self._local_feeds:
+            return ""
+        source = registry.find(self._kind_of(alert.key.feed_id) or "")
+        if source is not None and Ability.RESOLVE in source.abilities:
+            return ""
+        name = source.name if source is not None else "its source"
+        return f"{name} cannot resolve it through its API (it resolves by itself): acknowledge it"
 
     def acknowledged_for_everyone(self, alert: Alert) -> bool:
         """Whether acknowledging it acknowledges it at its source, for the whole team."""

@@ -115,6 +115,16 @@ class StreamFeed(Protocol):
 Feed = PollingFeed | StreamFeed
 
 
+@runtime_checkable
+class ResolvingFeed(Protocol):
+    """A feed whose source can resolve (close) an alert: PagerDuty, Opsgenie, Grafana OnCall."""
+
+    async def resolve(self, alert: Alert) -> None:
+        """Resolve it at the source, with `alert.ack_comment` as its note where the source
+        takes one; return once the source confirmed it (already resolved counts)."""
+        ...
+
+
 def expect_kind(feed: FeedConfig, kind: str, vendor: str) -> None:
     """Refuse to sign a `vendor` schedule in through a feed of another kind."""
     if feed.kind != kind:

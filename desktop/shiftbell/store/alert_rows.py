@@ -152,7 +152,10 @@ def _ack_info_text(info: AckInfo | None) -> str:
     if info is None:
         return ""
     until = info.until.isoformat() if info.until is not None else None
-    return json.dumps({"by": info.by, "comment": info.comment, "until": until}, ensure_ascii=False)
+    data: dict[str, object] = {"by": info.by, "comment": info.comment, "until": until}
+    if info.resolve:
+        data["resolve"] = True
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _ack_info(value: object, alert_id: object) -> AckInfo | None:
@@ -166,6 +169,7 @@ def _ack_info(value: object, alert_id: object) -> AckInfo | None:
             by=str(data.get("by", "")),
             comment=str(data.get("comment", "")),
             until=datetime.fromisoformat(until) if isinstance(until, str) else None,
+            resolve=data.get("resolve") is True,
         )
     except (ValueError, TypeError, AttributeError) as exc:
         log.warning("alert %r: cannot read who acknowledged it (%s)", alert_id, exc)

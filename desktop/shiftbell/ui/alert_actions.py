@@ -1,6 +1,6 @@
 """What the person does to alerts from the window and the tray, in one place: acknowledge,
-take an acknowledgement back, acknowledge all (asked first when that acknowledges several
-alerts at a source the team shares, then open to Undo for a while)."""
+silence, resolve, take an acknowledgement back, acknowledge all (asked first when that
+acknowledges several alerts at a source the team shares, then open to Undo for a while)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ class AlertActions:
             self._desk.silence(alert_id, via, seconds, comment)
         except UnknownAlertError as exc:
             log.info("silence from %s: %s", via, exc)
+        self._then()
+
+    def resolve(self, alert_id: str, comment: str, via: str = "window") -> None:
+        """Resolve it at its source (one sent with `shiftbell send`: here), where it can be."""
+        alert = self._desk.get(alert_id)
+        if alert is not None and (why := self.abilities.why_no_resolve(alert)):
+            log.info("resolve from %s: %s: %s", via, alert_id, why)
+            return
+        try:
+            self._desk.resolve(alert_id, via, comment)
+        except UnknownAlertError as exc:
+            log.info("resolve from %s: %s", via, exc)
         self._then()
 
     def unacknowledge(self, alert_id: str, via: str = "window") -> None:

@@ -64,6 +64,7 @@ class AlertDetails(QFrame):
     unacknowledge_requested = Signal(str)
     snooze_requested = Signal(str, float)
     end_snooze_requested = Signal(str)
+    resolve_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +75,7 @@ class AlertDetails(QFrame):
         self.link_buttons: list[QPushButton] = []
         self.why_no_unack: Callable[[Alert], str] = lambda _alert: ""
         self.why_no_silence: Callable[[Alert], str] = lambda _alert: "no source"
+        self.why_no_resolve: Callable[[Alert], str] = lambda _alert: "no source"
 
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 8, 10, 8)
@@ -131,9 +133,15 @@ class AlertDetails(QFrame):
             "Silence it at its source for a chosen time, with a comment the team sees"
         )
         self.silence_button.clicked.connect(lambda _=False: self.silence())
+        self.resolve_button = self._action("Resolve…", "details-resolve", "")
+        self.resolve_button.setToolTip(
+            "Resolve it at its source, for the whole team (one you sent: here)"
+        )
+        self.resolve_button.clicked.connect(lambda _=False: self.resolve())
         for button in (self.ack_button, self.comment_button, self.silence_button):
             actions.addWidget(button)
         actions.addWidget(self.unack_button)
+        actions.addWidget(self.resolve_button)
         actions.addWidget(self.snooze_button)
         actions.addWidget(self.end_snooze_button)
         actions.addStretch(1)
@@ -172,6 +180,7 @@ class AlertDetails(QFrame):
             self.comment_button,
             self.silence_button,
             self.unack_button,
+            self.resolve_button,
             self.end_snooze_button,
         ):
             if not button.isHidden():
@@ -202,6 +211,22 @@ class AlertDetails(QFrame):
                 return
         seconds, comment = choice
         self.silence_requested.emit(self.alert.id, seconds, comment)
+
+    def resolve(self, comment: str | None = None) -> None:
+        """Resolve the alert shown; None asks the person first (it is for the whole team), with
+        an optional comment for the source."""
+        if self.alert is None:
+            return
+        if comment is None:
+            comment, ok = QInputDialog.getText(
+                self,
+                "Resolve",
+                f"Resolve “{' '.join(self.alert.title.split())[:120]}” at its source, for "
+                "everyone?\nComment (optional):",
+            )
+            if not ok:
+                return
+        self.resolve_requested.emit(self.alert.id, comment.strip())
 
     def acknowledge_with_comment(self, comment: str | None = None) -> None:
         """Acknowledge the alert shown with a comment; None asks the person for it."""
@@ -267,6 +292,10 @@ class AlertDetails(QFrame):
         self.ack_button.setVisible(alert is not None and alert.status is Status.FIRING)
         self.comment_button.setVisible(alert is not None and alert.status is Status.FIRING)
         self.silence_button.setVisible(alert is not None and not self.why_no_silence(alert))
+        resolving = alert is not None and alert.ack_info is not None and alert.ack_info.resolve
+        self.resolve_button.setVisible(
+            alert is not None and not resolving and not self.why_no_resolve(alert)
+        )
         self.unack_button.setVisible(
             alert is not None
             and alert.status is Status.ACKNOWLEDGED
@@ -318,7 +347,10 @@ class AlertDetails(QFrame):
         if info is None or alert.status is not Status.ACKNOWLEDGED:
             return ""
         # No author yet: the person's own comment, on its way to the source.
-        text = f"Acknowledged at the source by {info.by}" if info.by else "Acknowledged"
+        if info.resolve and not info.by:
+            text = "Resolving at the source"
+        else:
+            text = f"Acknowledged at the source by {info.by}" if info.by else "Acknowledged"
         if info.comment:
             text += f": “{info.comment}”"
         if info.until is not None:

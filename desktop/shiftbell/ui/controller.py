@@ -133,6 +133,7 @@ class UiController(QObject):
         window.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "window"))
         window.unacknowledge_requested.connect(self.actions.unacknowledge)
         window.silence_requested.connect(self.actions.silence)
+        window.resolve_requested.connect(self.actions.resolve)
         window.comment_ack_requested.connect(
             lambda alert_id, comment: self.actions.acknowledge(alert_id, "window", comment)
         )

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
             its shortcut (Ctrl+Return); unacknowledge_requested(str): Un-acknowledge (Ctrl+U).
         snooze_requested(str, float): snooze that alert for so many seconds (its details'
             Snooze menu); end_snooze_requested(str): its End snooze.
+        resolve_requested(str, str): Resolve… in its details, with the person's comment.
         acknowledge_all_requested(): the person clicked "Acknowledge all".
         undo_requested(list): Undo in the bar `offer_undo` showed, with its alert ids.
         resume_requested(): "End snooze" in the snooze bar.
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
     unacknowledge_requested = Signal(str)
     snooze_requested = Signal(str, float)
     end_snooze_requested = Signal(str)
+    resolve_requested = Signal(str, str)
     acknowledge_all_requested = Signal()
     undo_requested = Signal(list)
     resume_requested = Signal()
@@ -226,6 +228,7 @@ class MainWindow(QMainWindow):
         self.details.silence_requested.connect(self.silence_requested)
         self.details.snooze_requested.connect(self.snooze_requested)
         self.details.end_snooze_requested.connect(self.end_snooze_requested)
+        self.details.resolve_requested.connect(self.resolve_requested)
         details_scroll = scroll_area(self.details, page, "details-scroll")
         details_scroll.setMinimumHeight(1)  # it must not make the window taller than a screen
         self.alerts_splitter = QSplitter(Qt.Orientation.Vertical, page)

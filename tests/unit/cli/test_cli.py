@@ -23,6 +23,7 @@ from shiftbell.cli.app_commands import duration_seconds, format_age, status_line
 from shiftbell.core.alert import Alert, Status
 from shiftbell.core.board import Changes
 from shiftbell.core.clock import FakeClock
+from shiftbell.receiver.address import LOCAL_FEED_ID
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
@@ -89,6 +90,7 @@ def _start(dirs: AppPaths, token: str) -> Iterator[App]:
         level_of=lambda a: 0,
         commands=commands,
         why_no_silence=AlertAbilities(lambda _feed: None).why_no_silence,
+        why_no_resolve=AlertAbilities(lambda _feed: None, [LOCAL_FEED_ID]).why_no_resolve,
     )
     loop.run(receiver.start())
     try:
@@ -157,6 +159,16 @@ def test_send_with_labels_to_filter_and_group_by(
         main(["send", "x", "--label", "db1"])
     assert exited.value.code == 2
     assert "'db1' is not NAME=VALUE (host=db1)" in capsys.readouterr().err
+
+
+def test_resolve_one_sent_here_by_its_id(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["send", "Backup failed"])
+    alert_id = capsys.readouterr().out.strip()
+    assert main(["resolve", alert_id, "--comment", "reran it"]) == 0
+    assert capsys.readouterr().out == f"Resolved {alert_id}: Backup failed.\n"
+    assert app.desk.active() == []
+    assert main(["resolve", alert_id]) == 1
+    assert f"no active alert with id '{alert_id}'" in capsys.readouterr().err
 
 
 def test_send_resolve_by_key(app: App, capsys: pytest.CaptureFixture[str]) -> None:

@@ -99,6 +99,29 @@ def test_a_chosen_length_asked_while_the_first_acknowledgement_is_sent_is_not_lo
     assert (still.comment, still.silence_until) == ("maintenance", until)
 
 
+def test_resolving_is_its_own_request_kept_until_the_source_confirms() -> None:
+    book = ledger()
+    book.want_acknowledged("a1", "prod", T0)
+    [first] = book.due(T0, FEEDS)
+    book.succeeded(first, T0, reference="follow-1")
+    book.want_resolved("a1", "prod", T0, "fixed by the failover")
+    [asked] = book.due(T0, FEEDS)
+    assert (asked.kind, asked.comment) == (AckKind.RESOLVE, "fixed by the failover")
+    # Meanwhile the alert stays acknowledged here, and says it is being sent.
+    assert book.delivery("a1", Status.ACKNOWLEDGED) == (AckDelivery.SENDING, "")
+    # The source acknowledging it again (a poll) does not drop the request to resolve.
+    book.source_acknowledged("a1")
+    assert book.pending("a1") == asked
+    book.failed(asked, FeedUnreachableError("down"), T0)
+    [retried] = book.due(T0 + timedelta(seconds=2), FEEDS)
+    assert retried.kind is AckKind.RESOLVE and retried.attempts == 1
+    book.succeeded(retried, T0)
+    assert book.pending("a1") is None and book.wanted("a1") is True
+    # After a restart the wish is read back from the request.
+    again = ledger(pending=[PendingAck("a2", "prod", AckKind.RESOLVE, T0)])
+    assert again.wanted("a2") is True
+
+
 def test_only_running_feeds_and_idle_alerts_are_due() -> None:
     book = ledger()
     book.want_acknowledged("a1", "prod", T0)

@@ -44,6 +44,8 @@ class Harness:
     calls: list[str] = field(default_factory=list)
     # source id -> why its acknowledgement cannot be taken back (as app.py answers per feed)
     no_unack: dict[str, str] = field(default_factory=dict)
+    # source id -> why it cannot be resolved from Shiftbell
+    no_resolve: dict[str, str] = field(default_factory=dict)
 
     def post(self, path: str, body: object) -> httpx.Response:
         return self.http.post(path, json=body)
@@ -78,6 +80,7 @@ def harness(loop_thread: LoopThread) -> Iterator[Harness]:
         reload=lambda: calls.append("reload"),
     )
     no_unack: dict[str, str] = {}
+    no_resolve: dict[str, str] = {}
     receiver = LocalReceiver(
         desk,
         TOKEN,
@@ -85,6 +88,7 @@ def harness(loop_thread: LoopThread) -> Iterator[Harness]:
         level_of=_level,
         commands=commands,
         why_no_unack=lambda alert: no_unack.get(alert.key.source_id, ""),
+        why_no_resolve=lambda alert: no_resolve.get(alert.key.source_id, ""),
     )
     loop_thread.run(receiver.start())
     http = httpx.Client(
@@ -93,7 +97,7 @@ def harness(loop_thread: LoopThread) -> Iterator[Harness]:
         timeout=5,
         trust_env=False,
     )
-    yield Harness(desk, clock, receiver, http, calls, no_unack)
+    yield Harness(desk, clock, receiver, http, calls, no_unack, no_resolve)
     http.close()
     loop_thread.run(receiver.stop())
 
@@ -420,6 +424,27 @@ def test_silence_one_alert_at_its_source(harness: Harness) -> None:
     assert silenced.ack_info is not None and silenced.ack_info.until == (
         harness.clock.now() + timedelta(hours=1)
     )
+
+
+def test_resolve_one_alert_sent_here_at_once_and_refuse_where_it_cannot(
+    harness: Harness,
+) -> None:
+    harness.post("/api/v1/alerts", _load("local/batch.json"))
+    board = harness.board()
+    queue, cert = board["queue-depth"], board["cert-www"]
+    harness.no_resolve["cert-www"] = "Alertmanager resolves it by itself"
+    refused = harness.http.post(f"/api/v1/alerts/{cert.id}/resolve")
+    assert refused.status_code == 409
+    assert refused.json()["error"] == (
+        f"alert {cert.id} cannot be resolved from here: Alertmanager resolves it by itself"
+    )
+    assert harness.http.post(f"/api/v1/alerts/{queue.id}/resolve", json={"comment": 5}).is_error
+    answer = harness.http.post(f"/api/v1/alerts/{queue.id}/resolve", json={"comment": "done"})
+    assert answer.status_code == 200, answer.text
+    [said] = answer.json()["alerts"]
+    assert (said["id"], said["status"]) == (queue.id, "resolved")
+    assert "queue-depth" not in harness.board() and "cert-www" in harness.board()
+    assert harness.http.post(f"/api/v1/alerts/{queue.id}/resolve").status_code == 404
 
 
 def test_ack_unknown_id_is_404_naming_it(harness: Harness) -> None:

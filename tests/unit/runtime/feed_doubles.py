@@ -49,6 +49,8 @@ class PollingDouble:
         self.acked: list[tuple[datetime, str]] = []
         self.ack_labels: list[tuple[tuple[str, str], ...]] = []
         self.unacked: list[tuple[str, str]] = []
+        self.resolved: list[tuple[str, str]] = []  # (alert id, the person's comment)
+        self.resolve_outcome: BaseException | None = None
         self.ack_hangs = False
         self.acks_at_once = 0
         self.most_acks_at_once = 0
@@ -80,6 +82,11 @@ class PollingDouble:
             return self.ack_outcome
         finally:
             self.acks_at_once -= 1
+
+    async def resolve(self, alert: Alert) -> None:
+        self.resolved.append((alert.id, alert.ack_comment))
+        if isinstance(self.resolve_outcome, BaseException):
+            raise self.resolve_outcome
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         self.unacked.append((alert.id, receipt.reference))

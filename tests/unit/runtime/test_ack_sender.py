@@ -71,6 +71,38 @@ def test_an_ack_queued_while_the_source_is_down_is_retried_until_confirmed(
     run(scenario)
 
 
+def test_resolve_is_sent_until_the_source_confirms_and_the_next_poll_resolves_it(
+    store: AlertStore,
+) -> None:
+    async def scenario() -> None:
+        rig = Rig(store)
+        feed = PollingDouble(rig.clock, stale_after_s=3600)
+        feed.alerts = [disk()]
+        feed.resolve_outcome = FeedUnreachableError("cannot reach PagerDuty (prod)")
+        rig.feed_runner.add(feed)
+        await rig.feed_runner.start()
+        await until(lambda: len(rig.alerts("prod")) == 1, "the alert")
+        alert_id = rig.alerts("prod")[0].id
+        await asyncio.to_thread(rig.desk.resolve, alert_id, "window", "failed over")
+        await until(lambda: rig.alert(alert_id).ack_error != "", "the first failed try")
+        asked = rig.alert(alert_id)
+        # It stops alarming at once: acknowledged here while the source is asked.
+        assert (asked.status, asked.ack_delivery) == (Status.ACKNOWLEDGED, AckDelivery.SENDING)
+        assert [p.kind for p in store.load_pending_acks()] == [AckKind.RESOLVE]
+        assert feed.acked == []  # resolving, not acknowledging
+
+        feed.resolve_outcome = None
+        await rig.time.advance(2)
+        await until(lambda: store.load_pending_acks() == [], "the request done")
+        assert feed.resolved == [(alert_id, "failed over")] * 2
+        feed.alerts = []  # the source no longer lists it
+        await rig.time.advance(15)
+        await until(lambda: rig.alerts("prod") == [], "resolved on the next poll")
+        await rig.feed_runner.stop()
+
+    run(scenario)
+
+
 def test_a_permanent_refusal_is_failed_with_its_reason_until_the_settings_change(
     store: AlertStore,
 ) -> None:

@@ -92,6 +92,10 @@ def test_every_field_round_trips_exactly(store: AlertStore) -> None:
     # Equality of aware datetimes ignores the offset; the stored text must keep it.
     assert loaded.started_at.utcoffset() == timedelta(hours=2)
     assert loaded.labels == alert.labels  # order and duplicates kept
+    # The person's own request to resolve it at the source survives a restart too.
+    asked = replace(alert, id="a2", ack_info=AckInfo(comment="fixed", resolve=True))
+    store.record(Changes(resolved=(asked,)))
+    assert store.get("a2") == asked
 
 
 def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(

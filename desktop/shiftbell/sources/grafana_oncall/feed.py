@@ -57,7 +57,8 @@ Silence for a chosen time. `POST /api/v1/alert_groups/{id}/silence {"delay": sec
 stops paging and pages again when the delay is over (the group stays on the board as
 acknowledged meanwhile). OnCall refuses it for an acknowledged or resolved group (done: nobody
 is paged) and, with 403, for a service account token; the person is told to acknowledge
-instead. Un-acknowledging also posts `/unsilence`, so a silenced group fires again.
+instead. Un-acknowledging also posts `/unsilence`, so a silenced group fires again. Resolve
+posts `/resolve` (refused to service accounts the same way; already resolved is done).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ MOST_DEFAULT_PAGES = 20
 
 # Query order matters: see "What is fetched" above.
 POLLED_STATES = (GroupState.NEW, GroupState.ACKNOWLEDGED, GroupState.SILENCED)
+# What OnCall's public API refuses a service account token (403), unlike acknowledging.
+NOT_FOR_SERVICE_ACCOUNTS = ("silence", "unsilence", "resolve")
 MIN_SILENCE_S = 60  # a silence that waited past its end (OnCall down) brings it back soon
 
 
@@ -181,6 +184,10 @@ class GrafanaOnCallFeed:
         else:
             await self._act(alert, "acknowledge", done)
         return AckReceipt()
+
+    async def resolve(self, alert: Alert) -> None:
+        # OnCall's public API takes no note with it: the comment stays in Shiftbell's history.
+        await self._act(alert, "resolve", ("a resolved alert group",))
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         await self._act(alert, "unacknowledge", ("an unacknowledged alert group",))
@@ -293,7 +300,7 @@ class GrafanaOnCallFeed:
         body: Mapping[str, object] | None = None,
     ) -> None:
         group_id = alert.key.source_id
-        silences = action in ("silence", "unsilence")
+        silences = action in NOT_FOR_SERVICE_ACCOUNTS
         status, answer = await request_json(
             self._client,
             "POST",
@@ -301,7 +308,7 @@ class GrafanaOnCallFeed:
             config=self.config,
             vendor=VENDOR,
             credential=self._credential,
-            # OnCall's 403 here is about silences, not the token: service accounts may not.
+            # OnCall's 403 here is about the action, not the token: service accounts may not.
             ok=(400, 403, 404) if silences else (400, 404),
             json=body,
         )

@@ -31,6 +31,7 @@ SOURCE = SourceSpec(
             Ability.ACKNOWLEDGE,
             Ability.UNACKNOWLEDGE,
             Ability.SILENCE,
+            Ability.RESOLVE,
             Ability.LINKS,
             Ability.SCHEDULE,
         }

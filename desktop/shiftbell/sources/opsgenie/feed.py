@@ -20,7 +20,8 @@ for a few seconds: it answers 404 until the request is processed, then `isSucces
 false with the reason in `status`. Not processed within the deadline ->
 FeedUnreachableError, so the acknowledgement queue tries again. Un-acknowledge is the same
 with /unacknowledge. A silence for a chosen time is the same with /snooze and {"endTime"}:
-a snooze rather than an acknowledgement, so the alert pages again when it ends.
+a snooze rather than an acknowledgement, so the alert pages again when it ends. Resolve is
+/close (an alert closed already counts as done).
 
 Rate limits: a 429 is a FeedRateLimitedError; Opsgenie documents `X-RateLimit-State` /
 `X-RateLimit-Period-In-Sec` but no Retry-After, so unless one is sent the runner's backoff
@@ -61,6 +62,7 @@ ACK_SOURCE = "Shiftbell"
 ACK_NOTE = "Acknowledged in Shiftbell"
 UNACK_NOTE = "Acknowledgement withdrawn in Shiftbell"
 SNOOZE_NOTE = "Silenced in Shiftbell"
+CLOSE_NOTE = "Resolved in Shiftbell"
 # Opsgenie usually processes a request within a second; these waits (about 4 s in all) are
 # the confirmation protocol, not a retry policy: the queue retries a request still pending.
 CONFIRM_DELAYS_S: tuple[float, ...] = (0.2, 0.3, 0.5, 1.0, 2.0)
@@ -120,6 +122,7 @@ class _Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     UNACKNOWLEDGE = "unacknowledge"
     SNOOZE = "snooze"
+    CLOSE = "close"
 
 
 class OpsgenieFeed:
@@ -228,6 +231,9 @@ class OpsgenieFeed:
         else:
             await self._act(_Action.ACKNOWLEDGE, alert, alert.ack_comment or ACK_NOTE)
         return AckReceipt()
+
+    async def resolve(self, alert: Alert) -> None:
+        await self._act(_Action.CLOSE, alert, alert.ack_comment or CLOSE_NOTE)
 
     async def unacknowledge(self, alert: Alert, receipt: AckReceipt) -> None:
         await self._act(_Action.UNACKNOWLEDGE, alert, UNACK_NOTE)

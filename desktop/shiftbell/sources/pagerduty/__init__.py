@@ -18,7 +18,9 @@ SOURCE = SourceSpec(
     url_help="PagerDuty's API; EU accounts use https://api.eu.pagerduty.com.",
     # PagerDuty allows 960 requests a minute per key; a poll reads several pages.
     min_interval_s=5.0,
-    abilities=frozenset({Ability.ACKNOWLEDGE, Ability.SILENCE, Ability.LINKS, Ability.SCHEDULE}),
+    abilities=frozenset(
+        {Ability.ACKNOWLEDGE, Ability.SILENCE, Ability.RESOLVE, Ability.LINKS, Ability.SCHEDULE}
+    ),
     feed_options=(
         Option(
             "auth",

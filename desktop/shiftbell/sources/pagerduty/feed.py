@@ -20,8 +20,9 @@ left to acknowledge). The person's comment becomes a note on the incident (POST
 /incidents/{id}/notes); a silence for a chosen time is PagerDuty's snooze (POST
 /incidents/{id}/snooze with the seconds left), after which PagerDuty triggers the incident
 again and Shiftbell alarms. Both name the person in `From:` (from_email, or the token's
-user). PagerDuty cannot un-acknowledge through its API, so `unacknowledge` raises. Rate
-limit: 429 with `ratelimit-reset` (seconds), handled by feeds/http.py.
+user). Resolve is the same PUT with status resolved (the comment a note first). PagerDuty
+cannot un-acknowledge through its API, so `unacknowledge` raises. Rate limit: 429 with
+`ratelimit-reset` (seconds), handled by sources/http.py.
 """
 
 from __future__ import annotations
@@ -160,30 +161,8 @@ class PagerDutyFeed:
 
     async def acknowledge(self, alert: Alert) -> AckReceipt:
         incident_id = alert.key.source_id
-        headers = await self._from_headers()
-        status, body = await self._request(
-            "PUT",
-            f"/incidents/{quote(incident_id, safe='')}",
-            ok=(400, 404),
-            json={"incident": {"type": "incident_reference", "status": "acknowledged"}},
-            headers=headers,
-        )
-        if status == 404:
-            raise FeedError(
-                f"PagerDuty has no incident {incident_id} any more (404): it may have been "
-                f"deleted or merged ({self.config.name})"
-            )
-        if status == 400:
-            return self._acknowledge_refused(incident_id, body)
-        incident = _field(body, "incident", dict, self.config)
-        state = incident.get("status")
-        if state == "resolved":
-            return AckReceipt()
-        if state != "acknowledged":
-            raise FeedError(
-                f"PagerDuty did not acknowledge incident {incident_id}: it is still {state!r} "
-                f"({self.config.name})"
-            )
+        if await self._set_status(incident_id, "acknowledged") == "resolved":
+            return AckReceipt()  # nothing is left to acknowledge
         own = alert.ack_info if alert.ack_info is not None and not alert.ack_info.by else None
         if own is not None and own.until is not None:
             seconds = max(MIN_SNOOZE_S, round((own.until - self._clock.now()).total_seconds()))
@@ -191,6 +170,38 @@ class PagerDutyFeed:
         if own is not None and own.comment:
             await self._on_incident(incident_id, "notes", {"note": {"content": own.comment}})
         return AckReceipt()
+
+    async def resolve(self, alert: Alert) -> None:
+        incident_id = alert.key.source_id
+        if alert.ack_comment:
+            await self._on_incident(incident_id, "notes", {"note": {"content": alert.ack_comment}})
+        await self._set_status(incident_id, "resolved")
+
+    async def _set_status(self, incident_id: str, wanted: str) -> str:
+        """PUT the incident's status; its status after ("resolved" if it already was)."""
+        status, body = await self._request(
+            "PUT",
+            f"/incidents/{quote(incident_id, safe='')}",
+            ok=(400, 404),
+            json={"incident": {"type": "incident_reference", "status": wanted}},
+            headers=await self._from_headers(),
+        )
+        if status == 404:
+            raise FeedError(
+                f"PagerDuty has no incident {incident_id} any more (404): it may have been "
+                f"deleted or merged ({self.config.name})"
+            )
+        if status == 400:
+            self._refused(incident_id, wanted, body)
+            return "resolved"  # nothing is left to do
+        state = _field(body, "incident", dict, self.config).get("status")
+        if state not in (wanted, "resolved"):
+            verb = "acknowledge" if wanted == "acknowledged" else "resolve"
+            raise FeedError(
+                f"PagerDuty did not {verb} incident {incident_id}: it is still {state!r} "
+                f"({self.config.name})"
+            )
+        return str(state)
 
     async def _on_incident(self, incident_id: str, action: str, body: dict[str, Any]) -> None:
         """POST /incidents/{id}/snooze or /notes, in the person's name."""
@@ -321,20 +332,21 @@ class PagerDutyFeed:
             **kwargs,
         )
 
-    def _acknowledge_refused(self, incident_id: str, body: object) -> AckReceipt:
+    def _refused(self, incident_id: str, wanted: str, body: object) -> None:
+        """A 400 to a status change: returns if the incident is resolved already."""
         message, details = _pd_error(body)
         said = "; ".join([message, *details]) or "no reason given"
         lowered = said.lower()
         if "resolved" in lowered:
-            return AckReceipt()  # nothing left to acknowledge; the next fetch resolves it
+            return  # nothing left to do; the next fetch resolves it
+        verb = "acknowledge" if wanted == "acknowledged" else "resolve"
         if "from" in lowered and "header" in lowered:
             raise FeedConfigError(
-                f"PagerDuty wants a valid From email to acknowledge ({said}): set from_email "
+                f"PagerDuty wants a valid From email to {verb} ({said}): set from_email "
                 f"to a PagerDuty user's login email in {where_to_fix(self.config)}"
             )
         raise FeedError(
-            f"PagerDuty refused to acknowledge incident {incident_id} (400: {said}) "
-            f"({self.config.name})"
+            f"PagerDuty refused to {verb} incident {incident_id} (400: {said}) ({self.config.name})"
         )
 
     def _incoming(self, item: object) -> Incoming | None:

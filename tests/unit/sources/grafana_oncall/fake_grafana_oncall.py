@@ -11,9 +11,10 @@ alert_groups.py and common/api_helpers/paginators.py):
   idea of its address (`public_url`), which behind a proxy need not be the one the client used.
 - `POST /api/v1/alert_groups/{id}/acknowledge` and `/unacknowledge`: 200 with an empty body, or
   400 `{"detail": "Can't acknowledge an acknowledged alert group"}` and the other refusals.
-- `POST /api/v1/alert_groups/{id}/silence {"delay": s}` and `/unsilence`, as the public API
-  view does: 403 for a service account token, 400 for a missing or invalid delay and for an
-  acknowledged or resolved group; the delays are kept in `silence_delays`.
+- `POST /api/v1/alert_groups/{id}/resolve` (403 for a service account, 400 for a resolved or
+  attached group), `/silence {"delay": s}` and `/unsilence`, as the public API view does: 403
+  for a service account token, 400 for a missing or invalid delay and for an acknowledged or
+  resolved group; the delays are kept in `silence_delays`.
 - Authentication: `Authorization` must be the token, bare. A service account token (`glsa_...`)
   also needs `X-Grafana-URL` naming the stack; a wrong one is 401 "Invalid Grafana URL.".
 """
@@ -70,6 +71,7 @@ class FakeGrafanaOnCall(VendorFake):
         self.server.route("POST", "/api/v1/alert_groups/{id}/unacknowledge", self._unacknowledge)
         self.server.route("POST", "/api/v1/alert_groups/{id}/silence", self._silence)
         self.server.route("POST", "/api/v1/alert_groups/{id}/unsilence", self._unsilence)
+        self.server.route("POST", "/api/v1/alert_groups/{id}/resolve", self._resolve)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -236,6 +238,22 @@ class FakeGrafanaOnCall(VendorFake):
         if group["state"] != "silenced":
             return _detail(400, "Can't unsilence an unsilenced alert group")
         group.update(state="new", silenced_at=None)
+        return web.Response(status=200)
+
+    async def _resolve(self, request: web.Request) -> web.StreamResponse:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        if request.headers.get("Authorization", "").startswith("glsa_"):
+            return _detail(403, "Service accounts are not allowed to resolve alert groups")
+        group = self.groups.get(request.match_info["id"])
+        if group is None:
+            return _detail(404, "Not found.")
+        if group["state"] == "resolved":
+            return _detail(400, "Can't resolve a resolved alert group")
+        if group.get("root_alert_group_id"):
+            return _detail(400, "Can't resolve an attached alert group")
+        group.update(state="resolved", resolved_at=NOW)
         return web.Response(status=200)
 
 

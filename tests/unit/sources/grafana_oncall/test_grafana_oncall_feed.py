@@ -474,6 +474,18 @@ def test_a_silence_of_an_acknowledged_group_is_done_and_a_service_account_is_tol
     assert "acknowledge instead" in message and not isinstance(caught.value, FeedAuthError)
 
 
+def test_resolve_resolves_the_group_and_a_resolved_one_is_done(oncall: FakeGrafanaOnCall) -> None:
+    group = oncall.add(load_group("alert-group-grafana-legacy"))
+
+    async def twice(feed: GrafanaOnCallFeed) -> None:
+        await feed.resolve(alert_for(group))
+        await feed.resolve(alert_for(group))
+
+    with_feed(oncall.url, twice)
+    assert oncall.state(group) == "resolved"
+    assert group not in fetch(oncall.url)
+
+
 # -- failures -------------------------------------------------------------------------------
 
 

@@ -10,8 +10,8 @@ What it checks and answers:
   not applied), `limit` (JSM: `size`; default 20, at most 100), `offset`; the next page is
   announced in `paging.next` as an absolute api.opsgenie.com URL, exactly like the docs
   (JSM: `links.next`, relative), so a client that followed the link's host would leave the fake.
-- POST /v2/alerts/{id}/acknowledge?identifierType=id, /unacknowledge and /snooze (which
-  wants an `endTime`, a 422 without) (JSM: no identifierType): 202 with a requestId. The
+- POST /v2/alerts/{id}/acknowledge?identifierType=id, /unacknowledge, /close and /snooze
+  (which wants an `endTime`, a 422 without) (JSM: no identifierType): 202 with a requestId. The
   request is processed asynchronously: GET /v2/alerts/requests/{requestId} answers 404 with
   `X-Opsgenie-Errortype: RequestNotProcessed` for `pending_polls` polls, then processes it
   (the alert changes state) and answers isSuccess true, or false with "Alert does not
@@ -92,6 +92,7 @@ class FakeOpsgenie(VendorFake):
         self.server.route("POST", f"{base}/alerts/{{id}}/acknowledge", self._acknowledge)
         self.server.route("POST", f"{base}/alerts/{{id}}/unacknowledge", self._unacknowledge)
         self.server.route("POST", f"{base}/alerts/{{id}}/snooze", self._snooze)
+        self.server.route("POST", f"{base}/alerts/{{id}}/close", self._close)
         self.server.route("GET", f"{base}/alerts/requests/{{request_id}}", self._request_status)
 
     # -- test helpers ---------------------------------------------------------------------
@@ -183,6 +184,9 @@ class FakeOpsgenie(VendorFake):
             return web.json_response(ERRORS["snooze_end_time"], status=422)
         return await self._accept(request, "Snooze")
 
+    async def _close(self, request: web.Request) -> web.StreamResponse:
+        return await self._accept(request, "Close")
+
     def end_snooze(self, alert_id: str) -> None:
         """The snooze's end came: Opsgenie notifies again about the alert."""
         self.alerts[alert_id]["snoozed"] = False
@@ -246,6 +250,9 @@ class FakeOpsgenie(VendorFake):
         elif pending.action == "Snooze":
             alert["snoozed"] = True
             pending.status = "Snoozed alert"
+        elif pending.action == "Close":
+            alert["status"] = "closed"
+            pending.status = "Closed alert"
         else:
             alert["acknowledged"] = False
             pending.status = "UnAcknowledged alert"

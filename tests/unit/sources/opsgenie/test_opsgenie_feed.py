@@ -293,6 +293,15 @@ def test_a_silence_is_opsgenies_snooze_which_pages_again_when_it_ends(og: FakeOp
     assert not by_id(run(opsgenie(og), lambda f: f.fetch()))[DANGER].acknowledged
 
 
+def test_resolve_closes_the_alert_with_the_comment_as_its_note(og: FakeOpsgenie) -> None:
+    asked = replace(alert_for(DANGER), ack_info=AckInfo(comment="fixed the disk"))
+    run(opsgenie(og, user="Earline"), lambda f: f.resolve(asked))
+    (post,) = og.server.requests_to(f"/v2/alerts/{DANGER}/close", "POST")
+    assert post.body == {"user": "Earline", "source": "Shiftbell", "note": "fixed the disk"}
+    assert og.alerts[DANGER]["status"] == "closed"
+    assert DANGER not in by_id(run(opsgenie(og), lambda f: f.fetch()))  # gone: resolved
+
+
 def test_jsm_snoozes_too(jsm: FakeOpsgenie) -> None:
     until = datetime(2026, 12, 3, 4, 30, tzinfo=UTC)
     asked = replace(alert_for(DANGER), ack_info=AckInfo(until=until))

@@ -9,7 +9,8 @@ What it checks and answers:
 - GET /incidents: filters statuses[], user_ids[] (assignees), service_ids[], urgencies[];
   pages with `limit` (default 25, at most 100), `offset`, `more`; refuses offset + limit
   beyond 10000 as PagerDuty does.
-- PUT /incidents/{id}: {"incident": {"type": ..., "status": "acknowledged"}} acknowledges;
+- PUT /incidents/{id}: {"incident": {"type": ..., "status": "acknowledged"}} acknowledges,
+  "resolved" resolves;
   with an account key a missing `From` is a 400; a resolved incident is a 400; an unknown
   one a 404.
 - POST /incidents/{id}/snooze {"duration": seconds} and POST /incidents/{id}/notes
@@ -159,6 +160,10 @@ class FakePagerDuty(VendorFake):
             return web.json_response(
                 {"error": {"message": "Invalid Input Provided", "code": 2001}}, status=400
             )
+        if change.get("status") == "resolved":
+            if incident["status"] == "resolved":
+                return web.json_response(ERRORS["already_resolved"], status=400)
+            incident["status"] = "resolved"
         if change.get("status") == "acknowledged":
             if incident["status"] == "resolved":
                 return web.json_response(ERRORS["already_resolved"], status=400)

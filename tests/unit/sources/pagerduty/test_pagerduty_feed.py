@@ -312,6 +312,20 @@ def test_a_refused_snooze_is_an_error_to_retry(pd: FakePagerDuty) -> None:
         run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.acknowledge(asked))
 
 
+def test_resolve_puts_the_status_with_the_comment_as_a_note_first(pd: FakePagerDuty) -> None:
+    asked = replace(alert_for("PT4KHLK"), ack_info=AckInfo(comment="db2 took over"))
+
+    run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.resolve(asked))
+
+    assert pd.status_of("PT4KHLK") == "resolved"
+    (put,) = pd.server.requests_to("/incidents/PT4KHLK", "PUT")
+    assert put.body == {"incident": {"type": "incident_reference", "status": "resolved"}}
+    assert pd.notes == {"PT4KHLK": ["db2 took over"]}
+    # Resolved already (someone was quicker): done, not an error.
+    run(PagerDutyFeed(config(pd.url), pd.token), lambda f: f.resolve(alert_for("PT4KHLK")))
+    assert pd.notes == {"PT4KHLK": ["db2 took over"]}
+
+
 def test_acknowledge_sends_from_email_when_set(pd: FakePagerDuty) -> None:
     feed = PagerDutyFeed(config(pd.url, from_email="earline@example.com"), pd.token)
 
