@@ -172,7 +172,7 @@ def test_group_by_source_and_by_alert_name(window: MainWindow, make_alert: Alert
     assert by_source is not None
     by_source.trigger()
     assert window.shown_alerts.group_names() == ["Alertmanager prod", "Zabbix", "Alertmanager eu"]
-    assert window.grouping_box.currentText() == "Group by source"  # the two stay in step
+    assert window.grouping_box.currentText() == "By source"  # the two stay in step
     window.alerts_table.set_grouping(Grouping.NAME)
     assert window.shown_alerts.group_names() == ["DiskFull", "Disk full on db2"]
     assert [a.id for a in window.shown_alerts.group_alerts("DiskFull")] == ["a1", "a3"]

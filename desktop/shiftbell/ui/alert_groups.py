@@ -32,6 +32,11 @@ class Grouping(StrEnum):
     def label(self) -> str:
         return _LABELS[self]
 
+    @property
+    def short_label(self) -> str:
+        """For the box beside the filter, which must stay narrow."""
+        return _LABELS[self].replace("Group by", "By")
+
 
 _LABELS = {
     Grouping.NONE: "No grouping",

@@ -276,7 +276,10 @@ def grouping_box(alerts: AlertList, parent: QWidget) -> QComboBox:
     box.setObjectName("alert-grouping")
     box.setToolTip("Group the alerts under headings that fold (also on the header's menu)")
     for grouping in Grouping:
-        box.addItem(grouping.label, grouping.value)
+        box.addItem(grouping.short_label, grouping.value)
+    # It may give up width, eliding, so the header row still fits a small screen (or a
+    # large scale factor); where there is room it shows its whole text.
+    box.setMinimumWidth(box.fontMetrics().horizontalAdvance(Grouping.HOST.short_label) + 36)
     box.setCurrentIndex(box.findData(alerts.tree.grouping.value))
     box.activated.connect(lambda i: alerts.set_grouping(Grouping(box.itemData(i))))
     alerts.arrangement_changed.connect(lambda value, _: box.setCurrentIndex(box.findData(value)))
