@@ -4,6 +4,10 @@ once it stops the output is put back as it was (only what was changed, on the ou
 changed). Through `pactl`, where the sound server speaks the PulseAudio protocol (PulseAudio,
 PipeWire's pipewire-pulse); without pactl nothing is changed and the sound watch still says
 when the output is muted.
+
+`pactl` runs on a thread of its own, one call after another in the order asked: a sound
+server that hangs costs it up to PACTL_TIMEOUT_S a call, and must never freeze the window
+while the person reaches for Acknowledge.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import logging
 import re
 import shutil
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from shiftbell.core.escalation import AlarmState
@@ -20,6 +27,8 @@ log = logging.getLogger(__name__)
 
 RAISED_PERCENT = 70
 PACTL_TIMEOUT_S = 2.0
+# At quit the output is put back before Shiftbell ends, if the sound server answers by then.
+RESTORE_WAIT_S = 3 * PACTL_TIMEOUT_S
 _PERCENT = re.compile(r"(\d+)%")
 
 
@@ -33,26 +42,52 @@ class _Changed:
 
 
 class OutputOverride:
-    """`follow(state)` at every alarm change; `restore()` at exit."""
+    """`follow(state)` at every alarm change (it returns at once); `restore()` at exit."""
 
     def __init__(self, enabled: bool = True, pactl: str | None = None) -> None:
         self.enabled = enabled
         self._pactl = pactl if pactl is not None else (shutil.which("pactl") or "")
-        self._changed: _Changed | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="output-override")
+        self._lock = threading.Lock()
+        self._changed: _Changed | None = None  # written on the worker
+        self._raising = False  # what was last asked, on the caller's thread
+        self._closed = False
 
     @property
     def active(self) -> bool:
-        return self._changed is not None
+        """Whether the output is held unmuted and raised now."""
+        with self._lock:
+            return self._changed is not None
 
     def follow(self, state: AlarmState) -> None:
+        if self._closed:
+            return
         looping = state.loop_sound is not None
-        if looping and self.enabled and self._changed is None:
-            self._override()
-        elif not looping and self._changed is not None:
-            self.restore()
+        if looping and self.enabled and not self._raising:
+            self._raising = True
+            self._worker.submit(self._override)
+        elif not looping and self._raising:
+            self._raising = False
+            self._worker.submit(self._put_back)
 
     def restore(self) -> None:
-        changed, self._changed = self._changed, None
+        """Put the output back and wait for it (at quit), within RESTORE_WAIT_S."""
+        if self._closed:
+            return
+        self._closed = True
+        self._raising = False
+        done = self._worker.submit(self._put_back)
+        try:
+            done.result(timeout=RESTORE_WAIT_S)
+        except FutureTimeout:
+            log.warning("the sound server did not answer: the output may stay raised")
+        self._worker.shutdown(wait=False)
+
+    # -- on the worker -----------------------------------------------------------------------
+
+    def _put_back(self) -> None:
+        with self._lock:
+            changed, self._changed = self._changed, None
         if changed is None:
             return
         if changed.volume_percent is not None:
@@ -62,7 +97,7 @@ class OutputOverride:
         log.info("alarm over: output %s put back as it was", changed.sink)
 
     def _override(self) -> None:
-        if not self._pactl:
+        if not self._pactl or self.active:
             return
         sink = self._run("get-default-sink").strip()
         if not sink:
@@ -76,7 +111,8 @@ class OutputOverride:
             self._run("set-sink-mute", sink, "0")
         if low:
             self._run("set-sink-volume", sink, f"{RAISED_PERCENT}%")
-        self._changed = _Changed(sink, muted, max(levels) if low else None)
+        with self._lock:
+            self._changed = _Changed(sink, muted, max(levels) if low else None)
         log.warning(
             "alarm: output %s %s so the alarm is heard",
             sink,
