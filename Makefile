@@ -12,9 +12,11 @@ RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-
               libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
               libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core libnotify-bin \
               pulseaudio-utils
-# The real virtual desktop, notification daemon, sound server and Alertmanager of the tests.
+# The real virtual desktop, notification daemon, sound server, Alertmanager and Icinga 2 of the
+# tests (openssl makes the Icinga test CA).
 TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
-              sox imagemagick xdotool prometheus-alertmanager faketime
+              sox imagemagick xdotool prometheus-alertmanager faketime \
+              icinga2-bin icinga2-common openssl
 
 .PHONY: run test lint unit e2e bench screenshot sounds icons debs-run debs-test clean
 

@@ -1,6 +1,26 @@
-"""Suite-wide settings. Widget tests run offscreen; the e2e tests start their own desktop."""
+"""Suite-wide settings and the servers more than one folder of tests uses. Widget tests run
+offscreen; the e2e tests start their own desktop."""
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.unit.sources.icinga2.icinga2_process import Icinga2Process
 
 # Set before any test module imports PySide6: Qt reads it when QApplication starts.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def icinga2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Icinga2Process]:
+    """One real Icinga 2 for the whole session (the feed's tests and the app's)."""
+    with Icinga2Process(Path(tmp_path_factory.mktemp("icinga2"))) as server:
+        yield server
+
+
+@pytest.fixture
+def icinga(icinga2_server: Icinga2Process) -> Icinga2Process:
+    """The session's Icinga 2, with everything OK and nothing acknowledged."""
+    icinga2_server.reset()
+    return icinga2_server

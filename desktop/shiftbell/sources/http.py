@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,8 +35,10 @@ def make_client(
     headers: Mapping[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """An httpx client for one feed. `transport` lets tests swap the network out."""
+    """An httpx client for one feed. `transport` lets tests swap the network out; `verify`
+    is a context for a server with a CA of its own (never False)."""
     return httpx.AsyncClient(
         base_url=base_url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
@@ -43,6 +46,7 @@ def make_client(
         transport=transport,
         auth=auth,
         follow_redirects=True,
+        verify=verify,
     )
 
 

@@ -5,7 +5,16 @@ Adding a source is adding its folder (see the README's "Adding a source") and on
 
 from __future__ import annotations
 
-from shiftbell.sources import alertmanager, gotify, grafana_oncall, ics, ntfy, opsgenie, pagerduty
+from shiftbell.sources import (
+    alertmanager,
+    gotify,
+    grafana_oncall,
+    icinga2,
+    ics,
+    ntfy,
+    opsgenie,
+    pagerduty,
+)
 from shiftbell.sources.spec import SourceSpec
 
 SOURCES: tuple[SourceSpec, ...] = (
@@ -13,6 +22,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     pagerduty.SOURCE,
     opsgenie.SOURCE,
     grafana_oncall.SOURCE,
+    icinga2.SOURCE,
     ntfy.SOURCE,
     gotify.SOURCE,
     ics.SOURCE,

@@ -42,7 +42,8 @@ def config_for(kind: str, **options: str) -> FeedConfig:
 
 @pytest.mark.parametrize("kind", registry.feed_kinds())
 def test_every_feed_kind_builds_a_feed_of_the_shape_its_abilities_say(kind: str) -> None:
-    feed = build_feed(config_for(kind), "a-secret")
+    secret = "api-user:a-secret" if kind == "icinga2" else "a-secret"  # Icinga: user:password
+    feed = build_feed(config_for(kind), secret)
     try:
         assert feed.config == config_for(kind)
         if Ability.PUSH in registry.source(kind).abilities:
@@ -69,7 +70,7 @@ def test_the_registry_lists_each_source_once_with_its_folder() -> None:
 
 def test_the_declarations_say_who_needs_a_token() -> None:
     required = {s.id for s in registry.feed_sources() if s.secret_need is SecretNeed.REQUIRED}
-    assert required == {"pagerduty", "opsgenie", "grafana-oncall", "gotify"}
+    assert required == {"pagerduty", "opsgenie", "grafana-oncall", "gotify", "icinga2"}
     # Alertmanager has no auth of its own (a proxy may), and ntfy topics can be public.
     assert registry.source("alertmanager").secret_need is SecretNeed.OPTIONAL
     assert registry.source("ntfy").secret_need is SecretNeed.OPTIONAL

@@ -1,0 +1,69 @@
+"""Icinga 2: host and service problems polled from its REST API, acknowledged there with
+acknowledge-problem, silenced for a chosen time with a downtime."""
+
+from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+
+SOURCE = SourceSpec(
+    id="icinga2",
+    name="Icinga 2",
+    label="Icinga 2",
+    secret_need=SecretNeed.REQUIRED,
+    secret_word="API user and password (user:password)",
+    url_example="https://icinga.example.com:5665",
+    url_help=(
+        "The Icinga 2 API on port 5665, by the name its certificate was issued to (the node "
+        "name, usually the host name), not by address."
+    ),
+    # The team's own server: polling it often costs nobody a rate limit.
+    min_interval_s=2.0,
+    secret_hint="An ApiUser with objects/query/*, actions/* (acknowledge, downtime) rights.",
+    abilities=frozenset(
+        {
+            Ability.ACKNOWLEDGE,
+            Ability.UNACKNOWLEDGE,
+            Ability.SILENCE,
+            Ability.WHO_ACKNOWLEDGED,
+            Ability.LINKS,
+        }
+    ),
+    feed_options=(
+        Option(
+            "ca_file",
+            "The CA that signed the API's certificate, as a PEM file: Icinga's own, "
+            "/var/lib/icinga2/certs/ca.crt on the server. Without it (or fingerprint) only a "
+            "certificate the system trusts is accepted; verification is never turned off.",
+        ),
+        Option(
+            "fingerprint",
+            "Instead of ca_file: the SHA-256 fingerprint of the API's certificate "
+            "(openssl x509 -noout -fingerprint -sha256 -in NODE.crt); exactly that certificate "
+            "is accepted, whatever its name.",
+        ),
+        Option(
+            "soft_states",
+            '"yes": also problems in a soft state (still being re-checked), not only hard ones.',
+            OptionType.CHOICE,
+            default="no",
+            choices=("no", "yes"),
+        ),
+        Option(
+            "unknown_severity",
+            "How loud a service in state UNKNOWN is.",
+            OptionType.CHOICE,
+            default="warning",
+            choices=("warning", "critical", "info"),
+        ),
+        Option(
+            "web_url",
+            "Icinga Web 2's address (https://icinga.example.com/icingaweb2): each problem then "
+            "links to its host or service there. Empty: no links.",
+            OptionType.URL,
+        ),
+        Option(
+            "author",
+            "Who the acknowledgement and the downtime name. Default: your login name and "
+            '"via Shiftbell".',
+        ),
+    ),
+    open_feed=lazy("shiftbell.sources.icinga2.feed", "Icinga2Feed", "Icinga 2 feeds"),
+)
