@@ -24,12 +24,12 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 from tests.desktop import in_ci, wait_until
+from tests.helpers.server_process import ServerProcess
 from tests.helpers.vendor_server import free_port
 
 T = TypeVar("T")
@@ -78,7 +78,7 @@ def rfc3339(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class AlertmanagerProcess:
+class AlertmanagerProcess(ServerProcess):
     """One Alertmanager child process; use as `with AlertmanagerProcess(dir, yaml) as am:`.
 
     Attributes:
@@ -100,8 +100,6 @@ class AlertmanagerProcess:
         self.ready_timeout = ready_timeout
         self.port = 0
         self.log_path = workdir / "alertmanager.log"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._api: httpx.Client | None = None
 
     @property
     def url(self) -> str:
@@ -116,18 +114,6 @@ class AlertmanagerProcess:
         return self._api
 
     # -- lifecycle ---------------------------------------------------------------------------
-
-    def __enter__(self) -> AlertmanagerProcess:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -184,31 +170,6 @@ class AlertmanagerProcess:
         except TimeoutError as exc:
             self.stop()
             raise TimeoutError(f"{exc}; its log:\n{self.log_tail()}") from None
-
-    def stop(self, timeout: float = 5.0) -> None:
-        if self._api is not None:
-            self._api.close()
-            self._api = None
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
 
     # -- the API, for the test's own calls ---------------------------------------------------
 

@@ -20,12 +20,12 @@ import shutil
 import ssl
 import subprocess
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 import pytest
 from tests.desktop import in_ci, wait_until
+from tests.helpers.server_process import ServerProcess
 from tests.helpers.vendor_server import free_port
 
 USER = "shiftbell"
@@ -71,7 +71,7 @@ def require_binary() -> str:
     pytest.skip(message)
 
 
-class Icinga2Process:
+class Icinga2Process(ServerProcess):
     """`with Icinga2Process(workdir) as icinga:`; `url`, `ca_file`, `fingerprint`, `api`."""
 
     def __init__(self, workdir: Path, ready_timeout: float = 30.0) -> None:
@@ -80,8 +80,6 @@ class Icinga2Process:
         self.ready_timeout = ready_timeout
         self.port = 0
         self.log_path = workdir / "icinga2.log"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._api: httpx.Client | None = None
 
     @property
     def url(self) -> str:
@@ -101,18 +99,6 @@ class Icinga2Process:
         if self._api is None:
             raise RuntimeError("Icinga 2 is not started")
         return self._api
-
-    def __enter__(self) -> Icinga2Process:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -147,25 +133,6 @@ class Icinga2Process:
                 return False
 
         wait_until(ready, self.ready_timeout, interval=0.1, message="the Icinga 2 API")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._api is not None:
-            self._api.close()
-            self._api = None
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def _defines(self) -> list[str]:
         root = self.workdir
