@@ -223,6 +223,9 @@ def run_app(args: argparse.Namespace) -> int:
 
     abilities = AlertAbilities(kind_of, local_feeds=(LOCAL_FEED_ID,))
     window.details.why_no_resolve = abilities.why_no_resolve
+    tray.can_silence = lambda alert_id: (
+        (alert := desk.get(alert_id)) is not None and not abilities.why_no_silence(alert)
+    )
     window.details.why_no_unack = abilities.why_no_unack
     window.details.why_no_silence = abilities.why_no_silence
     controller.actions.abilities = abilities

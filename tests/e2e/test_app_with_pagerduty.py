@@ -38,7 +38,8 @@ def test_silence_an_incident_for_an_hour_is_a_snooze_and_it_alarms_again_after(
         said = app.cli("silence", str(alert["id"]), "1h", "--comment", "db1 failover - Alex")
         assert said.stdout.startswith(f"Silenced {alert['id']}")
 
-        wait_until(lambda: INCIDENT in pagerduty.snoozes, 15, message="PagerDuty's snooze")
+        # The snooze, then the note: both in by the time the note is.
+        wait_until(lambda: INCIDENT in pagerduty.notes, 15, message="PagerDuty's snooze and note")
         assert 3500 <= pagerduty.snoozes[INCIDENT] <= 3600
         assert pagerduty.notes[INCIDENT] == ["db1 failover - Alex"]
         assert pagerduty.status_of(INCIDENT) == "acknowledged"

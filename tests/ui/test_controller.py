@@ -184,6 +184,19 @@ def test_resolving_one_sent_here_ends_it_and_its_alarm_and_elsewhere_it_is_refus
     assert shell.desk.get(alert_id) is None
 
 
+def test_silence_from_the_tray_holds_the_most_urgent_alert_for_an_hour(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    alert_id = shell.fire("db")
+    qtbot.waitUntil(lambda: shell.alarm.loop_sound is Sound.ALARM)
+    shell.tray.silence_alert_requested.emit(alert_id, 3600.0)
+    silenced = shell.desk.get(alert_id)
+    assert silenced is not None and silenced.status is Status.ACKNOWLEDGED
+    assert silenced.ack_info is not None
+    assert silenced.ack_info.until == shell.clock.now() + timedelta(hours=1)
+    assert shell.alarm.loop_sound is None
+
+
 def test_acknowledge_all_asks_at_a_shared_source_and_can_be_undone(
     qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtGui import Qt, QTextDocument
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -89,8 +91,17 @@ def test_the_most_urgent_alert_is_acknowledged_or_snoozed_by_name(
     with qtbot.waitSignal(tray.snooze_alert_requested) as asked:
         tray.snooze_top_action.trigger()
     assert asked.args == ["a1", 3600.0]
+    # Silence at the source only where the alert's source has one.
+    assert not tray.silence_top_action.isVisible()
+    tray.can_silence = lambda alert_id: alert_id == "a1"
+    tray.set_state(replace(tray.state, firing=3))
+    assert tray.silence_top_action.isVisible()
+    with qtbot.waitSignal(tray.silence_alert_requested) as asked:
+        tray.silence_top_action.trigger()
+    assert asked.args == ["a1", 3600.0]
     tray.set_state(CLEAR)
     assert not tray.acknowledge_top_action.isVisible()
+    assert not tray.silence_top_action.isVisible()
 
 
 def test_snooze_choices_emit_their_minutes(qtbot: QtBot) -> None:

@@ -148,6 +148,7 @@ class UiController(QObject):
         tray.acknowledge_all_requested.connect(lambda: self.actions.acknowledge_all("tray"))
         tray.acknowledge_requested.connect(lambda alert_id: self.acknowledge(alert_id, "tray"))
         tray.snooze_alert_requested.connect(self.snooze_alert)
+        tray.silence_alert_requested.connect(lambda i, s: self.actions.silence(i, s, "", "tray"))
         tray.snooze_requested.connect(self.snooze)
         tray.resume_requested.connect(self.resume)
         tray.test_alarm_requested.connect(self.test_alarm)

@@ -7,7 +7,7 @@ signals; what those do is the controller's business.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, Qt  # QtGui.Qt has mightBeRichText
@@ -50,6 +50,8 @@ class TrayIcon(QObject):
         open_requested(): the icon was clicked, or "Open Shiftbell" chosen.
         acknowledge_all_requested(): "Acknowledge all".
         snooze_requested(int): one of the "Snooze alarm" choices, in minutes.
+        silence_alert_requested(str, float): "Silence it for 1 hour at its source", with the
+            most urgent alert's id and the seconds.
         resume_requested(): "Resume alarm" (only offered while snoozed).
         test_alarm_requested(): "Test alarm".
         settings_requested(): "Settings…" (feeds and the rest of the configuration).
@@ -58,15 +60,17 @@ class TrayIcon(QObject):
     Attributes:
         tray: the QSystemTrayIcon.
         menu: its context menu.
-        open_action, acknowledge_top_action and snooze_top_action (the most urgent firing
-        alert, named), acknowledge_all_action, resume_action, test_alarm_action,
-        settings_action, quit_action: the menu's actions; snooze_actions maps minutes to an action.
+        open_action, acknowledge_top_action, snooze_top_action and silence_top_action (the
+        most urgent firing alert, named; silence where its source has one),
+        acknowledge_all_action, resume_action, test_alarm_action, settings_action,
+        quit_action: the menu's actions; snooze_actions maps minutes to an action.
         state: the TrayState last shown.
     """
 
     open_requested = Signal()
     acknowledge_requested = Signal(str)
     snooze_alert_requested = Signal(str, float)
+    silence_alert_requested = Signal(str, float)
     acknowledge_all_requested = Signal()
     snooze_requested = Signal(int)
     resume_requested = Signal()
@@ -97,6 +101,12 @@ class TrayIcon(QObject):
         self.snooze_top_action.triggered.connect(
             lambda _=False: self.snooze_alert_requested.emit(self._top_id(), 3600.0)
         )
+        self.silence_top_action = self.menu.addAction("Silence it for 1 hour at its source")
+        self.silence_top_action.triggered.connect(
+            lambda _=False: self.silence_alert_requested.emit(self._top_id(), 3600.0)
+        )
+        # Whether the source of this alert (by id) has a silence; app.py sets the real one.
+        self.can_silence: Callable[[str], bool] = lambda _alert_id: False
         self.acknowledge_all_action = self._action(
             "Acknowledge all", self.acknowledge_all_requested
         )
@@ -146,6 +156,7 @@ class TrayIcon(QObject):
         self.acknowledge_top_action.setText(f"Acknowledge “{title}”".replace("&", "&&"))
         for action in (self.acknowledge_top_action, self.snooze_top_action):
             action.setVisible(bool(state.top_id))
+        self.silence_top_action.setVisible(bool(state.top_id) and self.can_silence(state.top_id))
         # Snoozing with nothing firing would silently swallow the next alarm; so the
         # menu offers snooze only when there is an alarm to snooze (or one to resume).
         for action in self.snooze_actions.values():
