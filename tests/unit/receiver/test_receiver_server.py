@@ -318,6 +318,16 @@ def test_snapshot_does_not_touch_other_feeds(harness: Harness) -> None:
 # -- Alertmanager webhook --------------------------------------------------------------------
 
 
+def test_a_grafana_contact_point_posts_its_alerts_with_their_links(harness: Harness) -> None:
+    posted = harness.post("/api/v1/alertmanager", _load("grafana_alerting/webhook-firing.json"))
+    assert posted.status_code == 201, posted.text
+    board = harness.board()
+    assert set(board) == {"c6eadffa33fcdf37", "bc97ff14869b13e3"}
+    listed = harness.http.get("/api/v1/alerts").json()["alerts"]
+    titles = {link["title"] for a in listed for link in a["links"]}
+    assert {"Runbook", "Alert rule in Grafana", "Silence in Grafana"} <= titles
+
+
 def test_alertmanager_firing_then_resolved(harness: Harness) -> None:
     fired = harness.post("/api/v1/alertmanager", _load("alertmanager/webhook-v4-firing.json"))
     assert fired.status_code == 201
@@ -346,7 +356,7 @@ def test_alertmanager_firing_then_resolved(harness: Harness) -> None:
 
 def test_alertmanager_other_version_is_refused(harness: Harness) -> None:
     payload = _load("alertmanager/webhook-v4-firing.json")
-    payload["version"] = "1"
+    payload["version"] = "3"
     response = harness.post("/api/v1/alertmanager", payload)
     assert response.status_code == 400
     assert 'version "4"' in response.json()["error"]

@@ -147,8 +147,8 @@ def test_severity_label_mapping(label: str | None, severity: Severity) -> None:
     ("mutate", "message"),
     [
         (
-            lambda p: p.update(version="1"),
-            'payloads with version "4", got version "1"',
+            lambda p: p.update(version="3"),
+            'payloads (version "4") and Grafana Alerting\'s (version "1"), got version "3"',
         ),
         (lambda p: p.pop("version"), "got no version"),
         (lambda p: p.update(alerts={}), "alerts: required, a list of alerts"),
@@ -174,11 +174,44 @@ def test_bad_alertmanager_payloads_name_the_field(mutate: Any, message: str) -> 
     assert message in str(caught.value)
 
 
-def test_grafana_extras_are_ignored() -> None:
+def test_grafana_alertings_documented_payload_keeps_its_links() -> None:
+    batch = parse_alertmanager_webhook(_load("grafana_alerting/webhook-firing.json"))
+    memory, cpu = batch.items
+    assert memory.title == "This alert was triggered for zone us-1"
+    assert memory.summary == "The system has high memory usage"
+    assert memory.severity is Severity.WARNING  # no severity label: a warning still sounds
+    assert [(link.title, link.url) for link in memory.links] == [
+        ("Runbook", "https://myrunbook.com/runbook/1234"),
+        ("Alert rule in Grafana", "https://play.grafana.org/alerting/1afz29v7z/edit"),
+        (
+            "Silence in Grafana",
+            "https://play.grafana.org/alerting/silence/new?alertmanager=grafana"
+            "&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1",
+        ),
+    ]  # the empty dashboardURL and panelURL are no links
+    assert [link.title for link in cpu.links] == [
+        "Runbook",
+        "Alert rule in Grafana",
+        "Dashboard in Grafana",
+        "Panel in Grafana",
+        "Silence in Grafana",
+    ]
+    assert cpu.started_at == datetime(2021, 10, 12, 7, 56, 3, 157076, tzinfo=UTC)
+
+
+def test_alertmanagers_webhook_keeps_annotation_links_and_its_graph() -> None:
     payload = _load("alertmanager/webhook-v4-firing.json")
-    payload["orgId"] = 1
-    payload["alerts"][0].update(silenceURL="http://g/s", dashboardURL="", values={"B": 44.2})
-    assert len(parse_alertmanager_webhook(payload).items) == 2
+    payload["alerts"][0]["annotations"]["runbook_url"] = "https://wiki.example.com/disk"
+    payload["alerts"][0]["generatorURL"] = "http://prometheus:9090/graph?g0.expr=x"
+    db1 = parse_alertmanager_webhook(payload).items[0]
+    assert [link.title for link in db1.links] == ["Runbook", "Graph in Prometheus"]
+
+
+def test_another_webhook_version_is_refused_naming_both() -> None:
+    payload = _load("grafana_alerting/webhook-firing.json")
+    payload["version"] = "2"
+    with pytest.raises(PayloadError, match=r'version "4"\) and Grafana Alerting.s \(version "1"'):
+        parse_alertmanager_webhook(payload)
 
 
 # -- alerts out ------------------------------------------------------------------------------

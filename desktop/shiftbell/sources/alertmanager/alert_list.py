@@ -12,19 +12,9 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from shiftbell.core.alert import AckInfo, Incoming, Link, is_web_link
+from shiftbell.sources.alertmanager.links import annotation_links
 from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
 from shiftbell.sources.strict_fields import json_kind
-
-# Annotations that name a link; others become a link when their value is one.
-_LINK_TITLES = {
-    "runbook_url": "Runbook",
-    "runbook": "Runbook",
-    "playbook": "Playbook",
-    "dashboard": "Dashboard",
-    "dashboard_url": "Dashboard",
-    "grafana_url": "Dashboard",
-}
-_LINK_ORDER = ("Runbook", "Playbook", "Dashboard")
 
 
 def parse_alerts(body: object, ui_url: str = "") -> list[Incoming]:
@@ -98,17 +88,6 @@ def ack_info_of(silence_ids: list[str], silences: Mapping[str, Mapping[str, obje
     )
 
 
-def annotation_links(annotations: Mapping[str, str]) -> list[Link]:
-    """The annotations that are web links, runbook and dashboard first."""
-    links = []
-    for name, value in annotations.items():
-        if is_web_link(value.strip()):
-            title = _LINK_TITLES.get(name.lower()) or _title_of(name)
-            links.append(Link(title, value.strip()))
-    known = {title: index for index, title in enumerate(_LINK_ORDER)}
-    return sorted(links, key=lambda link: known.get(link.title, len(known)))
-
-
 def ui_link(ui_url: str, labels: tuple[tuple[str, str], ...]) -> str:
     """The alert in Alertmanager's web UI: its alert list filtered on all the alert's labels."""
     matchers = ",".join(f'{name}="{_escaped(value)}"' for name, value in labels)
@@ -118,15 +97,6 @@ def ui_link(ui_url: str, labels: tuple[tuple[str, str], ...]) -> str:
 
 def _escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _title_of(name: str) -> str:
-    """ "grafana_panel_url" -> "Grafana panel"."""
-    words = name.replace("-", "_").split("_")
-    if len(words) > 1 and words[-1].lower() in ("url", "link"):
-        words = words[:-1]
-    text = " ".join(w for w in words if w)
-    return text[:1].upper() + text[1:] if text else "Link"
 
 
 def string_map(value: object, where: str) -> tuple[tuple[str, str], ...]:

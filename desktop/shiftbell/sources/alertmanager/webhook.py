@@ -1,9 +1,14 @@
-"""Alertmanager's webhook payload (version "4"), and the one rule for an Alertmanager alert's text.
+"""Alertmanager's webhook payload (version "4") and Grafana Alerting's (version "1", the same
+shape with `silenceURL`, `dashboardURL`, `panelURL` and `values` per alert), and the one rule
+for an Alertmanager alert's text.
 
 Alertmanager can push to Shiftbell's local receiver
-(https://prometheus.io/docs/alerting/latest/configuration/#webhook_config); the receiver reads
-the body with `parse_alertmanager_webhook`. The polled feed (feed.py) and the webhook share
-`alertmanager_alert_text`, so an alert reads the same whichever way it came.
+(https://prometheus.io/docs/alerting/latest/configuration/#webhook_config), and so can a
+Grafana webhook contact point; the receiver reads the body with `parse_alertmanager_webhook`.
+Each alert keeps its links: its annotations that are links (runbook first), the rule's page
+(`generatorURL`), and Grafana's dashboard, panel and silence pages. The polled feed (feed.py)
+and the webhook share `alertmanager_alert_text`, so an alert reads the same whichever way it
+came.
 """
 
 from __future__ import annotations
@@ -13,11 +18,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shiftbell.core.alert import Incoming, Severity
+from shiftbell.core.alert import Incoming, Link, Severity, is_web_link
 from shiftbell.core.errors import PayloadError
+from shiftbell.sources.alertmanager.links import annotation_links
 from shiftbell.sources.strict_fields import json_kind, optional_str, rfc3339_time, string_labels
 
 ALERTMANAGER_WEBHOOK_VERSION = "4"
+GRAFANA_WEBHOOK_VERSION = "1"
+# Grafana's own links of an alert, in the order a person wants them.
+_GRAFANA_LINKS = (
+    ("dashboardURL", "Dashboard in Grafana"),
+    ("panelURL", "Panel in Grafana"),
+    ("silenceURL", "Silence in Grafana"),
+)
 _STATUSES = ("firing", "resolved")
 
 
@@ -38,17 +51,18 @@ def parse_alertmanager_webhook(body: object) -> WebhookBatch:
     """Read an Alertmanager webhook payload (version "4").
 
     Each alert's own `status` counts, not the group's: a group that is still
-    "firing" can carry alerts that resolved. Fields Alertmanager does not send
-    (Grafana's `values`, `silenceURL`, ...) are ignored.
+    "firing" can carry alerts that resolved. Grafana's `values`, `valueString`, `title`
+    and `message` are not needed and are left alone.
     """
     if not isinstance(body, dict):
         raise PayloadError(f"request body: expected a webhook object, got {json_kind(body)}")
     version = body.get("version")
-    if version != ALERTMANAGER_WEBHOOK_VERSION:
+    if version not in (ALERTMANAGER_WEBHOOK_VERSION, GRAFANA_WEBHOOK_VERSION):
         got = "no version" if version is None else f"version {json.dumps(version)}"
         raise PayloadError(
-            f"version: this endpoint accepts Alertmanager webhook payloads with version "
-            f'"{ALERTMANAGER_WEBHOOK_VERSION}", got {got}'
+            f"version: this endpoint accepts Alertmanager webhook payloads (version "
+            f'"{ALERTMANAGER_WEBHOOK_VERSION}") and Grafana Alerting\'s (version '
+            f'"{GRAFANA_WEBHOOK_VERSION}"), got {got}'
         )
     alerts = body.get("alerts")
     if not isinstance(alerts, list):
@@ -76,13 +90,25 @@ def _parse_webhook_alert(item: object, where: str) -> Incoming:
     annotations = dict(string_labels(item.get("annotations"), f"{where}.annotations"))
     fingerprint = optional_str(item, "fingerprint", where) or _labels_fingerprint(labels)
     text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
+    rule = optional_str(item, "generatorURL", where).strip()
+    if not is_web_link(rule):
+        rule = ""
+    grafana = "silenceURL" in item  # Grafana's own field: its rule page is no Prometheus graph
+    links = annotation_links(annotations)
+    if rule:
+        links.append(Link("Alert rule in Grafana" if grafana else "Graph in Prometheus", rule))
+    for field, title in _GRAFANA_LINKS:
+        url = optional_str(item, field, where).strip()
+        if is_web_link(url):
+            links.append(Link(title, url))
     return Incoming(
         source_id=fingerprint,
         title=text.title,
         severity=text.severity,
         summary=text.summary,
-        url=optional_str(item, "generatorURL", where).strip(),
+        url=rule,
         labels=labels,
+        links=tuple(links),
         firing=status == "firing",
         started_at=rfc3339_time(item.get("startsAt"), f"{where}.startsAt"),
     )
