@@ -78,7 +78,8 @@ class AlertList(QTreeView):
         self.collapsed.connect(self._folded_by_person)
         self.expanded.connect(lambda index: self._folded.pop(self.tree.group_of(index) or "", None))
         self.tree.layoutChanged.connect(self._rearranged)
-        self.tree.dataChanged.connect(self._open_groups_with_new_pages)
+        # Once an update, not once a changed row (nor at every age tick).
+        self.tree.kept_shape.connect(self._open_groups_with_new_pages)
         self.tree.columnsInserted.connect(self._size_label_columns)
 
     # -- what the window uses ----------------------------------------------------------------
@@ -183,7 +184,7 @@ class AlertList(QTreeView):
     def _firing(self, group: str) -> set[str]:
         return {a.id for a in self.tree.group_alerts(group) if a.status is Status.FIRING}
 
-    def _open_groups_with_new_pages(self, *_: object) -> None:
+    def _open_groups_with_new_pages(self) -> None:
         for name, firing_then in list(self._folded.items()):
             firing_now = self._firing(name)
             if firing_now - firing_then:

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
@@ -46,8 +47,11 @@ class AlertTree(QAbstractItemModel):
     """The rows of the alert list over `source`. See the module docstring.
 
     Flat (no grouping) the rows are the alerts; grouped, the top rows are the groups and
-    their children the alerts.
+    their children the alerts. A rebuild that changes the shape is a layout change; one that
+    keeps it emits `kept_shape` once, after the rows' dataChanged.
     """
+
+    kept_shape = Signal()
 
     def __init__(self, source: AlertTableModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -284,6 +288,7 @@ class AlertTree(QAbstractItemModel):
                 self._all_changed()
             else:
                 self._rows_changed([a for a in shown if before_alerts.get(a.id) != a])
+            self.kept_shape.emit()
             return
         self.layoutAboutToBeChanged.emit()
         before = self.persistentIndexList()
