@@ -172,13 +172,28 @@ class FakeGrafanaOnCall(VendorFake):
         base = self.public_url or f"{request.scheme}://{request.host}"
         return f"{base}{request.path}?{urlencode(params)}" if params else f"{base}{request.path}"
 
-    async def _acknowledge(self, request: web.Request) -> web.StreamResponse:
+    def _group(
+        self, request: web.Request, service_accounts_may: str = ""
+    ) -> tuple[dict[str, Any], None] | tuple[None, web.Response]:
+        """The alert group an action names, or the answer refusing it: a wrong token; a
+        service account, for the actions OnCall keeps from them (`service_accounts_may` is
+        that action's verb); an unknown group."""
         refused = self._refused(request)
         if refused is not None:
-            return refused
+            return None, refused
+        token = request.headers.get("Authorization", "")
+        if service_accounts_may and token.startswith("glsa_"):
+            verb = service_accounts_may
+            return None, _detail(403, f"Service accounts are not allowed to {verb} alert groups")
         group = self.groups.get(request.match_info["id"])
         if group is None:
-            return _detail(404, "Not found.")
+            return None, _detail(404, "Not found.")
+        return group, None
+
+    async def _acknowledge(self, request: web.Request) -> web.StreamResponse:
+        group, refused = self._group(request)
+        if group is None:
+            return refused
         if group["state"] == "acknowledged":
             return _detail(400, "Can't acknowledge an acknowledged alert group")
         if group["state"] == "resolved":
@@ -189,12 +204,9 @@ class FakeGrafanaOnCall(VendorFake):
         return web.Response(status=200)
 
     async def _unacknowledge(self, request: web.Request) -> web.StreamResponse:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        group = self.groups.get(request.match_info["id"])
+        group, refused = self._group(request)
         if group is None:
-            return _detail(404, "Not found.")
+            return refused
         if group["state"] == "resolved":
             return _detail(400, "Can't unacknowledge a resolved alert group")
         if group["state"] != "acknowledged":
@@ -203,14 +215,9 @@ class FakeGrafanaOnCall(VendorFake):
         return web.Response(status=200)
 
     async def _silence(self, request: web.Request) -> web.StreamResponse:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        if request.headers.get("Authorization", "").startswith("glsa_"):
-            return _detail(403, "Service accounts are not allowed to silence alert groups")
-        group = self.groups.get(request.match_info["id"])
+        group, refused = self._group(request, service_accounts_may="silence")
         if group is None:
-            return _detail(404, "Not found.")
+            return refused
         try:
             body = await request.json()
         except ValueError:
@@ -229,26 +236,18 @@ class FakeGrafanaOnCall(VendorFake):
         return web.Response(status=200)
 
     async def _unsilence(self, request: web.Request) -> web.StreamResponse:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        group = self.groups.get(request.match_info["id"])
+        group, refused = self._group(request)
         if group is None:
-            return _detail(404, "Not found.")
+            return refused
         if group["state"] != "silenced":
             return _detail(400, "Can't unsilence an unsilenced alert group")
         group.update(state="new", silenced_at=None)
         return web.Response(status=200)
 
     async def _resolve(self, request: web.Request) -> web.StreamResponse:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        if request.headers.get("Authorization", "").startswith("glsa_"):
-            return _detail(403, "Service accounts are not allowed to resolve alert groups")
-        group = self.groups.get(request.match_info["id"])
+        group, refused = self._group(request, service_accounts_may="resolve")
         if group is None:
-            return _detail(404, "Not found.")
+            return refused
         if group["state"] == "resolved":
             return _detail(400, "Can't resolve a resolved alert group")
         if group.get("root_alert_group_id"):
