@@ -51,7 +51,6 @@ from typing import Any
 import httpx
 
 from shiftbell.core.alert import Alert, Incoming
-from shiftbell.core.clock import Clock
 from shiftbell.core.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -74,7 +73,7 @@ from shiftbell.sources.alertmanager.options import (
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, request_json, where_to_fix
-from shiftbell.system.clock import SystemClock
+from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
 
@@ -94,20 +93,13 @@ SILENCES_PATH = "/api/v2/silences"
 STATUS_PATH = "/api/v2/status"
 
 
-class AlertmanagerFeed:
+class AlertmanagerFeed(VendorFeed):
     """A `PollingFeed` for one Alertmanager. See the module docstring for the options."""
 
-    def __init__(
-        self,
-        config: FeedConfig,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
+    def _open(
+        self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
-        self.config = config
         self.options = AlertmanagerOptions.parse(config, secret)
-        self._clock: Clock = clock or SystemClock()
         headers: dict[str, str] = {"Accept": "application/json"}
         auth: tuple[str, str] | None = None
         if self.options.auth is AuthMode.BEARER:

@@ -72,7 +72,6 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from shiftbell.core.alert import Alert, Incoming, Severity, page_link
-from shiftbell.core.clock import Clock
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
@@ -88,7 +87,7 @@ from shiftbell.sources.grafana_oncall.alert_groups import (
     title_of,
 )
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
-from shiftbell.system.clock import SystemClock
+from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
 
@@ -121,19 +120,12 @@ MIN_SILENCE_S = 60  # a silence that waited past its end (OnCall down) brings it
 FILTER_OPTIONS = ("team_id", "integration_id", "route_id")
 
 
-class GrafanaOnCallFeed:
+class GrafanaOnCallFeed(VendorFeed):
     """One Grafana OnCall / IRM account (or one team, integration or route of it)."""
 
-    def __init__(
-        self,
-        config: FeedConfig,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
+    def _open(
+        self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
-        self.config = config
-        self._clock: Clock = clock or SystemClock()
         self._base_url = _api_base(config)
         self._grafana_url = _grafana_url(config)
         self._filters = {k: config.options[k].strip() for k in FILTER_OPTIONS if _opt(config, k)}

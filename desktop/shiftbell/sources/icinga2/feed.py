@@ -40,7 +40,6 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
-from shiftbell.core.clock import Clock
 from shiftbell.core.errors import (
     FeedConfigError,
     FeedError,
@@ -49,7 +48,7 @@ from shiftbell.core.errors import (
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, request_json, where_to_fix
-from shiftbell.system.clock import SystemClock
+from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +74,12 @@ ACK_COMMENT = 4  # Comment.entry_type of an acknowledgement
 CERT_TIMEOUT_S = 10.0
 
 
-class Icinga2Feed:
+class Icinga2Feed(VendorFeed):
     """Polls one Icinga 2 API. See the module docstring."""
 
-    def __init__(
-        self,
-        config: FeedConfig,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
+    def _open(
+        self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
-        self.config = config
-        self._clock: Clock = clock or SystemClock()
         user, colon, password = secret.partition(":")
         if not colon or not user.strip():
             raise FeedConfigError(

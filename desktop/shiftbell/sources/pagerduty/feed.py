@@ -37,12 +37,11 @@ from urllib.parse import quote
 import httpx
 
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
-from shiftbell.core.clock import Clock
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
-from shiftbell.system.clock import SystemClock
+from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=StrEnum)
@@ -90,19 +89,12 @@ class _User:
     email: str
 
 
-class PagerDutyFeed:
+class PagerDutyFeed(VendorFeed):
     """Polls PagerDuty's open incidents and acknowledges them there. See the module docstring."""
 
-    def __init__(
-        self,
-        config: FeedConfig,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
+    def _open(
+        self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
-        self.config = config
-        self._clock: Clock = clock or SystemClock()
         options = config.options
         self._auth = _option(AuthScheme, "auth", AuthScheme.TOKEN, config)
         self._scope = _option(Scope, "scope", Scope.AUTO, config)
