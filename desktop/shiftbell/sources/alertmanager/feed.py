@@ -72,7 +72,7 @@ from shiftbell.sources.alertmanager.options import (
     base_url_of,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.http import make_client, request_json, where_to_fix
+from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,17 @@ STATUS_PATH = "/api/v2/status"
 class AlertmanagerFeed(VendorFeed):
     """A `PollingFeed` for one Alertmanager. See the module docstring for the options."""
 
+    _vendor = VENDOR
+
     def _open(
         self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
         self.options = AlertmanagerOptions.parse(config, secret)
+        self._credential = {
+            AuthMode.BASIC: "user name and password",
+            AuthMode.BEARER: "token",
+            AuthMode.NONE: "credentials",
+        }[self.options.auth]
         headers: dict[str, str] = {"Accept": "application/json"}
         auth: tuple[str, str] | None = None
         if self.options.auth is AuthMode.BEARER:
@@ -333,22 +340,8 @@ class AlertmanagerFeed(VendorFeed):
     async def _request(
         self, method: str, url: str, *, ok: tuple[int, ...] = (), **kwargs: Any
     ) -> tuple[int, Any]:
-        credential = {
-            AuthMode.BASIC: "user name and password",
-            AuthMode.BEARER: "token",
-            AuthMode.NONE: "credentials",
-        }[self.options.auth]
         try:
-            return await request_json(
-                self._client,
-                method,
-                url,
-                config=self.config,
-                vendor=VENDOR,
-                credential=credential,
-                ok=ok,
-                **kwargs,
-            )
+            return await super()._request(method, url, ok=ok, **kwargs)
         except FeedAuthError:
             if self.options.auth is not AuthMode.NONE:
                 raise

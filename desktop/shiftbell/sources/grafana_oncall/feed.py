@@ -86,7 +86,7 @@ from shiftbell.sources.grafana_oncall.alert_groups import (
     summary_of,
     title_of,
 )
-from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
+from shiftbell.sources.http import VendorAccount, make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,8 @@ FILTER_OPTIONS = ("team_id", "integration_id", "route_id")
 
 class GrafanaOnCallFeed(VendorFeed):
     """One Grafana OnCall / IRM account (or one team, integration or route of it)."""
+
+    _vendor = VENDOR
 
     def _open(
         self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
@@ -211,16 +213,7 @@ class GrafanaOnCallFeed(VendorFeed):
         query.setdefault("perpage", str(PAGE_SIZE))
         for key, value in self._filters.items():
             query.setdefault(key, value)
-        status, body = await request_json(
-            self._client,
-            "GET",
-            ALERT_GROUPS_PATH,
-            config=self.config,
-            vendor=VENDOR,
-            credential=self._credential,
-            ok=(400,),
-            params=query,
-        )
+        status, body = await self._request("GET", ALERT_GROUPS_PATH, ok=(400,), params=query)
         if status == 400:
             # OnCall answers a filter it does not know (a team id from another stack) with 400
             # and the offending parameter as the key.
@@ -293,13 +286,9 @@ class GrafanaOnCallFeed(VendorFeed):
     ) -> None:
         group_id = alert.key.source_id
         silences = action in NOT_FOR_SERVICE_ACCOUNTS
-        status, answer = await request_json(
-            self._client,
+        status, answer = await self._request(
             "POST",
             f"{ALERT_GROUPS_PATH}{quote(group_id, safe='')}/{action}",
-            config=self.config,
-            vendor=VENDOR,
-            credential=self._credential,
             # OnCall's 403 here is about the action, not the token: service accounts may not.
             ok=(400, 403, 404) if silences else (400, 404),
             json=body,

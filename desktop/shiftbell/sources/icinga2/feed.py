@@ -47,7 +47,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.http import make_client, request_json, where_to_fix
+from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,9 @@ CERT_TIMEOUT_S = 10.0
 
 class Icinga2Feed(VendorFeed):
     """Polls one Icinga 2 API. See the module docstring."""
+
+    _vendor = VENDOR
+    _credential = CREDENTIAL
 
     def _open(
         self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
@@ -111,7 +114,7 @@ class Icinga2Feed(VendorFeed):
         self._web_url = options.get("web_url", "").strip().rstrip("/")
         self._author = options.get("author", "").strip() or f"{_login()} via Shiftbell"
         self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._connection: httpx.AsyncClient | None = None
 
     # -- PollingFeed ----------------------------------------------------------------------
 
@@ -174,8 +177,8 @@ class Icinga2Feed(VendorFeed):
         return f"{text} ({handled} handled)" if handled else text
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._connection is not None:
+            await self._connection.aclose()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -267,7 +270,7 @@ class Icinga2Feed(VendorFeed):
             body["joins"] = joins
         if filter_vars:
             body["filter_vars"] = filter_vars
-        _, answer = await self._request(
+        _, answer = await self._post(
             f"/v1/objects/{kind}", body, headers={"X-HTTP-Method-Override": "GET"}
         )
         return _results(answer, self.config.name)
@@ -291,7 +294,7 @@ class Icinga2Feed(VendorFeed):
     async def _call(
         self, action: str, body: dict[str, object], alert: Alert, done: tuple[str, ...] = ()
     ) -> Any:
-        status, answer = await self._request(f"/v1/actions/{action}", body, ok=(404, 409, 500))
+        status, answer = await self._post(f"/v1/actions/{action}", body, ok=(404, 409, 500))
         results = _results(answer, self.config.name)
         said = "; ".join(_text(r.get("status")) for r in results) or _error(answer)
         if status in (404, 409, 500) or any(int(r.get("code", 200)) >= 400 for r in results):
@@ -309,7 +312,7 @@ class Icinga2Feed(VendorFeed):
             )
         return answer
 
-    async def _request(
+    async def _post(
         self,
         path: str,
         body: dict[str, object],
@@ -317,15 +320,10 @@ class Icinga2Feed(VendorFeed):
         ok: tuple[int, ...] = (),
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        client = await self._connected()
         try:
-            return await request_json(
-                client,
+            return await self._request(
                 "POST",
                 path,
-                config=self.config,
-                vendor=VENDOR,
-                credential=CREDENTIAL,
                 ok=ok,
                 json=body,
                 headers={"Accept": "application/json", **(headers or {})},
@@ -340,15 +338,15 @@ class Icinga2Feed(VendorFeed):
                 ) from None
             raise
 
-    async def _connected(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = make_client(
+    async def _http(self) -> httpx.AsyncClient:
+        if self._connection is None:
+            self._connection = make_client(
                 self._base_url,
                 transport=self._transport,
                 auth=self._auth,
                 verify=await self._tls(),
             )
-        return self._client
+        return self._connection
 
     async def _tls(self) -> ssl.SSLContext | bool:
         if self._ca_file:

@@ -40,7 +40,7 @@ from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.fields import iso_time
-from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
+from shiftbell.sources.http import VendorAccount, make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,9 @@ class _User:
 
 class PagerDutyFeed(VendorFeed):
     """Polls PagerDuty's open incidents and acknowledges them there. See the module docstring."""
+
+    _vendor = VENDOR
+    _credential = CREDENTIAL
 
     def _open(
         self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
@@ -309,20 +312,6 @@ class PagerDutyFeed(VendorFeed):
         return headers
 
     # -- helpers --------------------------------------------------------------------------
-
-    async def _request(
-        self, method: str, url: str, *, ok: tuple[int, ...] = (), **kwargs: Any
-    ) -> tuple[int, Any]:
-        return await request_json(
-            self._client,
-            method,
-            url,
-            config=self.config,
-            vendor=VENDOR,
-            credential=CREDENTIAL,
-            ok=ok,
-            **kwargs,
-        )
 
     def _refused(self, incident_id: str, wanted: str, body: object) -> None:
         """A 400 to a status change: returns if the incident is resolved already."""
