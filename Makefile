@@ -16,7 +16,8 @@ RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-
 # tests (openssl makes the Icinga test CA).
 TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
               sox imagemagick xdotool prometheus-alertmanager faketime \
-              icinga2-bin icinga2-common openssl
+              icinga2-bin icinga2-common openssl \
+              nagios4-core nagios4-cgi apache2 apache2-utils
 
 .PHONY: run test lint unit e2e bench screenshot sounds icons debs-run debs-test clean
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.unit.sources.icinga2.icinga2_process import Icinga2Process
+from tests.unit.sources.nagios.nagios_process import NagiosProcess
 
 # Set before any test module imports PySide6: Qt reads it when QApplication starts.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,3 +25,19 @@ def icinga(icinga2_server: Icinga2Process) -> Icinga2Process:
     """The session's Icinga 2, with everything OK and nothing acknowledged."""
     icinga2_server.reset()
     return icinga2_server
+
+
+@pytest.fixture(scope="session")
+def nagios_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NagiosProcess]:
+    """One real Nagios with its CGIs under Apache for the whole session."""
+    with NagiosProcess(Path(tmp_path_factory.mktemp("nagios"))) as server:
+        yield server
+
+
+@pytest.fixture
+def nagios(nagios_server: NagiosProcess) -> NagiosProcess:
+    """The session's Nagios, with everything OK and nothing acknowledged."""
+    if not nagios_server.running:  # a test stopped the daemon to see the feed say so
+        nagios_server.start_nagios()
+    nagios_server.reset()
+    return nagios_server

@@ -48,14 +48,7 @@ class ServerProcess:
             self._api.close()
             self._api = None
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        end_process(process, timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -63,3 +56,15 @@ class ServerProcess:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def end_process(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """Terminate a child, kill it if it does not stop in time, and reap it."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)

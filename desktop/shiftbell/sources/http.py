@@ -70,6 +70,24 @@ async def request_json(
     Statuses in `ok` are returned as they are, even 4xx (e.g. Grafana's 400 for
     "already acknowledged"); any other non-2xx becomes the matching FeedError.
     """
+    response = await request(
+        client, method, url, config=config, vendor=vendor, credential=credential, ok=ok, **kwargs
+    )
+    return response.status_code, _json(response, config, vendor)
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    config: FeedConfig,
+    vendor: str,
+    credential: str = "token",
+    ok: tuple[int, ...] = (),
+    **kwargs: Any,
+) -> httpx.Response:
+    """`request_json` for a body that is not JSON (an HTML page): the response itself."""
     try:
         response = await client.request(method, url, **kwargs)
     except httpx.TimeoutException:
@@ -82,7 +100,7 @@ async def request_json(
         ) from None
     status = response.status_code
     if status in ok or 200 <= status < 300:
-        return status, _json(response, config, vendor)
+        return response
     raise status_error(response, config, vendor, credential)
 
 

@@ -1,6 +1,7 @@
 """Icinga 2: host and service problems polled from its REST API, acknowledged there with
 acknowledge-problem, silenced for a chosen time with a downtime."""
 
+from shiftbell.sources.monitoring import SOFT_STATES, UNKNOWN_SEVERITY
 from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
 
 SOURCE = SourceSpec(
@@ -39,20 +40,8 @@ SOURCE = SourceSpec(
             "(openssl x509 -noout -fingerprint -sha256 -in NODE.crt); exactly that certificate "
             "is accepted, whatever its name.",
         ),
-        Option(
-            "soft_states",
-            '"yes": also problems in a soft state (still being re-checked), not only hard ones.',
-            OptionType.CHOICE,
-            default="no",
-            choices=("no", "yes"),
-        ),
-        Option(
-            "unknown_severity",
-            "How loud a service in state UNKNOWN is.",
-            OptionType.CHOICE,
-            default="warning",
-            choices=("warning", "critical", "info"),
-        ),
+        SOFT_STATES,
+        UNKNOWN_SEVERITY,
         Option(
             "web_url",
             "Icinga Web 2's address (https://icinga.example.com/icingaweb2): each problem then "

@@ -48,6 +48,7 @@ from shiftbell.core.errors import (
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, where_to_fix
+from shiftbell.sources.monitoring import problems_line
 from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
@@ -171,10 +172,7 @@ class Icinga2Feed(VendorFeed):
             )
 
     async def test(self) -> str:
-        problems = await self.fetch()
-        handled = sum(1 for p in problems if p.acknowledged)
-        text = f"{VENDOR}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        return f"{text} ({handled} handled)" if handled else text
+        return problems_line(VENDOR, await self.fetch())
 
     async def close(self) -> None:
         if self._connection is not None:

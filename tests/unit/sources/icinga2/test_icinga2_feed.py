@@ -5,14 +5,13 @@ credentials, an untrusted certificate and a stopped server each say so clearly."
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import httpx
 import pytest
+from tests.helpers.feed_calls import run
 from tests.unit.sources.icinga2.icinga2_process import PASSWORD, USER, Icinga2Process
 
 from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
@@ -37,16 +36,6 @@ def feed_for(
     options = {k: v for k, v in options.items() if v}
     config = FeedConfig(FEED, "icinga2", icinga.url, options=options)
     return Icinga2Feed(config, secret, clock=FakeClock(datetime.now(UTC)))
-
-
-def run(feed: Icinga2Feed, action: Callable[[Icinga2Feed], Awaitable[T]]) -> T:
-    async def main() -> T:
-        try:
-            return await asyncio.wait_for(action(feed), 30)
-        finally:
-            await feed.close()
-
-    return asyncio.run(main())
 
 
 def problems(icinga: Icinga2Process, **options: str) -> dict[str, Incoming]:
