@@ -281,9 +281,9 @@ def test_an_unknown_kind_is_a_usage_error(
     dirs: AppPaths, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as caught:
-        main(["feed", "add", "nagios", "x", "--url", "https://x"])
+        main(["feed", "add", "checkmk", "x", "--url", "https://x"])
     assert caught.value.code == 2
-    assert "'nagios' is not a feed kind: use alertmanager, pagerduty" in capsys.readouterr().err
+    assert "'checkmk' is not a feed kind: use alertmanager, pagerduty" in capsys.readouterr().err
 
 
 def test_a_taken_name_is_refused_before_the_token_is_read(
@@ -464,7 +464,7 @@ def test_list_warns_about_skipped_feeds_and_test_names_the_problem(
 ) -> None:
     dirs.config_dir.mkdir(parents=True)
     dirs.config_file.write_text(
-        '[[feeds]]\nname = "old"\nkind = "nagios"\nurl = "https://n"\n'
+        '[[feeds]]\nname = "old"\nkind = "checkmk"\nurl = "https://n"\n'
         '[[feeds]]\nname = "ok"\nkind = "alertmanager"\nurl = "http://am"\nenabled = false\n'
     )
     code, out, err = run(capsys, "list", "--json")
@@ -476,7 +476,7 @@ def test_list_warns_about_skipped_feeds_and_test_names_the_problem(
 
     code, out, err = run(capsys, "test", "old")
     assert (code, out) == (1, "")
-    assert '"nagios" is not a feed kind' in err and "this feed is skipped" in err
+    assert '"checkmk" is not a feed kind' in err and "this feed is skipped" in err
 
     code, _, err = run(capsys, "test", "nope")
     assert code == 1
@@ -571,9 +571,9 @@ def test_feed_kinds_lists_the_sources_and_explains_one(
     assert code == 0
     assert out.startswith("ntfy (kind ntfy)\n")
     assert "  topics  [list]\n      Required. One or more topic names" in out
-    code, _, err = run(capsys, "kinds", "nagios")
+    code, _, err = run(capsys, "kinds", "checkmk")
     assert code == 2
-    assert "'nagios' is not a kind: use alertmanager, pagerduty" in err
+    assert "'checkmk' is not a kind: use alertmanager, pagerduty" in err
 
 
 def test_feed_add_refuses_an_unknown_option_naming_the_known_ones(

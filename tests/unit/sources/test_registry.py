@@ -64,7 +64,7 @@ def test_the_registry_lists_each_source_once_with_its_folder() -> None:
         assert registry.find(f"  {source.id.upper()} ") is source
         assert source.has_feed or source.has_schedule
         assert (Ability.SCHEDULE in source.abilities) == source.has_schedule
-    assert registry.find("zabbix") is None
+    assert registry.find("checkmk") is None
     assert "ics" not in registry.feed_kinds() and "ics" in registry.schedule_kinds()
 
 
