@@ -12,12 +12,14 @@ RUN_DEBS   := libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-
               libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
               libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core libnotify-bin \
               pulseaudio-utils
-# The real virtual desktop, notification daemon, sound server, Alertmanager and Icinga 2 of the
+# The real virtual desktop, notification daemon, sound server, Alertmanager, Icinga 2, Nagios
+# (CGIs under Apache) and Zabbix (PostgreSQL, PHP frontend; zabbix-agent has zabbix_sender) of the
 # tests (openssl makes the Icinga test CA).
 TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio pulseaudio-utils \
               sox imagemagick xdotool prometheus-alertmanager faketime \
               icinga2-bin icinga2-common openssl \
-              nagios4-core nagios4-cgi apache2 apache2-utils
+              nagios4-core nagios4-cgi apache2 apache2-utils libapache2-mod-php \
+              postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql zabbix-agent
 
 .PHONY: run test lint unit e2e bench screenshot sounds icons debs-run debs-test clean
 

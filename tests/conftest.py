@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from tests.unit.sources.icinga2.icinga2_process import Icinga2Process
 from tests.unit.sources.nagios.nagios_process import NagiosProcess
+from tests.unit.sources.zabbix.zabbix_process import ZabbixProcess
 
 # Set before any test module imports PySide6: Qt reads it when QApplication starts.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,3 +42,17 @@ def nagios(nagios_server: NagiosProcess) -> NagiosProcess:
         nagios_server.start_nagios()
     nagios_server.reset()
     return nagios_server
+
+
+@pytest.fixture(scope="session")
+def zabbix_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZabbixProcess]:
+    """One real Zabbix (server, PostgreSQL, frontend under Apache) for the whole session."""
+    with ZabbixProcess(Path(tmp_path_factory.mktemp("zabbix"))) as server:
+        yield server
+
+
+@pytest.fixture
+def zabbix(zabbix_server: ZabbixProcess) -> ZabbixProcess:
+    """The session's Zabbix, with no problem open."""
+    zabbix_server.reset()
+    return zabbix_server

@@ -15,6 +15,7 @@ from shiftbell.sources import (
     ntfy,
     opsgenie,
     pagerduty,
+    zabbix,
 )
 from shiftbell.sources.spec import SourceSpec
 
@@ -25,6 +26,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     grafana_oncall.SOURCE,
     icinga2.SOURCE,
     nagios.SOURCE,
+    zabbix.SOURCE,
     ntfy.SOURCE,
     gotify.SOURCE,
     ics.SOURCE,

@@ -70,7 +70,7 @@ def test_the_registry_lists_each_source_once_with_its_folder() -> None:
 
 def test_the_declarations_say_who_needs_a_token() -> None:
     required = {s.id for s in registry.feed_sources() if s.secret_need is SecretNeed.REQUIRED}
-    assert required == {"pagerduty", "opsgenie", "grafana-oncall", "gotify", "icinga2"}
+    assert required == {"pagerduty", "opsgenie", "grafana-oncall", "gotify", "icinga2", "zabbix"}
     # Alertmanager has no auth of its own (a proxy may), and ntfy topics can be public.
     assert registry.source("alertmanager").secret_need is SecretNeed.OPTIONAL
     assert registry.source("ntfy").secret_need is SecretNeed.OPTIONAL

@@ -11,10 +11,10 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from tests.helpers.feed_calls import run
+from tests.helpers.feed_calls import alert_of, run
 from tests.unit.sources.icinga2.icinga2_process import PASSWORD, USER, Icinga2Process
 
-from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import (
     FeedAuthError,
@@ -43,17 +43,7 @@ def problems(icinga: Icinga2Process, **options: str) -> dict[str, Incoming]:
 
 
 def alert_for(found: Incoming) -> Alert:
-    now = datetime.now(UTC)
-    return Alert(
-        id="a1",
-        key=AlertKey(FEED, found.source_id),
-        title=found.title,
-        severity=found.severity,
-        status=Status.FIRING,
-        started_at=now,
-        alarm_since=now,
-        updated_at=now,
-    )
+    return alert_of(FEED, found)
 
 
 def test_is_a_polling_feed(icinga: Icinga2Process) -> None:

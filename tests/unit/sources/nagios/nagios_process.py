@@ -35,13 +35,12 @@ from typing import Any
 import httpx
 import pytest
 from tests.desktop import in_ci, wait_until
+from tests.helpers.apache import APACHE, fill, spawn, start_apache, write_httpd_conf
 from tests.helpers.server_process import ServerProcess, end_process
 from tests.helpers.vendor_server import free_port
 
 NAGIOS = "/usr/sbin/nagios4"
-APACHE = "/usr/sbin/apache2"
 CGI_DIR = "/usr/lib/cgi-bin/nagios4"
-MODULES = "/usr/lib/apache2/modules"
 USER, PASSWORD = "shiftbell", "nagios-test-password"
 VIEWER, VIEWER_PASSWORD = "viewer", "viewer-password"
 REALM = "Nagios4"
@@ -124,21 +123,21 @@ define service {
 """
 
 NAGIOS_CFG = """\
-log_file=DIR/nagios.log
-cfg_file=DIR/objects.cfg
-object_cache_file=DIR/objects.cache
-precached_object_file=DIR/objects.precache
-status_file=DIR/status.dat
+log_file=@DIR@/nagios.log
+cfg_file=@DIR@/objects.cfg
+object_cache_file=@DIR@/objects.cache
+precached_object_file=@DIR@/objects.precache
+status_file=@DIR@/status.dat
 status_update_interval=1
-nagios_user=RUNAS
-nagios_group=GROUP
+nagios_user=@RUNAS@
+nagios_group=@GROUP@
 check_external_commands=1
-command_file=DIR/rw/nagios.cmd
-query_socket=DIR/rw/nagios.qh
-lock_file=DIR/nagios.lock
-temp_file=DIR/nagios.tmp
-temp_path=DIR
-check_result_path=DIR/spool
+command_file=@DIR@/rw/nagios.cmd
+query_socket=@DIR@/rw/nagios.qh
+lock_file=@DIR@/nagios.lock
+temp_file=@DIR@/nagios.tmp
+temp_path=@DIR@
+check_result_path=@DIR@/spool
 use_syslog=0
 retain_state_information=0
 check_for_updates=0
@@ -147,7 +146,7 @@ interval_length=60
 """
 
 CGI_CFG = """\
-main_config_file=DIR/nagios.cfg
+main_config_file=@DIR@/nagios.cfg
 physical_html_path=/usr/share/nagios4/htdocs
 url_html_path=/nagios4
 use_authentication=1
@@ -160,42 +159,30 @@ escape_html_tags=1
 result_limit=0
 """
 
-HTTPD_CONF = """\
-ServerRoot DIR
-ServerName localhost
-Listen 127.0.0.1:PORT
-PidFile DIR/httpd.pid
-DefaultRuntimeDir DIR
-ErrorLog DIR/httpd.log
-LogLevel warn
-LoadModule mpm_prefork_module MODULES/mod_mpm_prefork.so
-LoadModule authz_core_module MODULES/mod_authz_core.so
-LoadModule authz_user_module MODULES/mod_authz_user.so
-LoadModule authn_core_module MODULES/mod_authn_core.so
-LoadModule authn_file_module MODULES/mod_authn_file.so
-LoadModule auth_basic_module MODULES/mod_auth_basic.so
-LoadModule auth_digest_module MODULES/mod_auth_digest.so
-LoadModule alias_module MODULES/mod_alias.so
-LoadModule cgi_module MODULES/mod_cgi.so
-LoadModule env_module MODULES/mod_env.so
-USERLINES
-StartServers 2
-ScriptAlias /cgi-bin/nagios4 CGIS
-ScriptAlias /digest/cgi-bin/nagios4 CGIS
+HTTPD_MODULES = {
+    f"{name}_module": f"mod_{name}.so"
+    for name in (
+        *("authz_core", "authz_user", "authn_core", "authn_file", "auth_basic", "auth_digest"),
+        *("alias", "cgi", "env"),
+    )
+}
+HTTPD_BODY = """\
+ScriptAlias /cgi-bin/nagios4 @CGIS@
+ScriptAlias /digest/cgi-bin/nagios4 @CGIS@
 <Location /cgi-bin/nagios4>
-    SetEnv NAGIOS_CGI_CONFIG DIR/cgi.cfg
+    SetEnv NAGIOS_CGI_CONFIG @DIR@/cgi.cfg
     AuthType Basic
-    AuthName "REALM"
+    AuthName "@REALM@"
     AuthBasicProvider file
-    AuthUserFile DIR/basic.users
+    AuthUserFile @DIR@/basic.users
     Require valid-user
 </Location>
 <Location /digest/cgi-bin/nagios4>
-    SetEnv NAGIOS_CGI_CONFIG DIR/cgi.cfg
+    SetEnv NAGIOS_CGI_CONFIG @DIR@/cgi.cfg
     AuthType Digest
-    AuthName "REALM"
+    AuthName "@REALM@"
     AuthDigestProvider file
-    AuthUserFile DIR/digest.users
+    AuthUserFile @DIR@/digest.users
     Require valid-user
 </Location>
 """
@@ -252,10 +239,10 @@ class NagiosProcess(ServerProcess):
     def start(self) -> None:
         self.port = free_port()
         self._write_config()
-        self._process = self._spawn([NAGIOS, str(self.workdir / "nagios.cfg")], "nagios.out")
-        self._apache = self._spawn(
-            [APACHE, "-f", str(self.workdir / "httpd.conf"), "-DFOREGROUND"], "httpd.out"
+        self._process = spawn(
+            [NAGIOS, str(self.workdir / "nagios.cfg")], self.workdir, "nagios.out"
         )
+        self._apache = start_apache(self.workdir)
         self._api = httpx.Client(
             base_url=self.url + "/", auth=(USER, PASSWORD), timeout=10, trust_env=False
         )
@@ -282,8 +269,13 @@ class NagiosProcess(ServerProcess):
 
     def start_nagios(self) -> None:
         """Start the daemon again after `stop_nagios`; return once the CGIs see it."""
-        self._process = self._spawn([NAGIOS, str(self.workdir / "nagios.cfg")], "nagios.out")
+        self._process = spawn(
+            [NAGIOS, str(self.workdir / "nagios.cfg")], self.workdir, "nagios.out"
+        )
         wait_until(lambda: self._answers(), self.ready_timeout, interval=0.1, message="Nagios")
+
+    def _start_daemon(self) -> subprocess.Popen[bytes]:
+        return spawn([NAGIOS, str(self.workdir / "nagios.cfg")], self.workdir, "nagios.out")
 
     def _answers(self) -> bool:
         try:
@@ -291,37 +283,19 @@ class NagiosProcess(ServerProcess):
         except (httpx.HTTPError, ValueError, KeyError):
             return False
 
-    def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen[bytes]:
-        with (self.workdir / log_name).open("ab") as log:
-            # A session of its own: Apache's prefork MPM signals its whole process group when
-            # it stops, which would otherwise be pytest's.
-            return subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
     def _write_config(self) -> None:
         root = self.workdir
         for sub in ("rw", "spool"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         runas = "nagios" if self.as_root else getpass.getuser()
         group = "nagios" if self.as_root else grp.getgrgid(os.getgid()).gr_name
-        values = {"DIR": str(root), "RUNAS": runas, "GROUP": group, "PORT": str(self.port)}
-        values |= {"MODULES": MODULES, "CGIS": CGI_DIR, "REALM": REALM}
-        values["USERLINES"] = "User nagios\nGroup nagios" if self.as_root else ""
-        texts = {
-            "objects.cfg": OBJECTS,
-            "nagios.cfg": NAGIOS_CFG,
-            "cgi.cfg": CGI_CFG,
-            "httpd.conf": HTTPD_CONF,
-        }
+        values = {"DIR": str(root), "RUNAS": runas, "GROUP": group}
+        values |= {"CGIS": CGI_DIR, "REALM": REALM}
+        texts = {"objects.cfg": OBJECTS, "nagios.cfg": NAGIOS_CFG, "cgi.cfg": CGI_CFG}
         for name, text in texts.items():
-            for key, value in values.items():
-                text = text.replace(key, value)
-            (root / name).write_text(text)
+            (root / name).write_text(fill(text, values))
+        body = fill(HTTPD_BODY, values)
+        write_httpd_conf(root, self.port, HTTPD_MODULES, body, "nagios" if self.as_root else "")
         users = [(USER, PASSWORD), (VIEWER, VIEWER_PASSWORD)]
         (root / "basic.users").write_text("".join(_htpasswd(u, p) for u, p in users))
         (root / "digest.users").write_text("".join(_htdigest(u, p) for u, p in users))

@@ -6,13 +6,12 @@ stopped daemon, a stopped web server and a garbled answer each say so clearly.""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
 import pytest
-from tests.helpers.feed_calls import run
+from tests.helpers.feed_calls import alert_of, run
 from tests.unit.sources.nagios.nagios_process import (
     AUTHOR,
     PASSWORD,
@@ -22,7 +21,7 @@ from tests.unit.sources.nagios.nagios_process import (
     NagiosProcess,
 )
 
-from shiftbell.core.alert import AckInfo, Alert, AlertKey, Incoming, Severity, Status
+from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import FeedAuthError, FeedError, FeedPayloadError, FeedUnreachableError
 from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed
@@ -45,18 +44,7 @@ def problems(nagios: NagiosProcess, **options: str) -> dict[str, Incoming]:
 
 
 def alert_for(found: Incoming, comment: str = "") -> Alert:
-    now = datetime.now(UTC)
-    alert = Alert(
-        id="a1",
-        key=AlertKey(FEED, found.source_id),
-        title=found.title,
-        severity=found.severity,
-        status=Status.FIRING,
-        started_at=now,
-        alarm_since=now,
-        updated_at=now,
-    )
-    return replace(alert, ack_info=AckInfo(comment=comment)) if comment else alert
+    return alert_of(FEED, found, comment)
 
 
 def test_is_a_polling_feed(nagios: NagiosProcess) -> None:

@@ -1,0 +1,58 @@
+"""Zabbix (JSON-RPC API, 6.0 and later): problems polled with problem.get, acknowledged,
+un-acknowledged and closed with event.acknowledge."""
+
+from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+
+LEVELS = ("disaster", "high", "average", "warning", "information", "not_classified")
+
+SOURCE = SourceSpec(
+    id="zabbix",
+    name="Zabbix",
+    label="Zabbix",
+    secret_need=SecretNeed.REQUIRED,
+    secret_word="API token",
+    url_example="https://zabbix.example.com/zabbix",
+    url_help=(
+        "The Zabbix frontend's address, where you sign in (its API is api_jsonrpc.php there)."
+    ),
+    # The team's own server: polling it often costs nobody a rate limit.
+    min_interval_s=2.0,
+    secret_hint=(
+        "Users > API tokens in the frontend (Zabbix 5.4 and later); the user needs read "
+        "access to the host groups and the right to acknowledge and close problems."
+    ),
+    abilities=frozenset(
+        {
+            Ability.ACKNOWLEDGE,
+            Ability.UNACKNOWLEDGE,
+            Ability.WHO_ACKNOWLEDGED,
+            Ability.RESOLVE,
+            Ability.LINKS,
+        }
+    ),
+    feed_options=(
+        Option(
+            "critical_from",
+            "The lowest Zabbix severity that rings as critical.",
+            OptionType.CHOICE,
+            default="high",
+            choices=LEVELS[:4],
+        ),
+        Option(
+            "warning_from",
+            "The lowest Zabbix severity that rings as a warning; lower ones are info.",
+            OptionType.CHOICE,
+            default="warning",
+            choices=LEVELS,
+        ),
+        Option(
+            "suppressed",
+            '"show": also problems suppressed by a maintenance, shown as acknowledged '
+            "(handled). Default: hidden, as the frontend's Problems page hides them.",
+            OptionType.CHOICE,
+            default="hide",
+            choices=("hide", "show"),
+        ),
+    ),
+    open_feed=lazy("shiftbell.sources.zabbix.feed", "ZabbixFeed", "Zabbix feeds"),
+)
