@@ -226,3 +226,20 @@ def test_an_acknowledgement_can_be_taken_back_unless_the_source_keeps_it() -> No
         "PagerDuty cannot take back an acknowledgement through its API"
     )
     assert takes_back_acknowledgements(None) == ""  # the local receiver: kept in Shiftbell
+
+
+def test_grafana_irm_and_jsm_ops_are_offered_under_their_current_names() -> None:
+    """OnCall OSS goes on in Grafana Cloud IRM and Opsgenie stops on 5 April 2027 (JSM Ops
+    replaces it): the declarations lead with the successors, and keep the kinds' ids."""
+    irm = registry.find("grafana-oncall")
+    assert irm is not None and irm.name == "Grafana IRM (OnCall)"
+    assert irm.secret_word.startswith("service account token")
+    assert any("service account token" in a for a in irm.feed_advice({}))
+    assert irm.feed_advice({"grafana_url": "https://acme.grafana.net"}) == []
+
+    ops = registry.find("opsgenie")
+    assert ops is not None and ops.label.startswith("JSM Ops")
+    [api] = [o for o in ops.feed_options if o.name == "api"]
+    assert api.choices[0] == "jsm" and api.default == "opsgenie"  # old files mean Opsgenie
+    assert any("5 April 2027" in a and "api = jsm" in a for a in ops.feed_advice({}))
+    assert ops.feed_advice({"api": "jsm", "cloud_id": "c-1"}) == []

@@ -1,4 +1,8 @@
-"""Grafana OnCall / Grafana Cloud IRM: alert groups polled and acknowledged; final shifts.
+"""Grafana IRM (OnCall): alert groups polled and acknowledged through the OnCall API of
+Grafana Cloud IRM; final shifts. Grafana OnCall OSS was archived in March 2026 and goes on in
+Grafana Cloud IRM, so IRM (a service account token and the stack's URL) is the way offered
+first; a self-hosted OnCall and a legacy OnCall API key still work. The kind keeps its id,
+`grafana-oncall`, so existing config files go on working.
 
 The schedule signs in through the feed's account (the feed class's `account`).
 """
@@ -10,12 +14,19 @@ _FILTER_HELP = "Only alert groups of that OnCall {what}; one id, as shown in OnC
 
 SOURCE = SourceSpec(
     id="grafana-oncall",
-    name="Grafana OnCall",
-    label="Grafana OnCall / IRM",
+    name="Grafana IRM (OnCall)",
+    label="Grafana IRM (OnCall)",
     secret_need=SecretNeed.REQUIRED,
-    secret_word="API token",
+    secret_word="service account token (or legacy OnCall API key)",
     url_example="https://oncall-prod-eu-west-0.grafana.net/oncall",
-    url_help="The OnCall API's address (Grafana Cloud shows it under OnCall > Settings).",
+    url_help=(
+        "The OnCall API's address in Grafana IRM: IRM > Settings > Admin & API shows it "
+        "(a self-hosted OnCall: its own address)."
+    ),
+    secret_hint=(
+        "A Grafana service account token (glsa_...) with IRM access, as Grafana recommends, "
+        "with grafana_url set; or a legacy OnCall API key."
+    ),
     # OnCall allows 300 requests per 5 minutes per token.
     min_interval_s=5.0,
     abilities=frozenset(
@@ -31,10 +42,14 @@ SOURCE = SourceSpec(
     feed_options=(
         Option(
             "grafana_url",
-            "The Grafana stack URL (https://STACK.grafana.net), needed when the secret is a "
-            "Grafana service account token (glsa_...), the kind Cloud IRM recommends; sent as "
-            "X-Grafana-URL. Leave it out for a legacy OnCall API key.",
+            "The Grafana stack URL (https://STACK.grafana.net), sent as X-Grafana-URL: needed "
+            "with a Grafana service account token (glsa_...), which is how Grafana IRM signs "
+            "in. Leave it out only for a legacy OnCall API key or a self-hosted OnCall.",
             OptionType.URL,
+            advice=(
+                "without grafana_url the secret must be a legacy OnCall API key; Grafana IRM "
+                "recommends a service account token with grafana_url set"
+            ),
         ),
         Option("team_id", _FILTER_HELP.format(what="team (noteam for those without one)")),
         Option("integration_id", _FILTER_HELP.format(what="integration")),

@@ -1,5 +1,10 @@
-"""Opsgenie and its successor JSM Ops (Jira Service Management operations): open alerts polled
-and acknowledged; schedule timelines. The schedule signs in through the feed's account.
+"""JSM Ops (Jira Service Management operations) and Opsgenie, which it replaces: open alerts
+polled and acknowledged; schedule timelines. The schedule signs in through the feed's account.
+
+Opsgenie stops on 5 April 2027 and its customers move to JSM Ops, so JSM Ops is offered first
+(first in the `api` choices, the label, the help) and a feed still on Opsgenie's API is told
+so. A feed without `api` keeps reading Opsgenie's API, as it always did: the kind keeps its id,
+`opsgenie`, and existing config files mean what they meant.
 """
 
 from collections.abc import Mapping
@@ -16,14 +21,17 @@ def _url_for(options: Mapping[str, str]) -> str | None:
 
 SOURCE = SourceSpec(
     id="opsgenie",
-    name="Opsgenie",
-    label="Opsgenie / JSM Ops",
+    name="JSM Ops / Opsgenie",
+    label="JSM Ops / Opsgenie",
     secret_need=SecretNeed.REQUIRED,
     secret_word="API key",
     default_url="https://api.opsgenie.com",
     url_for_options=_url_for,
     url_example="https://api.opsgenie.com",
-    url_help=f"Opsgenie's API (EU accounts: https://api.eu.opsgenie.com); JSM Ops: {JSM_URL}.",
+    url_help=(
+        f"JSM Ops: {JSM_URL} (set with api = jsm). Opsgenie, until it stops on 5 April 2027: "
+        "https://api.opsgenie.com (EU accounts: https://api.eu.opsgenie.com)."
+    ),
     # Opsgenie's list ("search") domain has per-plan limits shared by the whole account.
     min_interval_s=10.0,
     abilities=frozenset(
@@ -39,14 +47,19 @@ SOURCE = SourceSpec(
     feed_options=(
         Option(
             "api",
-            "opsgenie: the secret is an API key (an API integration's key, with Read and "
-            "Create-and-Update access), sent as Authorization: GenieKey KEY. jsm: the URL "
-            f"defaults to {JSM_URL} and the API lives under /jsm/ops/api/{{cloud_id}}/v1; the "
-            'secret is "email:api-token" of an Atlassian account (or just the token, with email '
-            "set), sent as basic auth.",
+            "jsm: Jira Service Management Operations, where Opsgenie's customers move (Opsgenie "
+            f"stops on 5 April 2027); the URL defaults to {JSM_URL} and the API lives under "
+            '/jsm/ops/api/{cloud_id}/v1; the secret is "email:api-token" of an Atlassian '
+            "account (or just the token, with email set), sent as basic auth. opsgenie: "
+            "Opsgenie's own API until it stops; the secret is an API key (an API integration's "
+            "key, with Read and Create-and-Update access), sent as Authorization: GenieKey KEY.",
             OptionType.CHOICE,
             default="opsgenie",
-            choices=("opsgenie", "jsm"),
+            choices=("jsm", "opsgenie"),
+            advice=(
+                "this feed reads Opsgenie's API, which stops on 5 April 2027: once your site "
+                "has moved to Jira Service Management, set api = jsm and cloud_id"
+            ),
         ),
         Option(
             "cloud_id",
