@@ -165,7 +165,7 @@ def test_a_vendor_schedule_offers_only_feeds_of_its_kind_and_its_own_options(
     assert set(page.option_edits) == {"user_id", "days_ahead", "days_behind"}
     assert not page.location_edit.isVisible()
     choose_kind(window, "opsgenie")
-    assert page.feed_combo.itemText(0) == "(add a Opsgenie feed first)"
+    assert page.feed_combo.itemText(0) == "(add a JSM Ops / Opsgenie feed first)"
     assert set(page.option_edits) == {"schedules", "user", "days_ahead", "days_behind"}
     page.save_button.click()
     assert page.form_error.text().splitlines() == [

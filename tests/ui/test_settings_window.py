@@ -353,7 +353,7 @@ def test_kind_combo_shows_human_names_for_every_kind(window: SettingsWindow) -> 
     assert [combo.itemText(i) for i in range(combo.count())] == [
         source.label for source in registry.feed_sources()
     ]
-    assert combo.itemText(2) == "Opsgenie / JSM Ops"
+    assert combo.itemText(2) == "JSM Ops / Opsgenie"
     assert [combo.itemData(i) for i in range(combo.count())] == list(registry.feed_kinds())
 
 

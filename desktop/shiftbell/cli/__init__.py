@@ -68,17 +68,16 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=later("app_commands", "run"), command="run")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the tray app (the default)", epilog=_EPILOG)
+    run = _command(sub, "run", "run the tray app (the default)")
     # SUPPRESS: without it the subcommand's defaults would undo `shiftbell --show run`.
     _add_run_options(run, argparse_default=argparse.SUPPRESS)
-    run.set_defaults(handler=later("app_commands", "run"), command="run")
 
-    send = sub.add_parser(
+    send = _command(
+        sub,
         "send",
-        help="send an alert to the running app; prints its id",
+        "send an alert to the running app; prints its id",
         description="Send an alert to the running Shiftbell. Without --key every send is a\n"
         "new alert; with --key the same key updates that alert, and --resolve resolves it.",
-        epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     send.add_argument("title", metavar="TITLE", help="what happened, in a few words")
@@ -94,82 +93,93 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a label to filter and group by (host=db1); may be repeated",
     )
     send.add_argument("--resolve", action="store_true", help="resolve the alert with --key")
-    send.set_defaults(handler=later("app_commands", "send"), command="send")
-
-    status = sub.add_parser("status", help="list the active alerts", epilog=_EPILOG)
+    status = _command(sub, "status", "list the active alerts")
     status.add_argument("--json", action="store_true", help="print them as a JSON list")
-    status.set_defaults(handler=later("app_commands", "status"), command="status")
 
-    ack = sub.add_parser("ack", help="acknowledge an alert (or --all)", epilog=_EPILOG)
+    ack = _command(sub, "ack", "acknowledge an alert (or --all)")
     which = ack.add_mutually_exclusive_group(required=True)
-    which.add_argument("alert_id", nargs="?", metavar="ID", help="as `shiftbell status` shows")
+    which.add_argument("alert_id", nargs="?", metavar="ID", help=_ID_HELP)
     which.add_argument("--all", action="store_true", help="every firing alert")
     ack.add_argument(
         "--comment",
         default="",
         metavar="TEXT",
         help="with an ID: for the source to show (an Alertmanager silence's comment, an "
-        "Opsgenie or PagerDuty note)",
+        "Opsgenie or PagerDuty note, an Icinga, Nagios or Zabbix acknowledgement's comment)",
     )
-    ack.set_defaults(handler=later("app_commands", "ack"), command="ack")
 
-    silence = sub.add_parser(
+    silence = _command(
+        sub,
         "silence",
-        help="silence an alert at its source for DURATION (an Alertmanager silence, a "
-        "PagerDuty or Opsgenie snooze, a Grafana OnCall silence)",
-        epilog=_EPILOG,
+        "silence an alert at its source for DURATION (an Alertmanager silence, a PagerDuty "
+        "or Opsgenie snooze, a Grafana IRM silence, an Icinga downtime)",
+        alert_id=True,
     )
-    silence.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")
     silence.add_argument("duration", metavar="DURATION", help="15m, 1h, 4h, 1h30m")
     silence.add_argument("--comment", default="", metavar="TEXT", help="what the team sees")
-    silence.set_defaults(handler=later("app_commands", "silence"), command="silence")
 
-    resolve = sub.add_parser(
+    resolve = _command(
+        sub,
         "resolve",
-        help="resolve an alert at its source, for everyone (one you sent: here)",
-        epilog=_EPILOG,
+        "resolve an alert at its source, for everyone (one you sent: here)",
+        alert_id=True,
     )
-    resolve.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")
     resolve.add_argument(
-        "--comment", default="", metavar="TEXT", help="a note for the source (PagerDuty, Opsgenie)"
+        "--comment",
+        default="",
+        metavar="TEXT",
+        help="a note for the source (PagerDuty, Opsgenie, Zabbix)",
     )
-    resolve.set_defaults(handler=later("app_commands", "resolve"), command="resolve")
 
-    unack = sub.add_parser(
-        "unack",
-        help="take an acknowledgement back: the alert fires again",
-        epilog=_EPILOG,
-    )
-    unack.add_argument("alert_id", metavar="ID", help="as `shiftbell status` shows")
-    unack.set_defaults(handler=later("app_commands", "unack"), command="unack")
+    _command(sub, "unack", "take an acknowledgement back: the alert fires again", alert_id=True)
+    _command(sub, "test-alarm", "sound the alarm once to check the speakers")
 
-    test_alarm = sub.add_parser(
-        "test-alarm", help="sound the alarm once to check the speakers", epilog=_EPILOG
-    )
-    test_alarm.set_defaults(handler=later("app_commands", "test_alarm"), command="test-alarm")
-
-    snooze = sub.add_parser(
+    snooze = _command(
+        sub,
         "snooze",
-        help="silence the alarm for MINUTES, or one alert: snooze ID DURATION",
+        "silence the alarm for MINUTES, or one alert: snooze ID DURATION",
         description="`snooze MINUTES` holds back the sound of everything firing now (1 to "
         "1440 minutes); anything new still alarms. `snooze ID DURATION` holds back one "
         "alert (15m, 1h, 1h30m, 90s; a bare number is minutes); it alarms again by itself "
         "after.",
-        epilog=_EPILOG,
     )
     snooze.add_argument("what", metavar="MINUTES|ID", help="minutes, or an alert's id")
     snooze.add_argument("duration", nargs="?", metavar="DURATION", help="with an ID: how long")
-    snooze.set_defaults(handler=later("app_commands", "snooze"), command="snooze")
 
-    token = sub.add_parser(
+    _command(
+        sub,
         "token",
-        help="print the receiver's URL, token and an Alertmanager example",
+        "print the receiver's URL, token and an Alertmanager example",
         description="Print the receiver URL and token, with examples for scripts and "
         "Alertmanager. Works without a running app (makes the token on first use).",
+        epilog=None,
     )
-    token.set_defaults(handler=later("app_commands", "token"), command="token")
     add_feed_parsers(sub)
     add_schedule_parsers(sub)
+    return parser
+
+
+_ID_HELP = "as `shiftbell status` shows"
+
+
+def _command(
+    sub: Any,
+    name: str,
+    help: str,
+    *,
+    alert_id: bool = False,
+    description: str | None = None,
+    epilog: str | None = _EPILOG,
+    **more: Any,
+) -> argparse.ArgumentParser:
+    """A command carried out by app_commands' function of the same name (dashes as
+    underscores), with an alert's ID as its first argument if `alert_id`."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=description, epilog=epilog, **more
+    )
+    if alert_id:
+        parser.add_argument("alert_id", metavar="ID", help=_ID_HELP)
+    parser.set_defaults(handler=later("app_commands", name.replace("-", "_")), command=name)
     return parser
 
 

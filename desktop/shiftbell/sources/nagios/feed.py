@@ -56,6 +56,7 @@ from shiftbell.sources.web_auth import ServerChosenAuth
 ACKNOWLEDGE = {"host": 33, "service": 34}
 REMOVE_ACKNOWLEDGEMENT = {"host": 51, "service": 52}
 COMMIT = 2  # cmd_mod: carry the command out, rather than show its form
+PENDING, OK = 1, 2  # statusjson's state bits; OK is UP for a host
 FORM_ID = re.compile(r"""name=['"]nagFormId['"]\s+value=['"]([^'"]+)['"]""", re.IGNORECASE)
 MESSAGE = re.compile(
     r"""class=['"](infoMessage|errorMessage|errorDescription)['"]\s*>(.*?)</div>""",
@@ -137,13 +138,13 @@ class NagiosFeed(VendorFeed):
             )
         return f"{self._cgi}/extinfo.cgi?type=1&host={quote(host, safe='')}"
 
-    async def _shows_acknowledged(self, alert: Alert) -> bool:
+    async def _settled(self, alert: Alert, *, acknowledged: bool) -> bool:
+        """Whether Nagios shows the acknowledgement as asked, or the problem is over (Nagios
+        acknowledges no OK service or UP host; the next poll resolves the alert)."""
         host, _, service = alert.key.source_id.partition("!")
         if service:
-            table = await self._status("servicelist", hostname=host)
-            details = (
-                table.get(host, {}).get(service) if isinstance(table.get(host), dict) else None
-            )
+            services = (await self._status("servicelist", hostname=host)).get(host)
+            details = services.get(service) if isinstance(services, dict) else None
         else:
             details = (await self._status("hostlist", hostname=host)).get(host)
         if not isinstance(details, dict):
@@ -151,12 +152,14 @@ class NagiosFeed(VendorFeed):
                 f"{VENDOR} has no {alert.key.source_id} any more: it may have been removed "
                 f"from its configuration ({self.config.name})"
             )
-        return details.get("problem_has_been_acknowledged") is True
+        if details.get("status") in (PENDING, OK):
+            return True
+        return (details.get("problem_has_been_acknowledged") is True) is acknowledged
 
     async def _until_shown(self, alert: Alert, *, acknowledged: bool) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.confirm_deadline_s
-        while await self._shows_acknowledged(alert) is not acknowledged:
+        while not await self._settled(alert, acknowledged=acknowledged):
             if loop.time() >= deadline:
                 done = "acknowledgement" if acknowledged else "removal of the acknowledgement"
                 raise FeedError(

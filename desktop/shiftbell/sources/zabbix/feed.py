@@ -32,6 +32,7 @@ from shiftbell.core.errors import FeedConfigError, FeedError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
+from shiftbell.sources.zabbix import LEVELS
 from shiftbell.sources.zabbix.problems import (
     ACKNOWLEDGE,
     MESSAGE,
@@ -71,11 +72,17 @@ class ZabbixFeed(VendorFeed):
             )
         frontend, self._path = api_path(config.url)
         options = config.options
-        self._reading = Reading(
-            critical_from=level(options.get("critical_from", "") or "high"),
-            warning_from=level(options.get("warning_from", "") or "warning"),
-            frontend=frontend,
-        )
+        try:
+            self._reading = Reading(
+                critical_from=level(options.get("critical_from", "") or "high"),
+                warning_from=level(options.get("warning_from", "") or "warning"),
+                frontend=frontend,
+            )
+        except ValueError:
+            raise FeedConfigError(
+                f"{VENDOR} feed {config.name}: critical_from and warning_from take a Zabbix "
+                f"severity ({', '.join(LEVELS)}): fix them in {where_to_fix(config)}"
+            ) from None
         self._show_suppressed = options.get("suppressed", "").strip().lower() == "show"
         self._rpc = Envelope(config, token)
         self._client = make_client(frontend + "/", transport=transport)

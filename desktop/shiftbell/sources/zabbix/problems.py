@@ -37,7 +37,7 @@ class Trigger:
 
 def level(name: str) -> int:
     """The Zabbix severity number of an option's value ("not_classified" -> 0)."""
-    return LEVEL_NAMES.index(name.replace("_", " "))
+    return LEVEL_NAMES.index(name.strip().lower().replace("_", " "))
 
 
 def triggers_of(answer: object) -> dict[str, Trigger]:

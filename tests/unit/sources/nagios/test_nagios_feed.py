@@ -162,3 +162,15 @@ def test_a_garbled_answer_is_a_payload_error(body: bytes) -> None:
     with pytest.raises(FeedPayloadError) as caught:
         run(feed, lambda f: f.fetch())
     assert "Nagios" in str(caught.value) and FEED in str(caught.value)
+
+
+def test_acknowledging_a_problem_that_recovered_meanwhile_is_done(nagios: NagiosProcess) -> None:
+    """Nagios acknowledges no OK service: the click that raced the recovery is not an error,
+    and does not wait for an acknowledgement Nagios will never show."""
+    nagios.set_service("load", 1, "LOAD WARNING")
+    load = problems(nagios)["db1!load"]
+    nagios.set_service("load", 0, "LOAD OK")
+    feed = feed_for(nagios)
+    feed.confirm_deadline_s = 0.0  # nothing to wait for: it must not come to that
+    run(feed, lambda f: f.acknowledge(alert_for(load)))
+    assert nagios.service("load")["problem_has_been_acknowledged"] is False

@@ -17,7 +17,13 @@ from tests.unit.sources.zabbix.zabbix_process import DISK, HOST, LOAD, ZabbixPro
 
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity
 from shiftbell.core.clock import FakeClock
-from shiftbell.core.errors import FeedAuthError, FeedError, FeedPayloadError, FeedUnreachableError
+from shiftbell.core.errors import (
+    FeedAuthError,
+    FeedConfigError,
+    FeedError,
+    FeedPayloadError,
+    FeedUnreachableError,
+)
 from shiftbell.sources.feed import AckReceipt, FeedConfig, PollingFeed, ResolvingFeed
 from shiftbell.sources.zabbix.feed import ZabbixFeed
 
@@ -152,3 +158,9 @@ def test_a_garbled_answer_is_a_payload_error(body: bytes) -> None:
     with pytest.raises(FeedPayloadError) as caught:
         run(feed, lambda f: f.fetch())
     assert "Zabbix" in str(caught.value)
+
+
+def test_a_severity_option_that_is_not_one_says_so() -> None:
+    config = FeedConfig(FEED, "zabbix", "https://z.example.com", options={"critical_from": "hot"})
+    with pytest.raises(FeedConfigError, match="critical_from and warning_from take a Zabbix"):
+        ZabbixFeed(config, "a-token")
