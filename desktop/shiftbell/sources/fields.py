@@ -1,4 +1,5 @@
-"""Lenient reading of the vendors' JSON fields (PagerDuty, Opsgenie, Grafana OnCall).
+"""Lenient reading of the vendors' JSON fields (PagerDuty, Opsgenie, Grafana OnCall), and the
+priority scale they share.
 
 A field of the wrong type or shape reads as absent instead of failing the poll:
 one odd field must not hide the whole alert list.
@@ -6,7 +7,19 @@ one odd field must not hide the whole alert list.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+from shiftbell.core.alert import Severity
+
+_PRIORITY = re.compile(r"^\s*P([1-5])\b", re.IGNORECASE)
+_BY_PRIORITY = {
+    "1": Severity.CRITICAL,
+    "2": Severity.CRITICAL,
+    "3": Severity.WARNING,
+    "4": Severity.INFO,
+    "5": Severity.INFO,
+}
 
 
 def iso_time(value: object) -> datetime | None:
@@ -18,3 +31,10 @@ def iso_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def priority_severity(text: str) -> Severity | None:
+    """The P1..P5 scale PagerDuty, Opsgenie and OnCall payloads share: P1, P2 critical; P3
+    warning; P4, P5 info ("P1 - Critical" reads as P1); None for anything else."""
+    match = _PRIORITY.match(text)
+    return _BY_PRIORITY[match.group(1)] if match else None

@@ -51,9 +51,10 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
-from shiftbell.sources.http import USER_AGENT, make_client, request_json, where_to_fix
+from shiftbell.sources.http import USER_AGENT, make_client, where_to_fix
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
+from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ MAX_CATCH_UP_PAGES = 10
 _CLOSE_TIMEOUT = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0)
 
 
-class GotifyFeed:
+class GotifyFeed(VendorFeed):
     """One Gotify server, read through its WebSocket stream with a catch-up on every connect.
 
     Attributes:
@@ -76,14 +77,12 @@ class GotifyFeed:
         keepalive_timeout_s: the longest silence accepted before the stream counts as broken.
     """
 
-    def __init__(
-        self,
-        config: FeedConfig,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
+    _vendor = VENDOR
+    _credential = CREDENTIAL
+
+    def _open(
+        self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
-        self.config = config
         self.keepalive_timeout_s = positive_seconds(
             config, "keepalive_timeout_s", DEFAULT_KEEPALIVE_TIMEOUT_S
         )
@@ -116,7 +115,7 @@ class GotifyFeed:
             headers={"User-Agent": USER_AGENT},
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=5.0),
         ) as session:
-            ws = await self._open(session)
+            ws = await self._connect(session)
             clean = False
             try:
                 for message in await self._catch_up():
@@ -129,7 +128,7 @@ class GotifyFeed:
                 # Otherwise the connection is dead or we are cancelled: closing the session
                 # drops it without waiting for a closing handshake that will not come.
 
-    async def _open(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+    async def _connect(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):
                 return await session.ws_connect(
@@ -258,15 +257,7 @@ class GotifyFeed:
 
     async def _page(self, params: Mapping[str, str]) -> tuple[list[Mapping[str, Any]], int]:
         """One page of GET /message: its messages (newest first) and the `since` of the next."""
-        _, body = await request_json(
-            self._client,
-            "GET",
-            "/message",
-            config=self.config,
-            vendor=VENDOR,
-            credential=CREDENTIAL,
-            params=params,
-        )
+        _, body = await self._request("GET", "/message", params=params)
         messages = body.get("messages") if isinstance(body, dict) else None
         paging = body.get("paging") if isinstance(body, dict) else None
         if not isinstance(messages, list) or not isinstance(paging, dict):
@@ -287,17 +278,8 @@ class GotifyFeed:
 
     async def test(self) -> str:
         """Sign in with the client token and report the server's version."""
-        _, user = await request_json(
-            self._client,
-            "GET",
-            "/current/user",
-            config=self.config,
-            vendor=VENDOR,
-            credential=CREDENTIAL,
-        )
-        _, version = await request_json(
-            self._client, "GET", "/version", config=self.config, vendor=VENDOR
-        )
+        _, user = await self._request("GET", "/current/user")
+        _, version = await self._request("GET", "/version")
         name = user.get("name") if isinstance(user, dict) else None
         number = version.get("version") if isinstance(version, dict) else None
         if not isinstance(name, str) or not isinstance(number, str):

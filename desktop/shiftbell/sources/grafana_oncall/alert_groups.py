@@ -10,6 +10,7 @@ from typing import Any
 
 from shiftbell.core.alert import Severity
 from shiftbell.core.errors import PayloadError
+from shiftbell.sources.fields import priority_severity
 
 DEFAULT_SEVERITY = Severity.CRITICAL
 
@@ -21,15 +22,6 @@ class GroupState(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SILENCED = "silenced"
     RESOLVED = "resolved"
-
-
-_PRIORITY_SEVERITY = {
-    "p1": Severity.CRITICAL,
-    "p2": Severity.CRITICAL,
-    "p3": Severity.WARNING,
-    "p4": Severity.INFO,
-    "p5": Severity.INFO,
-}
 
 
 _PERMALINK_ORDER = ("web", "slack_app", "slack", "telegram")
@@ -65,8 +57,9 @@ def _read_severity(value: Any) -> Severity | None:
     if not isinstance(value, str) or not value.strip():
         return None
     word = value.strip().lower()
-    if word in _PRIORITY_SEVERITY:
-        return _PRIORITY_SEVERITY[word]
+    by_priority = priority_severity(word)
+    if by_priority is not None:
+        return by_priority
     try:
         return Severity.parse(word)
     except PayloadError:

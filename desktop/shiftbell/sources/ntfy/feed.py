@@ -46,6 +46,7 @@ from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
 from shiftbell.sources.http import make_client, status_error, where_to_fix
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
+from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ _PRIORITY_SEVERITY = {5: Severity.CRITICAL, 4: Severity.WARNING}
 _DEFAULT_PRIORITY = 3
 
 
-class NtfyFeed:
+class NtfyFeed(VendorFeed):
     """One ntfy server and a set of its topics, read as a stream of events.
 
     Attributes:
@@ -72,14 +73,11 @@ class NtfyFeed:
         keepalive_timeout_s: the longest silence accepted before the stream counts as broken.
     """
 
-    def __init__(
-        self,
-        config: FeedConfig,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
+    _vendor = VENDOR
+
+    def _open(
+        self, config: FeedConfig, secret: str, transport: httpx.AsyncBaseTransport | None
     ) -> None:
-        self.config = config
         self.topics = parse_topics(config)
         self.keepalive_timeout_s = positive_seconds(
             config, "keepalive_timeout_s", DEFAULT_KEEPALIVE_TIMEOUT_S

@@ -49,7 +49,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time
+from shiftbell.sources.fields import iso_time, priority_severity
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
@@ -67,14 +67,6 @@ CLOSE_NOTE = "Resolved in Shiftbell"
 # the confirmation protocol, not a retry policy: the queue retries a request still pending.
 CONFIRM_DELAYS_S: tuple[float, ...] = (0.2, 0.3, 0.5, 1.0, 2.0)
 CONFIRM_DEADLINE_S = 6.0
-
-_PRIORITY_SEVERITY = {
-    "P1": Severity.CRITICAL,
-    "P2": Severity.CRITICAL,
-    "P3": Severity.WARNING,
-    "P4": Severity.INFO,
-    "P5": Severity.INFO,
-}
 
 
 class Api(StrEnum):
@@ -388,7 +380,7 @@ class OpsgenieFeed:
 
 def severity_for(priority: str) -> Severity:
     """P1, P2 critical; P3 warning; P4, P5 info; anything else is Opsgenie's default, P3."""
-    return _PRIORITY_SEVERITY.get(priority.strip().upper(), Severity.WARNING)
+    return priority_severity(priority) or Severity.WARNING
 
 
 def _jsm_base(config: FeedConfig) -> str:

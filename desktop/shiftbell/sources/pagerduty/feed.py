@@ -28,7 +28,6 @@ cannot un-acknowledge through its API, so `unacknowledge` raises. Rate limit: 42
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -39,7 +38,7 @@ import httpx
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time
+from shiftbell.sources.fields import iso_time, priority_severity
 from shiftbell.sources.http import VendorAccount, make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
@@ -54,14 +53,6 @@ PAGE_SIZE = 100  # PagerDuty's maximum `limit`
 MAX_WINDOW = 10_000  # PagerDuty refuses offset + limit beyond this
 OPEN_STATUSES = ("triggered", "acknowledged")
 MIN_SNOOZE_S = 60  # a silence that waited past its end (PagerDuty down) brings it back soon
-_PRIORITY_NAME = re.compile(r"^\s*P([1-5])\b", re.IGNORECASE)
-_PRIORITY_SEVERITY = {
-    "1": Severity.CRITICAL,
-    "2": Severity.CRITICAL,
-    "3": Severity.WARNING,
-    "4": Severity.INFO,
-    "5": Severity.INFO,
-}
 
 
 class AuthScheme(StrEnum):
@@ -376,9 +367,9 @@ def _ack_info(incident: dict[str, Any]) -> AckInfo | None:
 
 def severity_for(urgency: str, priority: str) -> Severity:
     """The rule in the module docstring: a P1..P5 priority wins, else the urgency."""
-    match = _PRIORITY_NAME.match(priority)
-    if match:
-        return _PRIORITY_SEVERITY[match.group(1)]
+    by_priority = priority_severity(priority)
+    if by_priority is not None:
+        return by_priority
     return Severity.CRITICAL if urgency.lower() == "high" else Severity.WARNING
 
 
