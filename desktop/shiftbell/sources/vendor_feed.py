@@ -1,6 +1,7 @@
-"""The constructor the polled vendor feeds share (Alertmanager, PagerDuty, Grafana OnCall,
-Icinga 2): the registry opens each as `Feed(config, secret, transport=..., clock=...)`, and
-tests pass a transport that reaches their fake server and a clock they move."""
+"""The constructor and request helper the vendor feeds share (all but Opsgenie, whose
+constructor also takes its confirmation timing): the registry opens each as `Feed(config,
+secret, transport=...)`, and tests pass a transport that reaches their fake server and a clock
+they move."""
 
 from __future__ import annotations
 
