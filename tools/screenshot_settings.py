@@ -46,12 +46,23 @@ def main(out: Path) -> int:
                 FeedConfig("work-pd", "pagerduty", "https://api.pagerduty.com", interval_s=30)
             ),
         )
+        add_feed(
+            config,
+            FeedSettings(FeedConfig("noc-zabbix", "zabbix", "https://zabbix.example.com/zabbix")),
+        )
+        add_feed(
+            config,
+            FeedSettings(
+                FeedConfig("dc-nagios", "nagios", "https://nagios.example.com/cgi-bin/nagios4")
+            ),
+        )
         add_schedule(
             config, ScheduleSourceConfig("team-rota", "ics", str(calendar), {"who": "Dana"})
         )
         set_values(config, {("schedule", "quiet_hours"): "23:00-07:00"})
         secrets = SecretStore(home / "data", backend=MemoryKeyring())
-        secrets.set("work-pd", "not-a-real-key")
+        for name in ("work-pd", "noc-zabbix", "dc-nagios"):
+            secrets.set(name, "not-a-real-key")
         window = SettingsWindow(config, secrets, runner.submit, data_dir=home / "data")
         window.resize(900, 560)
         window.show()
