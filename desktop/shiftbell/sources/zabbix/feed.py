@@ -6,7 +6,8 @@ Options: declared in __init__.py (`shiftbell feed kinds zabbix` prints them).
 The URL is the frontend's (the API is its api_jsonrpc.php); the secret an API token, sent the
 way the server's version wants it (rpc.py).
 
-Fetch (two requests, plus one for who acknowledged when something is): `problem.get` for the
+Fetch (two requests, plus one for who acknowledged when something is, after one
+`apiinfo.version` per connection): `problem.get` for the
 current problems, acknowledged or not, with their acknowledgements and tags (suppressed ones
 only with `suppressed = "show"`, then shown as handled), one `trigger.get` for all their
 triggers' hosts, not one call per problem, and one `user.get` for the names of those who

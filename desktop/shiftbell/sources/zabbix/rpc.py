@@ -2,7 +2,7 @@
 
 `apiinfo.version` needs no sign-in and says which way the token goes: Zabbix up to 6.2 takes
 it in the request's top-level `auth` field, 6.4 and later want `Authorization: Bearer` (and
-7.2 refuses the `auth` field). The version is asked once per connection; a server upgraded
+7.2 and later refuse the `auth` field). The version is asked once per connection; a server upgraded
 under a running feed answers the wrong style with "Not authorized", and the feed asks again.
 
 Errors come back as HTTP 200 with `{"error": {"code", "message", "data"}}`: an unknown or

@@ -1,4 +1,4 @@
-"""A Zabbix 7.0 API of our own (real HTTP on 127.0.0.1), strict about sign-in as 7.x is: the
+"""A Zabbix 7.2 API of our own (real HTTP on 127.0.0.1), strict about sign-in as 7.2 is: the
 token only as `Authorization: Bearer`, the `auth` field refused, apiinfo.version only without
 a token. Its answers are tests/data/zabbix/ (written from Zabbix's documentation)."""
 
@@ -13,7 +13,7 @@ from tests.helpers.vendor_server import FakeVendorServer
 
 DATA = Path(__file__).parents[3] / "data" / "zabbix"
 TOKEN = "b2f2c9d0c1e8a4b7e6f5a3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2"
-VERSION = "7.0.5"
+VERSION = "7.2.3"
 API_PATH = "/zabbix/api_jsonrpc.php"
 
 

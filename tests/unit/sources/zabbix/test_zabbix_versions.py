@@ -1,6 +1,6 @@
-"""Zabbix 6.4 and later want the token as `Authorization: Bearer` and 7.x refuses the `auth`
-field 6.0 needs (the real 6.0 is tested in test_zabbix_feed.py): against a 7.0 API of our own,
-the feed asks the version first without a token, then signs in the new way, and reads 7.0's
+"""Zabbix 6.4 and later want the token as `Authorization: Bearer` and 7.2 refuses the `auth`
+field 6.0 needs (the real 6.0 is tested in test_zabbix_feed.py): against a 7.2 API of our own,
+the feed asks the version first without a token, then signs in the new way, and reads 7.2's
 answers; a wrong token there is still said as a wrong token."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def feed_for(server: FakeZabbix, token: str = TOKEN) -> ZabbixFeed:
     return ZabbixFeed(FeedConfig(FEED, "zabbix", server.frontend), token)
 
 
-def test_a_7_0_server_is_asked_its_version_then_signed_in_with_bearer() -> None:
+def test_a_7_2_server_is_asked_its_version_then_signed_in_with_bearer() -> None:
     with FakeZabbix() as server:
         [problem] = run(feed_for(server), lambda f: f.fetch())
         calls = server.requests_to(API_PATH)
@@ -39,7 +39,7 @@ def test_a_7_0_server_is_asked_its_version_then_signed_in_with_bearer() -> None:
     assert problem.ack_info == AckInfo(by="Jane Doe (jdoe)", comment="looking at the uplink")
 
 
-def test_acknowledging_on_7_0_sends_the_message_with_bearer() -> None:
+def test_acknowledging_on_7_2_sends_the_message_with_bearer() -> None:
     alert = alert_of(FEED, Incoming("9001", "High CPU", Severity.CRITICAL), "on it - Sam")
     with FakeZabbix() as server:
         run(feed_for(server), lambda f: f.acknowledge(alert))
@@ -48,6 +48,6 @@ def test_acknowledging_on_7_0_sends_the_message_with_bearer() -> None:
         ]
 
 
-def test_a_wrong_token_on_7_0_is_said_as_one() -> None:
+def test_a_wrong_token_on_7_2_is_said_as_one() -> None:
     with FakeZabbix() as server, pytest.raises(FeedAuthError, match="rejected the API token"):
         run(feed_for(server, token="wrong"), lambda f: f.fetch())
