@@ -12,7 +12,8 @@ query=hostlist` (down, unreachable) and `query=servicelist` (warning, critical, 
 details; problems in a soft state only with `soft_states = "yes"`. An acknowledged problem or
 one in a scheduled downtime is on the board as acknowledged, with the acknowledgement comment's
 author and text (`query=commentlist`). An empty answer means Nagios is not running (the CGIs
-read the status file it removes when it stops).
+read the status file it removes when it stops); a status file not rewritten for 10 minutes, a
+hung daemon (status.py).
 
 Severity: host down -> critical, unreachable -> warning; service critical -> critical,
 warning -> warning, unknown -> `unknown_severity` (warning).

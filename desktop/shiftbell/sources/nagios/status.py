@@ -21,6 +21,9 @@ SERVICE_STATES = {4: "WARNING", 8: "UNKNOWN", 16: "CRITICAL"}
 HOST_STATES = {4: "DOWN", 8: "UNREACHABLE"}
 HARD = 1
 ACKNOWLEDGEMENT = 4  # a comment's entry_type
+# Nagios rewrites its status file every status_update_interval (10 s by default); one not
+# rewritten for this long means a daemon that no longer runs its loop.
+STALE_AFTER_S = 600
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,13 @@ def data_of(answer: object, feed: str, what: str) -> dict[str, Any]:
     if not isinstance(answer, dict) or not isinstance(answer.get("result"), dict):
         raise FeedPayloadError(f"{VENDOR} answered statusjson.cgi without a result ({feed})")
     result = answer["result"]
+    stale_s = (_int(result.get("query_time")) - _int(result.get("last_data_update"))) / 1000
+    if _int(result.get("last_data_update")) > 0 and stale_s > STALE_AFTER_S:
+        # The CGIs read the status file; a hung daemon leaves it behind, looking all clear.
+        raise FeedError(
+            f"{VENDOR}'s status is {stale_s / 60:.0f} minutes old ({feed}): the daemon has "
+            "stopped writing it; is Nagios hung?"
+        )
     if result.get("type_code", 0) != 0:
         said = _text(result.get("message")) or _text(result.get("type_text")) or "no reason"
         raise FeedError(f"{VENDOR} refused the {what} query: {said} ({feed})")

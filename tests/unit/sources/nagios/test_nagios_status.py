@@ -76,3 +76,19 @@ def test_nagios_refusals_and_an_empty_page_are_said() -> None:
         data_of(refused, "ops", "hostlist")
     with pytest.raises(FeedPayloadError, match="without its list"):
         data_of({"result": {"type_code": 0}, "data": {}}, "ops", "hostlist")
+
+
+def test_a_status_file_nagios_stopped_writing_is_said_not_read_as_all_clear() -> None:
+    """A hung daemon leaves its last status file behind: its problems list would look calm."""
+    now_ms = 1_800_000_000_000
+    hung = {
+        "result": {"type_code": 0, "query_time": now_ms, "last_data_update": now_ms - 900_000},
+        "data": {"servicelist": {}},
+    }
+    with pytest.raises(FeedError, match=r"status is 15 minutes old.*is Nagios hung"):
+        data_of(hung, "ops", "servicelist")
+    fresh = {
+        "result": {"type_code": 0, "query_time": now_ms, "last_data_update": now_ms - 10_000},
+        "data": {"servicelist": {}},
+    }
+    assert data_of(fresh, "ops", "servicelist") == {}
