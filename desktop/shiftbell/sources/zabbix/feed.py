@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from shiftbell.core.alert import Alert, Incoming
-from shiftbell.core.errors import FeedConfigError, FeedError
+from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -103,7 +103,10 @@ class ZabbixFeed(VendorFeed):
             params["suppressed"] = False
         problems = await self._call("problem.get", params)
         if not isinstance(problems, list):
-            problems = []
+            # Read as "no problems" it would be an all-clear nobody gave.
+            raise FeedPayloadError(
+                f"{VENDOR} answered problem.get without a list of problems ({self.config.name})"
+            )
         ids = trigger_ids(problems)
         triggers = {}
         if ids:

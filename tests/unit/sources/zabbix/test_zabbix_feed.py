@@ -7,6 +7,7 @@ each say so clearly."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import httpx
@@ -164,3 +165,15 @@ def test_a_severity_option_that_is_not_one_says_so() -> None:
     config = FeedConfig(FEED, "zabbix", "https://z.example.com", options={"critical_from": "hot"})
     with pytest.raises(FeedConfigError, match="critical_from and warning_from take a Zabbix"):
         ZabbixFeed(config, "a-token")
+
+
+def test_a_problem_list_that_is_not_a_list_is_a_payload_error_not_an_all_clear() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        method = json.loads(request.content)["method"]
+        result = "6.0.14" if method == "apiinfo.version" else {"problems": []}
+        return httpx.Response(200, json={"jsonrpc": "2.0", "result": result, "id": 1})
+
+    config = FeedConfig(FEED, "zabbix", "https://zabbix.example.com/zabbix")
+    feed = ZabbixFeed(config, "a-token", transport=httpx.MockTransport(answer))
+    with pytest.raises(FeedPayloadError, match="without a list of problems"):
+        run(feed, lambda f: f.fetch())
