@@ -107,12 +107,6 @@ class AlertmanagerProcess(ServerProcess):
             raise RuntimeError("Alertmanager is not started")
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def api(self) -> httpx.Client:
-        if self._api is None:
-            raise RuntimeError("Alertmanager is not started")
-        return self._api
-
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:

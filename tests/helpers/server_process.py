@@ -40,6 +40,13 @@ class ServerProcess:
         self.stop()
 
     @property
+    def api(self) -> httpx.Client:
+        """The client for the test's own calls; RuntimeError before `start()`."""
+        if self._api is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._api
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

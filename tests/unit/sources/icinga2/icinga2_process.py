@@ -94,12 +94,6 @@ class Icinga2Process(ServerProcess):
         pem = (self.workdir / "lib" / "certs" / "localhost.crt").read_text()
         return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
 
-    @property
-    def api(self) -> httpx.Client:
-        if self._api is None:
-            raise RuntimeError("Icinga 2 is not started")
-        return self._api
-
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:

@@ -228,12 +228,6 @@ class NagiosProcess(ServerProcess):
     def digest_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/digest/cgi-bin/nagios4"
 
-    @property
-    def api(self) -> httpx.Client:
-        if self._api is None:
-            raise RuntimeError("Nagios is not started")
-        return self._api
-
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:

@@ -296,7 +296,7 @@ class ZabbixProcess(ServerProcess):
         body: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params, "id": 1}
         if signed:
             body["auth"] = self._session
-        answer = self._api_client().post(
+        answer = self.api.post(
             "api_jsonrpc.php", json=body, headers={"Content-Type": "application/json-rpc"}
         )
         answer.raise_for_status()
@@ -304,11 +304,6 @@ class ZabbixProcess(ServerProcess):
         if "error" in data:
             raise RuntimeError(f"Zabbix {method}: {data['error']}")
         return data["result"]
-
-    def _api_client(self) -> httpx.Client:
-        if self._api is None:
-            raise RuntimeError("Zabbix is not started")
-        return self._api
 
     _session = ""
 
