@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QProcess
+from pytestqt.qtbot import QtBot
 
 from shiftbell.ui.sound_watch import SoundServerWatch
 
@@ -67,3 +70,80 @@ def test_a_busy_server_is_not_a_server_gone(watch: SoundServerWatch, socket_path
             pending.close()
         assert watch.up
         assert watch.problem_text == ""
+
+
+FAKE_PACTL = """#!/bin/sh
+# pactl as the watch uses it: state from files in its folder; get-sink-volume waits while
+# the file "hold" exists, so a test can keep an older look from finishing.
+here=$(dirname "$0")
+echo "$1" >> "$here/calls"
+case "$1" in
+  subscribe) exec cat "$here/events" ;;
+  get-sink-mute) echo "Mute: $(cat "$here/mute")" ;;
+  get-sink-volume)
+    while [ -e "$here/hold" ]; do sleep 0.02; done
+    echo "Volume: front-left: 32768 /  50% / -18.06 dB"
+    echo "done" >> "$here/calls" ;;
+esac
+"""
+
+
+def calls(folder: Path) -> list[str]:
+    path = folder / "calls"
+    return path.read_text().split() if path.exists() else []
+
+
+def test_an_older_look_finishing_late_does_not_clear_a_newer_mute(
+    qtbot: QtBot, tmp_path: Path, socket_path: Path
+) -> None:
+    # Seen in CI: a look begun before the mute (mute "no", then its volume step still
+    # running) finished after the look the mute's event started, and cleared "muted".
+    tool = tmp_path / "pactl"
+    tool.write_text(FAKE_PACTL)
+    tool.chmod(0o755)
+    os.mkfifo(tmp_path / "events")
+    (tmp_path / "mute").write_text("no\n")
+    (tmp_path / "hold").touch()
+    watch = SoundServerWatch(socket_path, pactl=str(tool))
+    with listener(socket_path):
+        try:
+            watch.start()
+            qtbot.waitUntil(lambda: "get-sink-volume" in calls(tmp_path), timeout=5000)
+            (tmp_path / "mute").write_text("yes\n")
+            events = wait_for_reader(tmp_path / "events", qtbot)
+            os.write(events, b"Event 'change' on sink #0\n")
+            qtbot.waitUntil(lambda: "muted" in watch.problem_text, timeout=5000)
+
+            assert volume_looks_running(watch) >= 1  # the older look is still out
+            (tmp_path / "hold").unlink()
+            qtbot.waitUntil(lambda: volume_looks_running(watch) == 0, timeout=5000)
+            assert "done" in calls(tmp_path)
+            assert "muted" in watch.problem_text
+            os.close(events)
+        finally:
+            watch.stop()
+
+
+def volume_looks_running(watch: SoundServerWatch) -> int:
+    # A QProcess is NotRunning only once its finished signal (the answer) was handled.
+    return sum(
+        1
+        for process in watch.findChildren(QProcess)
+        if process.arguments()[:1] == ["get-sink-volume"]
+        and process.state() != QProcess.ProcessState.NotRunning
+    )
+
+
+def wait_for_reader(fifo: Path, qtbot: QtBot) -> int:
+    """The write end of the events FIFO, once the watch's `pactl subscribe` reads it."""
+    opened: list[int] = []
+
+    def open_it() -> bool:
+        try:
+            opened.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:  # ENXIO: no reader yet
+            return False
+        return True
+
+    qtbot.waitUntil(open_it, timeout=5000)
+    return opened[0]

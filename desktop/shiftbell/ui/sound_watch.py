@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 PROBE_MS = 1000
 OUTPUT_RECHECK_PROBES = 10
+# `pactl subscribe` prints nothing once it listens, so its start cannot be waited on: a
+# mute in its first moments is found by a look this long after it started.
+SUBSCRIBED_LOOK_MS = 2000
 SETTLE_MS = 300
 # Below this the alarm is as good as silent on most speakers.
 AUDIBLE_PERCENT = 5
@@ -58,11 +61,16 @@ class SoundServerWatch(QObject):
         self._probe.setInterval(PROBE_MS)
         self._probe.timeout.connect(self._on_probe)
         self._probes = 0
+        self._looks = 0  # the output checks started; only the latest one's answer counts
         # Bursts of events (one plug-in is several) make one restart of the player.
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self._outputs_settled)
+        self._subscribed_look = QTimer(self)
+        self._subscribed_look.setSingleShot(True)
+        self._subscribed_look.setInterval(SUBSCRIBED_LOOK_MS)
+        self._subscribed_look.timeout.connect(self._look_again)
 
     def start(self) -> None:
         self.check()
@@ -71,6 +79,7 @@ class SoundServerWatch(QObject):
     def stop(self) -> None:
         self._probe.stop()
         self._settle.stop()
+        self._subscribed_look.stop()
         self._stop_subscriber()
 
     @property
@@ -139,6 +148,7 @@ class SoundServerWatch(QObject):
         # A mute between the first look and the subscription would go unseen: look again
         # once it listens (seen in CI on a loaded machine).
         process.started.connect(self._check_output)
+        process.started.connect(self._subscribed_look.start)
         process.start()
         self._subscriber = process
 
@@ -157,6 +167,10 @@ class SoundServerWatch(QObject):
             self._inode = None  # so the next check starts a subscriber again if it is up
             QTimer.singleShot(0, self.check)
 
+    def _look_again(self) -> None:
+        if self._subscriber is not None:
+            self._check_output()
+
     def _on_events(self, process: QProcess) -> None:
         text = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")
         for found in _EVENT.finditer(text):
@@ -174,8 +188,14 @@ class SoundServerWatch(QObject):
         """Ask whether the default output is muted or turned down; reports through `problem`."""
         if not self._pactl:
             return
+        # Checks overlap (an event while the last one runs) and their two steps can finish
+        # in any order: an older "not muted" arriving after a newer "muted" would clear it.
+        self._looks += 1
+        look = self._looks
 
         def volume(mute_text: str) -> None:
+            if look != self._looks:
+                return
             if "yes" in mute_text.lower():
                 self._set_output_problem(
                     "The sound output is muted: the alarm cannot be heard. Unmute it."
@@ -184,6 +204,8 @@ class SoundServerWatch(QObject):
             _run(self, self._pactl, ["get-sink-volume", "@DEFAULT_SINK@"], loudness)
 
         def loudness(volume_text: str) -> None:
+            if look != self._looks:
+                return
             levels = [int(p) for p in _PERCENT.findall(volume_text)]
             if levels and max(levels) < AUDIBLE_PERCENT:
                 self._set_output_problem(
