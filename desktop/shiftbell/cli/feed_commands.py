@@ -82,8 +82,8 @@ def feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
     problems = feed_rules.feed_problems(feed)
     missing = missing_options(config)
     problems += [f"a {vendor} feed needs --option {key}=..." for key in missing]
-    need = source.secret_need
-    word = source.secret_word
+    need = source.secret.need
+    word = source.secret.word
     if need is SecretNeed.REQUIRED and not args.token_stdin:
         problems.append(
             f"a {vendor} feed needs its {word}: add --token-stdin and give it on standard "
@@ -245,7 +245,7 @@ def feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
         )
     store = SecretStore(paths.data_dir)
     secret = store.get(feed.name)
-    need = registry.source(feed.kind).secret_need
+    need = registry.source(feed.kind).secret.need
     if not secret and need is SecretNeed.REQUIRED and not store.keyring_usable:
         # Say why there is no token: it may well be in a keyring this session cannot reach.
         raise ConfigError(

@@ -157,7 +157,7 @@ def feeds_help() -> str:
     sources = registry.feed_sources()
     kinds = " | ".join(source.id for source in sources)
     minimums = ", ".join(f"{source.id} {_number(source.min_interval_s)}" for source in sources)
-    with_default = " and ".join(source.name for source in sources if source.default_url)
+    with_default = " and ".join(source.name for source in sources if source.address.default)
     lines = [
         "# Feeds: the alert sources Shiftbell watches besides its own receiver, one",
         "# [[feeds]] table each. `shiftbell feed add` writes them here for you; tokens",

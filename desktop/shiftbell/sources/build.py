@@ -83,9 +83,9 @@ def build_feed(
         raise FeedConfigError(
             f"{source.name} feed {config.name}: {problems[0]}; fix it in {where_to_fix(config)}"
         )
-    if source.secret_need is SecretNeed.REQUIRED and not secret:
+    if source.secret.need is SecretNeed.REQUIRED and not secret:
         raise FeedConfigError(
-            f"{source.name} feed {config.name} has no {source.secret_word} stored: "
+            f"{source.name} feed {config.name} has no {source.secret.word} stored: "
             f"add it in {where_to_fix(config)}"
         )
     assert source.open_feed is not None  # feed_source checked it

@@ -27,10 +27,10 @@ def kinds_text() -> str:
 def kind_text(source: SourceSpec, width: int = 78) -> str:
     """Everything about one source, for `shiftbell feed kinds KIND`."""
     lines = [f"{source.label} (kind {source.id})"]
-    if source.url_help:
-        lines += textwrap.wrap(f"URL: {source.url_help}", width, subsequent_indent="  ")
-    if source.default_url:
-        lines.append(f"Default URL: {source.default_url}")
+    if source.address.help:
+        lines += textwrap.wrap(f"URL: {source.address.help}", width, subsequent_indent="  ")
+    if source.address.default:
+        lines.append(f"Default URL: {source.address.default}")
     lines.append(f"Secret: {_secret(source)}")
     if source.has_feed:
         lines.append(f"Shortest interval: {source.min_interval_s:g} s")
@@ -59,8 +59,8 @@ def readme_tables() -> str:
         facts = [f"secret: {_secret(source)}"]
         if source.has_feed:
             facts.append(f"shortest interval {source.min_interval_s:g} s")
-        if source.default_url:
-            facts.append(f"default URL {source.default_url}")
+        if source.address.default:
+            facts.append(f"default URL {source.address.default}")
         sentence = "; ".join(facts)
         out += [sentence[:1].upper() + sentence[1:] + ".", ""]
         for title, options in (
@@ -79,9 +79,9 @@ def readme_tables() -> str:
 
 
 def _secret(source: SourceSpec) -> str:
-    if source.secret_need is SecretNeed.NONE:
+    if source.secret.need is SecretNeed.NONE:
         return "none"
-    return f"{source.secret_word} ({source.secret_need.value})"
+    return f"{source.secret.word} ({source.secret.need.value})"
 
 
 def _type(option: Option) -> str:

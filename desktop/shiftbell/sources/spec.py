@@ -238,6 +238,56 @@ class OpenFeed(Protocol):
 OpenSchedule = Callable[[ScheduleRequest], "ScheduleSource"]
 
 
+def abilities(names: str) -> frozenset[Ability]:
+    """The abilities named in `names` (their values, space-separated): a declaration's line."""
+    return frozenset(Ability(name) for name in names.split())
+
+
+@dataclass(frozen=True)
+class Secret:
+    """What a source's secret is.
+
+    Attributes:
+        need: whether a secret is needed.
+        word: what the vendor calls it ("API key"), in messages and the form.
+        hint: one line on when the secret is needed, for the Settings form.
+    """
+
+    need: SecretNeed
+    word: str
+    hint: str = ""
+
+    @classmethod
+    def required(cls, word: str, *, hint: str = "") -> Secret:
+        return cls(SecretNeed.REQUIRED, word, hint)
+
+    @classmethod
+    def optional(cls, word: str, *, hint: str = "") -> Secret:
+        return cls(SecretNeed.OPTIONAL, word, hint)
+
+    @classmethod
+    def none(cls, word: str) -> Secret:
+        """No secret is needed; `word` names what stands in the keyring instead, if anything."""
+        return cls(SecretNeed.NONE, word)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a source lives.
+
+    Attributes:
+        example: a placeholder for the URL field.
+        help: one line on what the URL is.
+        default: where the service lives when no URL is given; None when it has no usual
+            address. `for_options` may pick another from the options (JSM Ops).
+    """
+
+    example: str
+    help: str = ""
+    default: str | None = None
+    for_options: Callable[[Mapping[str, str]], str | None] | None = None
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """One vendor, declared once. See the module docstring.
@@ -245,13 +295,9 @@ class SourceSpec:
     Attributes:
         id: the kind in config.toml and on the command line ("pagerduty").
         name: the vendor's name in messages ("PagerDuty").
-        label: the name in lists where people pick a kind ("Opsgenie / JSM Ops").
-        secret_need, secret_word: whether a secret is needed, and what the vendor calls it.
-        default_url: where the service lives when no URL is given; None when it has no usual
-            address. `url_for_options` may pick another from the options (JSM Ops).
-        url_example: a placeholder for the URL field.
-        url_help: one line on what the URL is.
-        secret_hint: one line on when the secret is needed, for the Settings form.
+        secret: what its secret is called and whether it needs one.
+        address: its example and default URL.
+        label: the name in lists where people pick a kind ("Nagios 4"); the name when empty.
         min_interval_s: the shortest poll interval, to stay inside the vendor's rate limit.
         abilities: what it can do (`Ability`).
         feed_options, schedule_options: the options of its feed and of its schedule.
@@ -265,15 +311,10 @@ class SourceSpec:
 
     id: str
     name: str
-    label: str
-    secret_need: SecretNeed
-    secret_word: str
-    url_example: str
+    secret: Secret
+    address: Address
+    label: str = ""
     min_interval_s: float = 5.0
-    default_url: str | None = None
-    url_for_options: Callable[[Mapping[str, str]], str | None] | None = None
-    url_help: str = ""
-    secret_hint: str = ""
     abilities: frozenset[Ability] = frozenset()
     feed_options: tuple[Option, ...] = ()
     schedule_options: tuple[Option, ...] = ()
@@ -282,6 +323,10 @@ class SourceSpec:
     schedule_interval_s: float = 300.0
     schedule_noun: str = "schedule"
     schedule_signs_in_through_feed: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
     @property
     def has_feed(self) -> bool:
@@ -293,11 +338,11 @@ class SourceSpec:
 
     def url_for(self, options: Mapping[str, str]) -> str | None:
         """The URL to use when the person gives none, or None when there is no usual one."""
-        if self.url_for_options is not None:
-            found = self.url_for_options(options)
+        if self.address.for_options is not None:
+            found = self.address.for_options(options)
             if found is not None:
                 return found
-        return self.default_url
+        return self.address.default
 
     def feed_option(self, name: str) -> Option | None:
         return next((option for option in self.feed_options if option.name == name), None)

@@ -334,8 +334,8 @@ class FeedForm(QWidget):
         }
         if found[Field.NAME] is None and config.name in self._existing_names - {self.original_name}:
             found[Field.NAME] = f'a feed named "{config.name}" already exists: choose another name'
-        if source.secret_need is SecretNeed.REQUIRED and not self.token_field.will_have_token():
-            found[Field.TOKEN] = f"a {source.name} feed needs its {source.secret_word}"
+        if source.secret.need is SecretNeed.REQUIRED and not self.token_field.will_have_token():
+            found[Field.TOKEN] = f"a {source.name} feed needs its {source.secret.word}"
         return {key: text for key, text in found.items() if text is not None}
 
     def draft(self, *, reveal: bool = True) -> FeedDraft | None:
@@ -466,7 +466,7 @@ class FeedForm(QWidget):
 
     def _update_kind_texts(self) -> None:
         source = self.source()
-        self.url_edit.setPlaceholderText(source.url_example)
+        self.url_edit.setPlaceholderText(source.address.example)
         self.token_field.show_texts(source)
         self.options_editor.show_option_text()
 

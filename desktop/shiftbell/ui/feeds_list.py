@@ -123,7 +123,7 @@ class FeedsList(QStackedWidget):
         text = TOKEN_TEXTS[location]
         if (
             location is SecretLocation.NONE
-            and registry.source(feed.kind).secret_need is SecretNeed.REQUIRED
+            and registry.source(feed.kind).secret.need is SecretNeed.REQUIRED
         ):
             text += " (needed)"
         return text

@@ -97,8 +97,8 @@ class TokenField(QWidget):
     def show_texts(self, source: SourceSpec) -> None:
         """The placeholder, the note and the button, for `source`'s kind of secret."""
         self._source = source
-        word = source.secret_word
-        need = source.secret_need
+        word = source.secret.word
+        need = source.secret.need
         takes_token = need is not SecretNeed.NONE
         self.edit.setEnabled(takes_token and not self.delete_stored)
         stored = self.has_stored_token()
@@ -120,7 +120,7 @@ class TokenField(QWidget):
             )
         else:
             placeholder = f"{word} ({wanted})"
-            note = f"Kept in the OS keyring, never in the config file. {source.secret_hint}"
+            note = f"Kept in the OS keyring, never in the config file. {source.secret.hint}"
         self.edit.setPlaceholderText(placeholder)
         self.note.setText(note.strip())
         self.note.setVisible(bool(note.strip()))

@@ -69,11 +69,11 @@ def test_the_registry_lists_each_source_once_with_its_folder() -> None:
 
 
 def test_the_declarations_say_who_needs_a_token() -> None:
-    required = {s.id for s in registry.feed_sources() if s.secret_need is SecretNeed.REQUIRED}
+    required = {s.id for s in registry.feed_sources() if s.secret.need is SecretNeed.REQUIRED}
     assert required == {"pagerduty", "opsgenie", "grafana-oncall", "gotify", "icinga2", "zabbix"}
     # Alertmanager has no auth of its own (a proxy may), and ntfy topics can be public.
-    assert registry.source("alertmanager").secret_need is SecretNeed.OPTIONAL
-    assert registry.source("ntfy").secret_need is SecretNeed.OPTIONAL
+    assert registry.source("alertmanager").secret.need is SecretNeed.OPTIONAL
+    assert registry.source("ntfy").secret.need is SecretNeed.OPTIONAL
 
 
 def test_a_missing_required_option_is_named_with_the_feed() -> None:
@@ -233,7 +233,7 @@ def test_grafana_irm_and_jsm_ops_are_offered_under_their_current_names() -> None
     replaces it): the declarations lead with the successors, and keep the kinds' ids."""
     irm = registry.find("grafana-oncall")
     assert irm is not None and irm.name == "Grafana IRM (OnCall)"
-    assert irm.secret_word.startswith("service account token")
+    assert irm.secret.word.startswith("service account token")
     assert any("service account token" in a for a in irm.feed_advice({}))
     assert irm.feed_advice({"grafana_url": "https://acme.grafana.net"}) == []
 

@@ -3,22 +3,23 @@
 Alertmanager can also push to the local receiver (webhook.py reads its payload).
 """
 
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 SOURCE = SourceSpec(
     id="alertmanager",
     name="Alertmanager",
     label="Prometheus Alertmanager",
-    secret_need=SecretNeed.OPTIONAL,
-    secret_word="proxy token or user:password",
-    url_example="http://alertmanager.example.com:9093",
-    url_help="The Alertmanager's address, as Prometheus and amtool reach it.",
+    secret=Secret.optional(
+        "proxy token or user:password",
+        hint="Only for a proxy in front of Alertmanager that asks for one.",
+    ),
+    address=Address(
+        "http://alertmanager.example.com:9093",
+        help="The Alertmanager's address, as Prometheus and amtool reach it.",
+    ),
     # The team's own server: polling it often costs nobody a rate limit.
     min_interval_s=2.0,
-    secret_hint="Only for a proxy in front of Alertmanager that asks for one.",
-    abilities=frozenset(
-        {Ability.ACKNOWLEDGE, Ability.UNACKNOWLEDGE, Ability.SILENCE, Ability.LINKS}
-    ),
+    abilities=abilities("acknowledge unacknowledge silence links"),
     feed_options=(
         Option(
             "filter",

@@ -1,18 +1,15 @@
 """Gotify: messages of every application the client token can read, over its WebSocket stream."""
 
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 SOURCE = SourceSpec(
     id="gotify",
     name="Gotify",
-    label="Gotify",
-    secret_need=SecretNeed.REQUIRED,
-    secret_word="client token",
-    url_example="https://gotify.example.com",
-    url_help="The Gotify server's address.",
+    secret=Secret.required("client token"),
+    address=Address("https://gotify.example.com", help="The Gotify server's address."),
     # A stream: the interval only paces reconnect checks.
     min_interval_s=1.0,
-    abilities=frozenset({Ability.PUSH, Ability.LINKS}),
+    abilities=abilities("links push"),
     feed_options=(
         Option(
             "keepalive_timeout_s",

@@ -8,37 +8,30 @@ The schedule signs in through the feed's account (the feed class's `account`).
 """
 
 from shiftbell.sources.schedule_options import vendor_schedule_options
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 _FILTER_HELP = "Only alert groups of that OnCall {what}; one id, as shown in OnCall."
 
 SOURCE = SourceSpec(
     id="grafana-oncall",
     name="Grafana IRM (OnCall)",
-    label="Grafana IRM (OnCall)",
-    secret_need=SecretNeed.REQUIRED,
-    secret_word="service account token (or legacy OnCall API key)",
-    url_example="https://oncall-prod-eu-west-0.grafana.net/oncall",
-    url_help=(
-        "The OnCall API's address in Grafana IRM: IRM > Settings > Admin & API shows it "
-        "(a self-hosted OnCall: its own address)."
+    secret=Secret.required(
+        "service account token (or legacy OnCall API key)",
+        hint=(
+            "A Grafana service account token (glsa_...) with IRM access, as Grafana recommends, "
+            "with grafana_url set; or a legacy OnCall API key."
+        ),
     ),
-    secret_hint=(
-        "A Grafana service account token (glsa_...) with IRM access, as Grafana recommends, "
-        "with grafana_url set; or a legacy OnCall API key."
+    address=Address(
+        "https://oncall-prod-eu-west-0.grafana.net/oncall",
+        help=(
+            "The OnCall API's address in Grafana IRM: IRM > Settings > Admin & API shows it "
+            "(a self-hosted OnCall: its own address)."
+        ),
     ),
     # OnCall allows 300 requests per 5 minutes per token.
     min_interval_s=5.0,
-    abilities=frozenset(
-        {
-            Ability.ACKNOWLEDGE,
-            Ability.UNACKNOWLEDGE,
-            Ability.SILENCE,
-            Ability.RESOLVE,
-            Ability.LINKS,
-            Ability.SCHEDULE,
-        }
-    ),
+    abilities=abilities("acknowledge unacknowledge silence resolve links schedule"),
     feed_options=(
         Option(
             "grafana_url",

@@ -2,31 +2,25 @@
 acknowledge-problem, silenced for a chosen time with a downtime."""
 
 from shiftbell.sources.monitoring import SOFT_STATES, UNKNOWN_SEVERITY
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 SOURCE = SourceSpec(
     id="icinga2",
     name="Icinga 2",
-    label="Icinga 2",
-    secret_need=SecretNeed.REQUIRED,
-    secret_word="API user and password (user:password)",
-    url_example="https://icinga.example.com:5665",
-    url_help=(
-        "The Icinga 2 API on port 5665, by the name its certificate was issued to (the node "
-        "name, usually the host name), not by address."
+    secret=Secret.required(
+        "API user and password (user:password)",
+        hint="An ApiUser with objects/query/*, actions/* (acknowledge, downtime) rights.",
+    ),
+    address=Address(
+        "https://icinga.example.com:5665",
+        help=(
+            "The Icinga 2 API on port 5665, by the name its certificate was issued to (the node "
+            "name, usually the host name), not by address."
+        ),
     ),
     # The team's own server: polling it often costs nobody a rate limit.
     min_interval_s=2.0,
-    secret_hint="An ApiUser with objects/query/*, actions/* (acknowledge, downtime) rights.",
-    abilities=frozenset(
-        {
-            Ability.ACKNOWLEDGE,
-            Ability.UNACKNOWLEDGE,
-            Ability.SILENCE,
-            Ability.WHO_ACKNOWLEDGED,
-            Ability.LINKS,
-        }
-    ),
+    abilities=abilities("acknowledge unacknowledge silence who-acknowledged links"),
     feed_options=(
         Option(
             "ca_file",

@@ -3,17 +3,18 @@ every calendar app export them. A schedule only: there is no ICS alert feed.
 """
 
 from shiftbell.sources.schedule_options import LOOK_OPTIONS
-from shiftbell.sources.spec import Ability, Option, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, Secret, SourceSpec, abilities, lazy
 
 SOURCE = SourceSpec(
     id="ics",
     name="iCalendar",
     label="Calendar (ICS link or file)",
-    secret_need=SecretNeed.NONE,
-    secret_word="calendar link",
-    url_example="https://example.pagerduty.com/private/TOKEN/feed/SCHEDULE",
-    url_help="A calendar link (https://, webcal://) or a file; a link is kept in the keyring.",
-    abilities=frozenset({Ability.SCHEDULE}),
+    secret=Secret.none("calendar link"),
+    address=Address(
+        "https://example.pagerduty.com/private/TOKEN/feed/SCHEDULE",
+        help="A calendar link (https://, webcal://) or a file; a link is kept in the keyring.",
+    ),
+    abilities=abilities("schedule"),
     schedule_options=(
         Option(
             "who",

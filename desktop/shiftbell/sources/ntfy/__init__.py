@@ -1,19 +1,17 @@
 """ntfy: messages on one or more topics, streamed as they are published (JSON stream)."""
 
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 SOURCE = SourceSpec(
     id="ntfy",
     name="ntfy",
-    label="ntfy",
-    secret_need=SecretNeed.OPTIONAL,
-    secret_word="access token or user:password",
-    url_example="https://ntfy.sh",
-    url_help="The ntfy server: https://ntfy.sh or your own.",
+    secret=Secret.optional(
+        "access token or user:password", hint="Leave it empty if the server needs none."
+    ),
+    address=Address("https://ntfy.sh", help="The ntfy server: https://ntfy.sh or your own."),
     # A stream: the interval only paces reconnect checks.
     min_interval_s=1.0,
-    secret_hint="Leave it empty if the server needs none.",
-    abilities=frozenset({Ability.PUSH, Ability.LINKS}),
+    abilities=abilities("links push"),
     feed_options=(
         Option(
             "topics",

@@ -10,7 +10,7 @@ so. A feed without `api` keeps reading Opsgenie's API, as it always did: the kin
 from collections.abc import Mapping
 
 from shiftbell.sources.schedule_options import vendor_schedule_options
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 JSM_URL = "https://api.atlassian.com"
 
@@ -22,28 +22,19 @@ def _url_for(options: Mapping[str, str]) -> str | None:
 SOURCE = SourceSpec(
     id="opsgenie",
     name="JSM Ops / Opsgenie",
-    label="JSM Ops / Opsgenie",
-    secret_need=SecretNeed.REQUIRED,
-    secret_word="API key",
-    default_url="https://api.opsgenie.com",
-    url_for_options=_url_for,
-    url_example="https://api.opsgenie.com",
-    url_help=(
-        f"JSM Ops: {JSM_URL} (set with api = jsm). Opsgenie, until it stops on 5 April 2027: "
-        "https://api.opsgenie.com (EU accounts: https://api.eu.opsgenie.com)."
+    secret=Secret.required("API key"),
+    address=Address(
+        "https://api.opsgenie.com",
+        help=(
+            f"JSM Ops: {JSM_URL} (set with api = jsm). Opsgenie, until it stops on 5 April 2027: "
+            "https://api.opsgenie.com (EU accounts: https://api.eu.opsgenie.com)."
+        ),
+        default="https://api.opsgenie.com",
+        for_options=_url_for,
     ),
     # Opsgenie's list ("search") domain has per-plan limits shared by the whole account.
     min_interval_s=10.0,
-    abilities=frozenset(
-        {
-            Ability.ACKNOWLEDGE,
-            Ability.UNACKNOWLEDGE,
-            Ability.SILENCE,
-            Ability.RESOLVE,
-            Ability.LINKS,
-            Ability.SCHEDULE,
-        }
-    ),
+    abilities=abilities("acknowledge unacknowledge silence resolve links schedule"),
     feed_options=(
         Option(
             "api",

@@ -5,22 +5,20 @@ entered once, with the feed.
 """
 
 from shiftbell.sources.schedule_options import vendor_schedule_options
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 SOURCE = SourceSpec(
     id="pagerduty",
     name="PagerDuty",
-    label="PagerDuty",
-    secret_need=SecretNeed.REQUIRED,
-    secret_word="API key",
-    default_url="https://api.pagerduty.com",
-    url_example="https://api.pagerduty.com",
-    url_help="PagerDuty's API; EU accounts use https://api.eu.pagerduty.com.",
+    secret=Secret.required("API key"),
+    address=Address(
+        "https://api.pagerduty.com",
+        help="PagerDuty's API; EU accounts use https://api.eu.pagerduty.com.",
+        default="https://api.pagerduty.com",
+    ),
     # PagerDuty allows 960 requests a minute per key; a poll reads several pages.
     min_interval_s=5.0,
-    abilities=frozenset(
-        {Ability.ACKNOWLEDGE, Ability.SILENCE, Ability.RESOLVE, Ability.LINKS, Ability.SCHEDULE}
-    ),
+    abilities=abilities("acknowledge silence resolve links schedule"),
     feed_options=(
         Option(
             "auth",

@@ -1,35 +1,27 @@
 """Zabbix (JSON-RPC API, 6.0 and later): problems polled with problem.get, acknowledged,
 un-acknowledged and closed with event.acknowledge."""
 
-from shiftbell.sources.spec import Ability, Option, OptionType, SecretNeed, SourceSpec, lazy
+from shiftbell.sources.spec import Address, Option, OptionType, Secret, SourceSpec, abilities, lazy
 
 LEVELS = ("disaster", "high", "average", "warning", "information", "not_classified")
 
 SOURCE = SourceSpec(
     id="zabbix",
     name="Zabbix",
-    label="Zabbix",
-    secret_need=SecretNeed.REQUIRED,
-    secret_word="API token",
-    url_example="https://zabbix.example.com/zabbix",
-    url_help=(
-        "The Zabbix frontend's address, where you sign in (its API is api_jsonrpc.php there)."
+    secret=Secret.required(
+        "API token",
+        hint=(
+            "Users > API tokens in the frontend (Zabbix 5.4 and later); the user needs read "
+            "access to the host groups and the right to acknowledge and close problems."
+        ),
+    ),
+    address=Address(
+        "https://zabbix.example.com/zabbix",
+        help="The Zabbix frontend's address, where you sign in (its API is api_jsonrpc.php there).",
     ),
     # The team's own server: polling it often costs nobody a rate limit.
     min_interval_s=2.0,
-    secret_hint=(
-        "Users > API tokens in the frontend (Zabbix 5.4 and later); the user needs read "
-        "access to the host groups and the right to acknowledge and close problems."
-    ),
-    abilities=frozenset(
-        {
-            Ability.ACKNOWLEDGE,
-            Ability.UNACKNOWLEDGE,
-            Ability.WHO_ACKNOWLEDGED,
-            Ability.RESOLVE,
-            Ability.LINKS,
-        }
-    ),
+    abilities=abilities("acknowledge unacknowledge who-acknowledged resolve links"),
     feed_options=(
         Option(
             "critical_from",
