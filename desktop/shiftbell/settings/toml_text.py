@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date, datetime, time, timedelta
+from types import UnionType
 
 from shiftbell.settings.schema import KeyPath
 
@@ -80,22 +81,23 @@ def show_value(value: object) -> str:
     return shorten(str(value), 40)
 
 
+# Most specific first: a bool is an int to isinstance.
+_TOML_KINDS: tuple[tuple[type | UnionType, str], ...] = (
+    (bool, "true/false"),
+    (str, "text"),
+    (int, "a whole number"),
+    (float, "a number"),
+    (dict, "a table"),
+    (list, "a list"),
+    (datetime | date | time, "a date/time"),
+)
+
+
 def kind_of(value: object) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, datetime | date | time):
-        return "a date/time"
-    return type(value).__name__
+    """What a TOML value is, in the words a message about the config file uses."""
+    return next(
+        (word for kind, word in _TOML_KINDS if isinstance(value, kind)), type(value).__name__
+    )
 
 
 HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]#]+?)\s*\]\]?\s*(?:#.*)?$")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import UnionType
 
 from shiftbell.core.errors import PayloadError
 
@@ -50,18 +51,19 @@ def string_labels(value: object, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
+# Most specific first: a bool is an int to isinstance.
+_JSON_KINDS: tuple[tuple[type | UnionType, str], ...] = (
+    (type(None), "null"),
+    (bool, "true/false"),
+    (int | float, "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "an object"),
+)
+
+
 def json_kind(value: object) -> str:
     """What a parsed JSON value is, in the words a message about a bad payload uses."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return next(
+        (word for kind, word in _JSON_KINDS if isinstance(value, kind)), type(value).__name__
+    )

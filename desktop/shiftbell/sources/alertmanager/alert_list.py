@@ -8,34 +8,34 @@ Alertmanager's own UI (a filter on all its labels), when the feed knows where th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 from shiftbell.core.alert import AckInfo, Incoming, Link, is_web_link
+from shiftbell.core.errors import PayloadError
 from shiftbell.sources.alertmanager.links import annotation_links
 from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
-from shiftbell.sources.strict_fields import json_kind
+from shiftbell.sources.strict_fields import json_kind, rfc3339_time, string_labels
 
 
 def parse_alerts(body: object, ui_url: str = "") -> list[Incoming]:
-    """Read `GET /api/v2/alerts`. Raises ValueError naming the field that is wrong.
+    """Read `GET /api/v2/alerts`. Raises PayloadError naming the field that is wrong.
 
     One unreadable alert fails the whole list: a snapshot without it would resolve it.
     `ui_url` is Alertmanager's web UI (the feed's URL), for a link to each alert there.
     """
     if not isinstance(body, list):
-        raise ValueError(f"expected a list of alerts, got {json_kind(body)}")
+        raise PayloadError(f"expected a list of alerts, got {json_kind(body)}")
     return [parse_alert(item, f"alerts[{index}]", ui_url) for index, item in enumerate(body)]
 
 
 def parse_alert(item: object, where: str, ui_url: str = "") -> Incoming:
     if not isinstance(item, dict):
-        raise ValueError(f"{where}: expected an alert object, got {json_kind(item)}")
+        raise PayloadError(f"{where}: expected an alert object, got {json_kind(item)}")
     fingerprint = item.get("fingerprint")
     if not isinstance(fingerprint, str) or not fingerprint:
-        raise ValueError(f"{where}.fingerprint: required, a string; got {json_kind(fingerprint)}")
-    labels = string_map(item.get("labels"), f"{where}.labels")
-    annotations = dict(string_map(item.get("annotations"), f"{where}.annotations"))
+        raise PayloadError(f"{where}.fingerprint: required, a string; got {json_kind(fingerprint)}")
+    labels = string_labels(item.get("labels"), f"{where}.labels")
+    annotations = dict(string_labels(item.get("annotations"), f"{where}.annotations"))
     text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
     status = item.get("status")
     silenced_by = status.get("silencedBy") if isinstance(status, dict) else None
@@ -58,7 +58,7 @@ def parse_alert(item: object, where: str, ui_url: str = "") -> Incoming:
         links=tuple(links),
         firing=True,
         acknowledged=bool(silenced_by),
-        started_at=rfc3339_or_none(item.get("startsAt"), f"{where}.startsAt"),
+        started_at=rfc3339_time(item.get("startsAt"), f"{where}.startsAt"),
     )
 
 
@@ -84,7 +84,7 @@ def ack_info_of(silence_ids: list[str], silences: Mapping[str, Mapping[str, obje
     return AckInfo(
         by=str(last.get("createdBy") or ""),
         comment=str(last.get("comment") or ""),
-        until=rfc3339_or_none(ends, "silence.endsAt") if isinstance(ends, str) else None,
+        until=rfc3339_time(ends, "silence.endsAt") if isinstance(ends, str) else None,
     )
 
 
@@ -97,30 +97,3 @@ def ui_link(ui_url: str, labels: tuple[tuple[str, str], ...]) -> str:
 
 def _escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def string_map(value: object, where: str) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected an object of strings, got {json_kind(value)}")
-    for name, text in value.items():
-        if not isinstance(text, str):
-            raise ValueError(f"{where}.{name}: expected a string, got {json_kind(text)}")
-    return tuple(sorted(value.items()))
-
-
-def rfc3339_or_none(value: object, where: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected an RFC 3339 time, got {json_kind(value)}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{where}: {value!r} is not an RFC 3339 time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    if parsed.year <= 1:
-        return None  # Go's zero time: not set
-    return parsed.astimezone(UTC)

@@ -57,11 +57,11 @@ from shiftbell.core.errors import (
     FeedError,
     FeedPayloadError,
     FeedUnreachableError,
+    PayloadError,
 )
 from shiftbell.sources.alertmanager.alert_list import (
     ack_info_of,
     parse_alerts,
-    rfc3339_or_none,
     silencing,
 )
 from shiftbell.sources.alertmanager.options import (
@@ -73,6 +73,7 @@ from shiftbell.sources.alertmanager.options import (
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
 from shiftbell.sources.http import make_client, where_to_fix
+from shiftbell.sources.strict_fields import rfc3339_time
 from shiftbell.sources.vendor_feed import VendorFeed
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class AlertmanagerFeed(VendorFeed):
             )
         try:
             alerts = parse_alerts(body, base_url_of(self.config))
-        except ValueError as exc:
+        except PayloadError as exc:
             raise FeedPayloadError(
                 f"{VENDOR} at {self._client.base_url} sent an alert list we cannot read "
                 f"({self.config.name}): {exc}"
@@ -186,7 +187,7 @@ class AlertmanagerFeed(VendorFeed):
                     continue  # a colleague's silence is theirs to keep or end
                 if _matcher_set(silence.get("matchers")) != wanted:
                     continue
-                ends = rfc3339_or_none(silence.get("endsAt"), "silence.endsAt")
+                ends = rfc3339_time(silence.get("endsAt"), "silence.endsAt")
                 if ends is not None and ends - now > window * 2 / 3:
                     continue
                 await self._extend(silence, now + window)
