@@ -1,5 +1,5 @@
-"""Lenient reading of the vendors' JSON fields (PagerDuty, Opsgenie, Grafana OnCall), and the
-priority scale they share.
+"""Lenient reading of the vendors' JSON fields (PagerDuty, Opsgenie, Grafana OnCall, Gotify),
+and the priority scale they share.
 
 A field of the wrong type or shape reads as absent instead of failing the poll:
 one odd field must not hide the whole alert list.

@@ -114,20 +114,6 @@ def tidy(shifts: Iterable[Shift | None]) -> list[Shift]:
     return [unique[key] for key in sorted(unique)]
 
 
-def utc_instant(value: object) -> datetime | None:
-    """An ISO 8601 time from a vendor's JSON as an aware UTC datetime; None if it is not one.
-
-    A time without an offset is taken as UTC, which is what the vendors' APIs send.
-    """
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 @contextmanager
 def naming(prefix: str) -> Iterator[None]:
     """Put the schedule's name in front of any FeedError raised inside.

@@ -11,7 +11,7 @@ account it signs in through) and says how to read the person's shifts in a windo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NoReturn, Protocol, Self
 
 import httpx
@@ -19,6 +19,7 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig, expect_kind
+from shiftbell.sources.fields import iso_time
 from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
@@ -26,7 +27,6 @@ from shiftbell.sources.schedule import (
     Window,
     naming,
     tidy,
-    utc_instant,
     where_to_fix,
 )
 from shiftbell.sources.spec import ScheduleRequest, SourceSpec
@@ -119,9 +119,9 @@ class VendorSchedule:
 
     def instant(self, value: object, what: str) -> datetime:
         """`value` as an aware UTC datetime; what the vendor sent is `what` ("a shift time")."""
-        parsed = utc_instant(value)
+        parsed = iso_time(value)
         if parsed is not None:
-            return parsed
+            return parsed.astimezone(UTC)
         raise FeedPayloadError(
             f"{self.noun} {self.name}: {self._account.vendor} sent {what} that is not a date "
             f"({value!r:.40})"

@@ -35,7 +35,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -51,6 +50,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
+from shiftbell.sources.fields import iso_time
 from shiftbell.sources.http import USER_AGENT, make_client, where_to_fix
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
@@ -325,7 +325,7 @@ def incoming_from_message(message: Mapping[str, Any]) -> Incoming:
         url=_click_url(message.get("extras")),
         labels=tuple(sorted(labels)),
         firing=True,
-        started_at=_date(message.get("date")),
+        started_at=iso_time(message.get("date")),
     )
 
 
@@ -343,17 +343,6 @@ def _click_url(extras: object) -> str:
     click = notification.get("click") if isinstance(notification, dict) else None
     url = click.get("url") if isinstance(click, dict) else None
     return url if isinstance(url, str) else ""
-
-
-def _date(value: object) -> datetime | None:
-    """Gotify's RFC 3339 date (Go writes up to nine fraction digits; Python keeps six)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def _text(value: object) -> str:
