@@ -44,6 +44,7 @@ from shiftbell.receiver.address import LOCAL_FEED_ID, WEBHOOK_FEED_ID
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.waiting import LoopHome, Sleep, bounded, loop_task, sleep_or_wake
 from shiftbell.sources.feed import AckReceipt, Feed, PollingFeed, ResolvingFeed
+from shiftbell.system.problem_log import ProblemLog
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,11 @@ class AckSender:
         # Guards the ledger and the outbox. Lock order: desk, then this, then store.
         self._lock = threading.Lock()
         self._outbox: set[str] = set()  # alert ids whose delivery state may need an update
-        self._store_problem = ""
+        self._store_problem = ProblemLog(
+            log,
+            "cannot save the acknowledgement queue",
+            "saving the acknowledgement queue works again",
+        )
         pending, receipts = self._load_queue()
         self._ledger = AckLedger(backoff, pending, receipts)
         self._outbox.update(self._ledger.alert_ids())
@@ -400,9 +405,9 @@ class AckSender:
                 else:
                     self._store.save_ack_receipt(confirmed)
             except StoreError as exc:
-                self._report_store_problem(str(exc))
+                self._store_problem.set(str(exc))
             else:
-                self._report_store_problem("")
+                self._store_problem.set("")
 
     # -- delivery states ---------------------------------------------------------------------
 
@@ -442,7 +447,7 @@ class AckSender:
             # Resolved meanwhile: withdrawing its acknowledgement still needs its details.
             return self._store.get(alert_id)
         except StoreError as exc:
-            self._report_store_problem(str(exc))
+            self._store_problem.set(str(exc))
             return None
 
     def _forget_gone_alerts(self) -> None:
@@ -465,15 +470,6 @@ class AckSender:
         except StoreError as exc:
             log.error("cannot read the acknowledgement queue: %s", exc)
             return [], []
-
-    def _report_store_problem(self, message: str) -> None:
-        if message == self._store_problem:
-            return
-        self._store_problem = message
-        if message:
-            log.error("cannot save the acknowledgement queue: %s", message)
-        else:
-            log.info("saving the acknowledgement queue works again")
 
     @contextmanager
     def _marked(self, origin: _Origin) -> Iterator[None]:

@@ -20,6 +20,7 @@ from shiftbell.core.board import AlertBoard, Changes
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import StoreError
 from shiftbell.receiver.address import LOCAL_FEED_ID
+from shiftbell.system.problem_log import ProblemLog
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class AlertDesk:
         self._listeners: list[Listener] = []
         self._problem_listeners: list[Callable[[str], None]] = []
         self._recovery_listeners: list[Callable[[str], None]] = []
-        self.store_problem = ""
+        self._store_problem = ProblemLog(log, "cannot save state", "saving state works again")
         self._unsaved: list[tuple[Changes, str]] = []
         active: list[Alert] = []
         if store is not None:
@@ -303,14 +304,13 @@ class AlertDesk:
             self._set_problem(str(exc))
             return fallback
 
+    @property
+    def store_problem(self) -> str:
+        return self._store_problem.text
+
     def _set_problem(self, message: str) -> None:
-        if message == self.store_problem:
+        if not self._store_problem.set(message):
             return
-        self.store_problem = message
-        if message:
-            log.error("cannot save state: %s", message)
-        else:
-            log.info("saving state works again")
         for listener in self._problem_listeners:
             try:
                 listener(message)

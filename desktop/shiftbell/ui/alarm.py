@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioDevice, QMediaDevices, QSoundEffect
 
 from shiftbell.core.escalation import AlarmState, Sound
+from shiftbell.system.problem_log import ProblemLog
 from shiftbell.ui.sounds import missing_sounds, sound_path, sounds_dir
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class AlarmPlayer(QObject):
         self._every_output = every_output
         # The looping sounds again on each other output (every_output).
         self._echoes: dict[Sound, list[QSoundEffect]] = {}
-        self._problem = ""
+        self._problem = ProblemLog(log, "alarm", "alarm: sound works again", logging.WARNING)
         self.loop_sound: Sound | None = None
         self.loop_volume = 0.0
         self.testing = False
@@ -164,7 +165,7 @@ class AlarmPlayer(QObject):
     @property
     def problem_text(self) -> str:
         """The current problem, "" if none (the last value `problem` carried)."""
-        return self._problem
+        return self._problem.text
 
     def effect(self, sound: Sound) -> QSoundEffect | None:
         """The effect that plays `sound` (None if its file is missing); for inspection."""
@@ -319,14 +320,8 @@ class AlarmPlayer(QObject):
         return ""
 
     def _set_problem(self, text: str) -> None:
-        if text == self._problem:
-            return
-        self._problem = text
-        if text:
-            log.warning("alarm: %s", text)
-        else:
-            log.info("alarm: sound works again")
-        self.problem.emit(text)
+        if self._problem.set(text):
+            self.problem.emit(text)
 
 
 def _clamp(volume: float) -> float:
