@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from shiftbell.core.errors import ConfigError
 from shiftbell.receiver.address import RECEIVER_HOST
@@ -154,3 +155,37 @@ def later(module: str, name: str) -> Handler:
         return handler(args, paths)
 
     return run
+
+
+class CommandGroup:
+    """A command with commands of its own (`shiftbell feed add`, `shiftbell schedule list`):
+    each is carried out by the function of `shiftbell.cli.<module>` named after both
+    (feed_add, schedule_list), and every one ends with the group's `epilog`."""
+
+    def __init__(
+        self, sub: Any, name: str, *, help: str, description: str, epilog: str, module: str
+    ) -> None:
+        self.name, self._epilog, self._module = name, epilog, module
+        parser = sub.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.set_defaults(handler=usage_of(parser), command=name)
+        self._commands = parser.add_subparsers(title=f"{name} commands", metavar="COMMAND")
+
+    def add(self, name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+        """A command; a `description` keeps its line breaks (for examples)."""
+        parser: argparse.ArgumentParser = self._commands.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=self._epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.set_defaults(
+            handler=later(self._module, f"{self.name}_{name}"), command=f"{self.name} {name}"
+        )
+        return parser

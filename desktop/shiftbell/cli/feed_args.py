@@ -7,7 +7,7 @@ import argparse
 import textwrap
 from typing import Any
 
-from shiftbell.cli.common import later, seconds_arg, usage_of
+from shiftbell.cli.common import CommandGroup, seconds_arg
 from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -26,20 +26,18 @@ exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
 
 def add_feed_parsers(sub: Any) -> None:
     kinds = ", ".join(registry.feed_kinds())
-    feed = sub.add_parser(
+    feed = CommandGroup(
+        sub,
         "feed",
         help="add, list, test or remove alert feeds (works without the app)",
         description=f"Manage the alert sources Shiftbell watches. KIND is one of: {kinds}.",
         epilog=_FEED_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        module="feed_commands",
     )
-    feed.set_defaults(handler=usage_of(feed), command="feed")
-    commands = feed.add_subparsers(title="feed commands", metavar="COMMAND")
-
-    add = commands.add_parser(
+    add = feed.add(
         "add",
-        help="add a feed; its token is read from standard input",
-        description="Add a feed to the config file. The token (API key) is read from\n"
+        "add a feed; its token is read from standard input",
+        "Add a feed to the config file. The token (API key) is read from\n"
         "standard input with --token-stdin, never from the command line, where other\n"
         "users could see it; it is stored in the OS keyring.\n\n"
         "examples:\n"
@@ -48,8 +46,6 @@ def add_feed_parsers(sub: Any) -> None:
         "  shiftbell feed add ntfy team --url https://ntfy.sh --option topics=team-alerts\n\n"
         "options (--option KEY=VALUE) by kind; `shiftbell feed kinds KIND` says what they do:\n"
         + _options_by_kind(),
-        epilog=_FEED_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add.add_argument("kind", type=_feed_kind, metavar="KIND", help=kinds)
     add.add_argument("name", metavar="NAME", help="your name for it: letters, digits, . _ -")
@@ -90,35 +86,16 @@ def add_feed_parsers(sub: Any) -> None:
         help="if there is no OS keyring, keep the token in a file only you can read "
         "(not encrypted) instead of asking",
     )
-    add.set_defaults(handler=later("feed_commands", "feed_add"), command="feed add")
 
-    kinds_parser = commands.add_parser(
-        "kinds",
-        help="the kinds of source, or everything about one: its URL, secret and options",
-        epilog=_FEED_EPILOG,
-    )
-    kinds_parser.add_argument("kind", nargs="?", metavar="KIND")
-    kinds_parser.set_defaults(handler=later("feed_commands", "feed_kinds"), command="feed kinds")
-
-    listing = commands.add_parser(
-        "list", help="list the feeds (never their tokens)", epilog=_FEED_EPILOG
-    )
+    feed.add(
+        "kinds", "the kinds of source, or everything about one: its URL, secret and options"
+    ).add_argument("kind", nargs="?", metavar="KIND")
+    listing = feed.add("list", "list the feeds (never their tokens)")
     listing.add_argument("--json", action="store_true", help="print them as a JSON list")
-    listing.set_defaults(handler=later("feed_commands", "feed_list"), command="feed list")
-
-    test = commands.add_parser(
-        "test",
-        help="connect to a feed with its token and report what it sees",
-        epilog=_FEED_EPILOG,
+    feed.add("test", "connect to a feed with its token and report what it sees").add_argument(
+        "name", metavar="NAME"
     )
-    test.add_argument("name", metavar="NAME")
-    test.set_defaults(handler=later("feed_commands", "feed_test"), command="feed test")
-
-    remove = commands.add_parser(
-        "remove", help="remove a feed and its stored token", epilog=_FEED_EPILOG
-    )
-    remove.add_argument("name", metavar="NAME")
-    remove.set_defaults(handler=later("feed_commands", "feed_remove"), command="feed remove")
+    feed.add("remove", "remove a feed and its stored token").add_argument("name", metavar="NAME")
 
 
 def _options_by_kind() -> str:

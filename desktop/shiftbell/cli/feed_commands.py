@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
 import sys
 import tomllib
 from pathlib import Path
@@ -19,6 +18,7 @@ from shiftbell.cli.common import (
     usage_error,
     warn,
 )
+from shiftbell.cli.listing import print_listing
 from shiftbell.core.errors import ConfigError, FeedError, ShiftbellError
 from shiftbell.operations.feeds import FeedOperations
 from shiftbell.settings import feed_rules
@@ -205,12 +205,6 @@ def feed_list(args: argparse.Namespace, paths: AppPaths) -> int:
                 "secret_store": None if secret in (None, SecretLocation.NONE) else secret,
             }
         )
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    if not rows:
-        print("No feeds yet. Add one with: shiftbell feed add KIND NAME --url URL")
-        return 0
     table = [("NAME", "KIND", "ENABLED", "SECRET", "URL")]
     for row in rows:
         stored = row["secret_store"] or ("?" if row["secret_stored"] is None else "none")
@@ -223,11 +217,8 @@ def feed_list(args: argparse.Namespace, paths: AppPaths) -> int:
                 str(row["url"]),
             )
         )
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
-    for line in table:
-        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
-        print("  ".join([*cells, line[-1]]))
-    return 0
+    empty = "No feeds yet. Add one with: shiftbell feed add KIND NAME --url URL"
+    return print_listing(args.json, rows, table, empty)
 
 
 def feed_test(args: argparse.Namespace, paths: AppPaths) -> int:

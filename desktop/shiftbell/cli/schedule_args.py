@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from shiftbell.cli.common import later, seconds_arg, usage_of
+from shiftbell.cli.common import CommandGroup, seconds_arg
 from shiftbell.settings import schedule_rules
 from shiftbell.sources import registry
 
@@ -33,26 +33,22 @@ exit status: 0 done, 1 failed (the reason is printed), 2 bad usage.
 
 def add_schedule_parsers(sub: Any) -> None:
     kinds = ", ".join(registry.schedule_kinds())
-    schedule = sub.add_parser(
+    schedule = CommandGroup(
+        sub,
         "schedule",
         help="add, list, show or remove on-call schedules; override them (works without the app)",
         description="Tell Shiftbell when you are on call, so it can stay quiet off shift.",
         epilog=_SCHEDULE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        module="schedule_commands",
     )
-    schedule.set_defaults(handler=usage_of(schedule), command="schedule")
-    commands = schedule.add_subparsers(title="schedule commands", metavar="COMMAND")
-
-    add = commands.add_parser(
+    add = schedule.add(
         "add",
-        help="add a calendar (ICS link or file) or a vendor schedule; fetches it once",
-        description="Add a schedule and fetch it once to check it.\n\n"
+        "add a calendar (ICS link or file) or a vendor schedule; fetches it once",
+        "Add a schedule and fetch it once to check it.\n\n"
         "examples:\n"
         "  shiftbell schedule add webcal://acme.pagerduty.com/private/.../feed/P123 --name pd\n"
         "  shiftbell schedule add ~/rota.ics --who Dana\n"
         "  shiftbell schedule add --kind pagerduty --feed work-pd --name pd-oncall",
-        epilog=_SCHEDULE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add.add_argument("location", nargs="?", metavar="ICS_URL_OR_PATH")
     add.add_argument("--name", metavar="NAME", help="your name for it: letters, digits, . _ -")
@@ -70,44 +66,25 @@ def add_schedule_parsers(sub: Any) -> None:
         action="store_true",
         help="if there is no OS keyring, keep the link in a file only you can read",
     )
-    add.set_defaults(handler=later("schedule_commands", "schedule_add"), command="schedule add")
 
-    listing = commands.add_parser("list", help="list the schedules", epilog=_SCHEDULE_EPILOG)
+    listing = schedule.add("list", "list the schedules")
     listing.add_argument("--json", action="store_true", help="print them as a JSON list")
-    listing.set_defaults(
-        handler=later("schedule_commands", "schedule_list"), command="schedule list"
-    )
-
-    show = commands.add_parser(
-        "show", help="whether you are on call, and the next shifts", epilog=_SCHEDULE_EPILOG
-    )
+    show = schedule.add("show", "whether you are on call, and the next shifts")
     show.add_argument("--json", action="store_true", help="print it as JSON")
-    show.set_defaults(handler=later("schedule_commands", "schedule_show"), command="schedule show")
-
-    remove = commands.add_parser(
-        "remove", help="remove a schedule, its stored link and copy", epilog=_SCHEDULE_EPILOG
+    schedule.add("remove", "remove a schedule, its stored link and copy").add_argument(
+        "name", metavar="NAME"
     )
-    remove.add_argument("name", metavar="NAME")
-    remove.set_defaults(
-        handler=later("schedule_commands", "schedule_remove"), command="schedule remove"
-    )
-
-    override = commands.add_parser(
+    override = schedule.add(
         "override",
-        help="say you are on or off call for a while, or clear that",
-        description="examples:\n"
+        "say you are on or off call for a while, or clear that",
+        "examples:\n"
         "  shiftbell schedule override off --for 4h\n"
         "  shiftbell schedule override on --for 30m\n"
         "  shiftbell schedule override clear",
-        epilog=_SCHEDULE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     override.add_argument("state", choices=("on", "off", "clear"))
     override.add_argument(
         "--for", dest="duration", type=parse_duration, metavar="DURATION", help="30m, 4h, 1d"
-    )
-    override.set_defaults(
-        handler=later("schedule_commands", "schedule_override"), command="schedule override"
     )
 
 

@@ -10,7 +10,14 @@ import sys
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from shiftbell.cli.common import parse_options, read_config, tell_running_app, usage_error, warn
+from shiftbell.cli.common import (
+    parse_options,
+    read_config,
+    tell_running_app,
+    usage_error,
+    warn,
+)
+from shiftbell.cli.listing import print_listing
 from shiftbell.core.errors import ConfigError, FeedError
 from shiftbell.core.schedule import OnCallState, Override, on_call_state
 from shiftbell.operations.schedules import ScheduleOperations, ScheduleProblems, coming_shifts
@@ -101,21 +108,12 @@ def schedule_list(args: argparse.Namespace, paths: AppPaths) -> int:
         }
         for config in settings.schedules
     ]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    if not rows:
-        print("No schedules yet. Add one with: shiftbell schedule add ICS_URL_OR_PATH")
-        return 0
     table = [("NAME", "KIND", "EVERY", "WHERE")]
     for config in settings.schedules:
         where = schedule_rules.where_text(config)
         table.append((config.name, config.kind, f"{config.interval_s:g} s", where))
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
-    for line in table:
-        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
-        print("  ".join([*cells, line[-1]]))
-    return 0
+    empty = "No schedules yet. Add one with: shiftbell schedule add ICS_URL_OR_PATH"
+    return print_listing(args.json, rows, table, empty)
 
 
 def schedule_remove(args: argparse.Namespace, paths: AppPaths) -> int:
