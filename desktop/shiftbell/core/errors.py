@@ -10,23 +10,36 @@ class ShiftbellError(Exception):
 
 
 class FeedError(ShiftbellError):
-    """A feed could not deliver alerts or take an acknowledgement."""
+    """A feed could not deliver alerts or take an acknowledgement.
+
+    `trouble` says what kind of failure it is in the few words a status line uses.
+    """
+
+    trouble = "failing"
 
 
 class FeedAuthError(FeedError):
     """The source rejected our credentials (401/403): retrying will not help."""
 
+    trouble = "refused access"
+
 
 class FeedUnreachableError(FeedError):
     """The source could not be reached (DNS, refused, timeout, 5xx): worth retrying."""
+
+    trouble = "unreachable"
 
 
 class FeedPayloadError(FeedError):
     """The source answered with something we cannot read."""
 
+    trouble = "unreadable"
+
 
 class FeedRateLimitedError(FeedError):
     """The source said to slow down (429); `retry_after_s` is how long it asked for."""
+
+    trouble = "rate-limited"
 
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
@@ -35,6 +48,8 @@ class FeedRateLimitedError(FeedError):
 
 class FeedConfigError(FeedError):
     """The feed's settings are incomplete or wrong (a missing option, a bad URL)."""
+
+    trouble = "not set up right"
 
 
 class PayloadError(ShiftbellError):

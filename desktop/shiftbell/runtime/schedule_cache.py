@@ -39,14 +39,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from shiftbell.core.errors import (
-    FeedAuthError,
-    FeedConfigError,
-    FeedError,
-    FeedPayloadError,
-    FeedRateLimitedError,
-    FeedUnreachableError,
-)
+from shiftbell.core.errors import FeedError
 from shiftbell.core.schedule import OnCallSchedule, Shift
 from shiftbell.sources.schedule import ScheduleSource
 from shiftbell.system.atomic_file import write_atomically
@@ -61,6 +54,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 class Problem(StrEnum):
     """What went wrong with the last refresh, in the words the status line uses."""
 
+    # The values are the errors' `trouble` words.
     NONE = ""
     UNREACHABLE = "unreachable"
     REFUSED = "refused access"
@@ -71,15 +65,7 @@ class Problem(StrEnum):
 
     @classmethod
     def of(cls, error: FeedError) -> Problem:
-        # Most specific first: every one of these is a FeedError.
-        kinds: tuple[tuple[type[FeedError], Problem], ...] = (
-            (FeedRateLimitedError, cls.RATE_LIMITED),
-            (FeedAuthError, cls.REFUSED),
-            (FeedUnreachableError, cls.UNREACHABLE),
-            (FeedPayloadError, cls.UNREADABLE),
-            (FeedConfigError, cls.MISCONFIGURED),
-        )
-        return next((p for kind, p in kinds if isinstance(error, kind)), cls.FAILING)
+        return cls(error.trouble)
 
 
 class Freshness(StrEnum):

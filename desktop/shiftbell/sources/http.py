@@ -107,8 +107,28 @@ async def request(
 def status_error(
     response: httpx.Response, config: FeedConfig, vendor: str, credential: str = "token"
 ) -> FeedError:
-    status = response.status_code
-    detail = _detail(response)
+    return error_for_status(
+        response.status_code,
+        config,
+        vendor,
+        credential,
+        path=response.request.url.path,
+        detail=_detail(response),
+        retry_after_s=retry_after_seconds(response.headers),
+    )
+
+
+def error_for_status(
+    status: int,
+    config: FeedConfig,
+    vendor: str,
+    credential: str = "token",
+    *,
+    path: str,
+    detail: str = "",
+    retry_after_s: float | None = None,
+) -> FeedError:
+    """The FeedError for an HTTP error status (a 2xx is the caller's to have handled)."""
     if status in (401, 403):
         what = "rejected the" if status == 401 else "refused access with the"
         return FeedAuthError(
@@ -116,14 +136,11 @@ def status_error(
             f"{where_to_fix(config)}"
         )
     if status == 429:
-        retry = retry_after_seconds(response.headers)
+        retry = retry_after_s
         wait = f"; retrying in {retry:.0f} s" if retry is not None else ""
         return FeedRateLimitedError(f"{vendor} rate limit reached ({config.name}){wait}", retry)
     if status == 404:
-        return FeedError(
-            f"{vendor} has no {response.request.url.path} (404): check the URL in "
-            f"{where_to_fix(config)}"
-        )
+        return FeedError(f"{vendor} has no {path} (404): check the URL in {where_to_fix(config)}")
     if status >= 500:
         return FeedUnreachableError(f"{vendor} server error {status}{detail} ({config.name})")
     return FeedError(f"{vendor} refused the request ({status}{detail}) ({config.name})")

@@ -15,8 +15,10 @@ from tests.unit.sources.ics.fake_calendar import CalendarServer
 from shiftbell.core.clock import FakeClock
 from shiftbell.core.errors import (
     FeedAuthError,
+    FeedConfigError,
     FeedError,
     FeedPayloadError,
+    FeedRateLimitedError,
     FeedUnreachableError,
 )
 from shiftbell.core.schedule import OnCallSchedule, Shift
@@ -232,6 +234,8 @@ def test_on_call_schedule_from_the_copies() -> None:
         (FeedUnreachableError("x"), Problem.UNREACHABLE),
         (FeedAuthError("x"), Problem.REFUSED),
         (FeedPayloadError("x"), Problem.UNREADABLE),
+        (FeedRateLimitedError("x"), Problem.RATE_LIMITED),
+        (FeedConfigError("x"), Problem.MISCONFIGURED),
         (FeedError("x"), Problem.FAILING),
     ],
 )

@@ -42,16 +42,14 @@ import httpx
 
 from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import (
-    FeedAuthError,
     FeedConfigError,
     FeedError,
     FeedPayloadError,
-    FeedRateLimitedError,
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
 from shiftbell.sources.fields import iso_time
-from shiftbell.sources.http import USER_AGENT, make_client, where_to_fix
+from shiftbell.sources.http import USER_AGENT, error_for_status, make_client, where_to_fix
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -149,18 +147,8 @@ class GotifyFeed(VendorFeed):
             ) from None
 
     def _handshake_error(self, status: int) -> FeedError:
-        where = where_to_fix(self.config)
-        if status in (401, 403):
-            what = "rejected the" if status == 401 else "refused access with the"
-            return FeedAuthError(
-                f"Gotify {what} {CREDENTIAL} ({status}): check the {CREDENTIAL} in {where}"
-            )
-        if status == 404:
-            return FeedError(f"Gotify has no /stream (404): check the URL in {where}")
-        if status == 429:
-            return FeedRateLimitedError(f"Gotify rate limit reached ({self.config.name})")
-        if status >= 500:
-            return FeedUnreachableError(f"Gotify server error {status} ({self.config.name})")
+        if status in (401, 403, 404, 429) or status >= 500:
+            return error_for_status(status, self.config, VENDOR, CREDENTIAL, path="/stream")
         return FeedPayloadError(
             f"{self._base_url} did not open a Gotify stream at /stream (HTTP {status}) "
             f"({self.config.name}): is the URL right?"
