@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import ShiftbellError
@@ -24,25 +25,19 @@ from shiftbell.store.credentials import SecretStore
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class FeedConfigSync:
-    def __init__(
-        self,
-        desk: AlertDesk,
-        feed_runner: FeedRunner,
-        secrets: SecretStore,
-        clock: Clock,
-        on_status: Callable[[FeedStatus], None],
-        on_removed: Callable[[str], None],
-    ) -> None:
-        self._desk = desk
-        self._feed_runner = feed_runner
-        self._secrets = secrets
-        self._clock = clock
-        self._on_status = on_status
-        self._on_removed = on_removed
-        self._broken: set[str] = set()  # configured, but could not be built
-        # A reload while the start-up apply still waits for the keyring must not interleave.
-        self._applying = asyncio.Lock()
+    """Keeps the running feeds equal to the configured ones (`apply`), with their secrets."""
+
+    desk: AlertDesk
+    feed_runner: FeedRunner
+    secrets: SecretStore
+    clock: Clock
+    on_status: Callable[[FeedStatus], None]
+    on_removed: Callable[[str], None]
+    _broken: set[str] = field(default_factory=set, init=False)  # configured, not buildable
+    # A reload while the start-up apply still waits for the keyring must not interleave.
+    _applying: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def apply(self, configs: Sequence[FeedConfig], *, first: bool = False) -> None:
         """Start new feeds, restart the others with their current settings and secret,
@@ -53,23 +48,23 @@ class FeedConfigSync:
 
     async def _apply(self, configs: Sequence[FeedConfig], *, first: bool) -> None:
         wanted = {config.name: config for config in configs}
-        for name in set(self._feed_runner.names()) | self._broken:
+        for name in set(self.feed_runner.names()) | self._broken:
             if name not in wanted:
-                self._feed_runner.remove(name)
+                self.feed_runner.remove(name)
                 self._broken.discard(name)
-                self._on_removed(name)
+                self.on_removed(name)
         for config in configs:
             try:
-                secret = await asyncio.to_thread(self._secrets.get, config.name)
+                secret = await asyncio.to_thread(self.secrets.get, config.name)
                 feed = build_feed(config, secret)
             except ShiftbellError as exc:
                 log.error("feed %s cannot start: %s", config.name, exc)
-                self._feed_runner.remove(config.name)
+                self.feed_runner.remove(config.name)
                 self._broken.add(config.name)
-                self._on_status(FeedStatus(config.name, False, str(exc), self._clock.now()))
+                self.on_status(FeedStatus(config.name, False, str(exc), self.clock.now()))
                 continue
             self._broken.discard(config.name)
-            self._feed_runner.replace(feed)
+            self.feed_runner.replace(feed)
             log.info("feed %s (%s) started", config.name, config.kind)
         if first:
             self._resolve_orphans(set(wanted))
@@ -77,9 +72,9 @@ class FeedConfigSync:
     def _resolve_orphans(self, configured: set[str]) -> None:
         orphans = {
             alert.key.feed_id
-            for alert in self._desk.active()
+            for alert in self.desk.active()
             if alert.key.feed_id not in configured and alert.key.feed_id not in RESERVED_FEED_NAMES
         }
         for feed_id in sorted(orphans):
             log.info("feed %s is no longer configured: resolving its alerts", feed_id)
-            self._desk.replace_snapshot(feed_id, [], source=feed_id)
+            self.desk.replace_snapshot(feed_id, [], source=feed_id)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shiftbell.core.alert import AlertKey, Incoming, Severity
@@ -58,6 +58,7 @@ class FeedRun:
         return self.feed.config.name
 
 
+@dataclass(eq=False)
 class FeedDownWatch:
     """Raises and resolves the feed-down alerts of the runs `runs` lists (loop thread).
 
@@ -65,24 +66,15 @@ class FeedDownWatch:
     leaves them alone; `fetch_timeout_s` is how long a poll may take on top of its interval.
     """
 
-    def __init__(
-        self,
-        desk: AlertDesk,
-        clock: Clock,
-        *,
-        runs: Callable[[], Iterable[FeedRun]],
-        own_changes: Callable[[], AbstractContextManager[None]],
-        sleep: Sleep,
-        fetch_timeout_s: float,
-    ) -> None:
-        self._desk = desk
-        self._clock = clock
-        self._runs = runs
-        self._own_changes = own_changes
-        self._sleep = sleep
-        self._fetch_timeout_s = fetch_timeout_s
-        self._wake = asyncio.Event()
-        self._clock_marks: tuple[datetime, float] | None = None  # (steady, awake)
+    desk: AlertDesk
+    clock: Clock
+    _: KW_ONLY
+    runs: Callable[[], Iterable[FeedRun]]
+    own_changes: Callable[[], AbstractContextManager[None]]
+    sleep: Sleep
+    fetch_timeout_s: float
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _clock_marks: tuple[datetime, float] | None = field(default=None, init=False)  # (steady, awake)
 
     def start(self) -> None:
         self._wake = asyncio.Event()  # fresh: an Event belongs to the loop it first ran on
@@ -96,9 +88,9 @@ class FeedDownWatch:
         while True:
             self._wake.clear()
             self._check_resumed()
-            now = self._clock.steady()
+            now = self.clock.steady()
             soonest: datetime | None = None
-            for run in list(self._runs()):
+            for run in list(self.runs()):
                 deadline = self._deadline(run)
                 if deadline is None:
                     continue
@@ -107,7 +99,7 @@ class FeedDownWatch:
                 elif soonest is None or deadline < soonest:
                     soonest = deadline
             delay = None if soonest is None else (soonest - now).total_seconds()
-            await sleep_or_wake(delay, self._wake, self._sleep)
+            await sleep_or_wake(delay, self._wake, self.sleep)
 
     def limit(self, run: FeedRun) -> float:
         """Seconds without contact after which the feed is down."""
@@ -116,7 +108,7 @@ class FeedDownWatch:
             return config.stale_after_s
         # Between two polls a healthy feed is silent for up to an interval plus a
         # fetch: a limit below that would call every poll "down".
-        return max(config.stale_after_s, config.interval_s + self._fetch_timeout_s)
+        return max(config.stale_after_s, config.interval_s + self.fetch_timeout_s)
 
     def raise_down(self, run: FeedRun) -> None:
         reason = run.error or "no answer"
@@ -136,8 +128,8 @@ class FeedDownWatch:
             severity=Severity.CRITICAL,
             summary=summary,
         )
-        with self._own_changes():
-            self._desk.ingest(SHIFTBELL_FEED_ID, [down], source=SHIFTBELL_SOURCE)
+        with self.own_changes():
+            self.desk.ingest(SHIFTBELL_FEED_ID, [down], source=SHIFTBELL_SOURCE)
 
     def resolve(self, run: FeedRun) -> None:
         if not run.down_summary:
@@ -145,8 +137,8 @@ class FeedDownWatch:
         run.down_summary = ""
         log.info("feed %s is back", run.name)
         gone = Incoming(feed_down_key(run.name).source_id, f"Feed {run.name} is down", firing=False)
-        with self._own_changes():
-            self._desk.ingest(SHIFTBELL_FEED_ID, [gone], source=SHIFTBELL_SOURCE)
+        with self.own_changes():
+            self.desk.ingest(SHIFTBELL_FEED_ID, [gone], source=SHIFTBELL_SOURCE)
 
     def _deadline(self, run: FeedRun) -> datetime | None:
         """When the feed is down, on the steady clock; None while a stream is connected."""
@@ -160,7 +152,7 @@ class FeedDownWatch:
         Time asleep is not "no contact": the steady clock counted it, the awake clock
         did not, and the difference says how long the machine slept.
         """
-        steady, awake = self._clock.steady(), self._clock.awake()
+        steady, awake = self.clock.steady(), self.clock.awake()
         marks, self._clock_marks = self._clock_marks, (steady, awake)
         if marks is None:
             return
@@ -168,8 +160,8 @@ class FeedDownWatch:
         if slept < SUSPEND_GAP_S:
             return
         log.info("the machine slept for %.0f s: each feed gets an interval to answer", slept)
-        for run in self._runs():
-            answer_within = run.feed.config.interval_s + self._fetch_timeout_s
+        for run in self.runs():
+            answer_within = run.feed.config.interval_s + self.fetch_timeout_s
             grace = timedelta(seconds=answer_within - self.limit(run))
             run.heard_at = max(run.heard_at, steady + grace)
 

@@ -25,6 +25,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
@@ -90,33 +91,25 @@ def calendar_location(config: ScheduleSourceConfig, secrets: SecretStore) -> str
     return link
 
 
+@dataclass(eq=False)
 class ScheduleKeeper:
-    def __init__(
-        self,
-        cache: ScheduleCache,
-        secrets: SecretStore,
-        clock: Clock,
-        tz: tzinfo,
-        *,
-        on_update: ScheduleUpdate,
-        feeds_lookup: Callable[[str], FeedConfig | None],
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        fetch_timeout_s: float = FETCH_TIMEOUT_S,
-    ) -> None:
-        self._cache = cache
-        self._secrets = secrets
-        self._clock = clock
-        self._tz = tz
-        self._on_update = on_update
-        self._feeds_lookup = feeds_lookup
-        self._sleep = sleep
-        self._rng = rng if rng is not None else random.Random()
-        self._fetch_timeout_s = fetch_timeout_s
-        self._configs: dict[str, ScheduleSourceConfig] = {}
-        self._copies: dict[str, ScheduleCopy] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._applying = asyncio.Lock()
+    """Fetches the configured schedules on their intervals into the cache, and tells
+    `on_update` what the on-call schedule is after each change (worker loop)."""
+
+    cache: ScheduleCache
+    secrets: SecretStore
+    clock: Clock
+    tz: tzinfo
+    _: KW_ONLY
+    on_update: ScheduleUpdate
+    feeds_lookup: Callable[[str], FeedConfig | None]
+    sleep: Sleep = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    fetch_timeout_s: float = FETCH_TIMEOUT_S
+    _configs: dict[str, ScheduleSourceConfig] = field(default_factory=dict, init=False)
+    _copies: dict[str, ScheduleCopy] = field(default_factory=dict, init=False)
+    _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
+    _applying: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     # -- the running set --------------------------------------------------------------------
 
@@ -133,11 +126,11 @@ class ScheduleKeeper:
             for name in list(self._copies):
                 if name not in wanted:
                     del self._copies[name]
-                    self._cache.forget(name)
+                    self.cache.forget(name)
                     log.info("schedule %s is no longer configured: its copy is removed", name)
             self._configs = wanted
             for config in configs:
-                stored = self._cache.load(config.name)
+                stored = self.cache.load(config.name)
                 self._copies[config.name] = stored or ScheduleCopy(
                     config.name, noun_of(config.kind)
                 )
@@ -173,7 +166,7 @@ class ScheduleKeeper:
             base_s=min(30.0, config.interval_s),
             cap_s=config.interval_s,
             floor_s=min(5.0, config.interval_s),
-            rng=self._rng,
+            rng=self.rng,
         )
         streak = RetryStreak(policy)
         source: ScheduleSource | None = None
@@ -188,14 +181,14 @@ class ScheduleKeeper:
                     log.warning("%s", exc)  # messages name the schedule, never the link
                     if isinstance(exc, FeedRateLimitedError):
                         retry_after = exc.retry_after_s
-                    copy = self._cache.record_failure(
-                        config.name, noun_of(config.kind), exc, self._clock.now()
+                    copy = self.cache.record_failure(
+                        config.name, noun_of(config.kind), exc, self.clock.now()
                     )
                 except Exception as exc:  # a bug in a source must not stop the others
                     log.exception("schedule %s failed unexpectedly", config.name)
                     error = FeedError(f"schedule {config.name} failed: {type(exc).__name__}")
-                    copy = self._cache.record_failure(
-                        config.name, noun_of(config.kind), error, self._clock.now()
+                    copy = self.cache.record_failure(
+                        config.name, noun_of(config.kind), error, self.clock.now()
                     )
                 self._copies[config.name] = copy
                 self._publish()
@@ -206,7 +199,7 @@ class ScheduleKeeper:
                     delay = streak.failed(retry_after)
                     if copy.problem is Problem.MISCONFIGURED:
                         source = None  # the keyring may be unlocked, the feed added, by then
-                await self._sleep(delay)
+                await self.sleep(delay)
         finally:
             if source is not None:
                 with contextlib.suppress(Exception):
@@ -214,40 +207,40 @@ class ScheduleKeeper:
 
     async def _build(self, config: ScheduleSourceConfig) -> ScheduleSource:
         if not registry.source(config.kind).schedule_signs_in_through_feed:
-            location = await asyncio.to_thread(calendar_location, config, self._secrets)
+            location = await asyncio.to_thread(calendar_location, config, self.secrets)
             if location != config.location:
                 config = ScheduleSourceConfig(
                     config.name, config.kind, location, config.options, config.interval_s
                 )
-            return build_schedule(config, tz=self._tz)
+            return build_schedule(config, tz=self.tz)
         feed_name = config.options.get("feed", "")
-        feed = self._feeds_lookup(feed_name)
+        feed = self.feeds_lookup(feed_name)
         if feed is None:
             raise FeedConfigError(
                 f"schedule {config.name} signs in through feed {feed_name}, which is not "
                 "configured: add that feed, or set feed to one that is"
             )
         try:
-            secret = await asyncio.to_thread(self._secrets.get, feed.name)
+            secret = await asyncio.to_thread(self.secrets.get, feed.name)
         except ShiftbellError as exc:
             raise FeedConfigError(f"schedule {config.name}: {exc}") from None
-        return build_schedule(config, tz=self._tz, feed=feed, secret=secret)
+        return build_schedule(config, tz=self.tz, feed=feed, secret=secret)
 
     async def _fetch(self, source: ScheduleSource) -> ScheduleCopy:
-        now = self._clock.now()
+        now = self.clock.now()
         try:
-            shifts = await asyncio.wait_for(source.fetch(now), self._fetch_timeout_s)
+            shifts = await asyncio.wait_for(source.fetch(now), self.fetch_timeout_s)
         except TimeoutError:
             raise FeedUnreachableError(
-                f"{source.noun} {source.name} did not answer within {self._fetch_timeout_s:g} s"
+                f"{source.noun} {source.name} did not answer within {self.fetch_timeout_s:g} s"
             ) from None
         known_until = now.astimezone(UTC) + source.lookahead
-        return self._cache.record_success(source.name, source.noun, shifts, now, known_until)
+        return self.cache.record_success(source.name, source.noun, shifts, now, known_until)
 
     def _publish(self) -> None:
         copies = self.copies()
         try:
-            self._on_update(on_call_schedule(copies), copies)
+            self.on_update(on_call_schedule(copies), copies)
         except Exception:
             log.exception("the schedule listener failed")
 
