@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from shiftbell.core.errors import ConfigError, ShiftbellError
-from shiftbell.settings.feed_editor import FeedNotFoundError, add_feed, remove_feed, update_feed
+from shiftbell.settings.feed_editor import EntryNotFoundError, add_feed, remove_feed, update_feed
 from shiftbell.settings.model import FeedSettings
 from shiftbell.sources.build import check_feed, connection_test
 from shiftbell.sources.feed import FeedConfig
@@ -175,7 +175,7 @@ class FeedOperations:
         try:
             remove_feed(self.config_path, name)
             entry = True
-        except FeedNotFoundError:
+        except EntryNotFoundError:
             entry = False  # gone already (edited by hand meanwhile); the token still goes
         try:
             token = self.secrets.delete(name)

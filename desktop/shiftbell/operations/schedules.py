@@ -33,9 +33,9 @@ from shiftbell.operations.feeds import AskFile, allow_file_for_one_change, store
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import SECRET_SCOPE, schedule_cache_dir
 from shiftbell.settings import schedule_rules
+from shiftbell.settings.feed_editor import EntryNotFoundError
 from shiftbell.settings.model import FEED_NAME_MAX, KEYRING_LOCATION, Settings
 from shiftbell.settings.schedule_editor import (
-    ScheduleNotFoundError,
     add_schedule,
     remove_schedule,
     update_schedule,
@@ -267,7 +267,7 @@ class ScheduleOperations:
         try:
             remove_schedule(self.config_path, name)
             entry = True
-        except ScheduleNotFoundError:
+        except EntryNotFoundError:
             entry = False
         problem = ""
         try:

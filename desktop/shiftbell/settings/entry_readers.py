@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from shiftbell.settings import feed_rules, schedule_rules
+from shiftbell.settings.kinds import FEED_KINDS, SCHEDULE_KINDS, Kinds
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     MAX_FEED_INTERVAL_S,
@@ -141,20 +142,14 @@ class EntryReader(Generic[N]):
     def unknown(self, key: str) -> None:
         self.note(key, f"unknown option {key}: a {self.noun} has {', '.join(self.keys)}; ignored")
 
-    def kind(
-        self,
-        entry: Mapping[str, object],
-        choices: str,
-        parse: Callable[[str], str | None],
-        problem: Callable[[str], str | None],
-    ) -> str | None:
+    def kind(self, entry: Mapping[str, object], kinds: Kinds) -> str | None:
         kind_text = entry.get("kind")
         if not isinstance(kind_text, str):
-            self.skip(f"has no kind: add kind = one of {choices}", "name")
+            self.skip(f"has no kind: add kind = one of {kinds.choices}", "name")
             return None
-        kind = parse(kind_text)
+        kind = kinds.parse(kind_text)
         if kind is None:
-            self.skip(f"kind {problem(kind_text)}", "kind")
+            self.skip(f"kind {kinds.problem(kind_text)}", "kind")
         return kind
 
     def options(
@@ -211,9 +206,7 @@ class FeedReader(EntryReader[FeedSettings]):
         table = self.named(entry, feed_rules.name_problem)
         if table is None:
             return None
-        kind = self.kind(
-            table, feed_rules.KIND_CHOICES, feed_rules.parse_kind, feed_rules.kind_problem
-        )
+        kind = self.kind(table, FEED_KINDS)
         if kind is None:
             return None
         url = table.get("url")
@@ -323,12 +316,7 @@ class ScheduleReader(EntryReader[ScheduleSourceConfig]):
         table = self.named(entry, schedule_rules.schedule_name_problem)
         if table is None:
             return None
-        kind = self.kind(
-            table,
-            schedule_rules.KIND_CHOICES,
-            schedule_rules.parse_kind,
-            schedule_rules.kind_problem,
-        )
+        kind = self.kind(table, SCHEDULE_KINDS)
         if kind is None:
             return None
         location = table.get("location", "")

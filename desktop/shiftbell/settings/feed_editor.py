@@ -45,12 +45,12 @@ BOM = "\ufeff"
 RawFeeds = list[dict[str, Any]]
 
 
-class FeedExistsError(ConfigError):
-    """A feed with that name is already in the config file."""
+class EntryExistsError(ConfigError):
+    """A feed or schedule with that name is already in the config file."""
 
 
-class FeedNotFoundError(ConfigError):
-    """No feed with that name is in the config file."""
+class EntryNotFoundError(ConfigError):
+    """No feed or schedule with that name is in the config file (or there is no file)."""
 
 
 def add_feed(path: Path, feed: FeedSettings) -> None:
@@ -63,7 +63,7 @@ def add_feed(path: Path, feed: FeedSettings) -> None:
     def change(document: TOMLDocument, raw: RawFeeds) -> RawFeeds:
         index = _index_of(raw, feed.name)
         if index is not None:
-            raise FeedExistsError(
+            raise EntryExistsError(
                 f'a feed named "{feed.name}" is already in {path}{_at_line(path, index)}: '
                 "choose another name, or remove that feed first"
             )
@@ -104,7 +104,7 @@ def update_feed(path: Path, name: str, feed: FeedSettings) -> None:
         index = _require(path, raw, name)
         other = _index_of(raw, feed.name)
         if other is not None and other != index:
-            raise FeedExistsError(
+            raise EntryExistsError(
                 f'a feed named "{feed.name}" is already in {path}{_at_line(path, other)}: '
                 "choose another name"
             )
@@ -116,7 +116,7 @@ def update_feed(path: Path, name: str, feed: FeedSettings) -> None:
 
 
 def remove_feed(path: Path, name: str) -> None:
-    """Remove the feed called `name`; FeedNotFoundError if the file has none."""
+    """Remove the feed called `name`; EntryNotFoundError if the file has none."""
 
     def change(document: TOMLDocument, raw: RawFeeds) -> RawFeeds:
         index = _require(path, raw, name)
@@ -151,7 +151,7 @@ def _edit(
     the file must come out unchanged.
     """
     if not create and not os.path.exists(path):
-        raise FeedNotFoundError(f"there is no config file at {path}, so no {key}")
+        raise EntryNotFoundError(f"there is no config file at {path}, so no {key}")
     target, original, text, bom, old, document = open_for_editing(path, retry)
     old_feeds = old.get(key, [])
     raw = list(old_feeds) if isinstance(old_feeds, list) else []
@@ -348,7 +348,7 @@ def _index_of(raw: RawFeeds, name: str) -> int | None:
 def _require(path: Path, raw: RawFeeds, name: str) -> int:
     index = _index_of(raw, name)
     if index is None:
-        raise FeedNotFoundError(f'there is no feed named "{name}" in {path}')
+        raise EntryNotFoundError(f'there is no feed named "{name}" in {path}')
     return index
 
 

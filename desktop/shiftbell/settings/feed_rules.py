@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from shiftbell.settings.kinds import FEED_KINDS
 from shiftbell.settings.model import (
     FEED_NAME,
     FEED_NAME_MAX,
@@ -24,7 +25,9 @@ from shiftbell.sources.feed import RESERVED_FEED_NAMES
 from shiftbell.sources.spec import SourceSpec, option_problems
 
 OPTION_KEY = re.compile(r"[A-Za-z0-9_-]+")
-KIND_CHOICES = " | ".join(registry.feed_kinds())
+KIND_CHOICES = FEED_KINDS.choices
+parse_kind = FEED_KINDS.parse
+kind_problem = FEED_KINDS.problem
 
 
 def name_problem(name: str) -> str | None:
@@ -40,18 +43,6 @@ def name_problem(name: str) -> str | None:
     if name.lower() in RESERVED_FEED_NAMES:
         return f'the name "{name}" is reserved for Shiftbell\'s own alerts: choose another name'
     return None
-
-
-def parse_kind(text: str) -> str | None:
-    """The feed kind for `text`, forgiving case and surrounding spaces; None if unknown."""
-    found = registry.find(text)
-    return found.id if found is not None and found.has_feed else None
-
-
-def kind_problem(text: str) -> str | None:
-    if parse_kind(text) is not None:
-        return None
-    return f'"{text}" is not a feed kind Shiftbell knows: use {KIND_CHOICES}'
 
 
 def url_problem(url: str) -> str | None:

@@ -18,6 +18,7 @@ from tomlkit.toml_document import TOMLDocument
 from shiftbell.core.errors import ConfigError
 from shiftbell.settings import feed_editor
 from shiftbell.settings.entry_readers import SCHEDULE_KEYS
+from shiftbell.settings.feed_editor import EntryExistsError, EntryNotFoundError
 from shiftbell.settings.schedule_rules import schedule_problems
 from shiftbell.settings.template import schedule_table_lines
 from shiftbell.sources.schedule import ScheduleSourceConfig
@@ -26,14 +27,6 @@ log = logging.getLogger(__name__)
 
 KEY = "schedules"
 RawEntries = list[dict[str, Any]]
-
-
-class ScheduleExistsError(ConfigError):
-    """A schedule with that name is already in the config file."""
-
-
-class ScheduleNotFoundError(ConfigError):
-    """No schedule with that name is in the config file."""
 
 
 def add_schedule(path: Path, config: ScheduleSourceConfig) -> None:
@@ -46,7 +39,7 @@ def add_schedule(path: Path, config: ScheduleSourceConfig) -> None:
 
     def change(document: TOMLDocument, raw: RawEntries) -> RawEntries:
         if _index_of(raw, config.name) is not None:
-            raise ScheduleExistsError(
+            raise EntryExistsError(
                 f'a schedule named "{config.name}" is already in {path}: choose another name, '
                 f"or remove it first with `shiftbell schedule remove {config.name}`"
             )
@@ -85,10 +78,10 @@ def update_schedule(path: Path, name: str, config: ScheduleSourceConfig) -> None
     def change(document: TOMLDocument, raw: RawEntries) -> RawEntries:
         index = _index_of(raw, name)
         if index is None:
-            raise ScheduleNotFoundError(f'there is no schedule named "{name}" in {path}')
+            raise EntryNotFoundError(f'there is no schedule named "{name}" in {path}')
         other = _index_of(raw, config.name)
         if other is not None and other != index:
-            raise ScheduleExistsError(
+            raise EntryExistsError(
                 f'a schedule named "{config.name}" is already in {path}: choose another name'
             )
         entries = document.get(KEY)
@@ -98,19 +91,19 @@ def update_schedule(path: Path, name: str, config: ScheduleSourceConfig) -> None
 
     try:
         feed_editor._edit(path, retry, change, create=False, key=KEY)
-    except feed_editor.FeedNotFoundError:  # no config file at all
-        raise ScheduleNotFoundError(f'there is no schedule named "{name}" in {path}') from None
+    except EntryNotFoundError:  # no config file at all
+        raise EntryNotFoundError(f'there is no schedule named "{name}" in {path}') from None
     log.info("changed schedule %s in %s", name, path)
 
 
 def remove_schedule(path: Path, name: str) -> None:
-    """Remove the schedule called `name`; ScheduleNotFoundError if the file has none."""
+    """Remove the schedule called `name`; EntryNotFoundError if the file has none."""
     retry = "remove the schedule again"
 
     def change(document: TOMLDocument, raw: RawEntries) -> RawEntries:
         index = _index_of(raw, name)
         if index is None:
-            raise ScheduleNotFoundError(f'there is no schedule named "{name}" in {path}')
+            raise EntryNotFoundError(f'there is no schedule named "{name}" in {path}')
         entries = document.get(KEY)
         if isinstance(entries, AoT):
             feed_editor._remove_table(document, entries, index)
@@ -124,8 +117,8 @@ def remove_schedule(path: Path, name: str) -> None:
 
     try:
         feed_editor._edit(path, retry, change, create=False, key=KEY)
-    except feed_editor.FeedNotFoundError:  # no config file at all
-        raise ScheduleNotFoundError(f'there is no schedule named "{name}" in {path}') from None
+    except EntryNotFoundError:  # no config file at all
+        raise EntryNotFoundError(f'there is no schedule named "{name}" in {path}') from None
     log.info("removed schedule %s from %s", name, path)
 
 

@@ -17,6 +17,7 @@ import math
 from urllib.parse import urlsplit
 
 from shiftbell.settings.feed_rules import name_problem, option_problem, seconds_text
+from shiftbell.settings.kinds import SCHEDULE_KINDS
 from shiftbell.settings.model import (
     KEYRING_LOCATION,
     MAX_SCHEDULE_INTERVAL_S,
@@ -26,20 +27,10 @@ from shiftbell.sources import registry
 from shiftbell.sources.schedule import ScheduleSourceConfig
 from shiftbell.sources.spec import option_problems
 
-KIND_CHOICES = " | ".join(registry.schedule_kinds())
+KIND_CHOICES = SCHEDULE_KINDS.choices
+parse_kind = SCHEDULE_KINDS.parse
+kind_problem = SCHEDULE_KINDS.problem
 LINK_SCHEMES = ("https", "http", "webcal")
-
-
-def parse_kind(text: str) -> str | None:
-    """The schedule kind for `text`, forgiving case and surrounding spaces; None if unknown."""
-    found = registry.find(text)
-    return found.id if found is not None and found.has_schedule else None
-
-
-def kind_problem(text: str) -> str | None:
-    if parse_kind(text) is not None:
-        return None
-    return f'"{text}" is not a schedule kind Shiftbell knows: use {KIND_CHOICES}'
 
 
 def is_link(location: str) -> bool:

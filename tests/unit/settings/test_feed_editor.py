@@ -10,8 +10,8 @@ import pytest
 
 from shiftbell.core.errors import ConfigError
 from shiftbell.settings.feed_editor import (
-    FeedExistsError,
-    FeedNotFoundError,
+    EntryExistsError,
+    EntryNotFoundError,
     add_feed,
     remove_feed,
     update_feed,
@@ -133,7 +133,7 @@ def test_adding_to_a_missing_file_writes_the_commented_default_file_with_the_fee
 
 def test_a_taken_name_is_refused_with_its_line(config: Path) -> None:
     before = config.read_bytes()
-    with pytest.raises(FeedExistsError) as caught:
+    with pytest.raises(EntryExistsError) as caught:
         add_feed(config, pd("lab"))
     assert str(caught.value) == (
         f'a feed named "lab" is already in {config} (line 18): choose another name, or '
@@ -265,10 +265,10 @@ def test_removing_the_last_feed_keeps_what_follows(config: Path) -> None:
 
 def test_removing_a_feed_that_is_not_there_says_so_and_writes_nothing(config: Path) -> None:
     before = config.read_bytes()
-    with pytest.raises(FeedNotFoundError, match='there is no feed named "nope" in '):
+    with pytest.raises(EntryNotFoundError, match='there is no feed named "nope" in '):
         remove_feed(config, "nope")
     assert config.read_bytes() == before
-    with pytest.raises(FeedNotFoundError, match="there is no config file"):
+    with pytest.raises(EntryNotFoundError, match="there is no config file"):
         remove_feed(config.parent / "missing.toml", "team")
     assert not (config.parent / "missing.toml").exists()
 
@@ -318,7 +318,7 @@ def test_updating_keeps_inline_comments_of_values_that_did_not_change(config: Pa
 
 def test_renaming_onto_a_taken_name_is_refused(config: Path) -> None:
     before = config.read_bytes()
-    with pytest.raises(FeedExistsError):
+    with pytest.raises(EntryExistsError):
         update_feed(config, "team", pd("lab"))
     assert config.read_bytes() == before
 

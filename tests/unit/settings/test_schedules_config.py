@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 
 from shiftbell.core.errors import ConfigError
+from shiftbell.settings.feed_editor import EntryExistsError, EntryNotFoundError
 from shiftbell.settings.model import Settings
 from shiftbell.settings.schedule_editor import (
-    ScheduleExistsError,
-    ScheduleNotFoundError,
     add_schedule,
     remove_schedule,
     update_schedule,
@@ -114,19 +113,19 @@ def test_add_and_remove_round_trip_keeps_the_rest_of_the_file(tmp_path: Path) ->
     assert loaded.problems == []
     assert loaded.settings.schedules == (team, vendor)
     assert "# my own note" in path.read_text(encoding="utf-8")
-    with pytest.raises(ScheduleExistsError):
+    with pytest.raises(EntryExistsError):
         add_schedule(path, team)
     remove_schedule(path, "team")
     assert load_settings(path).settings.schedules == (vendor,)
     remove_schedule(path, "pd")
     assert path.read_text(encoding="utf-8").rstrip() == original.rstrip()
-    with pytest.raises(ScheduleNotFoundError):
+    with pytest.raises(EntryNotFoundError):
         remove_schedule(path, "pd")
 
 
 def test_add_creates_the_file_and_refuses_bad_input_and_broken_files(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    with pytest.raises(ScheduleNotFoundError):
+    with pytest.raises(EntryNotFoundError):
         remove_schedule(path, "team")
     with pytest.raises(ConfigError, match="interval_s = 1 is too short"):
         add_schedule(path, ScheduleSourceConfig("t", "ics", "/a.ics", {}, 1))
@@ -153,9 +152,9 @@ def test_update_replaces_one_schedule_in_place_and_keeps_comments(tmp_path: Path
     # Options are replaced as a whole: "who" goes when the new entry has none.
     update_schedule(path, "rota", ScheduleSourceConfig("rota", "ics", "/r.ics", {}, 900))
     assert load_settings(path).settings.schedules[0].options == {}
-    with pytest.raises(ScheduleExistsError, match="pd"):
+    with pytest.raises(EntryExistsError, match="pd"):
         update_schedule(path, "rota", ScheduleSourceConfig("pd", "ics", "/r.ics", {}, 900))
-    with pytest.raises(ScheduleNotFoundError):
+    with pytest.raises(EntryNotFoundError):
         update_schedule(path, "team", renamed)
     with pytest.raises(ConfigError, match="too short"):
         update_schedule(path, "rota", ScheduleSourceConfig("rota", "ics", "/r.ics", {}, 1))
