@@ -8,6 +8,7 @@ parses back to exactly `s` (tested), which makes it usable for saving too.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from datetime import time, timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
@@ -194,36 +195,32 @@ def feeds_help() -> str:
 def feed_table_lines(feed: FeedSettings) -> list[str]:
     """One [[feeds]] table; stale_after_s only when it differs from what the interval implies."""
     config = feed.config
-    lines = [
-        "[[feeds]]",
-        f"name = {_string(config.name)}",
-        f"kind = {_string(config.kind)}",
-        f"url = {_string(config.url)}",
-        f"interval_s = {_number(config.interval_s)}",
-    ]
+    lines = _entry_head("feeds", config.name, config.kind)
+    lines.append(f"url = {_string(config.url)}")
+    lines.append(f"interval_s = {_number(config.interval_s)}")
     if config.stale_after_s != default_stale_after_s(config.interval_s):
         lines.append(f"stale_after_s = {_number(config.stale_after_s)}")
     lines.append(f"enabled = {'true' if feed.enabled else 'false'}")
-    if config.options:
-        lines.append("[feeds.options]")
-        lines += [f"{key} = {_string(value)}" for key, value in config.options.items()]
-    return lines
+    return lines + _options_lines("feeds", config.options)
 
 
 def schedule_table_lines(config: ScheduleSourceConfig) -> list[str]:
     """One [[schedules]] table, as `shiftbell schedule add` writes it."""
-    lines = [
-        "[[schedules]]",
-        f"name = {_string(config.name)}",
-        f"kind = {_string(config.kind)}",
-    ]
+    lines = _entry_head("schedules", config.name, config.kind)
     if config.location:
         lines.append(f"location = {_string(config.location)}")
     lines.append(f"interval_s = {_number(config.interval_s)}")
-    if config.options:
-        lines.append("[schedules.options]")
-        lines += [f"{key} = {_string(value)}" for key, value in config.options.items()]
-    return lines
+    return lines + _options_lines("schedules", config.options)
+
+
+def _entry_head(table: str, name: str, kind: str) -> list[str]:
+    return [f"[[{table}]]", f"name = {_string(name)}", f"kind = {_string(kind)}"]
+
+
+def _options_lines(table: str, options: Mapping[str, str]) -> list[str]:
+    if not options:
+        return []
+    return [f"[{table}.options]", *(f"{key} = {_string(value)}" for key, value in options.items())]
 
 
 def _number(value: float) -> str:
