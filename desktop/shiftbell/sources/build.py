@@ -36,12 +36,16 @@ from shiftbell.sources.spec import (
 
 def feed_source(config: FeedConfig) -> SourceSpec:
     """The declaration of `config`'s kind; FeedConfigError if it has no alert feed."""
-    found = registry.find(config.kind)
-    if found is None or not found.has_feed:
-        kinds = ", ".join(registry.feed_kinds())
+    return _declared(config.name, config.kind, "feed", registry.feed_kinds())
+
+
+def _declared(name: str, kind: str, what: str, kinds: tuple[str, ...]) -> SourceSpec:
+    """The declaration of `kind` if it is one of `kinds`; FeedConfigError naming them if not."""
+    found = registry.find(kind)
+    if found is None or found.id not in kinds:
         raise FeedConfigError(
-            f"feed {config.name}: {config.kind!r} is not a kind of feed Shiftbell knows: "
-            f"use {kinds}"
+            f"{what} {name}: {kind!r} is not a kind of {what} Shiftbell knows: "
+            f"use {', '.join(kinds)}"
         )
     return found
 
@@ -123,14 +127,7 @@ async def connection_test(config: FeedConfig, secret: str, timeout_s: float) -> 
 
 def schedule_source(config: ScheduleSourceConfig) -> SourceSpec:
     """The declaration of the schedule's kind; FeedConfigError if it has no schedule."""
-    found = registry.find(config.kind)
-    if found is None or not found.has_schedule:
-        kinds = ", ".join(registry.schedule_kinds())
-        raise FeedConfigError(
-            f"schedule {config.name}: {config.kind!r} is not a kind of schedule Shiftbell "
-            f"knows: use {kinds}"
-        )
-    return found
+    return _declared(config.name, config.kind, "schedule", registry.schedule_kinds())
 
 
 def build_schedule(

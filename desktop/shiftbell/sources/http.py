@@ -55,25 +55,11 @@ def where_to_fix(config: FeedConfig) -> str:
 
 
 async def request_json(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    config: FeedConfig,
-    vendor: str,
-    credential: str = "token",
-    ok: tuple[int, ...] = (),
-    **kwargs: Any,
+    client: httpx.AsyncClient, method: str, url: str, **kwargs: Any
 ) -> tuple[int, Any]:
-    """Send a request; return (status, parsed JSON or None for an empty body).
-
-    Statuses in `ok` are returned as they are, even 4xx (e.g. Grafana's 400 for
-    "already acknowledged"); any other non-2xx becomes the matching FeedError.
-    """
-    response = await request(
-        client, method, url, config=config, vendor=vendor, credential=credential, ok=ok, **kwargs
-    )
-    return response.status_code, _json(response, config, vendor)
+    """`request`, with the answer's JSON: (status, parsed JSON or None for an empty body)."""
+    response = await request(client, method, url, **kwargs)
+    return response.status_code, _json(response, kwargs["config"], kwargs["vendor"])
 
 
 async def request(
@@ -87,7 +73,11 @@ async def request(
     ok: tuple[int, ...] = (),
     **kwargs: Any,
 ) -> httpx.Response:
-    """`request_json` for a body that is not JSON (an HTML page): the response itself."""
+    """Send a request; return the response (the body may be JSON or an HTML page).
+
+    Statuses in `ok` are returned as they are, even 4xx (e.g. Grafana's 400 for
+    "already acknowledged"); any other non-2xx becomes the matching FeedError.
+    """
     try:
         response = await client.request(method, url, **kwargs)
     except httpx.TimeoutException:
