@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from shiftbell.core.alert import Severity
 
@@ -38,3 +39,8 @@ def priority_severity(text: str) -> Severity | None:
     warning; P4, P5 info ("P1 - Critical" reads as P1); None for anything else."""
     match = _PRIORITY.match(text)
     return _BY_PRIORITY[match.group(1)] if match else None
+
+
+def member(value: object, key: str) -> Any:
+    """`value[key]` when `value` is a JSON object that has it; None otherwise."""
+    return value.get(key) if isinstance(value, dict) else None

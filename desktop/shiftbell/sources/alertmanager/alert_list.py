@@ -14,6 +14,7 @@ from shiftbell.core.alert import AckInfo, Incoming, Link, is_web_link
 from shiftbell.core.errors import PayloadError
 from shiftbell.sources.alertmanager.links import annotation_links
 from shiftbell.sources.alertmanager.webhook import alertmanager_alert_text
+from shiftbell.sources.fields import member
 from shiftbell.sources.strict_fields import json_kind, rfc3339_time, string_labels
 
 
@@ -38,7 +39,7 @@ def parse_alert(item: object, where: str, ui_url: str = "") -> Incoming:
     annotations = dict(string_labels(item.get("annotations"), f"{where}.annotations"))
     text = alertmanager_alert_text(dict(labels), annotations, fingerprint)
     status = item.get("status")
-    silenced_by = status.get("silencedBy") if isinstance(status, dict) else None
+    silenced_by = member(status, "silencedBy")
     url = item.get("generatorURL")
     # The window opens this link with one click: web pages only.
     if not isinstance(url, str) or not is_web_link(url):
@@ -66,8 +67,8 @@ def silencing(body: list[object]) -> dict[str, list[str]]:
     """Fingerprint -> the ids of the silences that silence it, from a list parse_alerts read."""
     found: dict[str, list[str]] = {}
     for item in body:
-        status = item.get("status") if isinstance(item, dict) else None
-        ids = status.get("silencedBy") if isinstance(status, dict) else None
+        status = member(item, "status")
+        ids = member(status, "silencedBy")
         if isinstance(item, dict) and isinstance(ids, list) and ids:
             found[str(item.get("fingerprint"))] = [i for i in ids if isinstance(i, str)]
     return found

@@ -72,6 +72,7 @@ from shiftbell.sources.alertmanager.options import (
     base_url_of,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
+from shiftbell.sources.fields import member
 from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.strict_fields import rfc3339_time
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -284,7 +285,7 @@ class AlertmanagerFeed(VendorFeed):
                 f"{VENDOR} refused the silence for {alert.title!r}{_detail(body)} "
                 f"({self.config.name})"
             )
-        silence_id = body.get("silenceID") if isinstance(body, dict) else None
+        silence_id = member(body, "silenceID")
         if not isinstance(silence_id, str) or not silence_id:
             raise FeedPayloadError(
                 f"{VENDOR} did not say which silence it created for {alert.title!r} "
@@ -326,7 +327,7 @@ class AlertmanagerFeed(VendorFeed):
                 f"({self.config.name}): check the URL in {where_to_fix(self.config)}"
             )
         version_info = body.get("versionInfo")
-        version = version_info.get("version") if isinstance(version_info, dict) else None
+        version = member(version_info, "version")
         name = f"{VENDOR} {version}" if isinstance(version, str) and version else VENDOR
         alerts = await self.fetch()
         silenced = sum(1 for a in alerts if a.acknowledged)
@@ -388,7 +389,7 @@ class AlertmanagerFeed(VendorFeed):
             if not isinstance(silence, dict):
                 continue
             status = silence.get("status")
-            state = status.get("state") if isinstance(status, dict) else None
+            state = member(status, "state")
             if state not in states:
                 continue
             if silence.get("createdBy") != created_by:

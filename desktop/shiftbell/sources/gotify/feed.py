@@ -48,7 +48,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
-from shiftbell.sources.fields import iso_time
+from shiftbell.sources.fields import iso_time, member
 from shiftbell.sources.http import USER_AGENT, error_for_status, make_client, where_to_fix
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
@@ -246,8 +246,8 @@ class GotifyFeed(VendorFeed):
     async def _page(self, params: Mapping[str, str]) -> tuple[list[Mapping[str, Any]], int]:
         """One page of GET /message: its messages (newest first) and the `since` of the next."""
         _, body = await self._request("GET", "/message", params=params)
-        messages = body.get("messages") if isinstance(body, dict) else None
-        paging = body.get("paging") if isinstance(body, dict) else None
+        messages = member(body, "messages")
+        paging = member(body, "paging")
         if not isinstance(messages, list) or not isinstance(paging, dict):
             raise FeedPayloadError(
                 f"Gotify's /message answer has no messages and paging ({self.config.name}): "
@@ -268,8 +268,8 @@ class GotifyFeed(VendorFeed):
         """Sign in with the client token and report the server's version."""
         _, user = await self._request("GET", "/current/user")
         _, version = await self._request("GET", "/version")
-        name = user.get("name") if isinstance(user, dict) else None
-        number = version.get("version") if isinstance(version, dict) else None
+        name = member(user, "name")
+        number = member(version, "version")
         if not isinstance(name, str) or not isinstance(number, str):
             raise FeedPayloadError(
                 f"{self._base_url} does not answer like Gotify ({self.config.name}): "
@@ -328,8 +328,8 @@ def _click_url(extras: object) -> str:
     if not isinstance(extras, dict):
         return ""
     notification = extras.get("client::notification")
-    click = notification.get("click") if isinstance(notification, dict) else None
-    url = click.get("url") if isinstance(click, dict) else None
+    click = member(notification, "click")
+    url = member(click, "url")
     return url if isinstance(url, str) else ""
 
 

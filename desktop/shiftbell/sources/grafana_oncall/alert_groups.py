@@ -10,7 +10,7 @@ from typing import Any
 
 from shiftbell.core.alert import Severity
 from shiftbell.core.errors import PayloadError
-from shiftbell.sources.fields import priority_severity
+from shiftbell.sources.fields import member, priority_severity
 
 DEFAULT_SEVERITY = Severity.CRITICAL
 
@@ -68,7 +68,7 @@ def _read_severity(value: Any) -> Severity | None:
 
 def payload_of(group: Mapping[str, Any]) -> dict[str, Any]:
     last_alert = group.get("last_alert")
-    payload = last_alert.get("payload") if isinstance(last_alert, dict) else None
+    payload = member(last_alert, "payload")
     return payload if isinstance(payload, dict) else {}
 
 
@@ -82,8 +82,8 @@ def _group_labels(group: Mapping[str, Any]) -> dict[str, str]:
         if not isinstance(item, dict):
             continue
         key, value = item.get("key"), item.get("value")
-        name = key.get("name") if isinstance(key, dict) else None
-        text = value.get("name") if isinstance(value, dict) else None
+        name = member(key, "name")
+        text = member(value, "name")
         if isinstance(name, str) and isinstance(text, str):
             labels[name] = text
     return labels

@@ -74,7 +74,7 @@ import httpx
 from shiftbell.core.alert import Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError, PayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time
+from shiftbell.sources.fields import iso_time, member
 from shiftbell.sources.grafana_oncall.alert_groups import (
     DEFAULT_SEVERITY,
     GroupState,
@@ -330,8 +330,8 @@ class _Page:
 
     @classmethod
     def parse(cls, body: Any, config: FeedConfig, *, count_only: bool = False) -> _Page:
-        results = body.get("results") if isinstance(body, dict) else None
-        count = body.get("count") if isinstance(body, dict) else None
+        results = member(body, "results")
+        count = member(body, "count")
         if not isinstance(results, list) or not isinstance(count, int):
             raise FeedPayloadError(
                 f"{VENDOR} answered the alert group list without `count` and `results` "

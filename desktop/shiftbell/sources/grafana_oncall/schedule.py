@@ -28,6 +28,7 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.fields import member
 from shiftbell.sources.grafana_oncall import SOURCE
 from shiftbell.sources.grafana_oncall.feed import GrafanaOnCallFeed
 from shiftbell.sources.schedule import (
@@ -121,7 +122,7 @@ class GrafanaOnCallSchedule(VendorSchedule):
         query: list[tuple[str, str]] = list(params.items())
         for _ in range(MAX_PAGES):
             _, body = await self._account.get(path, params=query)
-            results = body.get("results") if isinstance(body, dict) else None
+            results = member(body, "results")
             if not isinstance(results, list):
                 raise FeedPayloadError(
                     f"OnCall answered {path} without a 'results' list: is the feed's URL the "

@@ -47,6 +47,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
+from shiftbell.sources.fields import member
 from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.monitoring import problems_line
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -388,7 +389,7 @@ class Icinga2Feed(VendorFeed):
 def _results(answer: object, feed: str) -> list[dict[str, Any]]:
     if answer is None:
         return []
-    results = answer.get("results") if isinstance(answer, dict) else None
+    results = member(answer, "results")
     if not isinstance(results, list):
         raise FeedPayloadError(f"{VENDOR} answered without a results list ({feed})")
     return [r for r in results if isinstance(r, dict)]

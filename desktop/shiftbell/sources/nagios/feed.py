@@ -39,6 +39,7 @@ import httpx
 from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import FeedError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
+from shiftbell.sources.fields import member
 from shiftbell.sources.http import make_client, request
 from shiftbell.sources.monitoring import problems_line
 from shiftbell.sources.nagios.status import (
@@ -145,7 +146,7 @@ class NagiosFeed(VendorFeed):
         host, _, service = alert.key.source_id.partition("!")
         if service:
             services = (await self._status("servicelist", hostname=host)).get(host)
-            details = services.get(service) if isinstance(services, dict) else None
+            details = member(services, service)
         else:
             details = (await self._status("hostlist", hostname=host)).get(host)
         if not isinstance(details, dict):

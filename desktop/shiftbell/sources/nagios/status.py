@@ -15,6 +15,7 @@ from typing import Any
 
 from shiftbell.core.alert import AckInfo, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedError, FeedPayloadError
+from shiftbell.sources.fields import member
 
 VENDOR = "Nagios"
 SERVICE_STATES = {4: "WARNING", 8: "UNKNOWN", 16: "CRITICAL"}
@@ -57,7 +58,7 @@ def data_of(answer: object, feed: str, what: str) -> dict[str, Any]:
         said = _text(result.get("message")) or _text(result.get("type_text")) or "no reason"
         raise FeedError(f"{VENDOR} refused the {what} query: {said} ({feed})")
     data = answer.get("data")
-    table = data.get(what) if isinstance(data, dict) else None
+    table = member(data, what)
     if not isinstance(table, dict):
         raise FeedPayloadError(f"{VENDOR} answered the {what} query without its list ({feed})")
     return table

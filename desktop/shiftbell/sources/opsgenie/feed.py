@@ -49,7 +49,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time, priority_severity
+from shiftbell.sources.fields import iso_time, member, priority_severity
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ class OpsgenieFeed:
                 "order": "desc",
             }
             _, body = await self._request("GET", dialect.alerts_path, params=params)
-            page = body.get(dialect.items_key) if isinstance(body, dict) else None
+            page = member(body, dialect.items_key)
             if not isinstance(page, list):
                 raise FeedPayloadError(
                     f"{dialect.vendor} answered without a {dialect.items_key!r} list of alerts "
@@ -261,7 +261,7 @@ class OpsgenieFeed:
                 f"{dialect.vendor} has no alert {alert_id} (404): it may have been deleted "
                 f"({self.config.name})"
             )
-        request_id = answer.get("requestId") if isinstance(answer, dict) else None
+        request_id = member(answer, "requestId")
         if not isinstance(request_id, str) or not request_id:
             raise FeedPayloadError(
                 f"{dialect.vendor} accepted the {action.value} of alert {alert_id} without a "
@@ -416,7 +416,7 @@ def _next_offset(body: dict[str, Any], link: tuple[str, str]) -> int | None:
     the key never follows a link to another host and a proxy in between keeps working.
     """
     envelope = body.get(link[0])
-    url = envelope.get(link[1]) if isinstance(envelope, dict) else None
+    url = member(envelope, link[1])
     if not isinstance(url, str) or not url:
         return None
     values = parse_qs(urlsplit(url).query).get("offset")

@@ -29,6 +29,7 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.fields import member
 from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.opsgenie import SOURCE
 from shiftbell.sources.opsgenie.feed import OpsgenieFeed
@@ -123,7 +124,7 @@ class OpsgenieSchedule(VendorSchedule):
 
     def _mine(self, timeline: dict[str, Any], schedule: str) -> Iterator[Shift]:
         parent = timeline.get("_parent")
-        schedule_name = parent.get("name") if isinstance(parent, dict) else None
+        schedule_name = member(parent, "name")
         if not isinstance(schedule_name, str) or not schedule_name:
             schedule_name = schedule
         rotations = timeline["finalTimeline"].get("rotations")

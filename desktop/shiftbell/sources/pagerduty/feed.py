@@ -38,7 +38,7 @@ import httpx
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time, priority_severity
+from shiftbell.sources.fields import iso_time, member, priority_severity
 from shiftbell.sources.http import VendorAccount, make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
@@ -385,7 +385,7 @@ def _summary(reference: object) -> str:
 
 def _pd_error(body: object) -> tuple[str, list[str]]:
     """PagerDuty's error shape: {"error": {"message", "code", "errors": [...]}}."""
-    error = body.get("error") if isinstance(body, dict) else None
+    error = member(body, "error")
     if not isinstance(error, dict):
         return "", []
     details = error.get("errors")
@@ -395,7 +395,7 @@ def _pd_error(body: object) -> tuple[str, list[str]]:
 
 
 def _field(body: object, name: str, kind: type[Any], config: FeedConfig) -> Any:
-    value = body.get(name) if isinstance(body, dict) else None
+    value = member(body, name)
     if not isinstance(value, kind):
         raise FeedPayloadError(
             f"PagerDuty answered without a {name!r} {kind.__name__} ({config.name}): "

@@ -28,6 +28,7 @@ import httpx
 from shiftbell.core.errors import FeedPayloadError
 from shiftbell.core.schedule import OPEN_END, Shift
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.fields import member
 from shiftbell.sources.pagerduty import SOURCE
 from shiftbell.sources.pagerduty.feed import PagerDutyFeed
 from shiftbell.sources.schedule import (
@@ -89,8 +90,8 @@ class PagerDutySchedule(VendorSchedule):
                 "PagerDuty cannot tell whose shifts to show from an account API key: set "
                 "user_id to your PagerDuty user id"
             )
-        user = body.get("user") if isinstance(body, dict) else None
-        user_id = user.get("id") if isinstance(user, dict) else None
+        user = member(body, "user")
+        user_id = member(user, "id")
         if not isinstance(user_id, str) or not user_id:
             raise FeedPayloadError("PagerDuty answered /users/me without a user id")
         self._user_ids = [user_id]
@@ -113,7 +114,7 @@ class PagerDutySchedule(VendorSchedule):
                     f"days ahead in {where_to_fix(self.name)}"
                 )
             _, body = await self._account.get("/oncalls", params=[*params, ("offset", offset)])
-            page = body.get("oncalls") if isinstance(body, dict) else None
+            page = member(body, "oncalls")
             if not isinstance(page, list):
                 raise FeedPayloadError(
                     "PagerDuty answered /oncalls without an 'oncalls' list: is the feed's URL "
