@@ -8,7 +8,6 @@ answers with something visible, a circle in the state's colour at worst.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import logging
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from shiftbell.core.alert import Severity
+from shiftbell.ui.resource_files import resource_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,7 @@ _PLACEHOLDER_SIZE = 64
 
 def icons_dir() -> Path:
     """Where the icon files are: the installed package, else the source tree's resources/."""
-    try:
-        installed = importlib.resources.files("shiftbell.resources") / "icons"
-        # Only a real directory can be handed to Qt as file paths (not a zip member).
-        if isinstance(installed, Path) and installed.is_dir():
-            return installed
-    except ModuleNotFoundError:
-        pass
-    # Running from the source tree (PYTHONPATH=desktop): desktop/shiftbell/ui/icons.py
-    # sits three levels below the repo, whose resources/ is not importable.
-    return Path(__file__).resolve().parents[3] / "resources" / "icons"
+    return resource_dir("icons")
 
 
 def icon_path(name: str) -> Path | None:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 from shiftbell.core.escalation import Sound
+from shiftbell.ui.resource_files import resource_dir
 
 
 def sounds_dir() -> Path:
     """The sound files' directory: the installed package, else the source tree's resources/."""
-    try:
-        installed = importlib.resources.files("shiftbell.resources") / "sounds"
-        # Qt needs real file paths; a zipped install has none, so it cannot be used as one.
-        if isinstance(installed, Path) and installed.is_dir():
-            return installed
-    except ModuleNotFoundError:
-        pass
-    # Running from the source tree (PYTHONPATH=desktop): desktop/shiftbell/ui/sounds.py
-    # sits three levels below the repo, whose resources/ is not importable.
-    return Path(__file__).resolve().parents[3] / "resources" / "sounds"
+    return resource_dir("sounds")
 
 
 def sound_path(sound: Sound, directory: Path | None = None) -> Path:
