@@ -20,6 +20,7 @@ asked there anyway.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 
@@ -271,14 +272,10 @@ class SettingsWindow(QWidget):
         if _Slot.SAVE_CHECK in self._jobs:
             return
         self.form.show_save_error("")
-        draft = self.form.draft()
-        if draft is None:
+        found = self._draft_with_secret(lambda why: self.form.show_save_error(f"Not saved: {why}"))
+        if found is None:
             return
-        try:
-            secret = self._secret_for(draft)
-        except ShiftbellError as exc:
-            self.form.show_save_error(f"Not saved: {exc}")
-            return
+        draft, secret = found
         self._set_saving(True)
         self._jobs.submit(
             _Slot.SAVE_CHECK,
@@ -374,16 +371,26 @@ class SettingsWindow(QWidget):
             _Slot.LIST_TEST, feed.config, secret, self.test_button, self.list_result, busy
         )
 
-    def test_form(self) -> None:
-        """Test what the form holds now, with the typed token or else the stored one."""
+    def _draft_with_secret(self, say: Callable[[str], None]) -> tuple[FeedDraft, str] | None:
+        """The form's draft and the secret it goes with; None when the form is not complete
+        (it shows why) or the secret cannot be had (`say` is told why)."""
         draft = self.form.draft()
         if draft is None:
-            return
+            return None
         try:
-            secret = self._secret_for(draft)
+            return draft, self._secret_for(draft)
         except ShiftbellError as exc:
-            self.form_result.show_state(ResultState.ERROR, str(exc))
+            say(str(exc))
+            return None
+
+    def test_form(self) -> None:
+        """Test what the form holds now, with the typed token or else the stored one."""
+        found = self._draft_with_secret(
+            lambda why: self.form_result.show_state(ResultState.ERROR, why)
+        )
+        if found is None:
             return
+        draft, secret = found
         config = draft.feed.config
         busy = f"Connecting to {config.url}…"
         self._start_test(
