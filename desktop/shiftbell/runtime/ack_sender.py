@@ -30,7 +30,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import KW_ONLY, InitVar, dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -78,6 +78,7 @@ class _OriginMarker(threading.local):
         self.value: _Origin | None = None
 
 
+@dataclass(eq=False)
 class AckSender:
     """The acknowledgement queue and its delivery; see the module docstring.
 
@@ -94,25 +95,17 @@ class AckSender:
         ack_timeout_s: bound on one acknowledge / unacknowledge call.
     """
 
-    def __init__(
-        self,
-        desk: AlertDesk,
-        clock: Clock,
-        store: AckQueueStore | None,
-        *,
-        backoff: Backoff,
-        running: Callable[[], Mapping[str, Feed]],
-        on_confirmed: Callable[[str], None],
-        sleep: Sleep,
-        ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S,
-    ) -> None:
-        self._desk = desk
-        self._clock = clock
-        self._store = store
-        self._running = running
-        self._on_confirmed = on_confirmed
-        self._sleep = sleep
-        self._ack_timeout_s = ack_timeout_s
+    desk: AlertDesk
+    clock: Clock
+    store: AckQueueStore | None
+    _: KW_ONLY
+    backoff: InitVar[Backoff]
+    running: Callable[[], Mapping[str, Feed]]
+    on_confirmed: Callable[[str], None]
+    sleep: Sleep
+    ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S
+
+    def __post_init__(self, backoff: Backoff) -> None:
         # Guards the ledger and the outbox. Lock order: desk, then this, then store.
         self._lock = threading.Lock()
         self._outbox: set[str] = set()  # alert ids whose delivery state may need an update
@@ -130,7 +123,7 @@ class AckSender:
         self._inflight_feed: dict[str, str] = {}  # alert id -> feed name, of _inflight
         self._wake = asyncio.Event()
         self._origin = _OriginMarker()
-        desk.subscribe(self._on_desk_changes)
+        self.desk.subscribe(self._on_desk_changes)
 
     # -- any thread --------------------------------------------------------------------------
 
@@ -139,7 +132,7 @@ class AckSender:
 
         Not needed after `AlertDesk.acknowledge` (followed automatically); harmless twice.
         """
-        alert = self._desk.get(alert_id)
+        alert = self.desk.get(alert_id)
         if alert is None:
             log.info("acknowledge: no active alert %s", alert_id)
             return
@@ -147,7 +140,7 @@ class AckSender:
 
     def unacknowledge(self, alert_id: str) -> None:
         """Queue the undoing of an alert's acknowledgement at its source."""
-        alert = self._desk.get(alert_id)
+        alert = self.desk.get(alert_id)
         if alert is None:
             log.info("unacknowledge: no active alert %s", alert_id)
             return
@@ -156,14 +149,14 @@ class AckSender:
     def retry(self, alert_id: str) -> None:
         """Send a FAILED (held) or waiting acknowledgement again now, with a fresh backoff."""
         with self._lock:
-            released = self._ledger.release(self._clock.steady(), alert_id=alert_id)
+            released = self._ledger.release(self.clock.steady(), alert_id=alert_id)
             self._saved(released)
         self.wake()
 
     def release_feed(self, feed_id: str) -> None:
         """A feed got new settings (a fixed token, say): its held requests go again."""
         with self._lock:
-            released = self._ledger.release(self._clock.steady(), feed_id=feed_id)
+            released = self._ledger.release(self.clock.steady(), feed_id=feed_id)
             self._saved(released)
         self.wake()
 
@@ -209,7 +202,7 @@ class AckSender:
                 self._wake.clear()
                 self._send_due()
                 delay = self._until_next_due()
-                await sleep_or_wake(delay, self._wake, self._sleep)
+                await sleep_or_wake(delay, self._wake, self.sleep)
         finally:
             self._home.detach()
 
@@ -225,9 +218,9 @@ class AckSender:
 
     def _send_due(self) -> None:
         self._flush_deliveries()
-        running = self._running()
+        running = self.running()
         with self._lock:
-            due = self._ledger.due(self._clock.steady(), set(running), self._inflight)
+            due = self._ledger.due(self.clock.steady(), set(running), self._inflight)
         busy_feeds = Counter(self._inflight_feed.values())
         for pending in due:
             if busy_feeds[pending.feed_id] >= MAX_ACKS_IN_FLIGHT_PER_FEED:
@@ -241,12 +234,12 @@ class AckSender:
 
     def _until_next_due(self) -> float | None:
         busy_feeds = Counter(self._inflight_feed.values())
-        free = {f for f in self._running() if busy_feeds[f] < MAX_ACKS_IN_FLIGHT_PER_FEED}
+        free = {f for f in self.running() if busy_feeds[f] < MAX_ACKS_IN_FLIGHT_PER_FEED}
         with self._lock:
             next_at = self._ledger.next_due_at(free, self._inflight)
         if next_at is None:
             return None
-        return max(0.0, (next_at - self._clock.steady()).total_seconds())
+        return max(0.0, (next_at - self.clock.steady()).total_seconds())
 
     async def _attempt(self, pending: PendingAck, feed: Feed) -> None:
         name = pending.feed_id
@@ -265,9 +258,9 @@ class AckSender:
                 self._failed(pending, alert, exc)
             else:
                 log.info("%s of %s confirmed by %s", pending.kind.value, alert.id, name)
-                self._on_confirmed(name)
+                self.on_confirmed(name)
                 with self._lock:
-                    self._ledger.succeeded(pending, self._clock.steady(), reference, local_only)
+                    self._ledger.succeeded(pending, self.clock.steady(), reference, local_only)
                     self._saved([pending.alert_id])
         finally:
             self._inflight.pop(pending.alert_id, None)
@@ -285,9 +278,9 @@ class AckSender:
                 alert = replace(alert, ack_info=own)
             receipt = await bounded(
                 feed.acknowledge(alert),
-                self._ack_timeout_s,
-                self._sleep,
-                f"{name} did not confirm the acknowledgement within {self._ack_timeout_s:g} s",
+                self.ack_timeout_s,
+                self.sleep,
+                f"{name} did not confirm the acknowledgement within {self.ack_timeout_s:g} s",
             )
             return receipt.reference, receipt.local_only
         if pending.kind is AckKind.RESOLVE:
@@ -295,18 +288,18 @@ class AckSender:
                 raise FeedConfigError(f"{name} cannot resolve an alert at its source")
             await bounded(
                 feed.resolve(replace(alert, ack_info=AckInfo(comment=pending.comment))),
-                self._ack_timeout_s,
-                self._sleep,
-                f"{name} did not confirm resolving it within {self._ack_timeout_s:g} s",
+                self.ack_timeout_s,
+                self.sleep,
+                f"{name} did not confirm resolving it within {self.ack_timeout_s:g} s",
             )
             return "", False
         if isinstance(feed, PollingFeed):
             await bounded(
                 feed.unacknowledge(alert, AckReceipt(pending.receipt_reference)),
-                self._ack_timeout_s,
-                self._sleep,
+                self.ack_timeout_s,
+                self.sleep,
                 f"{name} did not confirm withdrawing the acknowledgement within "
-                f"{self._ack_timeout_s:g} s",
+                f"{self.ack_timeout_s:g} s",
             )
         # A stream source has no acknowledgement of its own to withdraw.
         return "", False
@@ -316,7 +309,7 @@ class AckSender:
         if not isinstance(exc, FeedError):
             log.exception("acknowledging %s at %s failed unexpectedly", alert.id, name)
         with self._lock:
-            self._ledger.failed(pending, exc, self._clock.steady())
+            self._ledger.failed(pending, exc, self.clock.steady())
             self._saved([pending.alert_id])
             after = self._ledger.pending(pending.alert_id)
         if after is not None and after.kind is pending.kind:
@@ -337,7 +330,7 @@ class AckSender:
             return
         touched: list[str] = []
         with self._lock:
-            now = self._clock.steady()
+            now = self.clock.steady()
             for alert in changes.resolved:
                 if self._ledger.knows(alert.id):
                     self._ledger.alert_gone(alert.id)
@@ -363,7 +356,7 @@ class AckSender:
 
     def _wish(self, alert: Alert, acknowledged: bool) -> None:
         with self._lock:
-            self._wish_locked(alert, acknowledged, self._clock.steady())
+            self._wish_locked(alert, acknowledged, self.clock.steady())
             self._saved([alert.id])
         self.wake()
 
@@ -391,19 +384,19 @@ class AckSender:
         """
         for alert_id in alert_ids:
             self._outbox.add(alert_id)
-            if self._store is None:
+            if self.store is None:
                 continue
             pending = self._ledger.pending(alert_id)
             confirmed = self._ledger.confirmed(alert_id)
             try:
                 if pending is None:
-                    self._store.delete_pending_ack(alert_id)
+                    self.store.delete_pending_ack(alert_id)
                 else:
-                    self._store.save_pending_ack(pending)
+                    self.store.save_pending_ack(pending)
                 if confirmed is None:
-                    self._store.delete_ack_receipt(alert_id)
+                    self.store.delete_ack_receipt(alert_id)
                 else:
-                    self._store.save_ack_receipt(confirmed)
+                    self.store.save_ack_receipt(confirmed)
             except StoreError as exc:
                 self._store_problem.set(str(exc))
             else:
@@ -418,7 +411,7 @@ class AckSender:
             self._outbox.clear()
         updates: dict[str, list[tuple[str, AckDelivery, str]]] = {}  # by feed
         for alert_id in ids:
-            alert = self._desk.get(alert_id)
+            alert = self.desk.get(alert_id)
             if alert is None:
                 continue
             target: tuple[AckDelivery, str] | None
@@ -437,15 +430,15 @@ class AckSender:
         for feed_id, batch in updates.items():
             # One save per feed: `ack --all` on thousands must not mean thousands of commits.
             with self.own_changes():
-                self._desk.set_ack_deliveries(batch, via=feed_id)
+                self.desk.set_ack_deliveries(batch, via=feed_id)
 
     def _alert_for(self, alert_id: str) -> Alert | None:
-        alert = self._desk.get(alert_id)
-        if alert is not None or self._store is None:
+        alert = self.desk.get(alert_id)
+        if alert is not None or self.store is None:
             return alert
         try:
             # Resolved meanwhile: withdrawing its acknowledgement still needs its details.
-            return self._store.get(alert_id)
+            return self.store.get(alert_id)
         except StoreError as exc:
             self._store_problem.set(str(exc))
             return None
@@ -454,7 +447,7 @@ class AckSender:
         """At start: what was queued for alerts no longer active is moot (ACKs) or kept."""
         with self._lock:
             ids = self._ledger.alert_ids()
-        active = {a.id for a in self._desk.active()}
+        active = {a.id for a in self.desk.active()}
         with self._lock:
             gone = [i for i in ids if i not in active]
             for alert_id in gone:
@@ -463,10 +456,10 @@ class AckSender:
             self._outbox.update(ids)
 
     def _load_queue(self) -> tuple[list[PendingAck], list[ConfirmedAck]]:
-        if self._store is None:
+        if self.store is None:
             return [], []
         try:
-            return self._store.load_pending_acks(), self._store.load_ack_receipts()
+            return self.store.load_pending_acks(), self.store.load_ack_receipts()
         except StoreError as exc:
             log.error("cannot read the acknowledgement queue: %s", exc)
             return [], []
