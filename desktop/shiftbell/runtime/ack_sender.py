@@ -132,19 +132,19 @@ class AckSender:
 
         Not needed after `AlertDesk.acknowledge` (followed automatically); harmless twice.
         """
-        alert = self.desk.get(alert_id)
-        if alert is None:
-            log.info("acknowledge: no active alert %s", alert_id)
-            return
-        self._wish(alert, acknowledged=True)
+        self._wish_for(alert_id, acknowledged=True)
 
     def unacknowledge(self, alert_id: str) -> None:
         """Queue the undoing of an alert's acknowledgement at its source."""
+        self._wish_for(alert_id, acknowledged=False)
+
+    def _wish_for(self, alert_id: str, *, acknowledged: bool) -> None:
         alert = self.desk.get(alert_id)
         if alert is None:
-            log.info("unacknowledge: no active alert %s", alert_id)
+            what = "acknowledge" if acknowledged else "unacknowledge"
+            log.info("%s: no active alert %s", what, alert_id)
             return
-        self._wish(alert, acknowledged=False)
+        self._wish(alert, acknowledged=acknowledged)
 
     def retry(self, alert_id: str) -> None:
         """Send a FAILED (held) or waiting acknowledgement again now, with a fresh backoff."""
