@@ -44,3 +44,9 @@ def priority_severity(text: str) -> Severity | None:
 def member(value: object, key: str) -> Any:
     """`value[key]` when `value` is a JSON object that has it; None otherwise."""
     return value.get(key) if isinstance(value, dict) else None
+
+
+def text_member(value: object, key: str) -> str:
+    """`value[key]` when `value` is a JSON object whose `key` is text; "" otherwise."""
+    found = member(value, key)
+    return found if isinstance(found, str) else ""

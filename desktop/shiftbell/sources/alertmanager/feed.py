@@ -72,7 +72,7 @@ from shiftbell.sources.alertmanager.options import (
     base_url_of,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import member
+from shiftbell.sources.fields import member, text_member
 from shiftbell.sources.http import make_client, where_to_fix
 from shiftbell.sources.strict_fields import rfc3339_time
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -285,8 +285,8 @@ class AlertmanagerFeed(VendorFeed):
                 f"{VENDOR} refused the silence for {alert.title!r}{_detail(body)} "
                 f"({self.config.name})"
             )
-        silence_id = member(body, "silenceID")
-        if not isinstance(silence_id, str) or not silence_id:
+        silence_id = text_member(body, "silenceID")
+        if not silence_id:
             raise FeedPayloadError(
                 f"{VENDOR} did not say which silence it created for {alert.title!r} "
                 f"(no silenceID in its answer) ({self.config.name})"

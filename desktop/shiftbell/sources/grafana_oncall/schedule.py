@@ -28,7 +28,7 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.fields import member
+from shiftbell.sources.fields import member, text_member
 from shiftbell.sources.grafana_oncall import SOURCE
 from shiftbell.sources.grafana_oncall.feed import GrafanaOnCallFeed
 from shiftbell.sources.schedule import (
@@ -129,8 +129,8 @@ class GrafanaOnCallSchedule(VendorSchedule):
                     f"OnCall API URL?"
                 )
             items += [r for r in results if isinstance(r, dict)]
-            link = body.get("next")
-            if not isinstance(link, str) or not link:
+            link = text_member(body, "next")
+            if not link:
                 return items
             # The query only: OnCall builds `next` from its own idea of its address.
             query = parse_qsl(urlsplit(link).query)

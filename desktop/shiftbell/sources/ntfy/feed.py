@@ -43,6 +43,7 @@ import httpx
 from shiftbell.core.alert import Alert, Incoming, Severity
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError, FeedUnreachableError
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
+from shiftbell.sources.fields import text_member
 from shiftbell.sources.http import make_client, status_error, where_to_fix
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
@@ -212,8 +213,8 @@ class NtfyFeed(VendorFeed):
             # keepalive (its arrival already counted as life), poll_request (for iOS), or
             # something newer than this code.
             return
-        event_id = event.get("id")
-        if not isinstance(event_id, str) or not event_id:
+        event_id = text_member(event, "id")
+        if not event_id:
             log.warning("ntfy feed %s: skipped a %s event without an id", self.config.name, kind)
             return
         self._last_id = event_id

@@ -49,7 +49,7 @@ from shiftbell.core.errors import (
     FeedUnreachableError,
 )
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time, member, priority_severity
+from shiftbell.sources.fields import iso_time, member, priority_severity, text_member
 from shiftbell.sources.http import VendorAccount, make_client, request_json, where_to_fix
 
 log = logging.getLogger(__name__)
@@ -261,8 +261,8 @@ class OpsgenieFeed:
                 f"{dialect.vendor} has no alert {alert_id} (404): it may have been deleted "
                 f"({self.config.name})"
             )
-        request_id = member(answer, "requestId")
-        if not isinstance(request_id, str) or not request_id:
+        request_id = text_member(answer, "requestId")
+        if not request_id:
             raise FeedPayloadError(
                 f"{dialect.vendor} accepted the {action.value} of alert {alert_id} without a "
                 f"requestId to confirm it with ({self.config.name})"
@@ -416,8 +416,8 @@ def _next_offset(body: dict[str, Any], link: tuple[str, str]) -> int | None:
     the key never follows a link to another host and a proxy in between keeps working.
     """
     envelope = body.get(link[0])
-    url = member(envelope, link[1])
-    if not isinstance(url, str) or not url:
+    url = text_member(envelope, link[1])
+    if not url:
         return None
     values = parse_qs(urlsplit(url).query).get("offset")
     if not values or not values[0].isdigit():

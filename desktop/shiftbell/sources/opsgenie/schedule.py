@@ -29,7 +29,7 @@ import httpx
 from shiftbell.core.errors import FeedConfigError, FeedPayloadError
 from shiftbell.core.schedule import Shift
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.fields import member
+from shiftbell.sources.fields import text_member
 from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.opsgenie import SOURCE
 from shiftbell.sources.opsgenie.feed import OpsgenieFeed
@@ -124,8 +124,8 @@ class OpsgenieSchedule(VendorSchedule):
 
     def _mine(self, timeline: dict[str, Any], schedule: str) -> Iterator[Shift]:
         parent = timeline.get("_parent")
-        schedule_name = member(parent, "name")
-        if not isinstance(schedule_name, str) or not schedule_name:
+        schedule_name = text_member(parent, "name")
+        if not schedule_name:
             schedule_name = schedule
         rotations = timeline["finalTimeline"].get("rotations")
         for rotation in rotations if isinstance(rotations, list) else []:

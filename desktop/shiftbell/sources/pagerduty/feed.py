@@ -38,7 +38,7 @@ import httpx
 from shiftbell.core.alert import AckInfo, Alert, Incoming, Severity, page_link
 from shiftbell.core.errors import FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.sources.feed import AckReceipt, FeedConfig
-from shiftbell.sources.fields import iso_time, member, priority_severity
+from shiftbell.sources.fields import iso_time, member, priority_severity, text_member
 from shiftbell.sources.http import VendorAccount, make_client, where_to_fix
 from shiftbell.sources.vendor_feed import VendorFeed
 
@@ -252,8 +252,8 @@ class PagerDutyFeed(VendorFeed):
             identity = _Identity(user=None)
         else:
             user = _field(body, "user", dict, self.config)
-            user_id = user.get("id")
-            if not isinstance(user_id, str) or not user_id:
+            user_id = text_member(user, "id")
+            if not user_id:
                 raise FeedPayloadError(
                     f"PagerDuty answered /users/me without a user id ({self.config.name})"
                 )

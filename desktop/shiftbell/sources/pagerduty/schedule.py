@@ -28,7 +28,7 @@ import httpx
 from shiftbell.core.errors import FeedPayloadError
 from shiftbell.core.schedule import OPEN_END, Shift
 from shiftbell.sources.feed import FeedConfig
-from shiftbell.sources.fields import member
+from shiftbell.sources.fields import member, text_member
 from shiftbell.sources.pagerduty import SOURCE
 from shiftbell.sources.pagerduty.feed import PagerDutyFeed
 from shiftbell.sources.schedule import (
@@ -91,8 +91,8 @@ class PagerDutySchedule(VendorSchedule):
                 "user_id to your PagerDuty user id"
             )
         user = member(body, "user")
-        user_id = member(user, "id")
-        if not isinstance(user_id, str) or not user_id:
+        user_id = text_member(user, "id")
+        if not user_id:
             raise FeedPayloadError("PagerDuty answered /users/me without a user id")
         self._user_ids = [user_id]
         return self._user_ids
