@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QProcess
+from PySide6.QtCore import QCoreApplication, QEvent, QProcess
 from pytestqt.qtbot import QtBot
 
 from shiftbell.ui.sound_watch import SoundServerWatch
@@ -122,6 +122,11 @@ def test_an_older_look_finishing_late_does_not_clear_a_newer_mute(
             os.close(events)
         finally:
             watch.stop()
+            # Deleted by Qt, as the app's parent would, not by Python's collector: a watch
+            # collected with its finished pactl processes still queued for deletion made a
+            # later test's event loop delete them twice (SIGBUS in QObject::~QObject).
+            watch.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def volume_looks_running(watch: SoundServerWatch) -> int:
