@@ -19,7 +19,8 @@ from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
 from shiftbell.core.feed_status import RECEIVER_FEED_NAME, FeedStatus
 from shiftbell.core.schedule import Override
 from shiftbell.core.snooze import AlertSnoozes, Snooze
-from shiftbell.receiver.address import LOCAL_FEED_ID
+from shiftbell.receiver.address import LOCAL_FEED_ID, ports_to_try
+from shiftbell.receiver.port_file import read_port, write_port
 from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
@@ -72,6 +73,7 @@ def run_app(args: argparse.Namespace) -> int:
     from shiftbell.ui.confirmations import STOPPED_BODY, STOPPED_TITLE
     from shiftbell.ui.controller import UiController
     from shiftbell.ui.icons import icon
+    from shiftbell.ui.login_start import TrayWait, ask_once
     from shiftbell.ui.notifier import Notifier
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
     from shiftbell.ui.settings_window import SettingsWindow
@@ -258,10 +260,12 @@ def run_app(args: argparse.Namespace) -> int:
             f"Cannot keep the receiver token in {paths.token_file} ({exc}): the shiftbell "
             "command cannot reach this Shiftbell until the data folder is writable.",
         )
+    ports = ports_to_try(settings.receiver.port, read_port(paths.port_file))
     receiver = LocalReceiver(
         desk,
         token,
-        settings.receiver.port,
+        ports[0],
+        fallback_ports=ports[1:],
         config_path=paths.config_file,
         level_of=controller.level_of,
         why_no_unack=abilities.why_no_unack,
@@ -286,6 +290,7 @@ def run_app(args: argparse.Namespace) -> int:
                 RECEIVER_FEED_NAME, True, f"listening on {receiver.url}", clock.now(), clock.now()
             )
         )
+        _note_port(paths, receiver.port, controller.set_problem)
     except FeedError as exc:
         controller.set_feed_status(
             FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
@@ -301,7 +306,7 @@ def run_app(args: argparse.Namespace) -> int:
     runner.submit(schedules.apply(settings.schedules))
 
     settings_window = SettingsWindow(
-        paths.config_file, secrets, runner.submit, data_dir=paths.data_dir
+        paths.config_file, secrets, runner.submit, data_dir=paths.data_dir, log_dir=paths.log_dir
     )
     settings_window.feeds_changed.connect(reload_config)
     tray.settings_requested.connect(settings_window.present)
@@ -309,16 +314,26 @@ def run_app(args: argparse.Namespace) -> int:
     controller.quit_requested.connect(app.quit)
     install_quit_on_signals(app)
     if not headless:
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            tray.show()
-        else:
+
+        def no_tray() -> None:
             log.warning("no system tray on this desktop: showing the window instead")
             controller.set_problem(
                 "tray", "No system tray found: keep this window open to see alerts."
             )
             window.bring_to_front()
-        if getattr(args, "show", False):
+
+        at_login = getattr(args, "autostart", False)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            tray.show()
+        elif at_login:
+            tray_wait = TrayWait(tray.show, no_tray, parent=tray)
+            tray_wait.start()
+        else:
+            no_tray()
+        if getattr(args, "show", False) and not at_login:
             controller.show_window()
+        if not at_login:
+            ask_once(paths.data_dir, window)
     log.info("ready")
     try:
         code = app.exec()
@@ -342,3 +357,15 @@ def run_app(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return code
+
+
+def _note_port(paths: AppPaths, port: int, set_problem: Callable[[str, str], None]) -> None:
+    """Where this user's CLI finds this app (with `port = 0` it may differ from run to run)."""
+    try:
+        write_port(paths.port_file, port)
+    except OSError as exc:
+        set_problem(
+            "port-file",
+            f"Cannot write {paths.port_file} ({exc.strerror or exc}): the shiftbell command "
+            f"may not find this Shiftbell, which listens on port {port}.",
+        )

@@ -62,6 +62,16 @@ def alertmanager(tmp_path: Path) -> Iterator[AlertmanagerProcess]:
 
 
 @pytest.fixture
+def headless_host(pulse_sink: PulseSink, tmp_path: Path) -> Iterator[HeadlessHost]:
+    """No display, the recordable sink; stops every app started on it."""
+    host = HeadlessHost(pulse_sink.env, tmp_path)
+    try:
+        yield host
+    finally:
+        host.stop()
+
+
+@pytest.fixture
 def headless_app(pulse_sink: PulseSink, tmp_path: Path) -> Iterator[Callable[..., RunningApp]]:
     """Makes the real app, headless with the recordable sink; stops all it started."""
     host = HeadlessHost(pulse_sink.env, tmp_path)

@@ -13,6 +13,10 @@ from typing import Any, Protocol
 import httpx
 from tests.desktop import _Child, _clean_env, wait_until
 
+from shiftbell.receiver.address import PORT_FILE_NAME
+from shiftbell.receiver.port_file import read_port
+from shiftbell.system.autostart import ASKED_FILE
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -31,13 +35,28 @@ def free_port() -> int:
 class ShiftbellHome:
     """Private XDG dirs and a config file for one app under test."""
 
-    def __init__(self, root: Path, config: str) -> None:
+    def __init__(self, root: Path, config: str, port: int | None = None) -> None:
+        """`port` None: a free port of the test's choosing; 0: the app picks (its default)."""
         self.root = root
-        self.port = free_port()
+        self._port = free_port() if port is None else port
         self.config_file = root / "config" / "shiftbell" / "config.toml"
         self.config_file.parent.mkdir(parents=True)
-        self.config_file.write_text(f"[receiver]\nport = {self.port}\n\n{config}")
+        self.config_file.write_text(f"[receiver]\nport = {self._port}\n\n{config}")
         self.log_file = root / "state" / "shiftbell" / "log" / "shiftbell.log"
+        self.port_file = root / "data" / "shiftbell" / PORT_FILE_NAME
+        # A person who answered the first-run question (test_autostart.py asks it): its
+        # dialog would otherwise sit over every window these tests look at.
+        self.port_file.parent.mkdir(mode=0o700, parents=True)
+        (self.port_file.parent / ASKED_FILE).touch()
+
+    @property
+    def port(self) -> int:
+        """The receiver's port: the configured one, or the one the app wrote down."""
+        if self._port:
+            return self._port
+        found = read_port(self.port_file)
+        assert found is not None, f"no port in {self.port_file}"
+        return found
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         return {

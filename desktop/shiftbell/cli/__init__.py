@@ -31,7 +31,9 @@ SEVERITIES = ("info", "warning", "critical")
 _EPILOG = f"""\
 The commands other than `run`, `token` and `feed` talk to the running Shiftbell through
 its local receiver on {RECEIVER_HOST}, at the port set by [receiver] port in the
-config file (default {DEFAULT_RECEIVER_PORT}), using the token in the data dir.
+config file; with the default, 0, each user's Shiftbell takes its own port (from
+{DEFAULT_RECEIVER_PORT} up) and writes it to the data dir, where these commands find it.
+They never talk to another user's Shiftbell. The token is in the data dir too.
 Set {URL_ENV} to reach a receiver at another address
 (for example {URL_ENV}=http://127.0.0.1:8975).
 
@@ -154,6 +156,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "Alertmanager. Works without a running app (makes the token on first use).",
         epilog=None,
     )
+    autostart = _command(
+        sub,
+        "autostart",
+        "start Shiftbell when you log in: on, off, or status",
+        description="Start Shiftbell in the tray when you log in (an XDG autostart entry on "
+        "Linux, a LaunchAgent on macOS, the Run key on Windows), or stop doing so.",
+    )
+    autostart.add_argument("state", choices=("on", "off", "status"))
     add_feed_parsers(sub)
     add_schedule_parsers(sub)
     return parser
@@ -195,4 +205,10 @@ def _add_run_options(parser: argparse.ArgumentParser, argparse_default: Any) -> 
         action="store_true",
         default=argparse_default,
         help="no tray, no window (Qt offscreen): alerts are still received and alarmed",
+    )
+    parser.add_argument(
+        "--autostart",
+        action="store_true",
+        default=argparse_default,
+        help="started at login: the tray only, waiting up to a minute for the panel's tray",
     )

@@ -18,6 +18,7 @@ from shiftbell.core.errors import ConfigError
 from shiftbell.receiver.address import RECEIVER_HOST
 from shiftbell.receiver.client import ReceiverClientError
 from shiftbell.receiver.token import load_or_create_token
+from shiftbell.system import autostart as login_start
 from shiftbell.system.instance_lock import InstanceLock
 from shiftbell.system.paths import AppPaths
 from shiftbell.system.terminal import one_line
@@ -259,4 +260,20 @@ def token(args: argparse.Namespace, paths: AppPaths) -> int:
         f'              # credentials_file: "{paths.token_file}"',
     ]
     print("\n".join(lines))
+    return 0
+
+
+def autostart(args: argparse.Namespace, paths: AppPaths) -> int:
+    entry = login_start.for_this_platform()
+    if args.state == "on":
+        entry.enable(login_start.shiftbell_command())
+        login_start.note_asked(paths.data_dir)
+        print(f"Shiftbell starts when you log in ({entry.where}).")
+    elif args.state == "off":
+        entry.disable()
+        login_start.note_asked(paths.data_dir)
+        print(f"Shiftbell no longer starts when you log in ({entry.where} removed).")
+    else:
+        state = "on" if entry.enabled() else "off"
+        print(f"Start at login: {state} ({entry.where}).")
     return 0

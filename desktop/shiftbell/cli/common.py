@@ -11,8 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from shiftbell.core.errors import ConfigError
-from shiftbell.receiver.address import RECEIVER_HOST
-from shiftbell.receiver.client import NotRunningError, ReceiverClient, ReceiverClientError
+from shiftbell.receiver.address import AUTO_PORT, DEFAULT_RECEIVER_PORT, RECEIVER_HOST
+from shiftbell.receiver.client import (
+    NotRunningError,
+    OtherUsersReceiverError,
+    ReceiverClient,
+    ReceiverClientError,
+)
+from shiftbell.receiver.port_file import read_port
+from shiftbell.receiver.port_owner import listener_uid
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.settings import feed_rules
 from shiftbell.settings.config_keeper import ConfigKeeper
@@ -55,11 +62,20 @@ def label_arg(text: str) -> tuple[str, str]:
 
 
 def receiver_url(paths: AppPaths) -> str:
-    """SHIFTBELL_URL if set, else 127.0.0.1 at the configured port."""
+    """SHIFTBELL_URL if set, else 127.0.0.1 at this user's app's port (`receiver_port`)."""
     override = os.environ.get(URL_ENV, "").strip()
     if override:
         return override.rstrip("/")
-    return f"http://{RECEIVER_HOST}:{configured_port(paths)}"
+    return f"http://{RECEIVER_HOST}:{receiver_port(paths)}"
+
+
+def receiver_port(paths: AppPaths) -> int:
+    """The configured port; with `port = 0` (each user their own), the one this user's app
+    wrote down when it started listening, else the first it would try."""
+    configured = configured_port(paths)
+    if configured != AUTO_PORT:
+        return configured
+    return read_port(paths.port_file) or DEFAULT_RECEIVER_PORT
 
 
 def configured_port(paths: AppPaths) -> int:
@@ -78,6 +94,13 @@ def configured_port(paths: AppPaths) -> int:
 
 
 def client_for(paths: AppPaths, timeout: float | None = None) -> ReceiverClient:
+    """A client of this user's running app. OtherUsersReceiverError (a NotRunningError) when
+    another user's program holds the port: it is never sent this user's token."""
+    if not os.environ.get(URL_ENV, "").strip():
+        port = receiver_port(paths)
+        owner = listener_uid(port)
+        if owner is not None and hasattr(os, "getuid") and owner != os.getuid():
+            raise OtherUsersReceiverError(port, owner)
     token = load_or_create_token(paths.token_file)
     if timeout is None:
         return ReceiverClient(receiver_url(paths), token)

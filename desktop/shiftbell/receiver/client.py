@@ -35,6 +35,17 @@ class NotRunningError(ReceiverClientError):
         self.url = url
 
 
+class OtherUsersReceiverError(NotRunningError):
+    """What listens at the receiver's port is another user's: this user's app is not running."""
+
+    def __init__(self, port: int, uid: int) -> None:
+        ReceiverClientError.__init__(
+            self,
+            f"Shiftbell is not running for you: port {port} on 127.0.0.1 belongs to another "
+            f"user's program (uid {uid}); start yours with `shiftbell`.",
+        )
+
+
 class TokenRejectedError(ReceiverClientError):
     """The receiver answered 401: our token is not the one it accepts."""
 

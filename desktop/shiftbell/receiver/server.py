@@ -122,12 +122,14 @@ class LocalReceiver:
         why_no_resolve: Callable[[Alert], str] = lambda _alert: "",
         config_path: Path | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        fallback_ports: Sequence[int] = (),
     ) -> None:
         if not token:
             raise ValueError("the receiver needs a non-empty token")
         self._desk = desk
         self._token = token.encode()
         self._requested_port = port
+        self._fallback_ports = tuple(fallback_ports)  # tried in order while ports are taken
         self._level_of = level_of
         self._why_no_unack = why_no_unack
         self._why_no_silence = why_no_silence
@@ -176,12 +178,17 @@ class LocalReceiver:
         # access_log=None: we log each request ourselves, with the reason when refused.
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, HOST, self._requested_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise FeedError(self._bind_error(exc)) from exc
+        ports = (self._requested_port, *self._fallback_ports)
+        for index, port in enumerate(ports):
+            try:
+                await web.TCPSite(runner, HOST, port).start()
+                break
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE and index + 1 < len(ports):
+                    log.info("port %d on %s is taken; trying %d", port, HOST, ports[index + 1])
+                    continue
+                await runner.cleanup()
+                raise FeedError(self._bind_error(exc, ports)) from exc
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         log.info("local receiver listening on %s", self.url)
@@ -192,9 +199,14 @@ class LocalReceiver:
             await runner.cleanup()
             log.info("local receiver stopped")
 
-    def _bind_error(self, exc: OSError) -> str:
+    def _bind_error(self, exc: OSError, ports: Sequence[int]) -> str:
         where = self._config_path or "the config file"
-        place = f"port {self._requested_port} on {HOST}"
+        place = f"port {ports[-1]} on {HOST}"
+        if exc.errno == errno.EADDRINUSE and len(ports) > 1:
+            return (
+                f"ports {min(ports)} to {max(ports)} on {HOST} are all in use: set a free "
+                f"[receiver] port in {where}"
+            )
         if exc.errno == errno.EADDRINUSE:
             return f"{place} is in use by another program: set [receiver] port in {where}"
         if exc.errno == errno.EACCES:

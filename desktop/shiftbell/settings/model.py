@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, ScheduleSettings
 from shiftbell.core.schedule import QuietHours
+from shiftbell.receiver.address import AUTO_PORT
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.schedule import ScheduleSourceConfig
-
-DEFAULT_RECEIVER_PORT = 8974
 
 # Feed names become alert-key prefixes, keyring user names and CLI arguments:
 # keep them to characters that need no quoting anywhere.
@@ -58,7 +57,7 @@ class NotificationBackend(StrEnum):
 class ReceiverSettings:
     """The local receiver: HTTP on 127.0.0.1 for `shiftbell send` and Alertmanager."""
 
-    port: int = DEFAULT_RECEIVER_PORT
+    port: int = AUTO_PORT  # see receiver/address.py
 
 
 @dataclass(frozen=True)

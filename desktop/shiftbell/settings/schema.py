@@ -63,8 +63,9 @@ RECEIVER = (
         ValueType.INTEGER,
         "Port",
         "The port of the local receiver on 127.0.0.1, which `shiftbell send`, `shiftbell ack` "
-        "and Alertmanager's webhook talk to.",
-        1,
+        "and Alertmanager's webhook talk to. 0 = each user their own: the port of last time, "
+        "else the first free one from 8974 up (`shiftbell token` shows which).",
+        0,
         65535,
     ),
 )

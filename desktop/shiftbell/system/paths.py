@@ -12,6 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
+from shiftbell.receiver.address import PORT_FILE_NAME
 from shiftbell.receiver.token import TOKEN_FILE_NAME
 
 APP_NAME = "shiftbell"
@@ -51,6 +52,11 @@ class AppPaths:
     @property
     def token_file(self) -> Path:
         return self.data_dir / TOKEN_FILE_NAME
+
+    @property
+    def port_file(self) -> Path:
+        """The port this user's running app listens on (receiver/port_file.py)."""
+        return self.data_dir / PORT_FILE_NAME
 
     @property
     def runtime_dir(self) -> Path:

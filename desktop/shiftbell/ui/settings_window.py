@@ -46,6 +46,7 @@ from shiftbell.store.credentials import (
     SecretStore,
     SecretStoreError,
 )
+from shiftbell.ui.about_page import AboutPage
 from shiftbell.ui.alarm_page import AlarmPage
 from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.feed_form import FeedDraft
@@ -109,6 +110,7 @@ class SettingsWindow(QWidget):
         parent: QWidget | None = None,
         *,
         data_dir: Path | None = None,
+        log_dir: Path | None = None,
         test_timeout_s: float = TEST_TIMEOUT_S,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -136,14 +138,15 @@ class SettingsWindow(QWidget):
         self.pages.addWidget(self.list_page)
         self.pages.addWidget(self.form_page)
         self.tabs.addTab(self.pages, "Feeds")
-        self.schedules_page = SchedulesPage(
-            config_path, data_dir or secrets.file_path.parent, secrets, run_async, self
-        )
+        data_dir = data_dir or secrets.file_path.parent
+        self.schedules_page = SchedulesPage(config_path, data_dir, secrets, run_async, self)
         self.schedules_page.changed.connect(self.feeds_changed)
         self.tabs.addTab(self.schedules_page, "Schedules")
         self.alarm_page = AlarmPage(config_path, self)
         self.alarm_page.changed.connect(self.feeds_changed)
         self.tabs.addTab(self.alarm_page, "Alarm")
+        self.about_page = AboutPage(config_path, data_dir, log_dir or data_dir, self)
+        self.tabs.addTab(self.about_page, "About")
 
         close_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
         close_shortcut.activated.connect(self.close)

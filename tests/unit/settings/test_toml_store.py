@@ -49,7 +49,7 @@ def test_the_template_parses_back_to_exactly_the_defaults() -> None:
 
 def test_the_template_names_every_option_with_its_default_value() -> None:
     document = tomllib.loads(render_settings())
-    assert document["receiver"] == {"port": 8974}
+    assert document["receiver"] == {"port": 0}  # each user their own, from 8974 up
     assert document["notifications"] == {"backend": "auto", "snooze_choices_min": [5, 15, 60]}
     assert document["alarm"] == {"output_device": "", "raise_output": True, "every_output": True}
     # The critical table as the design describes it, key by key.
@@ -78,7 +78,7 @@ def test_the_template_documents_its_options_and_forbids_secrets() -> None:
         assert option in comments
     assert "none | chime | alarm | siren" in comments
     assert "auto | desktop-notifier | plyer | tray" in comments
-    assert "Default: 8974." in comments
+    assert "from 8974 up" in comments and "Default: 0." in comments
 
 
 def test_a_customised_file_round_trips(config_path: Path) -> None:
@@ -136,8 +136,8 @@ def test_a_partial_hand_written_file_keeps_the_defaults_for_the_rest(config_path
 
 BAD_VALUES = [
     # (file text, key named in the message, line of the bad value, words in the message)
-    ("[receiver]\nport = 70000\n", "receiver.port", 2, "out of range: use 1 to 65535"),
-    ("[receiver]\nport = 0\n", "receiver.port", 2, "out of range"),
+    ("[receiver]\nport = 70000\n", "receiver.port", 2, "out of range: use 0 to 65535"),
+    ("[receiver]\nport = -1\n", "receiver.port", 2, "out of range"),
     ('[receiver]\n\nport = "8974"\n', "receiver.port", 3, "is text, not a whole number"),
     ("[receiver]\nport = 89.5\n", "receiver.port", 2, "not a whole number"),
     (
