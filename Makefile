@@ -27,7 +27,7 @@ run: debs-run $(STAMP)
 	$(VENV)/bin/shiftbell run --show
 
 test: debs-run debs-test $(STAMP) lint
-	$(PY) -m pytest
+	$(PY) tools/reaper.py $(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check desktop tests tools benchmarks
