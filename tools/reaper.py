@@ -10,6 +10,7 @@ Usage: python tools/reaper.py COMMAND [ARG...]; exits with the command's status.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -72,10 +73,8 @@ def stop_leftovers() -> None:
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def main(command: list[str]) -> int:
