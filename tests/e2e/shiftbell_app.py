@@ -44,7 +44,7 @@ class ShiftbellHome:
         self.config_file.write_text(f"[receiver]\nport = {self._port}\n\n{config}")
         self.log_file = root / "state" / "shiftbell" / "log" / "shiftbell.log"
         self.port_file = root / "data" / "shiftbell" / PORT_FILE_NAME
-        # A person who answered the first-run question (test_autostart.py asks it): its
+        # A person who answered the first-run question (tests/ui/test_login_start.py asks it): its
         # dialog would otherwise sit over every window these tests look at.
         self.port_file.parent.mkdir(mode=0o700, parents=True)
         (self.port_file.parent / ASKED_FILE).touch()

@@ -1,5 +1,5 @@
 """What each platform's start-at-login entry says. Linux's is also started for real in
-tests/e2e/test_autostart.py; macOS' and Windows' are checked here as files and values."""
+tests/e2e/test_started_at_login.py; macOS' and Windows' are checked here as files and values."""
 
 from __future__ import annotations
 
