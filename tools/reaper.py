@@ -34,9 +34,9 @@ def children() -> dict[int, str]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        # The ppid is the second field after the command name, which is in parentheses.
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid():
+        # The state and the ppid follow the command name, which is in parentheses.
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == os.getpid() and state != "Z":  # a zombie is only to be reaped
             found[int(entry.name)] = command.strip()[:120]
     return found
 
@@ -52,6 +52,7 @@ def reap() -> None:
 
 
 def stop_leftovers() -> None:
+    reap()
     left = children()
     if not left:
         return

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from shiftbell.core.escalation import SILENT, AlarmState
+from shiftbell.system.own_command import module_command
 from shiftbell.ui.output_override import OutputOverride
 from shiftbell.ui.sound_watch import SoundServerWatch
 from shiftbell.ui.sound_worker import state_to_json
@@ -117,8 +117,8 @@ class AlarmProcess(QObject):
         if self._watch is not None and not self._watch.up:
             return  # nothing to play on; the watch says when there is
         process = QProcess(self)
-        process.setProgram(sys.executable)
-        args = ["-m", "shiftbell.ui.sound_worker"]
+        program, *args = module_command("shiftbell.ui.sound_worker")
+        process.setProgram(program)
         if self._device:
             args += ["--device", self._device]
         if self._every_output:
