@@ -86,11 +86,21 @@ def build(bundle: Path, out: Path, version: str = __version__) -> tuple[Path, Pa
         docs = root / "usr" / "share" / "doc" / "shiftbell"
         docs.mkdir(parents=True)
         (docs / "copyright").write_text(_copyright())
-        with gzip.open(docs / "changelog.gz", "wb", compresslevel=9, mtime=0) as changelog:
-            changelog.write((ROOT / "CHANGELOG.md").read_bytes())
+        _gzip(docs / "changelog.gz", _debian_changelog(version).encode())
+        _gzip(docs / "CHANGELOG.md.gz", (ROOT / "CHANGELOG.md").read_bytes())
+        man = root / "usr" / "share" / "man" / "man1"
+        man.mkdir(parents=True)
+        _gzip(man / "shiftbell.1.gz", (Path(__file__).with_name("shiftbell.1")).read_bytes())
+        overrides = root / "usr" / "share" / "lintian" / "overrides"
+        overrides.mkdir(parents=True)
+        shutil.copy(Path(__file__).with_name("lintian-overrides"), overrides / "shiftbell")
+        _strip(root / "opt" / "shiftbell" / "_internal")
         control = root / "DEBIAN"
         control.mkdir()
-        size_kb = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) // 1024
+        size_kb = (
+            sum(f.lstat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+            // 1024
+        )
         (control / "control").write_text(
             "\n".join(
                 [
@@ -109,9 +119,11 @@ def build(bundle: Path, out: Path, version: str = __version__) -> tuple[Path, Pa
                 ]
             )
         )
+        program = root / "opt" / "shiftbell" / "shiftbell"
         for path in root.rglob("*"):
             if not path.is_symlink():
-                path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
+                # Libraries are not programs: only the directories and the program are 0755.
+                path.chmod(0o755 if path.is_dir() or path == program else 0o644)
         deb = out / f"shiftbell_{version}_{arch}.deb"
         subprocess.run(
             ["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(deb)],
@@ -121,6 +133,47 @@ def build(bundle: Path, out: Path, version: str = __version__) -> tuple[Path, Pa
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(bundle, arcname=f"shiftbell-{version}")
     return deb, archive
+
+
+def _gzip(path: Path, data: bytes) -> None:
+    """Compressed as Debian wants: best compression, no name and no time in the header."""
+    with (
+        path.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as packed,
+    ):
+        packed.write(data)
+
+
+def _strip(folder: Path) -> None:
+    """Strip the libraries' symbols, as Debian's dh_strip would (the program is stripped by
+    PyInstaller before its archive is appended: stripping it here would cut that off)."""
+    libraries = [
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not path.is_symlink()
+        and ".so" in path.name
+        and path.read_bytes()[:4] == b"\x7fELF"
+    ]
+    for chunk in range(0, len(libraries), 200):
+        subprocess.run(
+            [
+                "strip",
+                "--strip-unneeded",
+                "--remove-section=.comment",
+                "--remove-section=.note",
+                *map(str, libraries[chunk : chunk + 200]),
+            ],
+            check=True,
+        )
+
+
+def _debian_changelog(version: str) -> str:
+    return (
+        f"shiftbell ({version}) unstable; urgency=medium\n\n"
+        "  * Shiftbell's own build; its changes are in CHANGELOG.md.gz beside this file.\n\n"
+        f" -- {MAINTAINER}  Thu, 03 Dec 2026 12:00:00 +0000\n"
+    )
 
 
 def _copyright() -> str:

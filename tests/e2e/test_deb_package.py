@@ -167,6 +167,20 @@ class InstalledApp:
         self.proc = None
 
 
+def test_lintian_finds_nothing_but_the_documented_exceptions() -> None:
+    require_tools("lintian")
+    # The exceptions are the package's own overrides file (installers/linux/lintian-overrides),
+    # each with its reason.
+    result = subprocess.run(
+        ["lintian", "--fail-on", "error,warning", str(built_deb())],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_deb_installs_alarms_acknowledges_and_leaves_the_persons_data(
     bookworm: DebianRoot, pulse_sink: PulseSink, tmp_path: Path
 ) -> None:
