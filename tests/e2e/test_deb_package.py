@@ -197,6 +197,9 @@ def test_the_deb_installs_alarms_acknowledges_and_leaves_the_persons_data(
     bookworm.mount(str(pulse_sink.runtime_dir), PULSE_INSIDE, "--bind")
     app = InstalledApp(bookworm, tmp_path / "app.log")
     assert app.cli("--version").stdout.startswith("shiftbell ")
+    app.cli("autostart", "on")
+    entry = (bookworm.root / "root/.config/autostart/shiftbell.desktop").read_text()
+    assert "\nExec=/usr/bin/shiftbell run --autostart\n" in entry
     app.start()
     try:
         recording = pulse_sink.start_recording()

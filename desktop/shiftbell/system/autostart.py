@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import plistlib
 import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ ASKED_FILE = "autostart-asked"
 def shiftbell_command() -> list[str]:
     """How to start this Shiftbell from a login session: the installed command
     (/usr/bin/shiftbell, or the venv's in a checkout), else this Python with `-m shiftbell`."""
+    if getattr(sys, "frozen", False):  # a package's bundle: sys.executable is the program
+        on_path = shutil.which("shiftbell")
+        if on_path and Path(on_path).resolve() == Path(sys.executable).resolve():
+            return [on_path]  # /usr/bin/shiftbell, the name the package installs
+        return [sys.executable]
     beside = Path(sys.executable).with_name("shiftbell.exe" if os.name == "nt" else "shiftbell")
     if beside.is_file():
         return [str(beside)]
