@@ -62,7 +62,7 @@ def main(out: Path) -> int:
 
         home = ShiftbellHome(Path(tmp) / "grouped", "")
         kept = home.root / "data" / "shiftbell" / "alert_list.json"
-        kept.parent.mkdir(parents=True)
+        kept.parent.mkdir(parents=True, exist_ok=True)
         arranged = {"version": 1, "grouping": "host", "label_columns": ["team"]}
         kept.write_text(json.dumps(arranged))
         app = RunningApp(desktop, home)
