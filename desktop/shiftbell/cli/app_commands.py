@@ -265,14 +265,12 @@ def token(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def autostart(args: argparse.Namespace, paths: AppPaths) -> int:
     entry = login_start.for_this_platform()
-    if args.state == "on":
-        entry.enable(login_start.shiftbell_command())
-        login_start.note_asked(paths.data_dir)
-        print(f"Shiftbell starts when you log in ({entry.where}).")
-    elif args.state == "off":
-        entry.disable()
-        login_start.note_asked(paths.data_dir)
-        print(f"Shiftbell no longer starts when you log in ({entry.where} removed).")
+    if args.state in ("on", "off"):
+        login_start.set_start_at_login(entry, args.state == "on", paths.data_dir)
+        if args.state == "on":
+            print(f"Shiftbell starts when you log in ({entry.where}).")
+        else:
+            print(f"Shiftbell no longer starts when you log in ({entry.where} removed).")
     else:
         state = "on" if entry.enabled() else "off"
         print(f"Start at login: {state} ({entry.where}).")

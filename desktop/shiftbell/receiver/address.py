@@ -25,5 +25,5 @@ def ports_to_try(configured: int, remembered: int | None) -> list[int]:
     if configured != AUTO_PORT:
         return [configured]
     usual = range(DEFAULT_RECEIVER_PORT, DEFAULT_RECEIVER_PORT + AUTO_PORT_COUNT)
-    first = [remembered] if remembered is not None and 0 < remembered < 65536 else []
+    first = [remembered] if remembered else []  # read_port gives a valid port or None
     return first + [port for port in usual if port not in first]

@@ -12,6 +12,7 @@ import os
 import plistlib
 import shlex
 import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from pathlib import Path
 from typing import Protocol
 
 import platformdirs
+
+from shiftbell.system.atomic_file import write_atomically
+from shiftbell.system.own_command import module_command
 
 AUTOSTART_ARGS = ("run", "--autostart")
 DESKTOP_FILE = "shiftbell.desktop"
@@ -43,7 +47,7 @@ def shiftbell_command() -> list[str]:
     launched = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if launched is not None and launched.name == "shiftbell" and launched.is_file():
         return [str(launched.resolve())]
-    return [sys.executable, "-m", "shiftbell"]
+    return module_command("shiftbell")
 
 
 class Autostart(Protocol):
@@ -96,9 +100,7 @@ class XdgAutostart:
                 "",
             ]
         )
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(self.path)
+        write_atomically(self.path, text.encode())
 
     def disable(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -131,7 +133,7 @@ class LaunchAgent:
             "KeepAlive": False,
             "ProcessType": "Interactive",
         }
-        self.path.write_bytes(plistlib.dumps(plist))
+        write_atomically(self.path, plistlib.dumps(plist))
 
     def disable(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -189,15 +191,24 @@ def _desktop_exec(args: Sequence[str]) -> str:
 
 
 def _windows_command_line(args: Sequence[str]) -> str:
-    """A command line as Windows' CreateProcess reads it back (subprocess.list2cmdline)."""
-    import subprocess
-
+    """A command line as Windows' CreateProcess reads it back."""
     return subprocess.list2cmdline(list(args))
 
 
 def parse_desktop_exec(value: str) -> list[str]:
     """The arguments of an Exec= value (for the tests and `autostart status`)."""
     return [arg.replace("%%", "%") for arg in shlex.split(value)]
+
+
+def set_start_at_login(entry: Autostart, on: bool, data_dir: Path) -> None:
+    """The person's choice, from the first-run question, Settings or the CLI: the entry made
+    or removed, then never asked again. Raises OSError (and asks again next time) when the
+    entry cannot be written."""
+    if on:
+        entry.enable(shiftbell_command())
+    else:
+        entry.disable()
+    note_asked(data_dir)
 
 
 def asked(data_dir: Path) -> bool:

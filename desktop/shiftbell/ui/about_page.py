@@ -81,14 +81,10 @@ class AboutPage(QWidget):
 
     def _set_start_at_login(self, on: bool) -> None:
         try:
-            if on:
-                self.login_entry.enable(autostart.shiftbell_command())
-            else:
-                self.login_entry.disable()
+            autostart.set_start_at_login(self.login_entry, on, self.data_dir)
         except OSError as exc:
             self._say(f"Could not change {self.login_entry.where}: {exc.strerror or exc}")
             return
-        autostart.note_asked(self.data_dir)
         self._say("")
 
     def _say(self, problem: str) -> None:

@@ -80,14 +80,14 @@ def ask_once(
     box.setWindowModality(Qt.WindowModality.NonModal)
 
     def answered(result: int) -> None:
-        if result == QMessageBox.StandardButton.Yes:
-            try:
-                entry.enable(autostart.shiftbell_command())
-            except OSError as exc:
-                log.error("cannot set up starting at login (%s): %s", entry.where, exc)
-                return  # asked again next time, when it may work
+        yes = result == QMessageBox.StandardButton.Yes
+        try:
+            autostart.set_start_at_login(entry, yes, data_dir)
+        except OSError as exc:  # asked again next time, when it may work
+            log.error("cannot set up starting at login (%s): %s", entry.where, exc)
+            return
+        if yes:
             log.info("Shiftbell starts at login: %s", entry.where)
-        autostart.note_asked(data_dir)
 
     box.finished.connect(answered)
     box.show()
