@@ -68,6 +68,9 @@ class SeverityPolicy:
     ramp: timedelta = timedelta(0)
     harsher_after: timedelta | None = None
     raise_window_after: timedelta | None = None
+    # Still unacknowledged this long after it started alarming: to the person's phone
+    # (core/phone_pages.py); None = never.
+    phone_after: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class EscalationSettings:
             ramp=timedelta(seconds=60),
             harsher_after=timedelta(minutes=2),
             raise_window_after=timedelta(minutes=4),
+            phone_after=timedelta(minutes=3),
         )
     )
 
@@ -171,14 +175,14 @@ def level_for(
     policy = settings.for_severity(alert.severity)
     if policy.sound is None:
         return QUIET
-    held = _held_by(alert.severity, now, on_call, schedule)
+    held = held_by(alert.severity, now, on_call, schedule)
     if held:
         return AlertLevel(Stage.NOTIFY, suppressed_by=held)
-    since, elapsed = _since_and_elapsed(alert, now, on_call, schedule, alarm_elapsed)
+    since, elapsed = since_and_elapsed(alert, now, on_call, schedule, alarm_elapsed)
     return _level(policy, since, elapsed)
 
 
-def _since_and_elapsed(
+def since_and_elapsed(
     alert: Alert,
     now: datetime,
     on_call: OnCallState | None,
@@ -300,7 +304,7 @@ def _holds(rule: Suppression, severity: Severity, schedule: ScheduleSettings) ->
     return not schedule.quiet_hours_critical_alarms
 
 
-def _held_by(
+def held_by(
     severity: Severity, now: datetime, on_call: OnCallState | None, schedule: ScheduleSettings
 ) -> frozenset[Suppression]:
     rules: set[Suppression] = set()
@@ -407,7 +411,7 @@ def alarm_state(
         group = groups.get(alert.severity)
         if group is None:
             policy = settings.for_severity(alert.severity)
-            group = _Group(policy, _held_by(alert.severity, now, on_call, schedule))
+            group = _Group(policy, held_by(alert.severity, now, on_call, schedule))
             groups[alert.severity] = group
         if group.policy.sound is None or group.held:
             continue
@@ -416,7 +420,7 @@ def alarm_state(
             group.add(alert.alarm_since, since_s, max(elapsed_s, 0.0), heard=not covered)
             continue
         elapsed = ages.elapsed(alert, now, steady) if ages is not None and steady else None
-        since, counted = _since_and_elapsed(alert, now, on_call, schedule, elapsed)
+        since, counted = since_and_elapsed(alert, now, on_call, schedule, elapsed)
         group.add(since, since.timestamp(), counted.total_seconds(), heard=not covered)
     stage = Stage.NOTIFY
     suppressed: set[Suppression] = set()

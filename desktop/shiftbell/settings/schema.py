@@ -194,6 +194,16 @@ SEVERITY = (
         field="raise_window_after",
     ),
     SettingKey(
+        "phone_after_s",
+        ValueType.SECONDS_OR_NEVER,
+        "To the phone after (s)",
+        "still unacknowledged this long after it started alarming: send it to your phone "
+        "([[phones]]); 0 = never",
+        0,
+        DAY_S,
+        field="phone_after",
+    ),
+    SettingKey(
         "repeat_every_s",
         ValueType.SECONDS,
         "Repeat every (s)",

@@ -252,6 +252,9 @@ def _severity_table(name: str, policy: SeverityPolicy) -> list[str]:
             f"raise_window_after_s = {_seconds(policy.raise_window_after)}",
             "0 = never raise the window",
         ),
+        _commented(
+            f"phone_after_s = {_seconds(policy.phone_after)}", "0 = never send it to the phone"
+        ),
         _commented(f"repeat_every_s = {_seconds(policy.repeat_every)}", "for non-looping sounds"),
         "",
     ]
@@ -278,6 +281,8 @@ def _describe(policy: SeverityPolicy) -> str:
         words += f"; the siren after {_seconds(policy.harsher_after)} s"
     if policy.raise_window_after is not None:
         words += f"; the window to the front after {_seconds(policy.raise_window_after)} s"
+    if policy.phone_after is not None:
+        words += f"; to your phone after {_seconds(policy.phone_after)} s"
     return words
 
 

@@ -61,6 +61,7 @@ def test_the_template_names_every_option_with_its_default_value() -> None:
         "ramp_s": 60,
         "siren_after_s": 120,
         "raise_window_after_s": 240,
+        "phone_after_s": 180,
         "repeat_every_s": 60,
     }
     assert document["escalation"]["info"]["sound"] == "none"
