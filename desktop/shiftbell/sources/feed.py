@@ -52,6 +52,11 @@ class FeedConfig:
     interval_s: float = 15.0
     stale_after_s: float = 120.0
 
+    @property
+    def settings_page(self) -> str:
+        """Where the person fixes it (in messages)."""
+        return "Feeds"
+
 
 @dataclass(frozen=True)
 class AckReceipt:

@@ -13,7 +13,7 @@ import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -50,8 +50,18 @@ def make_client(
     )
 
 
-def where_to_fix(config: FeedConfig) -> str:
-    return f"Settings > Feeds > {config.name}"
+class Configured(Protocol):
+    """What the helpers name in their messages: a feed, or a phone channel (phones/)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings_page(self) -> str: ...
+
+
+def where_to_fix(config: Configured) -> str:
+    return f"Settings > {config.settings_page} > {config.name}"
 
 
 async def request_json(
@@ -67,7 +77,7 @@ async def request(
     method: str,
     url: str,
     *,
-    config: FeedConfig,
+    config: Configured,
     vendor: str,
     credential: str = "token",
     ok: tuple[int, ...] = (),
@@ -82,11 +92,12 @@ async def request(
         response = await client.request(method, url, **kwargs)
     except httpx.TimeoutException:
         raise FeedUnreachableError(
-            f"{vendor} at {client.base_url} did not answer in time ({config.name})"
+            f"{vendor} at {str(client.base_url) or url} did not answer in time ({config.name})"
         ) from None
     except httpx.HTTPError as exc:
         raise FeedUnreachableError(
-            f"cannot reach {vendor} at {client.base_url} ({config.name}): {_reason(exc)}"
+            f"cannot reach {vendor} at {str(client.base_url) or url} ({config.name}): "
+            f"{_reason(exc)}"
         ) from None
     status = response.status_code
     if status in ok or 200 <= status < 300:
@@ -95,7 +106,7 @@ async def request(
 
 
 def status_error(
-    response: httpx.Response, config: FeedConfig, vendor: str, credential: str = "token"
+    response: httpx.Response, config: Configured, vendor: str, credential: str = "token"
 ) -> FeedError:
     return error_for_status(
         response.status_code,
@@ -110,7 +121,7 @@ def status_error(
 
 def error_for_status(
     status: int,
-    config: FeedConfig,
+    config: Configured,
     vendor: str,
     credential: str = "token",
     *,
@@ -158,7 +169,7 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     return None
 
 
-def _json(response: httpx.Response, config: FeedConfig, vendor: str) -> Any:
+def _json(response: httpx.Response, config: Configured, vendor: str) -> Any:
     if not response.content.strip():
         return None
     try:

@@ -45,6 +45,7 @@ from shiftbell.core.errors import FeedConfigError, FeedPayloadError, FeedUnreach
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
 from shiftbell.sources.fields import text_member
 from shiftbell.sources.http import make_client, status_error, where_to_fix
+from shiftbell.sources.ntfy.auth import NtfyAuth
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -89,19 +90,11 @@ class NtfyFeed(VendorFeed):
                 f"ntfy option since={self._first_since!r} is not a duration (10m), a Unix time "
                 f"or 'all': fix it in {where_to_fix(config)}"
             )
-        headers: dict[str, str] = {}
-        auth: tuple[str, str] | None = None
-        if ":" in secret:
-            user, _, password = secret.partition(":")
-            auth = (user, password)
-            self._credential = "username and password"
-        else:
-            if secret:
-                headers["Authorization"] = f"Bearer {secret}"
-            self._credential = "access token"
+        auth = NtfyAuth.of(secret)
+        self._credential = auth.credential
         self._base_url = config.url.rstrip("/")
         self._path = f"/{','.join(self.topics)}/json"
-        self._client = make_client(self._base_url, headers, transport, auth)
+        self._client = make_client(self._base_url, auth.headers, transport, auth.basic)
         self._last_id: str | None = None
         self._last_server_time: int | None = None
         self._seen: RecentIds[str] = RecentIds()

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from aiohttp import web
 from tests.helpers.streaming_server import StreamingFake
 
@@ -81,6 +82,8 @@ class FakeNtfy(StreamingFake):
     ) -> None:
         super().__init__()
         self.server.route("GET", "/{topics}/json", self._subscribe)
+        self.server.route("POST", "/", self._publish_json)
+        self.server.route("POST", "/{topic}", self._publish_text)
         self.token = token
         self.users = dict(users or {})
         self.forbidden_topics = forbidden_topics
@@ -128,6 +131,23 @@ class FakeNtfy(StreamingFake):
                 self.log.append(event)
         return event
 
+    def messages(self, topic: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [e for e in self.log if e["topic"] == topic and e["event"] == "message"]
+
+    def press(self, message: dict[str, Any], label: str) -> httpx.Response:
+        """Tap a message's http action button, as the ntfy app does: its method, URL, headers
+        and body, nothing more."""
+        action = next(a for a in message.get("actions", []) if a["label"] == label)
+        assert action["action"] == "http"
+        return httpx.request(
+            action.get("method", "POST"),
+            action["url"],
+            headers=action.get("headers", {}),
+            content=action.get("body", "").encode(),
+            timeout=10,
+        )
+
     def send_raw_line(self, text: str) -> None:
         """Send one line that is not an event to every open stream (not cached)."""
         self.server.call(self._broadcast(text.encode() + b"\n"))
@@ -147,6 +167,45 @@ class FakeNtfy(StreamingFake):
         for sub in self._subscribers:
             if event["topic"] in sub.topics:
                 sub.queue.put_nowait(_Cut(line) if cut else line)
+
+    async def _publish_json(self, request: web.Request) -> web.Response:
+        """`POST /` with a JSON message, as ntfy's publish-as-JSON."""
+        refusal = self._refuse(request)
+        if refusal is not None:
+            return refusal
+        try:
+            body = json.loads(await request.read())
+        except json.JSONDecodeError:
+            return web.json_response({"code": 40024, "http": 400, "error": "invalid"}, status=400)
+        topic = body.pop("topic", "")
+        if not isinstance(topic, str) or not re.match(r"^[-_A-Za-z0-9]{1,64}$", topic):
+            return web.json_response({"code": 40009, "http": 400, "error": "topic"}, status=400)
+        return web.json_response(self._stored(topic, str(body.pop("message", "")), body))
+
+    async def _publish_text(self, request: web.Request) -> web.Response:
+        """`POST /{topic}` with the message as the body (the phone's action buttons do this)."""
+        refusal = self._refuse(request)
+        if refusal is not None:
+            return refusal
+        text = (await request.read()).decode("utf-8", "replace")
+        return web.json_response(self._stored(request.match_info["topic"], text, {}))
+
+    def _stored(self, topic: str, message: str, fields: dict[str, Any]) -> dict[str, Any]:
+        event = {
+            "id": f"m{next(self._ids):03d}xK9q",
+            "time": int(time.time()),
+            "event": "message",
+            "topic": topic,
+            "message": message,
+            **fields,
+        }
+        with self._lock:
+            self.log.append(event)
+        line = _line(event)
+        for sub in self._subscribers:
+            if topic in sub.topics:
+                sub.queue.put_nowait(line)
+        return event
 
     async def _broadcast(self, line: bytes) -> None:
         for sub in self._subscribers:
