@@ -200,10 +200,13 @@ def _source_words(source: SourceSpec) -> set[str]:
 
 def test_no_module_outside_a_sources_folder_names_that_source() -> None:
     """A string constant equal to a source's id or name, outside its folder, is a table keyed
-    by kind or a special case: both belong on the source's declaration."""
+    by kind or a special case: both belong on the source's declaration. (Phone channels are
+    declared in phones/ with kinds of their own; ntfy is both.)"""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == "phones":
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         constants = {
             node.value
