@@ -5,7 +5,7 @@ A typo in config.toml must never turn the pager off. So:
 - A file that cannot be read at all (not UTF-8, a syntax error, too large, no
   permission) changes nothing that runs: on reload the running settings stay, at
   start-up the last good copy kept in the data dir is used.
-- A [[feeds]] or [[schedules]] entry skipped for a problem keeps what ran under its
+- A [[feeds]], [[schedules]] or [[phones]] entry skipped for a problem keeps what ran under its
   name (or, at start-up, what the last good copy has for it); an entry skipped
   before its name could be read keeps every entry the file no longer names, since
   a broken entry and a deleted one cannot be told apart and silence is the worse guess.
@@ -142,7 +142,7 @@ class ConfigKeeper:
 def _still_running(what: str) -> str:
     return (
         f"Shiftbell keeps running on {what} until config.toml is fixed: "
-        "no feed or schedule was stopped."
+        "no feed, schedule or phone was stopped."
     )
 
 
@@ -150,18 +150,17 @@ def _with_kept_back(
     loaded: LoadedSettings, base: Settings | None
 ) -> tuple[Settings, list[tuple[str, str]]]:
     """`loaded.settings`, plus what `base` had for entries the file has but could not use;
-    and ("Feed"/"Schedule", name) for each entry so kept."""
+    and ("Feed"/"Schedule"/"Phone", name) for each entry so kept."""
     settings = loaded.settings
     if base is None or not loaded.kept_back:
         return settings, []
-    feeds = _kept(settings.feeds, base.feeds, loaded.kept_back.get("feeds", frozenset()))
-    schedules = _kept(
-        settings.schedules, base.schedules, loaded.kept_back.get("schedules", frozenset())
-    )
-    merged = replace(
-        settings, feeds=(*settings.feeds, *feeds), schedules=(*settings.schedules, *schedules)
-    )
-    kept = [("Feed", f.name) for f in feeds] + [("Schedule", s.name) for s in schedules]
+    merged = settings
+    kept: list[tuple[str, str]] = []
+    for table, word in (("feeds", "Feed"), ("schedules", "Schedule"), ("phones", "Phone")):
+        ours = getattr(settings, table)
+        more = _kept(ours, getattr(base, table), loaded.kept_back.get(table, frozenset()))
+        merged = replace(merged, **{table: (*ours, *more)})
+        kept += [(word, entry.name) for entry in more]
     return merged, kept
 
 

@@ -1,4 +1,5 @@
-"""Reading the entries of the config file's arrays of tables, [[feeds]] and [[schedules]]: each
+"""Reading the entries of the config file's arrays of tables, [[feeds]], [[schedules]] and
+[[phones]]: each
 entry checked alone, problems named with the entry's own lines, a broken entry skipped and
 never guessed."""
 
@@ -9,8 +10,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from shiftbell.settings import feed_rules, schedule_rules
-from shiftbell.settings.kinds import FEED_KINDS, SCHEDULE_KINDS, Kinds
+from shiftbell.phones import registry as phones
+from shiftbell.phones.channel import PhoneConfig
+from shiftbell.settings import feed_rules, phone_rules, schedule_rules
+from shiftbell.settings.kinds import FEED_KINDS, PHONE_KINDS, SCHEDULE_KINDS, Kinds
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
     MAX_FEED_INTERVAL_S,
@@ -359,6 +362,45 @@ class ScheduleReader(EntryReader[ScheduleSourceConfig]):
             MAX_SCHEDULE_INTERVAL_S,
             default,
         )
+
+
+PHONE_KEYS = ("name", "kind", "url", "options")
+
+
+class PhoneReader(EntryReader[PhoneConfig]):
+    """Reads one [[phones]] entry."""
+
+    table = "phones"
+    noun = "phone"
+    keys = PHONE_KEYS
+
+    def read(self, entry: object) -> PhoneConfig | None:
+        table = self.named(entry, phone_rules.phone_name_problem)
+        if table is None:
+            return None
+        kind = self.kind(table, PHONE_KINDS)
+        if kind is None:
+            return None
+        spec = phones.find(kind)
+        assert spec is not None  # PHONE_KINDS holds exactly these
+        url = table.get("url", spec.address.default or "")
+        if not isinstance(url, str) or phone_rules.url_problem(url) is not None:
+            why = phone_rules.url_problem(url) if isinstance(url, str) else None
+            self.skip(why or f"url is {kind_of(url)}, not text in quotes", "url")
+            return None
+
+        def problem(key: str, item: Any) -> str | None:
+            found = phone_rules.options_problems(kind, {key: item}, check_required=False)
+            return found[0] if found else None
+
+        options = self.options(table.get("options"), problem)
+        if options is None:
+            return None
+        missing = phone_rules.options_problems(kind, options)
+        if missing:
+            self.skip(missing[0], "options")
+            return None
+        return PhoneConfig(name=self.name, kind=kind, url=url, options=options)
 
 
 def text_options(value: object) -> dict[str, str]:

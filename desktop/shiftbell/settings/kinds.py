@@ -1,10 +1,11 @@
-"""The kinds a `[[feeds]]` or `[[schedules]]` entry may name, as config.toml and the CLI take
-them: the ids of the sources that have a feed, or a schedule."""
+"""The kinds a `[[feeds]]`, `[[schedules]]` or `[[phones]]` entry may name, as config.toml and
+the CLI take them: the ids of the sources that have a feed, or a schedule; the phone channels."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shiftbell.phones import registry as phones
 from shiftbell.sources import registry
 
 
@@ -30,3 +31,4 @@ class Kinds:
 
 FEED_KINDS = Kinds("feed", registry.feed_kinds())
 SCHEDULE_KINDS = Kinds("schedule", registry.schedule_kinds())
+PHONE_KINDS = Kinds("phone", phones.phone_kinds())

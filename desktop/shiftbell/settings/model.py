@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shiftbell.core.escalation import EscalationSettings, ScheduleSettings
 from shiftbell.core.schedule import QuietHours
+from shiftbell.phones.channel import PhoneConfig
 from shiftbell.receiver.address import AUTO_PORT
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.sources.schedule import ScheduleSourceConfig
@@ -145,6 +146,8 @@ class Settings:
     feeds: tuple[FeedSettings, ...] = ()
     # The [[schedules]] entries, in file order, names unique.
     schedules: tuple[ScheduleSourceConfig, ...] = ()
+    # The [[phones]] entries: where an alarm nobody answers goes (phones/).
+    phones: tuple[PhoneConfig, ...] = ()
 
     @property
     def enabled_feeds(self) -> tuple[FeedConfig, ...]:
@@ -156,3 +159,6 @@ class Settings:
 
     def schedule_source(self, name: str) -> ScheduleSourceConfig | None:
         return next((entry for entry in self.schedules if entry.name == name), None)
+
+    def phone(self, name: str) -> PhoneConfig | None:
+        return next((entry for entry in self.phones if entry.name == name), None)

@@ -221,7 +221,7 @@ SECTIONS: dict[str, tuple[SettingKey, ...]] = {
     "alarm": ALARM,
     "schedule": SCHEDULE,
 }
-TOP_LEVEL = (*SECTIONS, "escalation", "feeds", "schedules")
+TOP_LEVEL = (*SECTIONS, "escalation", "feeds", "schedules", "phones")
 
 
 def names(keys: tuple[SettingKey, ...]) -> tuple[str, ...]:

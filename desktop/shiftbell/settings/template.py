@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 
 from shiftbell.core.escalation import EscalationSettings, SeverityPolicy
+from shiftbell.phones.channel import PhoneConfig
 from shiftbell.settings import schema
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -103,6 +104,9 @@ def render_settings(settings: Settings = DEFAULT_SETTINGS) -> str:
         parts += [*feed_table_lines(feed), ""]
     for schedule in settings.schedules:
         parts += [*schedule_table_lines(schedule), ""]
+    parts += _PHONES_HELP
+    for phone in settings.phones:
+        parts += [*phone_table_lines(phone), ""]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -212,6 +216,21 @@ def schedule_table_lines(config: ScheduleSourceConfig) -> list[str]:
         lines.append(f"location = {_string(config.location)}")
     lines.append(f"interval_s = {_number(config.interval_s)}")
     return lines + _options_lines("schedules", config.options)
+
+
+def phone_table_lines(config: PhoneConfig) -> list[str]:
+    """One [[phones]] table, as `shiftbell phone add` writes it."""
+    lines = [*_entry_head("phones", config.name, config.kind), f"url = {_string(config.url)}"]
+    return lines + _options_lines("phones", config.options)
+
+
+_PHONES_HELP = [
+    "# Phones: where a critical alert goes when nobody acknowledges it at the desk",
+    "# for phone_after_s (see [escalation.critical]), one [[phones]] table each:",
+    "# kind = ntfy | pushover | webhook. `shiftbell phone add` writes them here;",
+    "# their tokens go to the OS keyring. `shiftbell phone test NAME` sends a test.",
+    "",
+]
 
 
 def _entry_head(table: str, name: str, kind: str) -> list[str]:

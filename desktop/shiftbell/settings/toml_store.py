@@ -25,6 +25,7 @@ from shiftbell.settings.entry_readers import (
     EntryReader,
     FeedReader,
     N,
+    PhoneReader,
     ScheduleReader,
     header_lines,
 )
@@ -191,6 +192,7 @@ class DocumentReader(ValueReader):
             schedule=self.section(document, "schedule", default.schedule),
             feeds=self.feeds(document),
             schedules=self.schedules(document),
+            phones=self.entries(document, PhoneReader, "no phone gets alerts"),
         )
 
     def section(self, document: Mapping[str, object], name: str, default: S) -> S:
