@@ -19,6 +19,7 @@ from typing import Any
 from shiftbell import __version__
 from shiftbell.cli.common import URL_ENV, label_arg, later
 from shiftbell.cli.feed_args import add_feed_parsers
+from shiftbell.cli.phone_args import add_phone_parsers
 from shiftbell.cli.schedule_args import add_schedule_parsers
 from shiftbell.core.errors import ShiftbellError
 from shiftbell.receiver.address import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
@@ -166,6 +167,7 @@ def _build_parser() -> argparse.ArgumentParser:
     autostart.add_argument("state", choices=("on", "off", "status"))
     add_feed_parsers(sub)
     add_schedule_parsers(sub)
+    add_phone_parsers(sub)
     return parser
 
 

@@ -8,6 +8,7 @@ import asyncio
 import getpass
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from shiftbell.cli.common import (
@@ -97,7 +98,7 @@ def feed_add(args: argparse.Namespace, paths: AppPaths) -> int:
         return 2
     _refuse_taken_name(paths.config_file, args.name)
 
-    secret = _read_token(vendor, word, args.name) if args.token_stdin else ""
+    secret = read_secret(vendor, word, args.name) if args.token_stdin else ""
     store = SecretStore(paths.data_dir, allow_file=args.allow_file_secrets)
     operations = _feed_operations(paths, store, args.name)
     # The source checks its own options (e.g. Opsgenie's cloud_id with api=jsm); no network.
@@ -137,7 +138,7 @@ def _refuse_taken_name(config_file: Path, name: str) -> None:
         )
 
 
-def _read_token(vendor: str, word: str, name: str) -> str:
+def read_secret(vendor: str, word: str, name: str, what: str = "feed") -> str:
     """The token from standard input: typed without echo in a terminal, else read whole."""
     if interactive():
         text = getpass.getpass(f"{vendor} {word} for {name} (not shown): ")
@@ -145,23 +146,29 @@ def _read_token(vendor: str, word: str, name: str) -> str:
         text = sys.stdin.read()
     token = text.strip()
     if not token:
-        raise ConfigError(f"no {word} on standard input: feed {name} was not added")
+        raise ConfigError(f"no {word} on standard input: {what} {name} was not added")
     if "\n" in token or "\r" in token:
         raise ConfigError(
             f"the {word} on standard input has several lines: give just the {word}; "
-            f"feed {name} was not added"
+            f"{what} {name} was not added"
         )
     return token
 
 
 def _feed_operations(paths: AppPaths, store: SecretStore, name: str) -> FeedOperations:
     """The feed operations, asking at the terminal before a secret goes to the file."""
+    return FeedOperations(paths.config_file, store, ask_before_file(name))
+
+
+def ask_before_file(name: str, what: str = "feed") -> Callable[[Path], bool]:
+    """The terminal's question before a token goes to the private file instead of a keyring;
+    without a terminal, the refusal that says how to agree."""
 
     def may_use_file(file_path: Path) -> bool:
         if not interactive():
             raise ConfigError(
-                f"{NO_KEYRING}, so the token for feed {name} could not be stored and the feed "
-                "was not added. "
+                f"{NO_KEYRING}, so the token for {what} {name} could not be stored and the "
+                f"{what} was not added. "
                 f"To keep it in {file_path} instead (readable only by you, not encrypted), "
                 "run the command again with --allow-file-secrets"
             )
@@ -173,7 +180,7 @@ def _feed_operations(paths: AppPaths, store: SecretStore, name: str) -> FeedOper
         answer = input(f"Store the token in {file_path} (readable only by you) instead? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
 
-    return FeedOperations(paths.config_file, store, may_use_file)
+    return may_use_file
 
 
 def _feed_problems(problems: list[str]) -> list[str]:

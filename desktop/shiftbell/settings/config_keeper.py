@@ -154,14 +154,18 @@ def _with_kept_back(
     settings = loaded.settings
     if base is None or not loaded.kept_back:
         return settings, []
-    merged = settings
-    kept: list[tuple[str, str]] = []
-    for table, word in (("feeds", "Feed"), ("schedules", "Schedule"), ("phones", "Phone")):
-        ours = getattr(settings, table)
-        more = _kept(ours, getattr(base, table), loaded.kept_back.get(table, frozenset()))
-        merged = replace(merged, **{table: (*ours, *more)})
-        kept += [(word, entry.name) for entry in more]
-    return merged, kept
+    back = loaded.kept_back
+    feeds = _kept(settings.feeds, base.feeds, back.get("feeds", frozenset()))
+    schedules = _kept(settings.schedules, base.schedules, back.get("schedules", frozenset()))
+    phones = _kept(settings.phones, base.phones, back.get("phones", frozenset()))
+    merged = replace(
+        settings,
+        feeds=(*settings.feeds, *feeds),
+        schedules=(*settings.schedules, *schedules),
+        phones=(*settings.phones, *phones),
+    )
+    kept = [("Feed", f.name) for f in feeds] + [("Schedule", s.name) for s in schedules]
+    return merged, kept + [("Phone", p.name) for p in phones]
 
 
 def _kept(new: Sequence[N], old: Sequence[N], kept_back: frozenset[str]) -> list[N]:

@@ -37,8 +37,9 @@ from shiftbell.settings.feed_rules import name_problem
 log = logging.getLogger(__name__)
 
 SERVICE = "shiftbell"
-# What a secret belongs to: a feed's token, or a schedule's private calendar link.
-SCOPES = ("feed", "schedule")
+# What a secret belongs to: a feed's token, a schedule's private calendar link, a phone
+# channel's token (Pushover's app token, an ntfy access token).
+SCOPES = ("feed", "schedule", "phone")
 SECRETS_FILE_NAME = "secrets.json"
 _FILE_VERSION = 1
 _POSIX = os.name == "posix"
