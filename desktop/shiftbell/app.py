@@ -26,6 +26,7 @@ from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_config_sync import FeedConfigSync
 from shiftbell.runtime.feed_runner import FeedRunner
+from shiftbell.runtime.phone_escalator import PhoneEscalator
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.settings.config_keeper import ConfigKeeper
@@ -35,6 +36,7 @@ from shiftbell.store.ack_journal import AckJournal
 from shiftbell.store.alert_store import AlertStore
 from shiftbell.store.credentials import SecretStore
 from shiftbell.store.list_view_store import ListView, ListViewStore
+from shiftbell.store.phone_page_store import PhonePageStore
 from shiftbell.store.snooze_store import SnoozeStore
 from shiftbell.system.clock import SystemClock, local_zone
 from shiftbell.system.logging_setup import setup_logging
@@ -204,6 +206,16 @@ def run_app(args: argparse.Namespace) -> int:
         desk, feed_runner, secrets, clock, on_status=show_feed_status, on_removed=drop_feed_status
     )
 
+    phones = PhoneEscalator(
+        desk,
+        clock,
+        secrets,
+        PhonePageStore(paths.data_dir),
+        runner.submit,
+        lambda text: caller.call(lambda: controller.set_problem("phone", text)),
+    )
+    controller.phone = phones
+
     def feeds_lookup(name: str) -> FeedConfig | None:
         found = settings.feed(name)
         return found.config if found is not None else None
@@ -248,6 +260,7 @@ def run_app(args: argparse.Namespace) -> int:
         alarm.output_override.enabled = settings.alarm.raise_output
         runner.submit(feeds.apply(settings.enabled_feeds))
         runner.submit(schedules.apply(settings.schedules))
+        runner.submit(phones.apply(settings.phones))
 
     try:
         token = load_or_create_token(paths.token_file)
@@ -304,6 +317,7 @@ def run_app(args: argparse.Namespace) -> int:
     runner.submit(feeds.apply(settings.enabled_feeds, first=True))
     controller.set_override(overrides.load())
     runner.submit(schedules.apply(settings.schedules))
+    runner.submit(phones.apply(settings.phones))
 
     settings_window = SettingsWindow(
         paths.config_file, secrets, runner.submit, data_dir=paths.data_dir, log_dir=paths.log_dir
@@ -346,6 +360,7 @@ def run_app(args: argparse.Namespace) -> int:
             ("receiver", receiver.stop()),
             ("feeds", feed_runner.stop()),
             ("schedules", schedules.stop()),
+            ("phones", phones.stop()),
         ):
             try:
                 runner.run(stopping, timeout=10)

@@ -153,6 +153,8 @@ def alert_to_json(
         # Every web link, as the details pane offers them (runbook, dashboard, the source's page).
         "links": [{"title": link.title, "url": link.url} for link in alert.web_links()],
         "started_at": _iso(alert.started_at),
+        # Since when it has alarmed this time (a new stretch after an un-acknowledgement).
+        "alarm_since": _iso(alert.alarm_since),
         "updated_at": _iso(alert.updated_at),
         "acknowledged_at": _iso(alert.acknowledged_at),
         "resolved_at": _iso(alert.resolved_at),

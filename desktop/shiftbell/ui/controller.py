@@ -31,10 +31,10 @@ from shiftbell.core.schedule import (
     OnCallState,
     Override,
     on_call_state,
-    reminder_due,
 )
 from shiftbell.core.snooze import AlertSnoozes, Snooze
 from shiftbell.runtime.desk import AlertDesk
+from shiftbell.runtime.phone_escalator import PhoneEscalator
 from shiftbell.runtime.schedule_cache import ScheduleCopy
 from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.alarm_process import AlarmProcess
@@ -43,7 +43,8 @@ from shiftbell.ui.alert_notices import AlertNotices
 from shiftbell.ui.confirmations import sure_to_quit
 from shiftbell.ui.notifier import Notifier
 from shiftbell.ui.runner import MainThreadCaller
-from shiftbell.ui.schedule_text import clock_time, relative_time, source_status
+from shiftbell.ui.schedule_text import source_status
+from shiftbell.ui.shift_notices import ShiftNotices
 from shiftbell.ui.tray import TrayIcon
 from shiftbell.ui.tray_state import FeedStatus, snooze_text, tray_state
 from shiftbell.ui.window import MainWindow
@@ -94,9 +95,7 @@ class UiController(QObject):
         self._schedule: OnCallSchedule | None = None
         self._schedule_copies: list[ScheduleCopy] = []
         self._override: Override | None = None
-        # Kept in memory only: a restart inside the lead time reminds once more, which errs
-        # on the side of telling the person.
-        self._reminded_shift_start: datetime | None = None
+        self._shift_notices = ShiftNotices(notifier, tz)
         self._tz = tz
         self.override_changed = on_override_changed
         self._window = window
@@ -120,6 +119,7 @@ class UiController(QObject):
         self._flush_timer.timeout.connect(self._flush_changes)
         self._feeds: dict[str, FeedStatus] = {}
         self.alarm_state = SILENT  # what the last tick asked of the speakers
+        self.phone: PhoneEscalator | None = None  # where unanswered alarms go (app.py)
 
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(TICK_MS)
@@ -420,6 +420,17 @@ class UiController(QObject):
         suppression_changed = state.suppressed_by != self.alarm_state.suppressed_by
         previous, self.alarm_state = self.alarm_state, state
         self._alarm.apply(state)
+        if self.phone is not None:
+            self.phone.check(
+                active,
+                self._escalation,
+                now,
+                on_call=self.on_call_state(now),
+                schedule=self._schedule_policy,
+                ages=self._ages,
+                steady=steady,
+                snoozed=lambda alert: self._snoozed(alert, now, steady),
+            )
         if suppression_changed:
             self._update_tray()
         if state.raise_window and not self._raised_window:
@@ -436,6 +447,10 @@ class UiController(QObject):
             self._tick_timer.start()
         elif not busy and self._tick_timer.isActive():
             self._tick_timer.stop()
+
+    def _snoozed(self, alert: Alert, now: datetime, steady: datetime) -> bool:
+        held = [self._snooze, self.alert_snoozes.by_id.get(alert.id)]
+        return any(s is not None and s.covers(alert, now, steady) for s in held)
 
     def _refresh_window(self) -> None:
         now = self._clock.now()
@@ -455,20 +470,8 @@ class UiController(QObject):
         self.remind_of_shift()
 
     def remind_of_shift(self) -> None:
-        """Tell the person once, `reminder_lead` before a shift starts."""
         now = self._clock.now()
-        shift = reminder_due(
-            self._schedule, now, self._schedule_policy.reminder_lead, self._reminded_shift_start
-        )
-        if shift is None:
-            return
-        self._reminded_shift_start = shift.start
-        when = clock_time(shift.start, now, self._tz)
-        log.info("reminding of the shift starting %s", shift.start.isoformat())
-        self._notifier.notify_reminder(
-            f"On call {relative_time(shift.start, now, self._tz)}",
-            f"Your shift starts at {when} ({shift.label or shift.source}).",
-        )
+        self._shift_notices.remind(self._schedule, now, self._schedule_policy.reminder_lead)
 
     def _refresh_schedule(self) -> None:
         now = self._clock.now()

@@ -52,6 +52,10 @@ class FakePushover(VendorFake):
             self.receipts[receipt].acknowledged_at = int(time.time())
             self.receipts[receipt].acknowledged_by_device = device
 
+    def polls(self, receipt: str) -> int:
+        with self._lock:
+            return self.receipts[receipt].polls
+
     def cancelled(self, receipt: str) -> bool:
         with self._lock:
             return self.receipts[receipt].cancelled
@@ -76,6 +80,7 @@ class FakePushover(VendorFake):
             answer["receipt"] = receipt
             with self._lock:
                 self.receipts[receipt] = Receipt(form)
+        form["received_at"] = str(time.time())  # not Pushover's: when this fake got it
         with self._lock:
             self.messages.append(form)
         return web.json_response(answer)

@@ -253,6 +253,7 @@ def test_alert_to_json_has_iso_times_with_offset() -> None:
             {"title": "Open wiki.test", "url": "https://wiki.test/disk"},
         ],
         "started_at": "2026-01-01T12:00:00+00:00",
+        "alarm_since": "2026-01-01T12:00:00+00:00",
         "updated_at": "2026-01-01T12:00:00+00:00",
         "acknowledged_at": "2026-01-01T12:05:00+00:00",
         "resolved_at": None,
