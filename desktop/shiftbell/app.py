@@ -41,6 +41,7 @@ from shiftbell.store.snooze_store import SnoozeStore
 from shiftbell.system.clock import SystemClock, local_zone
 from shiftbell.system.logging_setup import setup_logging
 from shiftbell.system.paths import AppPaths
+from shiftbell.system.sleep_watch import SleepWatch
 from shiftbell.system.sound_server import sound_server_socket
 
 log = logging.getLogger("shiftbell")
@@ -215,6 +216,10 @@ def run_app(args: argparse.Namespace) -> int:
         lambda text: caller.call(lambda: controller.set_problem("phone", text)),
     )
     controller.phone = phones
+    sleep_watch = SleepWatch(
+        lambda what: phones.hand_over(what, settings.escalation),
+        lambda: log.info("awake again"),
+    )
 
     def feeds_lookup(name: str) -> FeedConfig | None:
         found = settings.feed(name)
@@ -318,6 +323,7 @@ def run_app(args: argparse.Namespace) -> int:
     controller.set_override(overrides.load())
     runner.submit(schedules.apply(settings.schedules))
     runner.submit(phones.apply(settings.phones))
+    runner.submit(_watch_sleep(sleep_watch))
 
     settings_window = SettingsWindow(
         paths.config_file, secrets, runner.submit, data_dir=paths.data_dir, log_dir=paths.log_dir
@@ -361,6 +367,7 @@ def run_app(args: argparse.Namespace) -> int:
             ("feeds", feed_runner.stop()),
             ("schedules", schedules.stop()),
             ("phones", phones.stop()),
+            ("sleep watch", sleep_watch.stop()),
         ):
             try:
                 runner.run(stopping, timeout=10)
@@ -372,6 +379,14 @@ def run_app(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return code
+
+
+async def _watch_sleep(watch: SleepWatch) -> None:
+    why_not = await watch.start()
+    if why_not:
+        log.warning("not handing alerts to the phone before sleep: %s", why_not)
+    else:
+        log.info("watching for sleep and shutdown (logind)")
 
 
 def _note_port(paths: AppPaths, port: int, set_problem: Callable[[str, str], None]) -> None:

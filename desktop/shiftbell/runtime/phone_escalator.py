@@ -13,6 +13,8 @@ service that hangs holds up nothing else. Every page goes to every configured ph
   the alert's source; the other phones' pages are cancelled.
 - Answered anywhere else (acknowledged, resolved, silenced): the open pages are cancelled
   (Pushover stops ringing) within one poll, `POLL_S`.
+- Going to sleep or shutting down (system/sleep_watch.py): every unanswered alert that would
+  go to the phone goes at once (`hand_over`), before the machine stops.
 - What was sent is kept on disk (store/phone_page_store.py): a restart pages nothing twice.
 """
 
@@ -31,7 +33,7 @@ from shiftbell.core.alert import Alert, Status
 from shiftbell.core.clock import Clock
 from shiftbell.core.errors import ShiftbellError, UnknownAlertError
 from shiftbell.core.escalation import AlarmAges, EscalationSettings, ScheduleSettings
-from shiftbell.core.phone_pages import pages_due
+from shiftbell.core.phone_pages import before_sleep, pages_due
 from shiftbell.core.schedule import OnCallState
 from shiftbell.phones import registry
 from shiftbell.phones.channel import Page, PhoneChannel, PhoneConfig
@@ -134,6 +136,19 @@ class PhoneEscalator:
             self._submit(self._send_all(fresh, why))
 
     # -- the worker loop ----------------------------------------------------------------------
+
+    async def hand_over(self, what: str, settings: EscalationSettings) -> None:
+        """The machine is going to sleep or shutting down: nobody will hear the desktop, so
+        every unanswered alert that would go to the phone goes now, however young."""
+        due = before_sleep(self._desk.active(), settings, sent=self.sent)
+        if not due or not self._channels:
+            return
+        with self._lock:
+            for alert in due:
+                self._sent[alert.id] = alert.alarm_since
+        why = f"The computer is going to {what}: its alarm will not be heard."
+        log.warning("handing %d alert(s) to the phone before %s", len(due), what)
+        await self._send_all(due, why)
 
     async def apply(self, phones: Sequence[PhoneConfig]) -> None:
         """Open the configured phones (their secrets from the keyring), close the others."""
