@@ -8,10 +8,11 @@ problem shown in the tray and the window, and the rest keeps working.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from secrets import token_urlsafe
 
 from shiftbell import __version__
@@ -27,9 +28,11 @@ from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_config_sync import FeedConfigSync
 from shiftbell.runtime.feed_runner import FeedRunner
 from shiftbell.runtime.phone_escalator import PhoneEscalator
+from shiftbell.runtime.readiness import Readiness
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.runtime.schedule_keeper import OverrideStore, ScheduleKeeper, schedule_cache_dir
 from shiftbell.settings.config_keeper import ConfigKeeper
+from shiftbell.settings.model import NotificationBackend
 from shiftbell.sources.build import AlertAbilities
 from shiftbell.sources.feed import FeedConfig
 from shiftbell.store.ack_journal import AckJournal
@@ -216,9 +219,18 @@ def run_app(args: argparse.Namespace) -> int:
         lambda text: caller.call(lambda: controller.set_problem("phone", text)),
     )
     controller.phone = phones
+    readiness = Readiness(
+        desk,
+        controller.report,
+        phones,
+        None if headless else _notification_probe(settings.notifications.backend),
+    )
+    controller.shift_notices.on_check_due = lambda: runner.submit(
+        readiness.run("before your shift")
+    )
     sleep_watch = SleepWatch(
         lambda what: phones.hand_over(what, settings.escalation),
-        lambda: log.info("awake again"),
+        lambda: runner.submit(readiness.run("after waking up")),
     )
 
     def feeds_lookup(name: str) -> FeedConfig | None:
@@ -299,6 +311,7 @@ def run_app(args: argparse.Namespace) -> int:
             snoozed_until=controller.alert_snoozes.until,
             reload=lambda: caller.call(reload_config),
             report=controller.report,
+            check=lambda: _checked(readiness, "when asked"),
         ),
     )
     try:
@@ -379,6 +392,27 @@ def run_app(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return code
+
+
+async def _checked(readiness: Readiness, when: str) -> list[dict[str, object]]:
+    return [dataclasses.asdict(item) for item in await readiness.run(when)]
+
+
+def _notification_probe(backend: NotificationBackend) -> Callable[[], Awaitable[str]] | None:
+    """Asks the notification service directly where notifications go over D-Bus."""
+    from shiftbell.ui.notify_backends import NotifyUnavailable, probe_notification_server, uses_dbus
+
+    if backend is NotificationBackend.TRAY or not uses_dbus():
+        return None
+
+    async def probe() -> str:
+        try:
+            await probe_notification_server()
+        except NotifyUnavailable as exc:
+            return str(exc)
+        return ""
+
+    return probe
 
 
 async def _watch_sleep(watch: SleepWatch) -> None:

@@ -117,6 +117,9 @@ def test_going_to_sleep_hands_the_unanswered_critical_to_the_phone_then_lets_go(
             10,
             message="a new lock after waking",
         )
+        # Awake again: the check runs (the phone service is asked, quietly).
+        wait_until(lambda: "check after waking up" in app.log(), 20, message="the check")
+        assert pushover.validations >= 1
         logind.send("shutdown")  # the same alarm stretch: already on the phone
         wait_until(lambda: logind.saw("released 2"), 5, message="the second lock released")
         assert len(pushover.emergencies) == 1

@@ -98,6 +98,15 @@ def _build_parser() -> argparse.ArgumentParser:
     send.add_argument("--resolve", action="store_true", help="resolve the alert with --key")
     status = _command(sub, "status", "list the active alerts")
     status.add_argument("--json", action="store_true", help="print them as a JSON list")
+    check = _command(
+        sub,
+        "check",
+        "check that everything that wakes you works (exit status 1 if not)",
+        description="The pre-shift check, now: every feed, the notification service, the "
+        "sound output, saving, and every phone. A failure is also a warning alert in "
+        "Shiftbell saying what to fix.",
+    )
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
 
     ack = _command(sub, "ack", "acknowledge an alert (or --all)")
     which = ack.add_mutually_exclusive_group(required=True)

@@ -1,5 +1,6 @@
 """The commands that run the app or talk to the running one through its local receiver:
-`run`, `send`, `status`, `ack`, `silence`, `resolve`, `unack`, `test-alarm`, `snooze`, `token`."""
+`run`, `send`, `status`, `check`, `ack`, `silence`, `resolve`, `unack`, `test-alarm`, `snooze`,
+`token`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 from shiftbell.cli.common import PROBE_TIMEOUT_S, client_for, receiver_url
 from shiftbell.core.errors import ConfigError
 from shiftbell.receiver.address import RECEIVER_HOST
-from shiftbell.receiver.client import ReceiverClientError
+from shiftbell.receiver.client import NotRunningError, ReceiverClientError
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.system import autostart as login_start
 from shiftbell.system.instance_lock import InstanceLock
@@ -25,6 +26,8 @@ from shiftbell.system.terminal import one_line
 
 # How long a second `shiftbell` waits for the one holding the lock to answer.
 STARTING_INSTANCE_WAIT_S = 30.0
+# The check asks every phone service (15 s each at most) and the notification service.
+CHECK_TIMEOUT_S = 60.0
 
 
 def run(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -186,6 +189,26 @@ def unack(args: argparse.Namespace, paths: AppPaths) -> int:
             title = one_line(alert["title"])
             print(f"Un-acknowledged {one_line(alert['id'])}: {title} fires again.")
     return 0
+
+
+def check(args: argparse.Namespace, paths: AppPaths) -> int:
+    try:
+        with client_for(paths, timeout=CHECK_TIMEOUT_S) as client:
+            result = client.check()
+    except NotRunningError:
+        # The worst finding of all: nothing watches the feeds.
+        print("✗ Shiftbell is not running: nothing will wake you. Start it: shiftbell run")
+        return 1
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for item in result["items"]:
+            mark = "✓" if item["ok"] else "✗"
+            line = f"{mark} {one_line(item['what'])}: {one_line(item['detail'])}"
+            if not item["ok"] and item.get("fix"):
+                line += f"\n    {one_line(item['fix'])}"
+            print(line)
+    return 0 if result["ok"] else 1
 
 
 def test_alarm(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -122,12 +122,15 @@ class ScheduleSettings:
         quiet_hours: the daily quiet window in the person's zone; None = none.
         quiet_hours_critical_alarms: a critical alert alarms even in quiet hours.
         reminder_lead: how long before a shift to remind; 0 = no reminder.
+        check_lead: how long before a shift to check that everything that wakes the person
+            works (core/readiness.py); 0 = no check.
     """
 
     off_shift_critical_alarms: bool = True
     quiet_hours: QuietHours | None = None
     quiet_hours_critical_alarms: bool = True
     reminder_lead: timedelta = timedelta(minutes=15)
+    check_lead: timedelta = timedelta(minutes=30)
 
 
 DEFAULT_SCHEDULE_SETTINGS = ScheduleSettings()

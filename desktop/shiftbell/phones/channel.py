@@ -22,6 +22,7 @@ from shiftbell.core.alert import Alert
 
 TEST_TITLE = "Shiftbell test"
 TEST_TEXT = "Shiftbell can reach this phone: unanswered alarms will come here."
+CHECK_TEXT = "Shiftbell's check before your shift: this phone can be reached."
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class PhoneChannel(Protocol):
 
     async def test(self) -> None:
         """Send a test message (a normal, quiet one)."""
+        ...
+
+    async def check(self) -> str:
+        """The pre-shift check: does the service accept us? Quiet on the phone where the
+        service allows; returns what it saw, raises FeedError when it does not."""
         ...
 
     async def aclose(self) -> None: ...

@@ -24,7 +24,7 @@ from datetime import datetime
 import httpx
 
 from shiftbell.core.errors import FeedConfigError
-from shiftbell.phones.channel import TEST_TEXT, TEST_TITLE, Answer, Page, PhoneConfig
+from shiftbell.phones.channel import CHECK_TEXT, TEST_TEXT, TEST_TITLE, Answer, Page, PhoneConfig
 from shiftbell.sources.http import make_client, request, where_to_fix
 from shiftbell.sources.ntfy.auth import NtfyAuth
 
@@ -114,6 +114,13 @@ class NtfyPhone:
         await self._publish(
             {"topic": self.topic, "title": TEST_TITLE, "message": TEST_TEXT, "priority": 3}
         )
+
+    async def check(self) -> str:
+        # Priority 1 (min): listed in the app, no sound, no vibration.
+        await self._publish(
+            {"topic": self.topic, "title": TEST_TITLE, "message": CHECK_TEXT, "priority": 1}
+        )
+        return f"published to {self.topic}"
 
     async def _publish(self, message: dict[str, object]) -> None:
         await request(

@@ -78,6 +78,17 @@ class PushoverPhone:
     async def test(self) -> None:
         await self._call("POST", "/1/messages.json", data=self._message(TEST_TITLE, TEST_TEXT))
 
+    async def check(self) -> str:
+        """Pushover's user validation: the token and user key are good, the device exists;
+        nothing reaches the phone."""
+        form = {"token": self._token, "user": self._user}
+        if self._device:
+            form["device"] = self._device
+        answer = await self._call("POST", "/1/users/validate.json", data=form)
+        devices = answer.get("devices")
+        count = len(devices) if isinstance(devices, list) else 0
+        return f"user key valid, {count} device{'s' if count != 1 else ''}"
+
     def _message(self, title: str, text: str) -> dict[str, str]:
         form = {
             "token": self._token,

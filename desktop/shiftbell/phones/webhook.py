@@ -1,9 +1,10 @@
 """A webhook as a phone channel: a JSON POST to any URL (a chat bot, an SMS gateway, a script).
 
-Body: `{"event": "page" | "answered" | "test", "alert": {...}, "title", "text"}`; `answered`
-is sent when the alert was acknowledged or resolved after its page, so a receiver can clear
-what it shows. A secret, when given, goes as `Authorization: Bearer`. Any 2xx counts as sent.
-A webhook cannot tell Shiftbell that the phone acknowledged: acknowledge on the desktop.
+Body: `{"event": "page" | "answered" | "test" | "check", "alert": {...}, "title", "text"}`;
+`answered` is sent when the alert was acknowledged or resolved after its page, so a receiver
+can clear what it shows. A secret, when given, goes as `Authorization: Bearer`. Any 2xx
+counts as sent. A webhook cannot tell Shiftbell that the phone acknowledged: acknowledge on
+the desktop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from shiftbell.phones.channel import TEST_TEXT, TEST_TITLE, Answer, Page, PhoneConfig
+from shiftbell.phones.channel import CHECK_TEXT, TEST_TEXT, TEST_TITLE, Answer, Page, PhoneConfig
 from shiftbell.sources.http import make_client, request
 
 VENDOR = "the webhook"
@@ -50,6 +51,10 @@ class WebhookPhone:
 
     async def test(self) -> None:
         await self._post({"event": "test", "title": TEST_TITLE, "text": TEST_TEXT})
+
+    async def check(self) -> str:
+        await self._post({"event": "check", "title": TEST_TITLE, "text": CHECK_TEXT})
+        return "accepted"
 
     async def _post(self, body: dict[str, Any]) -> None:
         await request(

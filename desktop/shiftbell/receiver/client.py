@@ -101,6 +101,10 @@ class ReceiverClient:
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/api/v1/health")
 
+    def check(self) -> dict[str, Any]:
+        """Run the pre-shift check now: {"ok": bool, "items": [{key, what, ok, detail, fix}]}."""
+        return self._call("POST", "/api/v1/check")
+
     def show_window(self) -> None:
         self._call("POST", "/api/v1/show")
 

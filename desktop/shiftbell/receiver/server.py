@@ -100,6 +100,8 @@ class ReceiverCommands:
     snoozed_until: Callable[[str], datetime | None] = lambda _alert_id: None
     # What /health adds for the CLI: {"problems": [...], "feeds": [...], "snoozed_until": ...}.
     report: Callable[[], Mapping[str, object]] | None = None
+    # The pre-shift check, run now (`shiftbell check`): the items as JSON-ready dicts.
+    check: Callable[[], Awaitable[list[dict[str, object]]]] | None = None
 
 
 class LocalReceiver:
@@ -173,6 +175,7 @@ class LocalReceiver:
             web.post("/api/v1/show", self._show),
             web.post("/api/v1/reload", self._reload),
             web.post("/api/v1/snooze", self._snooze),
+            web.post("/api/v1/check", self._check),
         ]
         app.add_routes(routes)
         # access_log=None: we log each request ourselves, with the reason when refused.
@@ -408,6 +411,12 @@ class LocalReceiver:
         self._commands.test_alarm()
         log.info("test alarm requested")
         return web.json_response({"ok": True})
+
+    async def _check(self, request: web.Request) -> web.Response:
+        if self._commands.check is None:
+            raise Rejected(501, "this Shiftbell cannot run its check from the API")
+        items = await self._commands.check()
+        return web.json_response({"ok": all(i["ok"] for i in items), "items": items})
 
     async def _show(self, request: web.Request) -> web.Response:
         self._commands.show_window()

@@ -34,6 +34,7 @@ from shiftbell.core.clock import Clock
 from shiftbell.core.errors import ShiftbellError, UnknownAlertError
 from shiftbell.core.escalation import AlarmAges, EscalationSettings, ScheduleSettings
 from shiftbell.core.phone_pages import before_sleep, pages_due
+from shiftbell.core.readiness import CheckItem
 from shiftbell.core.schedule import OnCallState
 from shiftbell.phones import registry
 from shiftbell.phones.channel import Page, PhoneChannel, PhoneConfig
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 # Pushover asks for receipts to be polled no more often than this; a failed send is retried
 # as often (one small request to a service that is down costs nothing).
 POLL_S = 5.0
+CHECK_TIMEOUT_S = 15.0
+_FIX_PHONE = "Unanswered alarms cannot reach your phone: `shiftbell phone test NAME` says more."
 ACK_VIA = "phone"
 SECRET_SCOPE = "phone"
 # ntfy's `since` is the server's clock: ask from a little before the page was sent.
@@ -170,6 +173,24 @@ class PhoneEscalator:
         if self._channels and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._watch(), name="phone pages")
         log.info("phones: %s", ", ".join(self._channels) or "none")
+
+    async def readiness(self) -> list[CheckItem]:
+        """The pre-shift check of every phone: does its service accept us now?"""
+        items = []
+        for name, channel in list(self._channels.items()):
+            what = f"Phone {name}"
+            try:
+                seen = await asyncio.wait_for(channel.check(), CHECK_TIMEOUT_S)
+            except TimeoutError:
+                items.append(CheckItem(f"phone:{name}", what, False, "no answer", _FIX_PHONE))
+            except ShiftbellError as exc:
+                items.append(CheckItem(f"phone:{name}", what, False, str(exc), _FIX_PHONE))
+            else:
+                items.append(CheckItem(f"phone:{name}", what, True, seen))
+        for topic, text in self._problems.items():
+            if topic not in self._channels and topic != "(file)":
+                items.append(CheckItem(f"phone:{topic}", f"Phone {topic}", False, text, _FIX_PHONE))
+        return items
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -92,6 +92,7 @@ class ScheduleConfig:
     quiet_hours_critical_alarms: bool = ScheduleSettings.quiet_hours_critical_alarms
     time_zone: str = ""
     reminder_lead: timedelta = ScheduleSettings.reminder_lead
+    check_lead: timedelta = ScheduleSettings.check_lead
 
     def zone(self, local_zone: tzinfo) -> tzinfo:
         """The zone quiet hours are read in: `time_zone`, else `local_zone`."""
@@ -112,6 +113,7 @@ class ScheduleConfig:
             quiet_hours=quiet,
             quiet_hours_critical_alarms=self.quiet_hours_critical_alarms,
             reminder_lead=self.reminder_lead,
+            check_lead=self.check_lead,
         )
 
 

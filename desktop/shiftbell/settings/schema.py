@@ -141,6 +141,16 @@ SCHEDULE = (
         DAY_S,
         field="reminder_lead",
     ),
+    SettingKey(
+        "check_before_s",
+        ValueType.SECONDS,
+        "Check before (s)",
+        "This many seconds before a shift, check that feeds, notifications, sound and phones "
+        "work; a failure is a warning alert saying what to fix. 0 = no check.",
+        0,
+        DAY_S,
+        field="check_lead",
+    ),
 )
 SEVERITY = (
     SettingKey("sound", ValueType.SOUND, "Sound", "none | chime | alarm | siren"),

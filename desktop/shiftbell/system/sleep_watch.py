@@ -43,7 +43,7 @@ class SleepWatch:
     def __init__(
         self,
         before: Callable[[str], Awaitable[None]],
-        after: Callable[[], None],
+        after: Callable[[], object],
     ) -> None:
         self._before = before
         self._after = after

@@ -95,7 +95,7 @@ class UiController(QObject):
         self._schedule: OnCallSchedule | None = None
         self._schedule_copies: list[ScheduleCopy] = []
         self._override: Override | None = None
-        self._shift_notices = ShiftNotices(notifier, tz)
+        self.shift_notices = ShiftNotices(notifier, tz)
         self._tz = tz
         self.override_changed = on_override_changed
         self._window = window
@@ -294,6 +294,7 @@ class UiController(QObject):
         snoozed = self.snoozed_until
         return {
             "problems": list(self._problems.values()),
+            "topics": dict(self._problems),  # the same, by what has the problem (readiness)
             "feeds": [
                 {"name": f.name, "ok": f.ok, "message": f.message}
                 for f in list(self._feeds.values())
@@ -470,8 +471,7 @@ class UiController(QObject):
         self.remind_of_shift()
 
     def remind_of_shift(self) -> None:
-        now = self._clock.now()
-        self._shift_notices.remind(self._schedule, now, self._schedule_policy.reminder_lead)
+        self.shift_notices.remind(self._schedule, self._clock.now(), self._schedule_policy)
 
     def _refresh_schedule(self) -> None:
         now = self._clock.now()

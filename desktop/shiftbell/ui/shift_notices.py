@@ -1,11 +1,14 @@
-"""What the person is told about their shifts: a reminder before one starts."""
+"""What the person is told about their shifts: a reminder before one starts; and, earlier, the
+check that everything that wakes them works (`on_check_due`, which the app runs)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Protocol
 
+from shiftbell.core.escalation import ScheduleSettings
 from shiftbell.core.schedule import OnCallSchedule, reminder_due
 from shiftbell.ui.schedule_text import clock_time, relative_time
 
@@ -20,13 +23,24 @@ class ShiftNotices:
     def __init__(self, notifier: Reminding, tz: tzinfo | None) -> None:
         self._notifier = notifier
         self._tz = tz
-        # Kept in memory only: a restart inside the lead time reminds once more, which errs
-        # on the side of telling the person.
+        # Kept in memory only: a restart inside the lead time reminds (and checks) once more,
+        # which errs on the side of telling the person.
         self._reminded_shift_start: datetime | None = None
+        self._checked_shift_start: datetime | None = None
+        self.on_check_due: Callable[[], object] | None = None
 
-    def remind(self, schedule: OnCallSchedule | None, now: datetime, lead: timedelta) -> None:
-        """Tell the person once, `lead` before a shift starts."""
-        shift = reminder_due(schedule, now, lead, self._reminded_shift_start)
+    def remind(
+        self, schedule: OnCallSchedule | None, now: datetime, policy: ScheduleSettings
+    ) -> None:
+        """Check once, `check_lead` before a shift; tell the person once, `reminder_lead`
+        before."""
+        if self.on_check_due is not None:
+            due = reminder_due(schedule, now, policy.check_lead, self._checked_shift_start)
+            if due is not None:
+                self._checked_shift_start = due.start
+                log.info("checking before the shift starting %s", due.start.isoformat())
+                self.on_check_due()
+        shift = reminder_due(schedule, now, policy.reminder_lead, self._reminded_shift_start)
         if shift is None:
             return
         self._reminded_shift_start = shift.start

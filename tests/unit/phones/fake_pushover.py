@@ -34,6 +34,7 @@ class FakePushover(VendorFake):
         super().__init__()
         self.messages: list[dict[str, str]] = []
         self.receipts: dict[str, Receipt] = {}
+        self.validations = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         route = self.server.route
@@ -122,6 +123,7 @@ class FakePushover(VendorFake):
     async def _validate(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         refusal = _refused(form)
+        self.validations += 1
         return refusal or web.json_response({"status": 1, "devices": ["pixel"]})
 
 

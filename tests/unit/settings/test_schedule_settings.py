@@ -24,6 +24,7 @@ def test_the_template_writes_the_schedule_section_with_its_defaults() -> None:
         "quiet_hours_critical_alarms": True,
         "time_zone": "",
         "reminder_before_s": 900,
+        "check_before_s": 1800,
     }
     text = render_settings()
     assert '"22:00-07:00"' in text and "0 = no reminder" in text
