@@ -107,6 +107,29 @@ def _build_parser() -> argparse.ArgumentParser:
         "Shiftbell saying what to fix.",
     )
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    report = _command(
+        sub,
+        "report",
+        "the hand-over report of a shift: alerts, who acknowledged how fast, what is open",
+        description="The hand-over report, from the alert database and the saved schedule "
+        "(works without the app). --since and --until take a time (2026-03-02T18:00, 18:00) "
+        "or a duration ago (8h, 90m, 1d).",
+        module="report_commands",
+    )
+    report.add_argument("--shift", choices=("current", "last"), default="current")
+    report.add_argument("--since", metavar="WHEN")
+    report.add_argument("--until", metavar="WHEN")
+    report.add_argument("--format", choices=("md", "html", "json"), default="md")
+    noting = _command(
+        sub,
+        "note",
+        "write a note for the hand-over report: on an alert (ID) or on the shift (--shift)",
+        module="report_commands",
+    )
+    noting.add_argument(
+        "words", nargs="+", metavar="[ID] TEXT", help='an alert\'s ID, then the note; "" removes it'
+    )
+    noting.add_argument("--shift", action="store_true", help="a note on the shift (no ID)")
 
     ack = _command(sub, "ack", "acknowledge an alert (or --all)")
     which = ack.add_mutually_exclusive_group(required=True)
@@ -191,6 +214,7 @@ def _command(
     alert_id: bool = False,
     description: str | None = None,
     epilog: str | None = _EPILOG,
+    module: str = "app_commands",
     **more: Any,
 ) -> argparse.ArgumentParser:
     """A command carried out by app_commands' function of the same name (dashes as
@@ -200,7 +224,7 @@ def _command(
     )
     if alert_id:
         parser.add_argument("alert_id", metavar="ID", help=_ID_HELP)
-    parser.set_defaults(handler=later("app_commands", name.replace("-", "_")), command=name)
+    parser.set_defaults(handler=later(module, name.replace("-", "_")), command=name)
     return parser
 
 

@@ -38,6 +38,7 @@ from shiftbell.store.alert_rows import (
     event_kinds,
     iso_or_none,
     text_of,
+    utc_microseconds,
 )
 from shiftbell.store.sqlite_file import (
     DamagedDatabase,
@@ -238,6 +239,43 @@ class AlertStore:
                 (Status.ACKNOWLEDGED.value, Status.RESOLVED.value, max(limit, 0)),
             )
             return alerts_from(cursor.fetchall())
+
+    def touched_since(self, since: datetime) -> list[Alert]:
+        """Every alert still active, and every one acknowledged, resolved or changed at or
+        after `since`: what a hand-over report from `since` is made of. Oldest first."""
+        with self._guard(f"cannot read the alert history from {self.path}"):
+            cursor = self._connection.execute(
+                f"SELECT {ALERT_COLUMNS} FROM alerts WHERE history_us >= ? OR status IN (?, ?) "
+                "ORDER BY started_at, id",
+                (utc_microseconds(since), Status.FIRING.value, Status.ACKNOWLEDGED.value),
+            )
+            return alerts_from(cursor.fetchall())
+
+    def notes(self, kind: str, refs: Sequence[str]) -> dict[str, str]:
+        """The person's notes of this kind ("alert", "shift") by ref."""
+        found: dict[str, str] = {}
+        with self._guard(f"cannot read the notes from {self.path}"):
+            for start in range(0, len(refs), 500):
+                chunk = list(refs[start : start + 500])
+                marks = ", ".join("?" * len(chunk))
+                cursor = self._connection.execute(
+                    f"SELECT ref, text FROM notes WHERE kind = ? AND ref IN ({marks})",
+                    (kind, *chunk),
+                )
+                found.update(cursor.fetchall())
+        return found
+
+    def set_note(self, kind: str, ref: str, text: str, at: datetime) -> None:
+        """Keep a note ("" deletes it)."""
+        with self._guard(f"cannot save the note to {self.path}"), self._transaction() as db:
+            if text.strip():
+                db.execute(
+                    "INSERT OR REPLACE INTO notes (kind, ref, text, updated_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (kind, ref, text, at.isoformat()),
+                )
+            else:
+                db.execute("DELETE FROM notes WHERE kind = ? AND ref = ?", (kind, ref))
 
     def get(self, alert_id: str) -> Alert | None:
         """One alert by id, whatever its status."""

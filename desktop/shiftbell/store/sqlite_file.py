@@ -86,6 +86,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE pending_acks ADD COLUMN silence_until TEXT;
     """,
+    # 7: the person's notes for the hand-over report: one per alert (kind 'alert', ref the
+    # alert's id) and one per shift (kind 'shift', ref the shift's start in UTC, ISO).
+    """
+    CREATE TABLE notes (
+        kind TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        text TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, ref)
+    );
+    """,
 )
 
 
