@@ -104,17 +104,20 @@ def test_a_database_of_the_previous_schema_is_upgraded_and_keeps_its_alerts(
     with AlertStore.open(db_path) as store:
         store.record(Changes(new=(make_alert(),)))
     raw = sqlite3.connect(db_path)
-    # As version 2 left it: none of the columns versions 3 to 6 added.
+    # As version 2 left it: none of the columns versions 3 to 6 added, no notes (7).
     raw.executescript(
         "ALTER TABLE alerts DROP COLUMN links; ALTER TABLE alerts DROP COLUMN ack_info; "
         "ALTER TABLE pending_acks DROP COLUMN comment; "
-        "ALTER TABLE pending_acks DROP COLUMN silence_until; PRAGMA user_version = 2;"
+        "ALTER TABLE pending_acks DROP COLUMN silence_until; DROP TABLE notes; "
+        "PRAGMA user_version = 2;"
     )
     raw.close()
     with AlertStore.open(db_path) as store:
         assert store.get("a1") == make_alert()
         store.record(Changes(updated=(make_alert(links=(Link("Runbook", "https://r"),)),)))
         loaded = store.get("a1")
+        store.set_note("alert", "a1", "checked the replica", make_alert().started_at)
+        assert store.notes("alert", ["a1", "a2"]) == {"a1": "checked the replica"}
     assert loaded is not None and loaded.links == (Link("Runbook", "https://r"),)
 
 
