@@ -83,6 +83,7 @@ def run_app(args: argparse.Namespace) -> int:
     from shiftbell.ui.notifier import Notifier
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
     from shiftbell.ui.settings_window import SettingsWindow
+    from shiftbell.ui.shift_tab import ShiftTab
     from shiftbell.ui.signals import install_quit_on_signals
     from shiftbell.ui.tray import TrayIcon
     from shiftbell.ui.window import MainWindow
@@ -197,6 +198,12 @@ def run_app(args: argparse.Namespace) -> int:
             f"the alert list's grouping and columns to {list_views.path}",
         )
 
+    shift_tab = ShiftTab(window.shift_page, desk, clock, zone, lambda: controller.schedule)
+    window.tabs.currentChanged.connect(
+        lambda index: shift_tab.refresh() if window.tabs.widget(index) is window.shift_tab else None
+    )
+    desk.subscribe(lambda _changes: caller.call(shift_tab.changed))
+    controller.shift_notices.on_shift_ended = shift_tab.changed
     window.alerts_table.arrangement_changed.connect(keep_list_view)
     kept = list_views.load()
     window.alerts_table.arrange(kept.grouping, kept.label_columns)

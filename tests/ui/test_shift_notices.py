@@ -41,3 +41,26 @@ def test_no_check_when_the_lead_is_zero() -> None:
     off = ScheduleSettings(check_lead=timedelta(0))
     notices.remind(SCHEDULE, START - timedelta(minutes=5), off)
     assert checks == []
+
+
+def test_a_shift_start_and_end_are_told_once_each_but_not_on_starting_mid_shift() -> None:
+    notes = Notes()
+    ended: list[int] = []
+    notices = ShiftNotices(notes, UTC)
+    notices.on_shift_ended = lambda: ended.append(1)
+    off = ScheduleSettings(reminder_lead=timedelta(0), check_lead=timedelta(0))
+    notices.remind(SCHEDULE, START + timedelta(hours=1), off)  # Shiftbell starts mid-shift
+    assert notes.shown == []
+    notices.remind(SCHEDULE, START + timedelta(hours=12, minutes=1), off)
+    assert [title for title, _ in notes.shown] == ["Your shift ended"]
+    assert "Shift tab" in notes.shown[0][1] and ended == [1]
+    later = OnCallSchedule(
+        [
+            *SCHEDULE.shifts,
+            Shift(START + timedelta(days=1), START + timedelta(days=1, hours=8), "rota"),
+        ]
+    )
+    notices.remind(later, START + timedelta(days=1, minutes=1), off)
+    assert notes.shown[-1] == ("Your shift started", "On call until Wed 02:00 (rota).")
+    notices.remind(later, START + timedelta(days=1, minutes=2), off)
+    assert len(notes.shown) == 2

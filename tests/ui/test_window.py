@@ -37,6 +37,7 @@ def test_title_size_and_empty_state(window: MainWindow) -> None:
         "Alerts",
         "History",
         "Schedule",
+        "Shift",
     ]
     assert window.empty_label.text() == EMPTY_TEXT
     assert window.empty_label.isVisible()

@@ -51,7 +51,7 @@ def report(args: argparse.Namespace, paths: AppPaths) -> int:
             return usage_error(f"report: {exc}")
         if until <= since:
             return usage_error("report: --until must be after --since")
-        span = ShiftSpan(since, until, "", scheduled=False)
+        span = ShiftSpan(since, until, "", scheduled=False, ongoing=not args.until)
     else:
         span = shift_span(saved_schedule(settings, paths.data_dir), now, args.shift)
         if not span.scheduled:

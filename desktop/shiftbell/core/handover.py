@@ -119,13 +119,15 @@ def make_handover(
     notes: Mapping[str, str] | None = None,
     shift_note: str = "",
     shift_label: str = "",
+    ongoing: bool = False,
 ) -> Handover:
-    """The report for [since, until) from any alerts (those outside it are left out)."""
+    """The report for [since, until) from any alerts (those outside it are left out);
+    `ongoing`: `until` is now, and what fired this very moment is in it."""
     vias = vias or {}
     notes = notes or {}
     inside = []
     for alert in sorted(alerts, key=lambda a: (a.started_at, a.id)):
-        if alert.started_at >= until:
+        if alert.started_at > until or (alert.started_at == until and not ongoing):
             continue
         if alert.resolved_at is not None and alert.resolved_at < since:
             continue
@@ -143,6 +145,7 @@ class ShiftSpan:
     until: datetime
     label: str = ""  # what the schedule calls it; "" without a schedule
     scheduled: bool = True  # False: the last DEFAULT_SPAN, for want of a schedule
+    ongoing: bool = False  # it ends now: what fires now is in it
 
     def note_ref(self, tz: tzinfo) -> str:
         """Where the person's note on this shift is kept: the shift's start (UTC); without a
@@ -159,12 +162,12 @@ def shift_span(schedule: OnCallSchedule | None, now: datetime, which: str) -> Sh
     if which == "current" and schedule is not None:
         on = schedule.on_call_at(now)
         if on is not None and not on.open_ended:
-            return ShiftSpan(on.start, min(on.end, now), _label(schedule, on))
+            return ShiftSpan(on.start, min(on.end, now), _label(schedule, on), ongoing=on.end > now)
     ended = [s for s in stretches if s.end <= now]
     if ended:
         last = ended[-1]
         return ShiftSpan(last.start, last.end, _label(schedule, last))
-    return ShiftSpan(now - DEFAULT_SPAN, now, "", scheduled=False)
+    return ShiftSpan(now - DEFAULT_SPAN, now, "", scheduled=False, ongoing=True)
 
 
 def _label(schedule: OnCallSchedule | None, stretch: Shift) -> str:

@@ -39,6 +39,7 @@ def read_handover(store: HandoverStore, span: ShiftSpan, now: datetime, tz: tzin
         notes=store.notes(ALERT_NOTE, ids),
         shift_note=store.notes(SHIFT_NOTE, [ref]).get(ref, ""),
         shift_label=span.label,
+        ongoing=span.ongoing,
     )
 
 

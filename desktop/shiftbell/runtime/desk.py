@@ -42,6 +42,9 @@ class AlertStoreLike(Protocol):
     def acknowledged_vias(self, alert_ids: Sequence[str]) -> dict[str, str]: ...
     def check(self) -> None: ...
     def reopen(self) -> Path | None: ...
+    def touched_since(self, since: datetime) -> list[Alert]: ...
+    def notes(self, kind: str, refs: Sequence[str]) -> dict[str, str]: ...
+    def set_note(self, kind: str, ref: str, text: str, at: datetime) -> None: ...
 
 
 class AlertDesk:
@@ -219,6 +222,15 @@ class AlertDesk:
             return {}
         with self._lock:
             return self._guard_store(lambda: store.acknowledged_vias(alert_ids), {})
+
+    def with_store(self, action: Callable[[AlertStoreLike], T], fallback: T) -> T:
+        """Run `action` on the store under the desk's lock (the hand-over report, notes);
+        `fallback` without a store or when it fails (which is a problem, as for any read)."""
+        store = self._store
+        if store is None:
+            return fallback
+        with self._lock:
+            return self._guard_store(lambda: action(store), fallback)
 
     # -- saving ------------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class UiController(QObject):
         self._escalation = escalation
         self._schedule_policy = schedule_policy
         # No schedule configured means on call: full escalation, as without this feature.
-        self._schedule: OnCallSchedule | None = None
+        self.schedule: OnCallSchedule | None = None
         self._schedule_copies: list[ScheduleCopy] = []
         self._override: Override | None = None
         self.shift_notices = ShiftNotices(notifier, tz)
@@ -303,13 +303,13 @@ class UiController(QObject):
         }
 
     def on_call_state(self, now: datetime) -> OnCallState:
-        return on_call_state(self._schedule, self._override, now)
+        return on_call_state(self.schedule, self._override, now)
 
     def set_schedule(
         self, schedule: OnCallSchedule | None, copies: Sequence[ScheduleCopy] = ()
     ) -> None:
         """The schedule from the configured sources (None: none configured, on call)."""
-        self._schedule = schedule
+        self.schedule = schedule
         self._schedule_copies = list(copies)
         state = self.on_call_state(self._clock.now())
         # Logged so a person (and the end-to-end tests) can see what the alarm now follows.
@@ -336,7 +336,7 @@ class UiController(QObject):
     def _on_override_requested(self, on_call: bool, until: datetime | None) -> None:
         now = self._clock.now()
         if until is None:  # "until the next shift change"
-            until = on_call_state(self._schedule, None, now).until
+            until = on_call_state(self.schedule, None, now).until
             if until is None:
                 return
         self._override_by_person(Override(on_call, until, since=now))
@@ -471,11 +471,11 @@ class UiController(QObject):
         self.remind_of_shift()
 
     def remind_of_shift(self) -> None:
-        self.shift_notices.remind(self._schedule, self._clock.now(), self._schedule_policy)
+        self.shift_notices.remind(self.schedule, self._clock.now(), self._schedule_policy)
 
     def _refresh_schedule(self) -> None:
         now = self._clock.now()
-        schedule = self._schedule if self._schedule is not None else OnCallSchedule.unknown()
+        schedule = self.schedule if self.schedule is not None else OnCallSchedule.unknown()
         self._window.set_schedule(
             self.on_call_state(now),
             list(schedule.shifts),
@@ -485,7 +485,7 @@ class UiController(QObject):
 
     def _update_tray(self) -> None:
         now = self._clock.now()
-        configured = self._schedule is not None or self._override is not None
+        configured = self.schedule is not None or self._override is not None
         state = tray_state(
             self._desk.active(),
             list(self._feeds.values()),

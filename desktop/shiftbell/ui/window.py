@@ -46,6 +46,7 @@ from shiftbell.ui.history_view import HistoryView
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import ScheduleSourceStatus
 from shiftbell.ui.schedule_view import ScheduleView
+from shiftbell.ui.shift_page import ShiftPage
 from shiftbell.ui.tray_state import FeedStatus, TrayIconName, alert_counts
 from shiftbell.ui.window_bars import ProblemsBanner, SnoozeBar, UndoBar
 from shiftbell.ui.window_keys import FILTER_SHORTCUT, install_keys
@@ -150,6 +151,9 @@ class MainWindow(QMainWindow):
         # In a scroll area: its list of shifts must not set how tall the window must be.
         self.schedule_tab = scroll_area(self.schedule_view, self.tabs, "schedule-scroll")
         self.tabs.addTab(self.schedule_tab, "Schedule")
+        self.shift_page = ShiftPage(self, tz=self._tz)
+        self.shift_tab = scroll_area(self.shift_page, self.tabs, "shift-scroll")
+        self.tabs.addTab(self.shift_tab, "Shift")
         layout.addWidget(self.tabs, 1)
 
         self._feed_area = QFrame(central)
