@@ -53,6 +53,7 @@ from shiftbell.ui.feed_form import FeedDraft
 from shiftbell.ui.feed_form_page import FeedFormPage
 from shiftbell.ui.feed_list_page import FeedListPage
 from shiftbell.ui.icons import icon
+from shiftbell.ui.phones_page import PhonesPage
 from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
 from shiftbell.ui.schedules_page import SchedulesPage
@@ -145,6 +146,9 @@ class SettingsWindow(QWidget):
         self.alarm_page = AlarmPage(config_path, self)
         self.alarm_page.changed.connect(self.feeds_changed)
         self.tabs.addTab(self.alarm_page, "Alarm")
+        self.phones_page = PhonesPage(config_path, secrets, run_async, self)
+        self.phones_page.changed.connect(self.feeds_changed)
+        self.tabs.addTab(self.phones_page, "Phones")
         self.about_page = AboutPage(config_path, data_dir, log_dir or data_dir, self)
         self.tabs.addTab(self.about_page, "About")
 
@@ -203,6 +207,7 @@ class SettingsWindow(QWidget):
         self._fill_table()
         self.schedules_page.reload()
         self.alarm_page.reload()
+        self.phones_page.reload()
 
     def feeds(self) -> tuple[FeedSettings, ...]:
         """The feeds as last read from the file, in file order."""
