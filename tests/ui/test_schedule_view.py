@@ -217,3 +217,21 @@ def test_markup_in_labels_and_errors_is_shown_as_text(view: ScheduleView) -> Non
     assert len(shown) >= 2  # the explanation and the source line
     assert all(label.textFormat() is Qt.TextFormat.PlainText for label in shown)
     assert view.shift_table.item(0, 3).text() == f"{hostile} · {hostile}"
+
+
+def test_who_else_is_on_call_now_and_next_where_a_schedule_knows_the_team(
+    view: ScheduleView,
+) -> None:
+    view.set_schedule(state_at(), ALL, SOURCES, NOW)
+    assert not view.team_label.isVisible()  # no source knows the team
+    team = (
+        Shift(at(2026, 3, 2, 9, 0), at(2026, 3, 4, 18, 0), "Payments primary", "Dana <b>K</b>"),
+        Shift(at(2026, 3, 4, 18, 0), at(2026, 3, 5, 9, 0), "Payments primary", "Sam"),
+    )
+    knowing = (ScheduleSourceStatus("PagerDuty", True, "", NOW, team=team), SOURCES[1])
+    view.set_schedule(state_at(), ALL, knowing, NOW)
+    assert view.team_label.isVisible()
+    assert view.team_label.text() == (
+        "Now: Dana <b>K</b> until 18:00 (Payments primary) · "
+        "Next: Sam from 18:00 (Payments primary)"
+    )

@@ -8,7 +8,8 @@ mid-write leaves the previous copy whole:
     {"version": 1, "name": ..., "noun": "calendar", "fetched_at": ISO | null,
      "known_until": ISO | null, "problem": "" | "unreachable" | ..., "error": "",
      "failing_since": ISO | null,
-     "shifts": [{"start": ISO, "end": ISO, "source": ..., "label": ...}, ...]}
+     "shifts": [{"start": ISO, "end": ISO, "source": ..., "label": ...}, ...],
+     "team": [the same, each label the person on call]}
 
 `refresh(source, now)`:
 - the fetch works: the shifts are stored with `fetched_at = now` and returned, fresh;
@@ -41,7 +42,7 @@ from typing import Any
 
 from shiftbell.core.errors import FeedError
 from shiftbell.core.schedule import OnCallSchedule, Shift
-from shiftbell.sources.schedule import ScheduleSource
+from shiftbell.sources.schedule import ScheduleSource, TeamSource
 from shiftbell.system.atomic_file import write_atomically
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ class ScheduleCopy:
     problem: Problem = Problem.NONE
     error: str = ""
     failing_since: datetime | None = None
+    # Who is on call besides the person, where the source knows the team: shifts whose
+    # label is the person on call (sources/schedule.py, TeamSource).
+    team: tuple[Shift, ...] = ()
 
     @property
     def freshness(self) -> Freshness:
@@ -135,7 +139,14 @@ class ScheduleCache:
             log.warning("%s", exc)  # sources' messages name the schedule already
             return self.record_failure(source.name, source.noun, exc, now)
         known_until = now.astimezone(UTC) + source.lookahead
-        return self.record_success(source.name, source.noun, shifts, now, known_until)
+        team: Sequence[Shift] = ()
+        if isinstance(source, TeamSource):
+            try:
+                team = await source.fetch_team(now)
+            except FeedError as exc:
+                # Only "who else" is missing: the person's own shifts are good.
+                log.warning("%s (who else is on call is not shown)", exc)
+        return self.record_success(source.name, source.noun, shifts, now, known_until, team)
 
     def record_success(
         self,
@@ -144,8 +155,11 @@ class ScheduleCache:
         shifts: Sequence[Shift],
         now: datetime,
         known_until: datetime,
+        team: Sequence[Shift] = (),
     ) -> ScheduleCopy:
-        copy = ScheduleCopy(name, noun, tuple(shifts), fetched_at=now, known_until=known_until)
+        copy = ScheduleCopy(
+            name, noun, tuple(shifts), fetched_at=now, known_until=known_until, team=tuple(team)
+        )
         self._write(copy)
         return copy
 
@@ -277,39 +291,46 @@ def _encode(copy: ScheduleCopy) -> dict[str, Any]:
         "problem": copy.problem.value,
         "error": copy.error,
         "failing_since": _iso(copy.failing_since),
-        "shifts": [
-            {
-                "start": s.start.isoformat(),
-                "end": s.end.isoformat(),
-                "source": s.source,
-                "label": s.label,
-            }
-            for s in copy.shifts
-        ],
+        "shifts": [_encode_shift(s) for s in copy.shifts],
+        "team": [_encode_shift(s) for s in copy.team],
+    }
+
+
+def _encode_shift(shift: Shift) -> dict[str, str]:
+    return {
+        "start": shift.start.isoformat(),
+        "end": shift.end.isoformat(),
+        "source": shift.source,
+        "label": shift.label,
     }
 
 
 def _decode(data: Any) -> ScheduleCopy:
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         raise ValueError(f"not a version {CACHE_VERSION} schedule copy")
-    shifts = tuple(
+    return ScheduleCopy(
+        name=str(data["name"]),
+        noun=str(data.get("noun", "schedule")),
+        shifts=_decode_shifts(data["shifts"]),
+        fetched_at=_optional(data.get("fetched_at")),
+        known_until=_optional(data.get("known_until")),
+        problem=Problem(data.get("problem", "")),
+        error=str(data.get("error", "")),
+        failing_since=_optional(data.get("failing_since")),
+        # Copies written before the team was kept have none.
+        team=_decode_shifts(data.get("team", [])),
+    )
+
+
+def _decode_shifts(items: Any) -> tuple[Shift, ...]:
+    return tuple(
         Shift(
             start=_aware(s["start"]),
             end=_aware(s["end"]),
             source=str(s["source"]),
             label=str(s.get("label", "")),
         )
-        for s in data["shifts"]
-    )
-    return ScheduleCopy(
-        name=str(data["name"]),
-        noun=str(data.get("noun", "schedule")),
-        shifts=shifts,
-        fetched_at=_optional(data.get("fetched_at")),
-        known_until=_optional(data.get("known_until")),
-        problem=Problem(data.get("problem", "")),
-        error=str(data.get("error", "")),
-        failing_since=_optional(data.get("failing_since")),
+        for s in items
     )
 
 

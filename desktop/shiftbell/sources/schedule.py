@@ -9,6 +9,9 @@ the schedule's name (the window shows where each shift came from). Sources:
 - `sources.grafana_oncall.schedule.GrafanaOnCallSchedule`: Grafana OnCall final shifts.
 - `sources.opsgenie.schedule.OpsgenieSchedule`: Opsgenie (or JSM Ops) schedule timelines.
 
+A source that knows the team (a team calendar read for one person; PagerDuty) is also a
+`TeamSource`: who else is on call, now and next.
+
 Like the feeds, sources raise only Shiftbell's `FeedError` subclasses, each naming the schedule
 and what to do; `runtime.schedule_cache.ScheduleCache` turns a failure into "showing the last good
 copy". Sources never read the clock: `now` is passed in.
@@ -91,6 +94,17 @@ class ScheduleSource(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class TeamSource(Protocol):
+    """A schedule source that also knows who else is on call (a team calendar, PagerDuty's
+    schedules): the Schedule tab shows who is on call now and next."""
+
+    async def fetch_team(self, now: datetime) -> list[Shift]:
+        """Everyone's shifts from `now` on (about a week), each `label` the person on call;
+        called right after a `fetch` that worked."""
+        ...
 
 
 def where_to_fix(name: str) -> str:

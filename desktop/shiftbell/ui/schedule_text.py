@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from shiftbell.core.schedule import OPEN_END, OnCallReason, OnCallState, Shift
+from shiftbell.core.team import TeamOnCall
 from shiftbell.runtime.schedule_cache import Freshness, ScheduleCopy
 
 # How far ahead the Schedule tab lists shifts ("the shifts of the next 14 days").
@@ -44,6 +45,7 @@ class ScheduleSourceStatus:
         fetched_at: when the shifts shown from this source were fetched; None: never.
         stale: the shifts shown are an older copy (the latest refresh failed).
         detail: the full error, for the line's tooltip; may be long.
+        team: who is on call on it besides the person, where the source knows the team.
     """
 
     name: str
@@ -52,6 +54,7 @@ class ScheduleSourceStatus:
     fetched_at: datetime | None = None
     stale: bool = False
     detail: str = ""
+    team: tuple[Shift, ...] = ()
 
 
 def source_status(
@@ -59,7 +62,7 @@ def source_status(
 ) -> ScheduleSourceStatus:
     """The status line's data for one cached schedule (schedules.cache.ScheduleCopy)."""
     if copy.freshness is Freshness.FRESH:
-        return ScheduleSourceStatus(copy.name, True, "", copy.fetched_at)
+        return ScheduleSourceStatus(copy.name, True, "", copy.fetched_at, team=copy.team)
     if copy.problem.value:
         message = copy.problem.value
         if copy.failing_since is not None:
@@ -73,6 +76,7 @@ def source_status(
         fetched_at=copy.fetched_at,
         stale=copy.freshness is Freshness.STALE,
         detail=copy.error,
+        team=copy.team,
     )
 
 
@@ -328,3 +332,27 @@ def source_line(status: ScheduleSourceStatus, now: datetime, tz: tzinfo | None =
     if status.stale:
         return text + " · showing an earlier copy"
     return text + " · no copy yet, so you count as on call"
+
+
+def team_text(team: TeamOnCall, now: datetime, tz: tzinfo | None = None) -> str:
+    """ "Now: Dana until 18:00 (Payments Primary) · Next: Sam from 18:00 (Payments Primary)"."""
+    if not team.known:
+        return ""
+
+    def who(shift: Shift, when: str) -> str:
+        return f"{shift.label} {when} ({shift.source})"
+
+    def until(shift: Shift) -> str:
+        return (
+            "until further notice"
+            if shift.open_ended
+            else f"until {clock_time(shift.end, now, tz)}"
+        )
+
+    parts = []
+    if team.now:
+        parts.append("Now: " + "; ".join(who(s, until(s)) for s in team.now))
+    if team.next:
+        starts = (who(s, f"from {clock_time(s.start, now, tz)}") for s in team.next)
+        parts.append("Next: " + "; ".join(starts))
+    return " · ".join(parts)

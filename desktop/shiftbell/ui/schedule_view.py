@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.schedule import OnCallState, Shift
+from shiftbell.core.team import team_on_call
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import (
     HORIZON,
@@ -41,6 +42,7 @@ from shiftbell.ui.schedule_text import (
     next_shift_change,
     shift_row,
     source_line,
+    team_text,
     upcoming_shifts,
 )
 from shiftbell.ui.tray_state import TrayIconName
@@ -84,6 +86,7 @@ class ScheduleView(QWidget):
         clear_override_button: enabled while an override decides the answer.
         shift_table: the shifts of the next 14 days; the current ones highlighted.
         empty_shifts_label: shown instead of the table when there are none.
+        team_label: who else is on call now and next (hidden when no source knows the team).
     """
 
     override_requested = Signal(bool, object)
@@ -101,6 +104,13 @@ class ScheduleView(QWidget):
         column.setSpacing(8)
         column.addWidget(self._build_answer())
         column.addLayout(self._build_buttons())
+        self.team_label = _plain_label("")
+        self.team_label.setObjectName("team-on-call")
+        self.team_label.setWordWrap(True)
+        self.team_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.team_label.setToolTip("Who else is on call, from the schedules that know the team")
+        self.team_label.hide()
+        column.addWidget(self.team_label)
 
         column.addWidget(self._section("Next 14 days"))
         self.shift_table = self._build_table()
@@ -254,6 +264,9 @@ class ScheduleView(QWidget):
         self._shift_stack.setCurrentIndex(1 if self._rows else 0)
 
         self._show_sources(sources, now)
+        team = team_on_call((s for source in sources for s in source.team), now)
+        self.team_label.setText(team_text(team, now, tz))
+        self.team_label.setVisible(team.known)
         self._set_buttons_enabled(True)
         self.clear_override_button.setEnabled(state.overridden)
         self._label_menus(state, now)

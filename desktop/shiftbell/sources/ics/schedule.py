@@ -84,6 +84,8 @@ from shiftbell.sources.spec import ScheduleRequest
 log = logging.getLogger(__name__)
 
 NOUN = "calendar"
+# How far ahead "who is on call next" looks.
+TEAM_AHEAD = timedelta(days=7)
 # Large enough for years of a busy team's rotation; small enough that a wrong link to a
 # video or a log file is refused before it fills memory.
 MAX_BYTES = 10 * 1024 * 1024
@@ -135,6 +137,7 @@ class IcsSchedule:
         self._where = parse_location(location, name)
         self.warning = ""
         self._client: httpx.AsyncClient | None = None
+        self._data: bytes | None = None
         if isinstance(self._where, _Remote):
             if self._where.url.startswith("http:") and not _is_loopback(self._where.host):
                 self.warning = (
@@ -155,9 +158,20 @@ class IcsSchedule:
 
     async def fetch(self, now: datetime) -> list[Shift]:
         data = await self._read()
+        self._data = data
         window = Window.around(now, self._lookbehind, self.lookahead)
         return shifts_from_ics(
             data, window=window, tz=self._tz, who=self._who, source=self.name, where=self.where
+        )
+
+    async def fetch_team(self, now: datetime) -> list[Shift]:
+        """A team calendar (read for one person, `who`): everyone's shifts of the coming
+        week, from the copy `fetch` just read, each labelled with its event's summary."""
+        if not self._who or self._data is None:
+            return []
+        window = Window.around(now, timedelta(0), TEAM_AHEAD)
+        return shifts_from_ics(
+            self._data, window=window, tz=self._tz, source=self.name, where=self.where, team=True
         )
 
     async def close(self) -> None:
@@ -253,8 +267,10 @@ def shifts_from_ics(
     who: str = "",
     source: str,
     where: str = "",
+    team: bool = False,
 ) -> list[Shift]:
     """The shifts in an ICS document that overlap `window`, for `who` (all when empty).
+    `team`: label each with the person on it (the attendees' names, else the summary).
 
     Raises FeedPayloadError, naming `source` (and `where` it came from), when the document is
     not a calendar or any part of it cannot be read.
@@ -269,7 +285,9 @@ def shifts_from_ics(
         )
     try:
         events = _expand(text, window)
-        shifts = [_shift(event, tz=tz, who=who.casefold(), source=source) for event in events]
+        shifts = [
+            _shift(event, tz=tz, who=who.casefold(), source=source, team=team) for event in events
+        ]
     except FeedPayloadError:
         raise
     except Exception as exc:
@@ -293,12 +311,15 @@ def _expand(text: bytes, window: Window) -> list[Any]:
     return list(query.between(window.start - _QUERY_MARGIN, window.end + _QUERY_MARGIN))
 
 
-def _shift(event: Any, *, tz: tzinfo, who: str, source: str) -> Shift | None:
+def _shift(event: Any, *, tz: tzinfo, who: str, source: str, team: bool = False) -> Shift | None:
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return None
     if who and not _mentions(event, who):
         return None
     label = str(event.get("SUMMARY", "")).strip()
+    if team:
+        names = [str(getattr(a, "params", {}).get("CN", "")).strip() for a in _attendees(event)]
+        label = ", ".join(n for n in names if n) or label
     # An event with a start and no end or duration lasts no time at all: not a shift.
     return shift_or_none(_instant(event.start, tz), _instant(event.end, tz), source, label)
 
@@ -314,12 +335,16 @@ def _instant(value: date | datetime, tz: tzinfo) -> datetime:
 
 def _mentions(event: Any, who: str) -> bool:
     texts = [str(event.get("SUMMARY", "")), str(event.get("DESCRIPTION", ""))]
-    attendees = event.get("ATTENDEE", [])
-    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+    for attendee in _attendees(event):
         texts.append(str(attendee))
         params = getattr(attendee, "params", {})
         texts.append(str(params.get("CN", "")))
     return any(who in text.casefold() for text in texts)
+
+
+def _attendees(event: Any) -> list[Any]:
+    attendees = event.get("ATTENDEE", [])
+    return attendees if isinstance(attendees, list) else [attendees]
 
 
 def parse_location(location: str, name: str) -> _Remote | _LocalFile:

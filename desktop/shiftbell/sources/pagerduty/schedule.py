@@ -15,6 +15,10 @@ notice".
 
 Label: the schedule's name (or the escalation policy's, for a direct placement), with
 "(level N)" for levels after the first.
+
+The team (`fetch_team`, who else is on call): /oncalls for the schedules that reach the
+person (`schedule_ids[]`), first level, the coming week; each shift's label is the user's
+name, its source the schedule's name.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
     Window,
+    naming,
     shift_or_none,
+    tidy,
     where_to_fix,
 )
 from shiftbell.sources.spec import ScheduleRequest
@@ -45,6 +51,7 @@ NOUN = "PagerDuty schedule"
 PAGE_SIZE = 100  # PagerDuty's maximum `limit`
 MAX_WINDOW = 10_000  # PagerDuty refuses offset + limit beyond this
 MAX_SPAN = timedelta(days=90)  # PagerDuty refuses a longer since..until
+TEAM_AHEAD = timedelta(days=7)  # how far "who is on call next" looks
 
 
 class PagerDutySchedule(VendorSchedule):
@@ -71,13 +78,43 @@ class PagerDutySchedule(VendorSchedule):
         if not configured:
             configured = [u.strip() for u in feed.options.get("user_id", "").split(",")]
         self._user_ids = [u for u in configured if u]
+        self._schedule_ids: list[str] = []
         super().__init__(
             name, feed, secret, lookbehind=lookbehind, lookahead=lookahead, transport=transport
         )
 
     async def read(self, window: Window) -> list[Shift | None]:
         entries = await self._oncalls(await self._whose(), window)
+        # The schedules that reach the person: whose team "who else is on call" means.
+        self._schedule_ids = sorted(
+            {sid for e in entries if (sid := text_member(e.get("schedule"), "id"))}
+        )
         return [self._shift(entry, window) for entry in entries]
+
+    async def fetch_team(self, now: datetime) -> list[Shift]:
+        """Who is on call on the person's schedules over the coming week (first level)."""
+        if not self._schedule_ids:
+            return []
+        window = Window(now.astimezone(UTC), now.astimezone(UTC) + TEAM_AHEAD)
+        params: list[tuple[str, str | int]] = [("schedule_ids[]", s) for s in self._schedule_ids]
+        with naming(f"{NOUN} {self.name}"):
+            entries = await self._oncalls([], window, params)
+        team = []
+        for entry in entries:
+            if entry.get("escalation_level") not in (None, 1):
+                continue
+            who = text_member(member(entry, "user"), "summary")
+            start, end = entry.get("start"), entry.get("end")
+            if not who or start is None or end is None:
+                continue
+            shift = shift_or_none(
+                self.instant(start, "an on-call time"),
+                self.instant(end, "an on-call time"),
+                _summary(entry.get("schedule")) or self.name,
+                who,
+            )
+            team.append(shift)
+        return tidy(team)
 
     async def _whose(self) -> list[str]:
         if self._user_ids:
@@ -97,8 +134,11 @@ class PagerDutySchedule(VendorSchedule):
         self._user_ids = [user_id]
         return self._user_ids
 
-    async def _oncalls(self, user_ids: list[str], window: Window) -> list[dict[str, Any]]:
+    async def _oncalls(
+        self, user_ids: list[str], window: Window, scope: Sequence[tuple[str, str | int]] = ()
+    ) -> list[dict[str, Any]]:
         params: list[tuple[str, str | int]] = [("user_ids[]", u) for u in user_ids]
+        params += scope
         params += [
             ("since", _iso(window.start)),
             ("until", _iso(window.end)),

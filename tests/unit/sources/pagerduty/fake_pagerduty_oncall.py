@@ -125,10 +125,13 @@ class FakePagerDutyOnCall(VendorFake):
                 status=400,
             )
         users = set(query.getall("user_ids[]", []))
+        schedules = set(query.getall("schedule_ids[]", []))
         matching = [
             e
             for e in self.oncalls
-            if (not users or e["user"]["id"] in users) and _overlaps(e, since, until)
+            if (not users or e["user"]["id"] in users)
+            and (not schedules or (e["schedule"] or {}).get("id") in schedules)
+            and _overlaps(e, since, until)
         ]
         limit = min(int(query.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
         offset = int(query.get("offset", 0))
