@@ -148,3 +148,39 @@ def test_a_calendar_added_with_the_cli_sets_the_shifts_and_the_alarm_obeys_it(
     chime = recording.rms_between(sent_at, sent_at + QUIET_WINDOW_S)
     print(f"on call, warning: chime {chime_at - sent_at:.3f} s after the send, RMS {chime:.4f}")
     assert chime > 3 * SILENT, chime
+
+
+def test_a_team_calendar_says_who_else_is_on_call_now_and_next(
+    app: RunningApp, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [
+        ("Dana Ruiz", now - timedelta(hours=3), now + timedelta(hours=5)),
+        ("Alex Kim", now + timedelta(hours=5), now + timedelta(hours=13)),
+        ("Sam Okafor", now + timedelta(hours=13), now + timedelta(hours=21)),
+    ]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//shiftbell e2e//EN"]
+    for index, (who, start, end) in enumerate(rows):
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:team-{index}@shiftbell-e2e",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART:{stamp(start)}",
+            f"DTEND:{stamp(end)}",
+            "SUMMARY:Primary",
+            f"ATTENDEE;CN={who}:mailto:{who.split()[0].lower()}@example.com",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    path = tmp_path / "team.ics"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    app.start()
+    app.cli("schedule", "add", str(path), "--name", "sre", "--who", "Alex Kim")
+
+    report = show(app)
+    assert report["on_call"] is False  # Alex's shift starts in 5 h
+    assert [(t["who"], t["schedule"]) for t in report["team"]["now"]] == [("Dana Ruiz", "sre")]
+    assert [t["who"] for t in report["team"]["next"]] == ["Alex Kim"]
+    assert datetime.fromisoformat(report["team"]["now"][0]["end"]) == rows[0][2]
+    said = app.cli("schedule", "show").stdout
+    assert "Now: Dana Ruiz until" in said and "Next: Alex Kim from" in said

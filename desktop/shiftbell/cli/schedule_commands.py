@@ -19,7 +19,8 @@ from shiftbell.cli.common import (
 )
 from shiftbell.cli.listing import print_listing
 from shiftbell.core.errors import ConfigError, FeedError
-from shiftbell.core.schedule import OnCallState, Override, on_call_state
+from shiftbell.core.schedule import OnCallState, Override, Shift, on_call_state
+from shiftbell.core.team import team_on_call, team_text
 from shiftbell.operations.schedules import ScheduleOperations, ScheduleProblems, coming_shifts
 from shiftbell.runtime.schedule_cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
 from shiftbell.runtime.schedule_keeper import (
@@ -174,6 +175,12 @@ def schedule_show(args: argparse.Namespace, paths: AppPaths) -> int:
     def iso(moment: datetime | None) -> str | None:
         return moment.astimezone(tz).isoformat() if moment is not None else None
 
+    def team_json(shift: Shift) -> dict[str, object]:
+        end = None if shift.open_ended else iso(shift.end)
+        return {"who": shift.label, "schedule": shift.source, "start": iso(shift.start), "end": end}
+
+    team = team_on_call((s for copy in copies for s in copy.team), now)
+
     if args.json:
         current = state.current
         report = {
@@ -192,6 +199,11 @@ def schedule_show(args: argparse.Namespace, paths: AppPaths) -> int:
                 {"start": iso(s.start), "end": iso(s.end), "source": s.source, "label": s.label}
                 for s in upcoming
             ],
+            # Who else is on call, where a schedule knows the team: now, and next.
+            "team": {
+                "now": [team_json(s) for s in team.now],
+                "next": [team_json(s) for s in team.next],
+            },
             "sources": [
                 {
                     "name": copy.name,
@@ -209,6 +221,8 @@ def schedule_show(args: argparse.Namespace, paths: AppPaths) -> int:
         print(json.dumps(report, indent=2))
         return 0
     print(describe_state(state, now, tz, has_schedules=bool(copies)))
+    if team.known:
+        print(team_text(team, lambda when: _local_time(when.astimezone(tz), now)))
     for copy in copies:
         if copy.fetched_at is None and copy.problem is Problem.NONE:
             print(f"{copy.noun} {copy.name}: not fetched yet (Shiftbell fetches it when it runs)")

@@ -3,7 +3,7 @@ the team report (each shift's label is the person on call; runtime/schedule_cach
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,3 +31,21 @@ def team_on_call(shifts: Iterable[Shift], at: datetime) -> TeamOnCall:
     first = later[0].start if later else None
     upcoming = tuple(s for s in later if s.start == first)
     return TeamOnCall(now, upcoming)
+
+
+def team_text(team: TeamOnCall, clock: Callable[[datetime], str]) -> str:
+    """ "Now: Dana until 18:00 (Payments Primary) · Next: Sam from 18:00 (Payments Primary)";
+    `clock` writes a moment as the person reads it."""
+
+    def who(shift: Shift, when: str) -> str:
+        return f"{shift.label} {when} ({shift.source})"
+
+    def until(shift: Shift) -> str:
+        return "until further notice" if shift.open_ended else f"until {clock(shift.end)}"
+
+    parts = []
+    if team.now:
+        parts.append("Now: " + "; ".join(who(s, until(s)) for s in team.now))
+    if team.next:
+        parts.append("Next: " + "; ".join(who(s, f"from {clock(s.start)}") for s in team.next))
+    return " · ".join(parts)

@@ -20,17 +20,16 @@ steps so a front-end can run the network part off its UI thread:
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shiftbell.core.errors import ConfigError, FeedUnreachableError, ShiftbellError
+from shiftbell.core.errors import ConfigError, ShiftbellError
 from shiftbell.core.schedule import Shift
 from shiftbell.operations.feeds import AskFile, allow_file_for_one_change, store_secret
-from shiftbell.runtime.schedule_cache import ScheduleCache
+from shiftbell.runtime.schedule_cache import ScheduleCache, fetch_shifts
 from shiftbell.runtime.schedule_keeper import SECRET_SCOPE, schedule_cache_dir
 from shiftbell.settings import schedule_rules
 from shiftbell.settings.feed_editor import EntryNotFoundError
@@ -87,6 +86,7 @@ class FetchedSchedule:
     shifts: list[Shift]
     fetched_at: datetime
     known_until: datetime
+    team: tuple[Shift, ...] = ()  # who else is on call, where the schedule knows the team
 
 
 @dataclass(frozen=True)
@@ -214,15 +214,11 @@ class ScheduleOperations:
         """Read the schedule once; a FeedError says what is wrong with it."""
         schedule = build_schedule(draft.fetch_config, tz=tz, feed=feed, secret=secret)
         try:
-            shifts = await asyncio.wait_for(schedule.fetch(now), FETCH_TIMEOUT_S)
-        except TimeoutError:
-            raise FeedUnreachableError(
-                f"{schedule.noun} {schedule.name} did not answer within {FETCH_TIMEOUT_S:g} s"
-            ) from None
+            shifts, team = await fetch_shifts(schedule, now, FETCH_TIMEOUT_S)
         finally:
             await schedule.close()
         known_until = now.astimezone(UTC) + schedule.lookahead
-        return FetchedSchedule(schedule.noun, shifts, now, known_until)
+        return FetchedSchedule(schedule.noun, shifts, now, known_until, team)
 
     def save(self, draft: ScheduleDraft, fetched: FetchedSchedule) -> str:
         """Keep the link, write the entry (the keyring put back as it was if that fails), and
@@ -258,7 +254,12 @@ class ScheduleOperations:
         if original is not None and original != name:
             self._cache.forget(original)
         self._cache.record_success(
-            name, fetched.noun, fetched.shifts, fetched.fetched_at, fetched.known_until
+            name,
+            fetched.noun,
+            fetched.shifts,
+            fetched.fetched_at,
+            fetched.known_until,
+            fetched.team,
         )
         return problem
 

@@ -27,6 +27,7 @@ thread that refreshes; reading from another thread is safe because of the rename
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -40,7 +41,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from shiftbell.core.errors import FeedError
+from shiftbell.core.errors import FeedError, FeedUnreachableError
 from shiftbell.core.schedule import OnCallSchedule, Shift
 from shiftbell.sources.schedule import ScheduleSource, TeamSource
 from shiftbell.system.atomic_file import write_atomically
@@ -134,18 +135,11 @@ class ScheduleCache:
     async def refresh(self, source: ScheduleSource, now: datetime) -> ScheduleCopy:
         """Fetch `source`; store and return the fresh shifts, or the last good copy and why."""
         try:
-            shifts = await source.fetch(now)
+            shifts, team = await fetch_shifts(source, now)
         except FeedError as exc:
             log.warning("%s", exc)  # sources' messages name the schedule already
             return self.record_failure(source.name, source.noun, exc, now)
         known_until = now.astimezone(UTC) + source.lookahead
-        team: Sequence[Shift] = ()
-        if isinstance(source, TeamSource):
-            try:
-                team = await source.fetch_team(now)
-            except FeedError as exc:
-                # Only "who else" is missing: the person's own shifts are good.
-                log.warning("%s (who else is on call is not shown)", exc)
         return self.record_success(source.name, source.noun, shifts, now, known_until, team)
 
     def record_success(
@@ -257,6 +251,31 @@ class ScheduleCache:
             except OSError as exc:
                 # The copy in memory is still returned; the previous file is untouched.
                 log.warning("cannot save the copy of schedule %s (%s): %s", copy.name, path, exc)
+
+
+async def fetch_shifts(
+    source: ScheduleSource, now: datetime, timeout_s: float | None = None
+) -> tuple[list[Shift], tuple[Shift, ...]]:
+    """The person's shifts, and who else is on call where the source knows the team.
+
+    A schedule that does not answer within `timeout_s` is unreachable (FeedUnreachableError).
+    The team is extra: when only it fails, it is said in the log and left empty.
+    """
+    try:
+        shifts = await asyncio.wait_for(source.fetch(now), timeout_s)
+    except TimeoutError:
+        raise FeedUnreachableError(
+            f"{source.noun} {source.name} did not answer within {timeout_s:g} s"
+        ) from None
+    team: list[Shift] = []
+    if isinstance(source, TeamSource):
+        try:
+            team = await asyncio.wait_for(source.fetch_team(now), timeout_s)
+        except (FeedError, TimeoutError) as exc:
+            log.warning(
+                "%s %s: who else is on call is not shown: %s", source.noun, source.name, exc
+            )
+    return shifts, tuple(team)
 
 
 def on_call_schedule(copies: Iterable[ScheduleCopy]) -> OnCallSchedule:

@@ -35,11 +35,16 @@ from shiftbell.core.errors import (
     FeedConfigError,
     FeedError,
     FeedRateLimitedError,
-    FeedUnreachableError,
     ShiftbellError,
 )
 from shiftbell.core.schedule import OnCallSchedule, Override
-from shiftbell.runtime.schedule_cache import Problem, ScheduleCache, ScheduleCopy, on_call_schedule
+from shiftbell.runtime.schedule_cache import (
+    Problem,
+    ScheduleCache,
+    ScheduleCopy,
+    fetch_shifts,
+    on_call_schedule,
+)
 from shiftbell.settings.model import KEYRING_LOCATION
 from shiftbell.sources import registry
 from shiftbell.sources.build import build_schedule
@@ -228,14 +233,9 @@ class ScheduleKeeper:
 
     async def _fetch(self, source: ScheduleSource) -> ScheduleCopy:
         now = self.clock.now()
-        try:
-            shifts = await asyncio.wait_for(source.fetch(now), self.fetch_timeout_s)
-        except TimeoutError:
-            raise FeedUnreachableError(
-                f"{source.noun} {source.name} did not answer within {self.fetch_timeout_s:g} s"
-            ) from None
+        shifts, team = await fetch_shifts(source, now, self.fetch_timeout_s)
         known_until = now.astimezone(UTC) + source.lookahead
-        return self.cache.record_success(source.name, source.noun, shifts, now, known_until)
+        return self.cache.record_success(source.name, source.noun, shifts, now, known_until, team)
 
     def _publish(self) -> None:
         copies = self.copies()

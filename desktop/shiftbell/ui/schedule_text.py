@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from shiftbell.core.schedule import OPEN_END, OnCallReason, OnCallState, Shift
-from shiftbell.core.team import TeamOnCall
 from shiftbell.runtime.schedule_cache import Freshness, ScheduleCopy
 
 # How far ahead the Schedule tab lists shifts ("the shifts of the next 14 days").
@@ -332,27 +331,3 @@ def source_line(status: ScheduleSourceStatus, now: datetime, tz: tzinfo | None =
     if status.stale:
         return text + " · showing an earlier copy"
     return text + " · no copy yet, so you count as on call"
-
-
-def team_text(team: TeamOnCall, now: datetime, tz: tzinfo | None = None) -> str:
-    """ "Now: Dana until 18:00 (Payments Primary) · Next: Sam from 18:00 (Payments Primary)"."""
-    if not team.known:
-        return ""
-
-    def who(shift: Shift, when: str) -> str:
-        return f"{shift.label} {when} ({shift.source})"
-
-    def until(shift: Shift) -> str:
-        return (
-            "until further notice"
-            if shift.open_ended
-            else f"until {clock_time(shift.end, now, tz)}"
-        )
-
-    parts = []
-    if team.now:
-        parts.append("Now: " + "; ".join(who(s, until(s)) for s in team.now))
-    if team.next:
-        starts = (who(s, f"from {clock_time(s.start, now, tz)}") for s in team.next)
-        parts.append("Next: " + "; ".join(starts))
-    return " · ".join(parts)

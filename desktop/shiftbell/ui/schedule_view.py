@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from shiftbell.core.schedule import OnCallState, Shift
-from shiftbell.core.team import team_on_call
+from shiftbell.core.team import team_on_call, team_text
 from shiftbell.ui.icons import icon, status_dot
 from shiftbell.ui.schedule_text import (
     HORIZON,
@@ -42,7 +42,6 @@ from shiftbell.ui.schedule_text import (
     next_shift_change,
     shift_row,
     source_line,
-    team_text,
     upcoming_shifts,
 )
 from shiftbell.ui.tray_state import TrayIconName
@@ -265,7 +264,7 @@ class ScheduleView(QWidget):
 
         self._show_sources(sources, now)
         team = team_on_call((s for source in sources for s in source.team), now)
-        self.team_label.setText(team_text(team, now, tz))
+        self.team_label.setText(team_text(team, lambda when: clock_time(when, now, tz)))
         self.team_label.setVisible(team.known)
         self._set_buttons_enabled(True)
         self.clear_override_button.setEnabled(state.overridden)
