@@ -3,6 +3,7 @@
 .venv/bin/python tools/screenshot.py docs/window.png
 
 writes docs/window.png (the list and the details of the selected alert) and, beside it,
+shift.png (the Shift tab: the hand-over report of the same alerts, with notes) and
 window-grouped.png: a night of alerts grouped by host with a team column, as the person
 left the list last time (alert_list.json in the data dir, read at start).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +60,10 @@ def main(out: Path) -> int:
         app.cli("send", "Backup job failed", "--severity", "warning", "--key", "bk")
         app.cli("send", "Backup job failed", "--key", "bk", "--resolve")
         snap(desktop, app, out)
+        app.cli("ack", ids["lat"], "--comment", "deploy rolled back")
+        app.cli("note", ids["db1"], "failed over to db2; replica rebuilding")
+        app.cli("note", "--shift", "Quiet apart from db1. Check the replica at 09:00.")
+        snap(desktop, app, out.with_name("shift.png"), tab="Shift")
         app.stop()
 
         home = ShiftbellHome(Path(tmp) / "grouped", "")
@@ -75,7 +81,7 @@ def main(out: Path) -> int:
     return 0
 
 
-def snap(desktop: VirtualDesktop, app: RunningApp, out: Path) -> None:
+def snap(desktop: VirtualDesktop, app: RunningApp, out: Path, tab: str = "") -> None:
     # A second `shiftbell` brings the running one's window forward, as for a user.
     app.cli("run")
     window = wait_until(
@@ -93,6 +99,12 @@ def snap(desktop: VirtualDesktop, app: RunningApp, out: Path) -> None:
     desktop.run(["dunstctl", "set-paused", "true"])
     desktop.run(["dunstctl", "close-all"])
     wait_until(lambda: not desktop.displayed_notifications(), 5, message="bubbles closed")
+    if tab:
+        # Ctrl+Tab moves along the window's tabs: Alerts, History, Schedule, Shift.
+        presses = ("Alerts", "History", "Schedule", "Shift").index(tab)
+        for _ in range(presses):
+            desktop.run(["xdotool", "key", "--window", window, "ctrl+Tab"])
+        time.sleep(1)  # a tool, not a test: the tab draws its report
     out.parent.mkdir(parents=True, exist_ok=True)
     desktop.run(["import", "-frame", "-window", window, str(out)])
     desktop.run(["dunstctl", "set-paused", "false"])

@@ -19,8 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
 
+from shiftbell.phones.channel import PhoneConfig  # noqa: E402
 from shiftbell.settings.feed_editor import add_feed  # noqa: E402
 from shiftbell.settings.model import FeedSettings  # noqa: E402
+from shiftbell.settings.phone_editor import PHONES  # noqa: E402
 from shiftbell.settings.schedule_editor import add_schedule  # noqa: E402
 from shiftbell.settings.value_editor import set_values  # noqa: E402
 from shiftbell.sources.feed import FeedConfig  # noqa: E402
@@ -60,13 +62,17 @@ def main(out: Path) -> int:
             config, ScheduleSourceConfig("team-rota", "ics", str(calendar), {"who": "Dana"})
         )
         set_values(config, {("schedule", "quiet_hours"): "23:00-07:00"})
+        PHONES.add(
+            config,
+            PhoneConfig("my-phone", "ntfy", "https://ntfy.sh", {"topic": "oncall-dana-7f3k"}),
+        )
         secrets = SecretStore(home / "data", backend=MemoryKeyring())
         for name in ("work-pd", "noc-zabbix", "dc-nagios"):
             secrets.set(name, "not-a-real-key")
         window = SettingsWindow(config, secrets, runner.submit, data_dir=home / "data")
         window.resize(900, 560)
         window.show()
-        for index, name in enumerate(("feeds", "schedules", "alarm")):
+        for index, name in enumerate(("feeds", "schedules", "alarm", "phones")):
             window.tabs.setCurrentIndex(index)
             app.processEvents()
             window.grab().save(str(out / f"settings-{name}.png"))

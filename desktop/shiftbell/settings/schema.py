@@ -144,7 +144,7 @@ SCHEDULE = (
     SettingKey(
         "check_before_s",
         ValueType.SECONDS,
-        "Check before (s)",
+        "Check ahead (s)",
         "This many seconds before a shift, check that feeds, notifications, sound and phones "
         "work; a failure is a warning alert saying what to fix. 0 = no check.",
         0,
@@ -206,7 +206,7 @@ SEVERITY = (
     SettingKey(
         "phone_after_s",
         ValueType.SECONDS_OR_NEVER,
-        "To the phone after (s)",
+        "Phone after (s)",
         "still unacknowledged this long after it started alarming: send it to your phone "
         "([[phones]]); 0 = never",
         0,

@@ -148,6 +148,9 @@ class AlarmPage(QWidget):
         reminder = schema.key(schema.SCHEDULE, "reminder_before_s")
         self.reminder = _seconds_box(reminder, quiet)
         form.addRow(_label(reminder, quiet), self.reminder)
+        check = schema.key(schema.SCHEDULE, "check_before_s")
+        self.check_before = _seconds_box(check, quiet)
+        form.addRow(_label(check, quiet), self.check_before)
         grid.addWidget(quiet, 1, 0, 1, len(self.severities))
 
         buttons = QHBoxLayout()
@@ -179,6 +182,7 @@ class AlarmPage(QWidget):
         self.quiet_critical.setChecked(schedule.quiet_hours_critical_alarms)
         self.off_shift_critical.setChecked(schedule.off_shift_critical_alarms)
         self.reminder.setValue(_seconds(schedule.reminder_lead))
+        self.check_before.setValue(_seconds(schedule.check_lead))
 
     def values(self) -> dict[KeyPath, Scalar]:
         found: dict[KeyPath, Scalar] = {}
@@ -188,6 +192,7 @@ class AlarmPage(QWidget):
         found[("schedule", "quiet_hours_critical_alarms")] = self.quiet_critical.isChecked()
         found[("schedule", "off_shift_critical_alarms")] = self.off_shift_critical.isChecked()
         found[("schedule", "reminder_before_s")] = self.reminder.value()
+        found[("schedule", "check_before_s")] = self.check_before.value()
         return found
 
     def save(self) -> None:
