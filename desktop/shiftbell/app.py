@@ -232,9 +232,13 @@ def run_app(args: argparse.Namespace) -> int:
         phones,
         None if headless else _notification_probe(settings.notifications.backend),
     )
-    controller.shift_notices.on_check_due = lambda: runner.submit(
-        readiness.run("before your shift")
-    )
+
+    def check_before_shift() -> None:
+        runner.submit(readiness.run("before your shift"))
+        if settings.schedule.check_sound:
+            controller.test_alarm()
+
+    controller.shift_notices.on_check_due = check_before_shift
     sleep_watch = SleepWatch(
         lambda what: phones.hand_over(what, settings.escalation),
         lambda: runner.submit(readiness.run("after waking up")),

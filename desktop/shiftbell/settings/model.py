@@ -93,6 +93,7 @@ class ScheduleConfig:
     time_zone: str = ""
     reminder_lead: timedelta = ScheduleSettings.reminder_lead
     check_lead: timedelta = ScheduleSettings.check_lead
+    check_sound: bool = False  # the check before a shift plays the test alarm too
 
     def zone(self, local_zone: tzinfo) -> tzinfo:
         """The zone quiet hours are read in: `time_zone`, else `local_zone`."""

@@ -151,6 +151,13 @@ SCHEDULE = (
         DAY_S,
         field="check_lead",
     ),
+    SettingKey(
+        "check_sound",
+        ValueType.BOOLEAN,
+        "Play a test sound with the check",
+        "The check before a shift also plays the test alarm briefly, so you hear that the "
+        "speakers work.",
+    ),
 )
 SEVERITY = (
     SettingKey("sound", ValueType.SOUND, "Sound", "none | chime | alarm | siren"),

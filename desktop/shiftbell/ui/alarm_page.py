@@ -151,6 +151,8 @@ class AlarmPage(QWidget):
         check = schema.key(schema.SCHEDULE, "check_before_s")
         self.check_before = _seconds_box(check, quiet)
         form.addRow(_label(check, quiet), self.check_before)
+        self.check_sound = _check(schema.key(schema.SCHEDULE, "check_sound"), quiet)
+        form.addRow(self.check_sound)
         grid.addWidget(quiet, 1, 0, 1, len(self.severities))
 
         buttons = QHBoxLayout()
@@ -183,6 +185,7 @@ class AlarmPage(QWidget):
         self.off_shift_critical.setChecked(schedule.off_shift_critical_alarms)
         self.reminder.setValue(_seconds(schedule.reminder_lead))
         self.check_before.setValue(_seconds(schedule.check_lead))
+        self.check_sound.setChecked(schedule.check_sound)
 
     def values(self) -> dict[KeyPath, Scalar]:
         found: dict[KeyPath, Scalar] = {}
@@ -193,6 +196,7 @@ class AlarmPage(QWidget):
         found[("schedule", "off_shift_critical_alarms")] = self.off_shift_critical.isChecked()
         found[("schedule", "reminder_before_s")] = self.reminder.value()
         found[("schedule", "check_before_s")] = self.check_before.value()
+        found[("schedule", "check_sound")] = self.check_sound.isChecked()
         return found
 
     def save(self) -> None:

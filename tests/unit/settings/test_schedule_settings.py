@@ -25,6 +25,7 @@ def test_the_template_writes_the_schedule_section_with_its_defaults() -> None:
         "time_zone": "",
         "reminder_before_s": 900,
         "check_before_s": 1800,
+        "check_sound": False,
     }
     text = render_settings()
     assert '"22:00-07:00"' in text and "0 = no reminder" in text
