@@ -91,11 +91,6 @@ class PhoneEscalator:
     # -- any thread ---------------------------------------------------------------------------
 
     @property
-    def ready(self) -> bool:
-        """Whether any phone is configured (nothing to decide otherwise)."""
-        return bool(self._channels)
-
-    @property
     def sent(self) -> Mapping[str, datetime]:
         with self._lock:
             return dict(self._sent)
@@ -143,6 +138,8 @@ class PhoneEscalator:
     async def hand_over(self, what: str, settings: EscalationSettings) -> None:
         """The machine is going to sleep or shutting down: nobody will hear the desktop, so
         every unanswered alert that would go to the phone goes now, however young."""
+        if self._unsent:
+            await self._retry()  # what a phone service refused earlier: one more try now
         due = before_sleep(self._desk.active(), settings, sent=self.sent)
         if not due or not self._channels:
             return

@@ -134,7 +134,7 @@ class ShiftPage(QWidget):
     def copy_markdown(self) -> None:
         QGuiApplication.clipboard().setText(self.markdown())
         self.copied.setText("Copied")
-        QTimer.singleShot(3000, lambda: self.copied.setText(""))
+        QTimer.singleShot(3000, self.copied, lambda: self.copied.setText(""))
 
     def _save_html(self) -> None:
         if self.report is None:
