@@ -1,7 +1,8 @@
-"""The Settings window: the person's feeds, schedules and alarm, in three tabs.
+"""The Settings window: the person's feeds, schedules, alarm and phones, and About, in tabs.
 
 The Feeds tab has two pages: the list of feeds (feed_list_page.py), and the add/edit form
-(feed_form_page.py); the Schedules and Alarm tabs are schedules_page.py and alarm_page.py.
+(feed_form_page.py); the Schedules, Alarm, Phones and About tabs are schedules_page.py,
+alarm_page.py, phones_page.py and about_page.py.
 Everything it writes goes through the same operations as `shiftbell feed ...`
 (operations/feeds.py): config.toml through settings/feed_editor.py (which keeps the
 person's comments and refuses to touch a file it cannot parse), tokens through
@@ -90,8 +91,8 @@ class SettingsWindow(QWidget):
             written): the app reads the config again.
 
     Attributes:
-        tabs: Feeds (`pages`), Schedules (`schedules_page`, ui/schedules_page.py) and Alarm
-            (`alarm_page`, ui/alarm_page.py).
+        tabs: Feeds (`pages`), Schedules (`schedules_page`, ui/schedules_page.py), Alarm
+            (`alarm_page`, ui/alarm_page.py), Phones (`phones_page`) and About.
         pages: the stack of list_page and form_page.
         feeds_table: one row per feed (Column: name, kind, URL, token state).
         add_button, edit_button, remove_button, test_button, close_button: the list's buttons.
