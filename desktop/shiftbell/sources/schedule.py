@@ -36,6 +36,8 @@ from shiftbell.core.schedule import Shift
 
 DEFAULT_LOOKBEHIND = timedelta(days=1)
 DEFAULT_LOOKAHEAD = timedelta(days=14)
+# How far ahead "who is on call next" looks (TeamSource).
+TEAM_AHEAD = timedelta(days=7)
 
 
 @dataclass(frozen=True)

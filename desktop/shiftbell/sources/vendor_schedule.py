@@ -24,6 +24,7 @@ from shiftbell.sources.http import VendorAccount
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
+    TEAM_AHEAD,
     Window,
     naming,
     tidy,
@@ -70,6 +71,9 @@ class VendorSchedule:
         self.check()
         self._lookbehind = lookbehind
         self.lookahead = lookahead
+        # Everyone's shifts a `read` saw on the way to the person's (label: who), for
+        # `fetch_team`; vendors whose answer names only the person leave it empty.
+        self.team_seen: list[Shift] = []
         with naming(f"{self.noun} {name}"):
             self._account = self.open_account(feed, secret, transport)
 
@@ -109,6 +113,11 @@ class VendorSchedule:
         with naming(f"{self.noun} {self.name}"):
             shifts = await self.read(window)
         return tidy(s for s in shifts if s is not None and window.overlaps(s.start, s.end))
+
+    async def fetch_team(self, now: datetime) -> list[Shift]:
+        """Who is on call over the coming week, from what the last `fetch` read."""
+        end = now + TEAM_AHEAD
+        return tidy(s for s in self.team_seen if s.overlaps(now, end))
 
     async def close(self) -> None:
         await self._account.close()

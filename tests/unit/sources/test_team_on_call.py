@@ -1,4 +1,4 @@
-"""Who is on call besides the person: from a team calendar and from PagerDuty's schedules
+"""Who is on call besides the person: from a team calendar, PagerDuty, Grafana IRM and JSM Ops
 (the fakes beside the sources' tests), kept in the schedule's saved copy, and told now/next."""
 
 from __future__ import annotations
@@ -9,14 +9,27 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.helpers.data import TEST_DATA
+from tests.unit.sources.grafana_oncall.test_grafana_oncall_schedule import NOW as IRM_NOW
+from tests.unit.sources.grafana_oncall.test_grafana_oncall_schedule import TOKEN as IRM_TOKEN
+from tests.unit.sources.grafana_oncall.test_grafana_oncall_schedule import feed as irm_feed
+from tests.unit.sources.grafana_oncall.test_grafana_oncall_schedule import (
+    oncall_with_three_schedules,
+)
+from tests.unit.sources.opsgenie.fake_opsgenie_schedules import FakeOpsgenieSchedules
+from tests.unit.sources.opsgenie.test_opsgenie_schedule import NOW as OG_NOW
+from tests.unit.sources.opsgenie.test_opsgenie_schedule import add_payments
+from tests.unit.sources.opsgenie.test_opsgenie_schedule import feed as og_feed
 from tests.unit.sources.pagerduty.fake_pagerduty_oncall import FakePagerDutyOnCall, oncall
 
 from shiftbell.core.schedule import Shift
 from shiftbell.core.team import team_on_call
 from shiftbell.runtime.schedule_cache import ScheduleCache
 from shiftbell.sources.feed import FeedConfig
+from shiftbell.sources.grafana_oncall.schedule import GrafanaOnCallSchedule
 from shiftbell.sources.ics.schedule import IcsSchedule
+from shiftbell.sources.opsgenie.schedule import OpsgenieSchedule
 from shiftbell.sources.pagerduty.schedule import PagerDutySchedule
+from shiftbell.sources.vendor_schedule import VendorSchedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -87,3 +100,39 @@ def test_pagerduty_team_from_the_schedules_that_reach_the_person(tmp_path: Path)
     assert [s.label for s in told.now] == ["Earline Greenholt"]
     assert [s.start for s in told.next] == [datetime(2026, 3, 16, 9, tzinfo=UTC)]
     assert told.next[0].start - now < timedelta(days=7)
+
+
+async def team_of(schedule: VendorSchedule, now: datetime) -> list[Shift]:
+    try:
+        await schedule.fetch(now)
+        return await schedule.fetch_team(now)
+    finally:
+        await schedule.close()
+
+
+def test_grafana_irm_knows_the_team_from_the_final_shifts_it_already_read() -> None:
+    with oncall_with_three_schedules() as oncall:
+        irm = GrafanaOnCallSchedule("irm", irm_feed(oncall.url), IRM_TOKEN, user="alice")
+        team = asyncio.run(team_of(irm, IRM_NOW))
+        assert len(oncall.server.requests) == 6  # the fetch's, no more
+    told = team_on_call(team, IRM_NOW)
+    assert [(s.label, s.source) for s in told.now] == [("bob", "Primary")]
+    assert [(s.label, s.source) for s in told.next] == [("alice", "Primary")]
+
+
+def test_jsm_ops_knows_the_team_from_its_timeline() -> None:
+    with FakeOpsgenieSchedules() as og:
+        add_payments(og)
+        jsm = OpsgenieSchedule(
+            "og",
+            og_feed(og.url),
+            og.api_key,
+            schedules=["Payments_Schedule"],
+            user="dana@example.com",
+        )
+        team = asyncio.run(team_of(jsm, OG_NOW))
+    told = team_on_call(team, OG_NOW)
+    assert [(s.label, s.source) for s in told.now] == [
+        ("evan@example.com", "Payments_Schedule / Weekdays")
+    ]
+    assert [s.label for s in told.next] == ["dana@example.com"]

@@ -13,7 +13,8 @@ followed by their query only, against the configured URL, as the alert feed does
 OnCall allows 300 requests per 5 minutes per token, shared with the alert feed: one refresh
 costs 1 + (number of schedules) requests, so name the schedules when the account has many.
 
-Label: the schedule's name.
+Label: the schedule's name. The same final shifts name everyone on the schedules read: they
+are also who else is on call (`fetch_team`, by username), at no extra request.
 """
 
 from __future__ import annotations
@@ -84,11 +85,16 @@ class GrafanaOnCallSchedule(VendorSchedule):
             "end_date": window.end.astimezone(UTC).date().isoformat(),
         }
         shifts: list[Shift | None] = []
+        team: list[Shift] = []
         for schedule_id, schedule_name in await self._schedules():
             path = f"{SCHEDULES_PATH}{quote(schedule_id, safe='')}/final_shifts"
             for entry in await self._all_pages(path, dates):
                 if self._is_mine(entry):
                     shifts.append(self._shift(entry, schedule_name))
+                who = _who(entry)
+                if who and (slot := self._shift(entry, schedule_name)) is not None:
+                    team.append(Shift(slot.start, slot.end, schedule_name, who))
+        self.team_seen = team
         return shifts
 
     async def _schedules(self) -> list[tuple[str, str]]:
@@ -146,6 +152,14 @@ class GrafanaOnCallSchedule(VendorSchedule):
         start = self.instant(entry.get("shift_start"), "a shift time")
         end = self.instant(entry.get("shift_end"), "a shift time")
         return shift_or_none(start, end, self.name, schedule_name)
+
+
+def _who(entry: dict[str, Any]) -> str:
+    for key in ("user_username", "user_email", "user_pk"):
+        value = entry.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 def open_schedule(request: ScheduleRequest) -> GrafanaOnCallSchedule:

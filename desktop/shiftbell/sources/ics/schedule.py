@@ -74,6 +74,7 @@ from shiftbell.sources.http import make_client, retry_after_seconds
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
+    TEAM_AHEAD,
     Window,
     shift_or_none,
     tidy,
@@ -84,8 +85,6 @@ from shiftbell.sources.spec import ScheduleRequest
 log = logging.getLogger(__name__)
 
 NOUN = "calendar"
-# How far ahead "who is on call next" looks.
-TEAM_AHEAD = timedelta(days=7)
 # Large enough for years of a busy team's rotation; small enough that a wrong link to a
 # video or a log file is refused before it fills memory.
 MAX_BYTES = 10 * 1024 * 1024

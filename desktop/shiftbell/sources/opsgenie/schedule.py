@@ -12,7 +12,8 @@ in `flattenedRecipients` (`flattenedResponders`). Opsgenie starts the timeline a
 beginning of the day containing `date` and may return periods reaching outside the window;
 only the overlap counts.
 
-Label: "schedule / rotation".
+Label: "schedule / rotation". The same timelines name everyone: they are also who else is
+on call (`fetch_team`, by name), at no extra request.
 """
 
 from __future__ import annotations
@@ -91,10 +92,29 @@ class OpsgenieSchedule(VendorSchedule):
     async def read(self, window: Window) -> list[Shift]:
         days = math.ceil((window.end - window.start) / timedelta(days=1)) + 1
         shifts: list[Shift] = []
+        team: list[Shift] = []
         for schedule in self._schedules:
             timeline = await self._timeline(schedule, window.start, days)
             shifts += self._mine(timeline, schedule)
+            team += self._everyone(timeline, schedule)
+        self.team_seen = team
         return shifts
+
+    def _everyone(self, timeline: dict[str, Any], schedule: str) -> Iterator[Shift]:
+        """Every person's periods on the timeline (who else is on call), labelled by name."""
+        for label, period in _periods(timeline, schedule):
+            for who in _people(period):
+                name = who.get("name") or who.get("username") or who.get("id")
+                if not isinstance(name, str) or not name:
+                    continue
+                shift = shift_or_none(
+                    self.instant(period.get("startDate"), "a period time"),
+                    self.instant(period.get("endDate"), "a period time"),
+                    label,
+                    name,
+                )
+                if shift is not None:
+                    yield shift
 
     async def _timeline(self, schedule: str, start: datetime, days: int) -> dict[str, Any]:
         params: list[tuple[str, str | int]] = [
@@ -123,38 +143,48 @@ class OpsgenieSchedule(VendorSchedule):
         return data
 
     def _mine(self, timeline: dict[str, Any], schedule: str) -> Iterator[Shift]:
-        parent = timeline.get("_parent")
-        schedule_name = text_member(parent, "name")
-        if not schedule_name:
-            schedule_name = schedule
-        rotations = timeline["finalTimeline"].get("rotations")
-        for rotation in rotations if isinstance(rotations, list) else []:
-            if not isinstance(rotation, dict):
-                continue
-            rotation_name = rotation.get("name")
-            label = f"{schedule_name} / {rotation_name}" if rotation_name else schedule_name
-            periods = rotation.get("periods")
-            for period in periods if isinstance(periods, list) else []:
-                if isinstance(period, dict) and self._is_mine(period):
-                    shift = shift_or_none(
-                        self.instant(period.get("startDate"), "a period time"),
-                        self.instant(period.get("endDate"), "a period time"),
-                        self.name,
-                        label,
-                    )
-                    if shift is not None:
-                        yield shift
+        for label, period in _periods(timeline, schedule):
+            if self._is_mine(period):
+                shift = shift_or_none(
+                    self.instant(period.get("startDate"), "a period time"),
+                    self.instant(period.get("endDate"), "a period time"),
+                    self.name,
+                    label,
+                )
+                if shift is not None:
+                    yield shift
 
     def _is_mine(self, period: dict[str, Any]) -> bool:
-        for single, flattened in _RECIPIENT_KEYS:
-            people = period.get(flattened)
-            candidates = people if isinstance(people, list) and people else [period.get(single)]
-            for who in candidates:
-                if isinstance(who, dict) and who.get("type", "user") == "user":
-                    names = (who.get("id"), who.get("name"), who.get("username"))
-                    if any(isinstance(n, str) and n.casefold() == self._user for n in names):
-                        return True
+        for who in _people(period):
+            names = (who.get("id"), who.get("name"), who.get("username"))
+            if any(isinstance(n, str) and n.casefold() == self._user for n in names):
+                return True
         return False
+
+
+def _periods(timeline: dict[str, Any], schedule: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """("schedule / rotation", period) for every period of the final timeline."""
+    schedule_name = text_member(timeline.get("_parent"), "name") or schedule
+    rotations = timeline["finalTimeline"].get("rotations")
+    for rotation in rotations if isinstance(rotations, list) else []:
+        if not isinstance(rotation, dict):
+            continue
+        rotation_name = rotation.get("name")
+        label = f"{schedule_name} / {rotation_name}" if rotation_name else schedule_name
+        periods = rotation.get("periods")
+        for period in periods if isinstance(periods, list) else []:
+            if isinstance(period, dict):
+                yield label, period
+
+
+def _people(period: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The users a period pages: its recipient, or the people of a team or escalation."""
+    for single, flattened in _RECIPIENT_KEYS:
+        people = period.get(flattened)
+        candidates = people if isinstance(people, list) and people else [period.get(single)]
+        for who in candidates:
+            if isinstance(who, dict) and who.get("type", "user") == "user":
+                yield who
 
 
 def open_schedule(request: ScheduleRequest) -> OpsgenieSchedule:

@@ -38,6 +38,7 @@ from shiftbell.sources.pagerduty.feed import PagerDutyFeed
 from shiftbell.sources.schedule import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_LOOKBEHIND,
+    TEAM_AHEAD,
     Window,
     naming,
     shift_or_none,
@@ -51,7 +52,6 @@ NOUN = "PagerDuty schedule"
 PAGE_SIZE = 100  # PagerDuty's maximum `limit`
 MAX_WINDOW = 10_000  # PagerDuty refuses offset + limit beyond this
 MAX_SPAN = timedelta(days=90)  # PagerDuty refuses a longer since..until
-TEAM_AHEAD = timedelta(days=7)  # how far "who is on call next" looks
 
 
 class PagerDutySchedule(VendorSchedule):
