@@ -10,6 +10,7 @@ setting off) shows that a muted output is indeed silent in the recording.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -110,3 +111,22 @@ def test_the_alarm_plays_on_every_output_at_once(
     app.cli("ack", "--all")
     speakers.wait_for_silence(SILENT, timeout=5, since=acked_at)
     headset.wait_for_silence(SILENT, timeout=5, since=acked_at)
+
+
+def test_the_pre_shift_check_catches_muted_speakers_and_clears_once_unmuted(
+    headless_app: HeadlessApp, pulse_sink: PulseSink
+) -> None:
+    app = started_on_a_muted_output(headless_app, pulse_sink, "")
+    said = app.cli("check", check=False)
+    assert said.returncode == 1
+    assert "✗ Sound:" in said.stdout and "muted" in said.stdout
+    assert "Unmute or plug in the speakers" in said.stdout
+    [warning] = [a for a in app.status() if a["key"] == "check:sound"]
+    assert warning["severity"] == "warning" and "muted" in warning["title"]
+
+    pulse_sink.set_mute(False)
+    wait_until(lambda: "muted" not in app.problems(), 5, message="the unmuted output seen")
+    again = app.cli("check", "--json", check=False)
+    sound = next(i for i in json.loads(again.stdout)["items"] if i["key"] == "sound")
+    assert sound["ok"] is True
+    assert not [a for a in app.status() if a["key"] == "check:sound"]

@@ -29,16 +29,22 @@ from shiftbell.runtime.phone_escalator import PhoneEscalator
 
 log = logging.getLogger(__name__)
 
-# The app's problem topics a check looks at: (topic, what, fix).
+# The app's problem topics a check looks at: (topic, the check's key, what, fix).
 _TOPICS = (
     (
         "audio",
+        "sound",
         "Sound",
         "Unmute or plug in the speakers, or pick another output in Settings > Alarm; then "
         "try it with `shiftbell test-alarm`.",
     ),
-    ("store", "Saving alerts", "Free some disk space or fix the data folder's permissions."),
-    ("config", "The config file", "Fix config.toml as the message says."),
+    (
+        "store",
+        "saving",
+        "Saving alerts",
+        "Free some disk space or fix the data folder's permissions.",
+    ),
+    ("config", "config", "The config file", "Fix config.toml as the message says."),
 )
 _FIX_NOTIFY = 'Start a notification daemon, or set [notifications] backend = "tray".'
 
@@ -64,9 +70,9 @@ class Readiness:
         topics: Mapping[str, str] = report.get("topics", {})
         items = [_feed_item(feed) for feed in report.get("feeds", [])]
         items.append(await self._notifications(topics.get("notifications", "")))
-        for topic, what, fix in _TOPICS:
+        for topic, key, what, fix in _TOPICS:
             text = topics.get(topic, "")
-            items.append(CheckItem(topic, what, not text, text or "works", fix))
+            items.append(CheckItem(key, what, not text, text or "works", fix))
         items += await self._phones.readiness()
         raised = [a.key.source_id for a in self._desk.active() if a.key.feed_id == LOCAL_FEED_ID]
         self._desk.ingest(LOCAL_FEED_ID, as_alerts(items, when, raised), source=SOURCE)
