@@ -347,7 +347,19 @@ def run_app(args: argparse.Namespace) -> int:
     controller.set_override(overrides.load())
     runner.submit(schedules.apply(settings.schedules))
     runner.submit(phones.apply(settings.phones))
-    runner.submit(_watch_sleep(sleep_watch))
+    if sys.platform == "win32":
+        from shiftbell.ui.windows_power import PowerBroadcastFilter
+
+        # Kept in a local for as long as the app runs: Qt holds no reference of its own.
+        power_filter = PowerBroadcastFilter(
+            lambda limit: runner.submit(phones.hand_over("sleep", settings.escalation)).result(
+                limit
+            ),
+            lambda: runner.submit(readiness.run("after waking up")),
+        )
+        app.installNativeEventFilter(power_filter)
+    else:
+        runner.submit(_watch_sleep(sleep_watch))
 
     settings_window = SettingsWindow(
         paths.config_file, secrets, runner.submit, data_dir=paths.data_dir, log_dir=paths.log_dir

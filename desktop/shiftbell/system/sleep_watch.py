@@ -10,10 +10,9 @@ that hold a "delay" inhibitor lock, up to InhibitDelayMaxSec (5 s by default), u
 close the lock's file descriptor. So the watch holds one such lock while awake, lets go of
 it once `before` has run (or `BEFORE_LIMIT_S` passed), and takes a new one on waking.
 
-No logind (macOS, Windows, a container, a system without systemd): `start` says why and the
-rest of Shiftbell runs as before; the steady-versus-awake clock still notices a sleep after
-the fact (core/clock.py). macOS (NSWorkspaceWillSleepNotification) and Windows
-(WM_POWERBROADCAST) are not watched yet.
+No logind (macOS, a container, a system without systemd): `start` says why and the rest of
+Shiftbell runs as before. Windows says it with WM_POWERBROADCAST (ui/windows_power.py);
+macOS (NSWorkspaceWillSleepNotification, IOKit's power notifications) is not watched yet.
 """
 
 from __future__ import annotations
