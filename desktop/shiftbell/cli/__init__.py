@@ -12,15 +12,14 @@ Exit status: 0 done, 1 failed (the message on stderr says why), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from shiftbell import __version__
 from shiftbell.cli.common import URL_ENV, label_arg, later
-from shiftbell.cli.feed_args import add_feed_parsers
-from shiftbell.cli.phone_args import add_phone_parsers
-from shiftbell.cli.schedule_args import add_schedule_parsers
+from shiftbell.cli.group_help import FEED_HELP, PHONE_HELP, SCHEDULE_HELP
 from shiftbell.core.errors import ShiftbellError
 from shiftbell.receiver.address import DEFAULT_RECEIVER_PORT, RECEIVER_HOST
 from shiftbell.system.paths import AppPaths
@@ -46,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `shiftbell` console script."""
     # Whatever a source put in an alert reaches the terminal only as plain text.
     with terminal_safe_output():
-        parser = _build_parser()
-        args = parser.parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        parser = _build_parser(_command_word(words))
+        args = parser.parse_args(words)
         paths = AppPaths.default()
         command: Callable[[argparse.Namespace, AppPaths], int] = args.handler
         try:
@@ -57,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """The parser; of the command groups (feed, schedule, phone) only `wanted`'s in full."""
     parser = argparse.ArgumentParser(
         prog="shiftbell",
         description="A tray app for people on call: it notifies, then alarms louder until\n"
@@ -197,10 +198,29 @@ def _build_parser() -> argparse.ArgumentParser:
         "Linux, a LaunchAgent on macOS, the Run key on Windows), or stop doing so.",
     )
     autostart.add_argument("state", choices=("on", "off", "status"))
-    add_feed_parsers(sub)
-    add_schedule_parsers(sub)
-    add_phone_parsers(sub)
+    for name, (module, function, summary) in _GROUPS.items():
+        if wanted is None or wanted == name:
+            adder = getattr(importlib.import_module(f"shiftbell.cli.{module}"), function)
+            adder(sub)
+        else:
+            # Not the command given: its kinds and options (every source's declaration) need
+            # not be loaded for `shiftbell status` to answer.
+            sub.add_parser(name, help=summary)
     return parser
+
+
+# The commands with commands of their own, built only when they are the one given (or help
+# is asked for without a command): (module, function, their line in `shiftbell --help`).
+_GROUPS = {
+    "feed": ("feed_args", "add_feed_parsers", FEED_HELP),
+    "schedule": ("schedule_args", "add_schedule_parsers", SCHEDULE_HELP),
+    "phone": ("phone_args", "add_phone_parsers", PHONE_HELP),
+}
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command in `argv` (its first word that is not an option), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 _ID_HELP = "as `shiftbell status` shows"

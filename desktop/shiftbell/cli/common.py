@@ -7,8 +7,9 @@ import argparse
 import importlib
 import os
 import sys
+import tomllib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shiftbell.core.errors import ConfigError
 from shiftbell.receiver.address import AUTO_PORT, DEFAULT_RECEIVER_PORT, RECEIVER_HOST
@@ -21,13 +22,10 @@ from shiftbell.receiver.client import (
 from shiftbell.receiver.port_file import read_port
 from shiftbell.receiver.port_owner import listener_uid
 from shiftbell.receiver.token import load_or_create_token
-from shiftbell.settings import feed_rules
-from shiftbell.settings.config_keeper import ConfigKeeper
-from shiftbell.settings.model import (
-    Settings,
-)
-from shiftbell.settings.toml_store import read_settings
 from shiftbell.system.paths import AppPaths
+
+if TYPE_CHECKING:
+    from shiftbell.settings.model import Settings
 
 URL_ENV = "SHIFTBELL_URL"
 
@@ -83,7 +81,14 @@ def configured_port(paths: AppPaths) -> int:
 
     Read exactly as the app reads config.toml (a BOM, a broken file and the last good
     copy included), so the CLI finds the app that runs; never writes a config file.
+    A file that plainly says it (or says nothing) is read on its own, without the settings
+    loader and all it imports, so `shiftbell status` and `ack` answer sooner.
     """
+    quick = _plain_port(paths)
+    if quick is not None:
+        return quick
+    from shiftbell.settings.config_keeper import ConfigKeeper
+
     in_force = ConfigKeeper(paths.config_file, paths.data_dir).peek()
     if in_force.fallback:
         warn(
@@ -91,6 +96,34 @@ def configured_port(paths: AppPaths) -> int:
             f"using the port of {in_force.fallback}, {in_force.settings.receiver.port}"
         )
     return in_force.settings.receiver.port
+
+
+# Larger than any real config; a bigger file goes to the full loader (which refuses > 1 MiB).
+_QUICK_READ_MAX = 256 * 1024
+
+
+def _plain_port(paths: AppPaths) -> int | None:
+    """`[receiver] port` when the file is readable TOML and the value is plainly a port (or
+    there is none: the default); None when anything is less than plain."""
+    try:
+        raw = paths.config_file.read_bytes()
+    except FileNotFoundError:
+        return AUTO_PORT  # the app writes the default file, which says port = 0
+    except OSError:
+        return None
+    if len(raw) > _QUICK_READ_MAX:
+        return None
+    try:
+        document = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    receiver = document.get("receiver", {})
+    if not isinstance(receiver, dict):
+        return None
+    port = receiver.get("port", AUTO_PORT)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        return None
+    return port
 
 
 def client_for(paths: AppPaths, timeout: float | None = None) -> ReceiverClient:
@@ -124,6 +157,8 @@ def parse_options(pairs: list[str]) -> dict[str, str] | str:
         key = key.strip()
         if not equals or not key:
             return f"--option {pair!r} is not KEY=VALUE"
+        from shiftbell.settings import feed_rules
+
         why = feed_rules.option_problem(key, value)
         if why is not None:
             return why
@@ -142,6 +177,8 @@ def interactive() -> bool:
 
 def read_config(paths: AppPaths) -> tuple[Settings, list[str]]:
     """The settings as the app would load them, without writing a default file."""
+    from shiftbell.settings.toml_store import read_settings
+
     # The app's own reader (a BOM, the size limit, the same messages); a file it cannot
     # read at all is refused here, since the commands that read it go on to change it.
     loaded = read_settings(paths.config_file)

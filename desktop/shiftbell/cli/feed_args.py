@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from shiftbell.cli.common import CommandGroup, seconds_arg
+from shiftbell.cli.group_help import FEED_HELP
 from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
     DEFAULT_FEED_INTERVAL_S,
@@ -29,7 +30,7 @@ def add_feed_parsers(sub: Any) -> None:
     feed = CommandGroup(
         sub,
         "feed",
-        help="add, list, test or remove alert feeds (works without the app)",
+        help=FEED_HELP,
         description=f"Manage the alert sources Shiftbell watches. KIND is one of: {kinds}.",
         epilog=_FEED_EPILOG,
         module="feed_commands",

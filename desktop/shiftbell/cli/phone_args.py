@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from shiftbell.cli.common import CommandGroup
+from shiftbell.cli.group_help import PHONE_HELP
 from shiftbell.phones import registry
 
 _PHONE_EPILOG = """\
@@ -25,7 +26,7 @@ def add_phone_parsers(sub: Any) -> None:
     phone = CommandGroup(
         sub,
         "phone",
-        help="add, list, test or remove the phones unanswered alarms go to",
+        help=PHONE_HELP,
         description=f"Where an alarm nobody answers at the desk goes. KIND is one of: {kinds}.",
         epilog=_PHONE_EPILOG,
         module="phone_commands",

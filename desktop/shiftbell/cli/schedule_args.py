@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from shiftbell.cli.common import CommandGroup, seconds_arg
+from shiftbell.cli.group_help import SCHEDULE_HELP
 from shiftbell.settings import schedule_rules
 from shiftbell.sources import registry
 
@@ -36,7 +37,7 @@ def add_schedule_parsers(sub: Any) -> None:
     schedule = CommandGroup(
         sub,
         "schedule",
-        help="add, list, show or remove on-call schedules; override them (works without the app)",
+        help=SCHEDULE_HELP,
         description="Tell Shiftbell when you are on call, so it can stay quiet off shift.",
         epilog=_SCHEDULE_EPILOG,
         module="schedule_commands",
