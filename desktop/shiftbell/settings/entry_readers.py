@@ -367,6 +367,11 @@ class ScheduleReader(EntryReader[ScheduleSourceConfig]):
 PHONE_KEYS = ("name", "kind", "url", "options")
 
 
+def _phone_option_problem(kind: str, key: str, item: Any) -> str | None:
+    found = phone_rules.options_problems(kind, {key: item}, check_required=False)
+    return found[0] if found else None
+
+
 class PhoneReader(EntryReader[PhoneConfig]):
     """Reads one [[phones]] entry."""
 
@@ -384,16 +389,16 @@ class PhoneReader(EntryReader[PhoneConfig]):
         spec = phones.find(kind)
         assert spec is not None  # PHONE_KINDS holds exactly these
         url = table.get("url", spec.address.default or "")
-        if not isinstance(url, str) or phone_rules.url_problem(url) is not None:
-            why = phone_rules.url_problem(url) if isinstance(url, str) else None
-            self.skip(why or f"url is {kind_of(url)}, not text in quotes", "url")
+        if not isinstance(url, str):
+            self.skip(f"url is {kind_of(url)}, not text in quotes", "url")
             return None
-
-        def problem(key: str, item: Any) -> str | None:
-            found = phone_rules.options_problems(kind, {key: item}, check_required=False)
-            return found[0] if found else None
-
-        options = self.options(table.get("options"), problem)
+        why = feed_rules.url_problem(url)
+        if why is not None:
+            self.skip(why, "url")
+            return None
+        options = self.options(
+            table.get("options"), lambda key, item: _phone_option_problem(kind, key, item)
+        )
         if options is None:
             return None
         missing = phone_rules.options_problems(kind, options)

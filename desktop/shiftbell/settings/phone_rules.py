@@ -3,11 +3,9 @@ feed_rules and schedule_rules are for theirs): each check returns None or the re
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from shiftbell.phones import registry
 from shiftbell.phones.channel import PhoneConfig
-from shiftbell.settings.feed_rules import name_problem, option_problem
+from shiftbell.settings.feed_rules import name_problem, option_problem, url_problem
 from shiftbell.settings.kinds import PHONE_KINDS
 from shiftbell.sources.spec import option_problems
 
@@ -15,13 +13,6 @@ from shiftbell.sources.spec import option_problems
 def phone_name_problem(name: str) -> str | None:
     why = name_problem(name)
     return why.replace("the feed", "the phone") if why is not None else None
-
-
-def url_problem(url: str) -> str | None:
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return f"url {url!r} is not a link starting with https:// or http://"
-    return None
 
 
 def options_problems(
