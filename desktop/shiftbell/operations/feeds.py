@@ -89,18 +89,15 @@ class FeedOperations:
         `verb` is the front-end's word for what did not happen if the person declines to keep
         the token in a file ("feed X was not added").
         """
-        name = feed.name
-        location = SecretLocation.NONE
-        with allow_file_for_one_change(self.secrets):
-            if token:
-                location = self._store(name, token, verb)
-            try:
-                add_feed(self.config_path, feed)
-            except ConfigError:
-                if token:
-                    self._forget(name)
-                raise
-        return location
+        refused = f"the token was not stored, so feed {feed.name} was not {verb}"
+        return add_with_secret(
+            self.secrets,
+            feed.name,
+            token,
+            lambda: add_feed(self.config_path, feed),
+            self.ask_file,
+            refused,
+        )
 
     def update(
         self, old_name: str, feed: FeedSettings, change: TokenChange, token: str = ""
@@ -172,16 +169,7 @@ class FeedOperations:
         A config file that refuses the edit raises ConfigError and the token stays: the
         feed is still configured.
         """
-        try:
-            remove_feed(self.config_path, name)
-            entry = True
-        except EntryNotFoundError:
-            entry = False  # gone already (edited by hand meanwhile); the token still goes
-        try:
-            token = self.secrets.delete(name)
-        except SecretStoreError as exc:
-            return RemovedFeed(entry, False, str(exc))
-        return RemovedFeed(entry, token)
+        return remove_with_secret(self.secrets, name, lambda: remove_feed(self.config_path, name))
 
     def _store(self, name: str, token: str, verb: str) -> SecretLocation:
         refused = f"the token was not stored, so feed {name} was not {verb}"
@@ -194,10 +182,7 @@ class FeedOperations:
             log.warning("could not put back the old token of feed %s: %s", name, exc)
 
     def _forget(self, name: str) -> None:
-        try:
-            self.secrets.delete(name)
-        except SecretStoreError as exc:
-            log.warning("could not delete the token of feed %s after a failed save: %s", name, exc)
+        _forget(self.secrets, name, "feed")
 
 
 def store_secret(
@@ -220,6 +205,57 @@ def store_secret(
             raise Declined(f"{refused}. {NO_KEYRING}.") from None
         secrets.allow_file = True
         return secrets.set(name, value, scope=scope)
+
+
+def add_with_secret(
+    secrets: SecretStore,
+    name: str,
+    secret: str,
+    write_entry: Callable[[], None],
+    ask_file: AskFile,
+    refused: str,
+    *,
+    scope: str = "feed",
+) -> SecretLocation:
+    """Store the secret (if any), then write the entry; the secret is taken back out if the
+    config file refuses the entry, so no secret is left for something that is not there."""
+    location = SecretLocation.NONE
+    with allow_file_for_one_change(secrets):
+        if secret:
+            location = store_secret(secrets, name, secret, ask_file, refused, scope=scope)
+        try:
+            write_entry()
+        except ConfigError:
+            if secret:
+                _forget(secrets, name, scope)
+            raise
+    return location
+
+
+def remove_with_secret(
+    secrets: SecretStore, name: str, remove_entry: Callable[[], None], *, scope: str = "feed"
+) -> RemovedFeed:
+    """Remove the entry, then the stored secret; either may already be gone. A config file
+    that refuses the edit raises ConfigError and the secret stays."""
+    try:
+        remove_entry()
+        entry = True
+    except EntryNotFoundError:
+        entry = False  # gone already (edited by hand meanwhile); the secret still goes
+    try:
+        deleted = secrets.delete(name, scope=scope)
+    except SecretStoreError as exc:
+        return RemovedFeed(entry, False, str(exc))
+    return RemovedFeed(entry, deleted)
+
+
+def _forget(secrets: SecretStore, name: str, scope: str) -> None:
+    try:
+        secrets.delete(name, scope=scope)
+    except SecretStoreError as exc:
+        log.warning(
+            "could not delete the secret of %s %s after a failed save: %s", scope, name, exc
+        )
 
 
 @contextmanager

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shiftbell.core.errors import ConfigError, FeedUnreachableError
-from shiftbell.operations.feeds import AskFile, RemovedFeed, allow_file_for_one_change, store_secret
+from shiftbell.operations.feeds import AskFile, RemovedFeed, add_with_secret, remove_with_secret
 from shiftbell.phones import registry
 from shiftbell.phones.channel import PhoneConfig
-from shiftbell.settings.feed_editor import EntryNotFoundError
 from shiftbell.settings.phone_editor import PHONES
-from shiftbell.store.credentials import SecretLocation, SecretStore, SecretStoreError
+from shiftbell.store.credentials import SecretLocation, SecretStore
 
 SCOPE = "phone"
 
@@ -26,33 +25,21 @@ class PhoneOperations:
     ask_file: AskFile = field(default=lambda _path: False)
 
     def add(self, config: PhoneConfig, secret: str = "") -> SecretLocation:
-        name = config.name
-        location = SecretLocation.NONE
-        with allow_file_for_one_change(self.secrets):
-            if secret:
-                refused = f"the token was not stored, so phone {name} was not added"
-                location = store_secret(
-                    self.secrets, name, secret, self.ask_file, refused, scope=SCOPE
-                )
-            try:
-                PHONES.add(self.config_path, config)
-            except ConfigError:
-                if secret:
-                    self.secrets.delete(name, scope=SCOPE)
-                raise
-        return location
+        refused = f"the token was not stored, so phone {config.name} was not added"
+        return add_with_secret(
+            self.secrets,
+            config.name,
+            secret,
+            lambda: PHONES.add(self.config_path, config),
+            self.ask_file,
+            refused,
+            scope=SCOPE,
+        )
 
     def remove(self, name: str) -> RemovedFeed:
-        try:
-            PHONES.remove(self.config_path, name)
-            entry = True
-        except EntryNotFoundError:
-            entry = False
-        try:
-            secret = self.secrets.delete(name, scope=SCOPE)
-        except SecretStoreError as exc:
-            return RemovedFeed(entry, False, str(exc))
-        return RemovedFeed(entry, secret)
+        return remove_with_secret(
+            self.secrets, name, lambda: PHONES.remove(self.config_path, name), scope=SCOPE
+        )
 
     def secret_of(self, name: str) -> str:
         return self.secrets.get(name, scope=SCOPE)
