@@ -9,6 +9,7 @@ import os
 import sys
 import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shiftbell.core.errors import ConfigError
@@ -185,6 +186,20 @@ def read_config(paths: AppPaths) -> tuple[Settings, list[str]]:
     if not loaded.readable:
         raise ConfigError(f"{loaded.problems[0]}: fix it first")
     return loaded.settings, loaded.problems
+
+
+def no_such_entry(noun: str, name: str, problems: list[str], config_file: Path) -> int:
+    """No usable `noun` called `name` in the config: what the loader said of it (exit 1), or,
+    when it said nothing, a ConfigError naming the command that lists them."""
+    about = [problem for problem in problems if f'{noun} "{name}"' in problem]
+    for problem in about:
+        print(f"shiftbell: {problem}", file=sys.stderr)
+    if about:
+        return 1
+    raise ConfigError(
+        f"there is no {noun} named {name} in {config_file}: "
+        f"`shiftbell {noun} list` shows the {noun}s"
+    )
 
 
 def tell_running_app(paths: AppPaths, what_happens: str, thing: str = "the feed") -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from shiftbell.cli.common import (
     interactive,
+    no_such_entry,
     parse_options,
     read_config,
     tell_running_app,
@@ -232,15 +233,7 @@ def feed_test(args: argparse.Namespace, paths: AppPaths) -> int:
     settings, problems = read_config(paths)
     feed = settings.feed(args.name)
     if feed is None:
-        about = [p for p in problems if f'feed "{args.name}"' in p]
-        if about:
-            for problem in about:
-                print(f"shiftbell: {problem}", file=sys.stderr)
-            return 1
-        raise ConfigError(
-            f"there is no feed named {args.name} in {paths.config_file}: "
-            "`shiftbell feed list` shows the feeds"
-        )
+        return no_such_entry("feed", args.name, problems, paths.config_file)
     store = SecretStore(paths.data_dir)
     secret = store.get(feed.name)
     need = registry.source(feed.kind).secret.need

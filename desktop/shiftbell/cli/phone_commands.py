@@ -7,7 +7,14 @@ import argparse
 import asyncio
 import sys
 
-from shiftbell.cli.common import parse_options, read_config, tell_running_app, usage_error, warn
+from shiftbell.cli.common import (
+    no_such_entry,
+    parse_options,
+    read_config,
+    tell_running_app,
+    usage_error,
+    warn,
+)
 from shiftbell.cli.feed_commands import ask_before_file, read_secret
 from shiftbell.cli.listing import print_listing
 from shiftbell.core.errors import ConfigError, FeedError, ShiftbellError
@@ -91,15 +98,7 @@ def phone_test(args: argparse.Namespace, paths: AppPaths) -> int:
     settings, problems = read_config(paths)
     phone = settings.phone(args.name)
     if phone is None:
-        about = [p for p in problems if f'phone "{args.name}"' in p]
-        for problem in about:
-            print(f"shiftbell: {problem}", file=sys.stderr)
-        if about:
-            return 1
-        raise ConfigError(
-            f"there is no phone named {args.name} in {paths.config_file}: "
-            "`shiftbell phone list` shows them"
-        )
+        return no_such_entry("phone", args.name, problems, paths.config_file)
     secret = SecretStore(paths.data_dir).get(phone.name, scope="phone")
     try:
         asyncio.run(send_test(phone, secret, PHONE_TEST_TIMEOUT_S))

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +38,7 @@ from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.form_widgets import button, plain_label, sentence
 from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
-from shiftbell.ui.tables import style_rows
+from shiftbell.ui.tables import fill_rows, selected_first_cell, style_rows
 
 COLUMNS = ("Name", "Kind", "Address")
 TEST_TIMEOUT_S = 30.0
@@ -122,22 +121,12 @@ class PhonesPage(QWidget):
         loaded = read_settings(self.operations.config_path)
         if loaded.readable:
             self._settings = loaded.settings
-        self.table.setRowCount(0)
-        for phone in self._settings.phones:
-            row = self.table.rowCount()
-            self.table.insertRow(row)
-            spec = registry.find(phone.kind)
-            cells = (phone.name, spec.name if spec else phone.kind, phone.url)
-            for index, text in enumerate(cells):
-                self.table.setItem(row, index, QTableWidgetItem(text))
+        fill_rows(self.table, (_row(phone) for phone in self._settings.phones))
         self._update_buttons()
 
     def selected(self) -> PhoneConfig | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        return self._settings.phone(item.text()) if item is not None else None
+        name = selected_first_cell(self.table)
+        return self._settings.phone(name) if name is not None else None
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
@@ -237,3 +226,8 @@ class PhonesPage(QWidget):
         self.result.show_state(ResultState.OK, f"Removed {phone.name}{note}.")
         self.reload()
         self.changed.emit()
+
+
+def _row(phone: PhoneConfig) -> tuple[str, ...]:
+    spec = registry.find(phone.kind)
+    return (phone.name, spec.name if spec is not None else phone.kind, phone.url)

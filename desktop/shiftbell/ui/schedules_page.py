@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +41,7 @@ from shiftbell.settings import schedule_rules
 from shiftbell.settings.model import KEYRING_LOCATION, Settings
 from shiftbell.settings.toml_store import read_settings
 from shiftbell.sources import registry
+from shiftbell.sources.schedule import ScheduleSourceConfig
 from shiftbell.sources.spec import SourceSpec
 from shiftbell.store.credentials import SecretStore
 from shiftbell.system.clock import local_zone
@@ -56,7 +56,7 @@ from shiftbell.ui.form_widgets import (
 )
 from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.schedule_text import duration_text
-from shiftbell.ui.tables import style_rows
+from shiftbell.ui.tables import fill_rows, selected_first_cell, style_rows
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
@@ -175,28 +175,12 @@ class SchedulesPage(QWidget):
         loaded = read_settings(self.operations.config_path)
         if loaded.readable:
             self._settings = loaded.settings
-        self.table.setRowCount(0)
-        for config in self._settings.schedules:
-            row = self.table.rowCount()
-            self.table.insertRow(row)
-            found = registry.find(config.kind)
-            cells = (
-                config.name,
-                found.label if found is not None else config.kind,
-                schedule_rules.where_text(config),
-                "every " + duration_text(timedelta(seconds=config.interval_s)),
-            )
-            for index, text in enumerate(cells):
-                self.table.setItem(row, index, QTableWidgetItem(text))
+        fill_rows(self.table, (_row(config) for config in self._settings.schedules))
         self._fill_feeds()
         self._update_buttons()
 
     def selected_name(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        return item.text() if item is not None else None
+        return selected_first_cell(self.table)
 
     def remove_selected(self) -> None:
         name = self.selected_name()
@@ -390,3 +374,13 @@ class SchedulesPage(QWidget):
         selected = self.selected_name() is not None
         self.edit_button.setEnabled(selected)
         self.remove_button.setEnabled(selected)
+
+
+def _row(config: ScheduleSourceConfig) -> tuple[str, ...]:
+    found = registry.find(config.kind)
+    return (
+        config.name,
+        found.label if found is not None else config.kind,
+        schedule_rules.where_text(config),
+        "every " + duration_text(timedelta(seconds=config.interval_s)),
+    )

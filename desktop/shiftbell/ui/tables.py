@@ -3,8 +3,17 @@ alternating colours, no grid, one line a row with long text elided, headers on t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QTreeView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeView,
+    QWidget,
+)
 
 
 def style_rows(
@@ -34,3 +43,22 @@ def table_view(model: QAbstractItemModel, name: str, parent: QWidget) -> QTableV
     table.setModel(model)
     style_rows(table, name)
     return table
+
+
+def fill_rows(table: QTableWidget, rows: Iterable[Sequence[str]]) -> None:
+    """Replace the table's rows by `rows`, one text a cell."""
+    table.setRowCount(0)
+    for cells in rows:
+        row = table.rowCount()
+        table.insertRow(row)
+        for column, text in enumerate(cells):
+            table.setItem(row, column, QTableWidgetItem(text))
+
+
+def selected_first_cell(table: QTableWidget) -> str | None:
+    """The first cell's text of the selected row (a name), or None."""
+    rows = table.selectionModel().selectedRows()
+    if not rows:
+        return None
+    item = table.item(rows[0].row(), 0)
+    return item.text() if item is not None else None
