@@ -116,14 +116,7 @@ class FakeNtfy(StreamingFake):
         event="message_delete", ...). Works while the server is down too: the message goes
         into the cache only.
         """
-        event = {
-            "id": f"m{next(self._ids):03d}xK9q",
-            "time": int(time.time()),
-            "event": "message",
-            "topic": topic,
-            "message": message,
-        }
-        event.update(fields)
+        event = self._message(topic, message, fields)
         if self._running:
             self.server.call(self._publish(event, cut))
         else:
@@ -180,7 +173,9 @@ class FakeNtfy(StreamingFake):
         topic = body.pop("topic", "")
         if not isinstance(topic, str) or not re.match(r"^[-_A-Za-z0-9]{1,64}$", topic):
             return web.json_response({"code": 40009, "http": 400, "error": "topic"}, status=400)
-        return web.json_response(self._stored(topic, str(body.pop("message", "")), body))
+        event = self._message(topic, str(body.pop("message", "")), body)
+        await self._publish(event, cut=False)
+        return web.json_response(event)
 
     async def _publish_text(self, request: web.Request) -> web.Response:
         """`POST /{topic}` with the message as the body (the phone's action buttons do this)."""
@@ -188,10 +183,13 @@ class FakeNtfy(StreamingFake):
         if refusal is not None:
             return refusal
         text = (await request.read()).decode("utf-8", "replace")
-        return web.json_response(self._stored(request.match_info["topic"], text, {}))
+        event = self._message(request.match_info["topic"], text, {})
+        await self._publish(event, cut=False)
+        return web.json_response(event)
 
-    def _stored(self, topic: str, message: str, fields: dict[str, Any]) -> dict[str, Any]:
-        event = {
+    def _message(self, topic: str, message: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A message event as ntfy stores and sends it."""
+        return {
             "id": f"m{next(self._ids):03d}xK9q",
             "time": int(time.time()),
             "event": "message",
@@ -199,13 +197,6 @@ class FakeNtfy(StreamingFake):
             "message": message,
             **fields,
         }
-        with self._lock:
-            self.log.append(event)
-        line = _line(event)
-        for sub in self._subscribers:
-            if topic in sub.topics:
-                sub.queue.put_nowait(line)
-        return event
 
     async def _broadcast(self, line: bytes) -> None:
         for sub in self._subscribers:
