@@ -26,10 +26,9 @@ import httpx
 from shiftbell.core.errors import FeedConfigError
 from shiftbell.phones.channel import CHECK_TEXT, TEST_TEXT, TEST_TITLE, Answer, Page, PhoneConfig
 from shiftbell.sources.http import make_client, request, where_to_fix
-from shiftbell.sources.ntfy.auth import NtfyAuth
+from shiftbell.sources.ntfy.auth import TOPIC, NtfyAuth
 
 VENDOR = "ntfy"
-_TOPIC = re.compile(r"^[-_A-Za-z0-9]{1,64}$")
 _ACK = re.compile(r"^ack ([-_A-Za-z0-9]{8,64})$")
 
 
@@ -43,7 +42,7 @@ class NtfyPhone:
         self.topic = config.options.get("topic", "").strip()
         self.reply_topic = config.options.get("reply_topic", "").strip() or f"{self.topic}-ack"
         for option, topic in (("topic", self.topic), ("reply_topic", self.reply_topic)):
-            if not _TOPIC.match(topic):
+            if not TOPIC.match(topic):
                 raise FeedConfigError(
                     f"ntfy {option} {topic!r} is not a topic name (1 to 64 letters, digits, "
                     f"- and _): fix it in {where_to_fix(config)}"

@@ -1,10 +1,15 @@
-"""How ntfy is signed in to, for its feed and its phone channel: an access token (`tk_...`,
-sent as `Authorization: Bearer`), `user:password` (basic auth), or nothing."""
+"""What ntfy's feed and its phone channel share: how it is signed in to (an access token
+`tk_...` sent as `Authorization: Bearer`, `user:password` for basic auth, or nothing), and
+what a topic name may be."""
 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
+
+# ntfy's topic rule: 1-64 of letters, digits, "-" and "_".
+TOPIC = re.compile(r"^[-_A-Za-z0-9]{1,64}$")
 
 
 @dataclass(frozen=True)

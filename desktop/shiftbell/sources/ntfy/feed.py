@@ -45,7 +45,7 @@ from shiftbell.core.errors import FeedConfigError, FeedPayloadError, FeedUnreach
 from shiftbell.sources.feed import AckReceipt, EventSink, FeedConfig
 from shiftbell.sources.fields import text_member
 from shiftbell.sources.http import make_client, status_error, where_to_fix
-from shiftbell.sources.ntfy.auth import NtfyAuth
+from shiftbell.sources.ntfy.auth import TOPIC, NtfyAuth
 from shiftbell.sources.options import positive_seconds
 from shiftbell.sources.streams import RecentIds
 from shiftbell.sources.vendor_feed import VendorFeed
@@ -56,8 +56,6 @@ VENDOR = "ntfy"
 DEFAULT_KEEPALIVE_TIMEOUT_S = 120.0
 # The stream itself has no read timeout: silence is judged by keepalive_timeout_s instead.
 STREAM_TIMEOUT = httpx.Timeout(10.0, connect=5.0, read=None)
-# ntfy's topic rule: 1-64 of letters, digits, "-" and "_".
-_TOPIC = re.compile(r"^[-_A-Za-z0-9]{1,64}$")
 _SINCE = re.compile(r"^(all|latest|none|\d+|\d+(s|m|h|d))$")
 # Events that sit in ntfy's message cache, so their id is one `since=` can resume from
 # (open and keepalive ids are made up on the spot and unknown to the cache).
@@ -276,7 +274,7 @@ def parse_topics(config: FeedConfig) -> list[str]:
             f"ntfy feed {config.name} has no topics: set the option topics (e.g. "
             f"topics=alerts,backups) in {where_to_fix(config)}"
         )
-    bad = [t for t in topics if not _TOPIC.match(t)]
+    bad = [t for t in topics if not TOPIC.match(t)]
     if bad:
         raise FeedConfigError(
             f"ntfy topic {bad[0]!r} is not a valid name (letters, digits, - and _, at most 64): "
