@@ -20,11 +20,11 @@ import httpx
 
 from shiftbell.core.errors import FeedAuthError, FeedConfigError, FeedError, FeedPayloadError
 from shiftbell.phones.channel import TEST_TEXT, TEST_TITLE, Answer, Page, PhoneConfig
+from shiftbell.phones.registry import PUSHOVER
 from shiftbell.sources.http import make_client, request_json, where_to_fix
+from shiftbell.sources.spec import option_values
 
 VENDOR = "Pushover"
-DEFAULT_RETRY_S = 60
-DEFAULT_EXPIRE_S = 3600
 _TITLE_MAX = 250
 _MESSAGE_MAX = 1024
 
@@ -37,15 +37,20 @@ class PushoverPhone:
     ) -> None:
         self.config = config
         self._token = secret
-        self._user = config.options.get("user", "").strip()
+        try:
+            # Read as declared (phones/registry.py), defaults included.
+            values = option_values(PUSHOVER.options, config.options)
+        except ValueError as exc:
+            raise FeedConfigError(f"Pushover {exc}: fix it in {where_to_fix(config)}") from None
+        self._user = values["user"] or ""
         if not secret or not self._user:
             raise FeedConfigError(
                 f"a Pushover phone needs the application's API token and your user key: "
                 f"set them in {where_to_fix(config)}"
             )
-        self._device = config.options.get("device", "").strip()
-        self._retry = int(float(config.options.get("retry_s", "") or DEFAULT_RETRY_S))
-        self._expire = int(float(config.options.get("expire_s", "") or DEFAULT_EXPIRE_S))
+        self._device = values["device"] or ""
+        self._retry: int = values["retry_s"]
+        self._expire: int = values["expire_s"]
         self._client = make_client(config.url.rstrip("/"), transport=transport)
 
     async def send(self, page: Page) -> str:
