@@ -49,9 +49,11 @@ class ShiftTab:
         now = self._clock.now()
         span = shift_span(self._schedule(), now, which or self.page.chosen)
         self.span = span
+        kept = self._desk.with_store(lambda store: read_handover(store, span, now, self._tz), None)
+        if kept is not None:
+            return kept
         # Without a database, what is on the board now is all there is to tell.
-        here = make_handover(self._desk.active(), span.since, span.until, now, ongoing=span.ongoing)
-        return self._desk.with_store(lambda store: read_handover(store, span, now, self._tz), here)
+        return make_handover(self._desk.active(), span.since, span.until, now, ongoing=span.ongoing)
 
     def refresh(self) -> None:
         self.page.show_report(self.report())
