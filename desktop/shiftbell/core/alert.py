@@ -171,6 +171,11 @@ class Alert:
         return self.status is Status.FIRING
 
     @property
+    def origin(self) -> str:
+        """Where it came from, for people: the source's name, else the feed's."""
+        return self.source or self.key.feed_id
+
+    @property
     def ack_comment(self) -> str:
         """The comment on its acknowledgement: the person's, or the source's."""
         return self.ack_info.comment if self.ack_info is not None else ""

@@ -82,7 +82,7 @@ def to_markdown(report: Handover, tz: tzinfo) -> str:
             by = _md(item.acknowledged_by) or "-"
             lines.append(
                 f"| {_when(alert.started_at, tz, report)} | {alert.severity.value} "
-                f"| {_md(alert.title)} ({_md(alert.source or alert.key.feed_id)}) | {by} "
+                f"| {_md(alert.title)} ({_md(alert.origin)}) | {by} "
                 f"| {duration_text(item.time_to_ack_s)} | {_status(item, report)} |"
             )
         lines.append("")
@@ -120,7 +120,7 @@ def to_html(report: Handover, tz: tzinfo) -> str:
         "<tr>"
         f"<td>{esc(_when(item.alert.started_at, tz, report))}</td>"
         f"<td>{esc(item.alert.severity.value)}</td>"
-        f"<td>{esc(item.alert.title)}<br><small>{esc(item.alert.source or item.alert.key.feed_id)}"
+        f"<td>{esc(item.alert.title)}<br><small>{esc(item.alert.origin)}"
         "</small></td>"
         f"<td>{esc(item.acknowledged_by) or '-'}</td>"
         f"<td>{esc(duration_text(item.time_to_ack_s))}</td>"
@@ -165,7 +165,7 @@ def to_json(report: Handover) -> dict[str, Any]:
             "id": a.id,
             "title": a.title,
             "severity": a.severity.value,
-            "source": a.source or a.key.feed_id,
+            "source": a.origin,
             "fired_at": a.started_at.isoformat(),
             "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
             "acknowledged_by": item.acknowledged_by,

@@ -65,7 +65,7 @@ class Page:
         host = dict(alert.labels).get("host") or dict(alert.labels).get("instance")
         if host:
             lines.append(f"host: {host}")
-        lines.append(f"{severity}, from {alert.source or alert.key.feed_id}")
+        lines.append(f"{severity}, from {alert.origin}")
         if why:
             lines.append(why)
         return cls(alert.id, key, alert.title, "\n".join(lines), severity, alert.url)

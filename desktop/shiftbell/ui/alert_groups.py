@@ -50,7 +50,7 @@ def group_name(alert: Alert, grouping: Grouping) -> str:
     """The group `alert` belongs to ("" with no grouping)."""
     match grouping:
         case Grouping.SOURCE:
-            return alert.source or alert.key.feed_id
+            return alert.origin
         case Grouping.NAME:
             return _label(alert, _NAME_LABELS) or " ".join(alert.title.split())
         case Grouping.HOST:

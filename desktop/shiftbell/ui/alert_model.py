@@ -96,7 +96,7 @@ def display_text(text: str) -> str:
 
 
 def source_text(alert: Alert) -> str:
-    return alert.source or alert.key.feed_id
+    return alert.origin
 
 
 def status_text(alert: Alert) -> str:

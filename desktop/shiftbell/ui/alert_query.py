@@ -59,7 +59,7 @@ def _named_values(alert: Alert) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for name, value in alert.labels:
         values.setdefault(name.casefold(), []).append(value.casefold())
-    own = (alert.severity.value, alert.status.value, alert.source or alert.key.feed_id)
+    own = (alert.severity.value, alert.status.value, alert.origin)
     for name, value in zip(_FIELDS, own, strict=True):
         values.setdefault(name, []).append(value.casefold())
     return values

@@ -63,7 +63,7 @@ def history_rows(
         [
             alert.severity.value,
             alert.title,
-            alert.source or alert.key.feed_id,
+            alert.origin,
             when(alert.started_at),
             when(alert.acknowledged_at),
             acknowledged_how(alert, vias.get(alert.id, "")),
