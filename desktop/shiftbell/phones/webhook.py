@@ -9,7 +9,6 @@ the desktop.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -61,8 +60,7 @@ class WebhookPhone:
             self._client,
             "POST",
             self._url,
-            content=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            json=body,
             config=self.config,
             vendor=VENDOR,
         )
