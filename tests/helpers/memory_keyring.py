@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import keyring
 import keyring.errors
 from jaraco.classes import properties
 from keyring.backend import KeyringBackend
@@ -29,3 +34,17 @@ class MemoryKeyring(KeyringBackend):
         if (service, username) not in self.passwords:
             raise keyring.errors.PasswordDeleteError("not found")
         del self.passwords[(service, username)]
+
+
+B = TypeVar("B", bound=KeyringBackend)
+
+
+@contextmanager
+def keyring_in_use(backend: B) -> Iterator[B]:
+    """`backend` as keyring's backend for the block; the one before it again after."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -8,10 +8,9 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from pytestqt.qtbot import QtBot
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.memory_keyring import MemoryKeyring, keyring_in_use
 from tests.unit.phones.fake_pushover import APP_TOKEN, USER_KEY, FakePushover
 
 from shiftbell.store.credentials import SERVICE, SecretStore
@@ -22,11 +21,8 @@ from shiftbell.ui.runner import AsyncRunner
 
 @pytest.fixture
 def vault() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with keyring_in_use(MemoryKeyring()) as backend:
+        yield backend
 
 
 @pytest.fixture

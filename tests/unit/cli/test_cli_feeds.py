@@ -11,14 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 import pytest
 from aiohttp import web
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from tests.helpers.data import TEST_DATA
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.memory_keyring import MemoryKeyring, keyring_in_use
 from tests.helpers.vendor_server import FakeVendorServer, free_port
 from tests.unit.sources.alertmanager.fake_alertmanager import recorded_alertmanager
 from tests.unit.sources.pagerduty.fake_pagerduty import FakePagerDuty
@@ -51,24 +49,16 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
     return paths
 
 
-def use_keyring(backend: KeyringBackend) -> Iterator[KeyringBackend]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
-
-
 @pytest.fixture
 def vault() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    yield from use_keyring(backend)  # type: ignore[misc]
+    with keyring_in_use(MemoryKeyring()) as backend:
+        yield backend
 
 
 @pytest.fixture
 def no_keyring() -> Iterator[KeyringBackend]:
-    yield from use_keyring(fail.Keyring())
+    with keyring_in_use(fail.Keyring()) as backend:
+        yield backend
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,8 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.memory_keyring import MemoryKeyring, keyring_in_use
 from tests.helpers.vendor_server import free_port
 from tests.unit.phones.fake_pushover import APP_TOKEN, USER_KEY, FakePushover
 from tests.unit.sources.ntfy.fake_ntfy import FakeNtfy
@@ -29,11 +28,8 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
 
 @pytest.fixture
 def vault() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with keyring_in_use(MemoryKeyring()) as backend:
+        yield backend
 
 
 def test_pushover_added_listed_tested_and_removed(

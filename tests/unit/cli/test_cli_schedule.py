@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import keyring
 import pytest
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.memory_keyring import MemoryKeyring, keyring_in_use
 from tests.helpers.vendor_server import free_port
 from tests.unit.sources.ics.fake_calendar import TOKEN, CalendarServer
 
@@ -60,13 +59,8 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
 
 @pytest.fixture
 def vault() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
+    with keyring_in_use(MemoryKeyring()) as backend:
         yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

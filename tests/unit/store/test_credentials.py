@@ -12,7 +12,7 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.memory_keyring import MemoryKeyring, keyring_in_use
 
 from shiftbell.store.credentials import (
     NO_KEYRING,
@@ -73,12 +73,8 @@ def test_a_secret_goes_to_the_keyring_under_the_feeds_name(
 
 
 def test_the_default_backend_is_keyrings_own_choice(memory: MemoryKeyring, data_dir: Path) -> None:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(memory)
-    try:
+    with keyring_in_use(memory):
         SecretStore(data_dir).set("team", TOKEN)
-    finally:
-        keyring.set_keyring(previous)
     assert memory.passwords[(SERVICE, "feed:team")] == TOKEN
 
 
