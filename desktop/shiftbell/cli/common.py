@@ -42,6 +42,21 @@ def usage_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, A
     return usage
 
 
+def add_secret_arguments(parser: argparse.ArgumentParser) -> None:
+    """--token-stdin and --allow-file-secrets, as `feed add` and `phone add` take them."""
+    parser.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the token from standard input (asks for it when run in a terminal)",
+    )
+    parser.add_argument(
+        "--allow-file-secrets",
+        action="store_true",
+        help="if there is no OS keyring, keep the token in a file only you can read "
+        "(not encrypted) instead of asking",
+    )
+
+
 def seconds_arg(text: str) -> float:
     try:
         value = float(text)

@@ -7,7 +7,7 @@ import argparse
 import textwrap
 from typing import Any
 
-from shiftbell.cli.common import CommandGroup, seconds_arg
+from shiftbell.cli.common import CommandGroup, add_secret_arguments, seconds_arg
 from shiftbell.cli.group_help import FEED_HELP
 from shiftbell.settings import feed_rules
 from shiftbell.settings.model import (
@@ -56,11 +56,6 @@ def add_feed_parsers(sub: Any) -> None:
         help="the source's address, https://... (PagerDuty and Opsgenie have a default)",
     )
     add.add_argument(
-        "--token-stdin",
-        action="store_true",
-        help="read the token from standard input (asks for it when run in a terminal)",
-    )
-    add.add_argument(
         "--option",
         action="append",
         default=[],
@@ -81,12 +76,7 @@ def add_feed_parsers(sub: Any) -> None:
         "(default 4 x interval, at least 120)",
     )
     add.add_argument("--disabled", action="store_true", help="add it, but do not run it yet")
-    add.add_argument(
-        "--allow-file-secrets",
-        action="store_true",
-        help="if there is no OS keyring, keep the token in a file only you can read "
-        "(not encrypted) instead of asking",
-    )
+    add_secret_arguments(add)
 
     feed.add(
         "kinds", "the kinds of source, or everything about one: its URL, secret and options"

@@ -7,7 +7,7 @@ import argparse
 import textwrap
 from typing import Any
 
-from shiftbell.cli.common import CommandGroup
+from shiftbell.cli.common import CommandGroup, add_secret_arguments
 from shiftbell.cli.group_help import PHONE_HELP
 from shiftbell.phones import registry
 
@@ -45,18 +45,9 @@ def add_phone_parsers(sub: Any) -> None:
     add.add_argument("name", metavar="NAME", help="your name for it: letters, digits, . _ -")
     add.add_argument("--url", metavar="URL", help="the server (ntfy and Pushover have a default)")
     add.add_argument(
-        "--token-stdin",
-        action="store_true",
-        help="read the token from standard input (asks for it when run in a terminal)",
-    )
-    add.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="repeatable"
     )
-    add.add_argument(
-        "--allow-file-secrets",
-        action="store_true",
-        help="if there is no OS keyring, keep the token in a file only you can read",
-    )
+    add_secret_arguments(add)
     listing = phone.add("list", "list the phone channels (never their tokens)")
     listing.add_argument("--json", action="store_true", help="print them as a JSON list")
     phone.add("test", "send a test message to a phone channel").add_argument("name", metavar="NAME")
