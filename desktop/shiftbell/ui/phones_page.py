@@ -18,9 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +36,7 @@ from shiftbell.ui.background_jobs import BackgroundJobs, RunAsync
 from shiftbell.ui.form_widgets import button, plain_label, sentence
 from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.result_label import ResultLabel, ResultState, error_text
-from shiftbell.ui.tables import fill_rows, selected_first_cell, style_rows
+from shiftbell.ui.tables import fill_rows, named_rows_table, selected_first_cell
 
 COLUMNS = ("Name", "Kind", "Address")
 TEST_TIMEOUT_S = 30.0
@@ -74,10 +72,7 @@ class PhonesPage(QWidget):
                 self,
             )
         )
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        style_rows(self.table, "phones")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = named_rows_table(COLUMNS, "phones", self)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         column.addWidget(self.table, 1)
         buttons = QHBoxLayout()

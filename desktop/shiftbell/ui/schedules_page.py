@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -56,7 +54,7 @@ from shiftbell.ui.form_widgets import (
 )
 from shiftbell.ui.questions import confirm, may_keep_in_file
 from shiftbell.ui.schedule_text import duration_text
-from shiftbell.ui.tables import fill_rows, selected_first_cell, style_rows
+from shiftbell.ui.tables import fill_rows, named_rows_table, selected_first_cell
 
 # How far ahead "N shifts in the next 14 days" counts, as `shiftbell schedule add` says it.
 SHOW_AHEAD = timedelta(days=14)
@@ -111,10 +109,7 @@ class SchedulesPage(QWidget):
                 self,
             )
         )
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        style_rows(self.table, "schedules")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = named_rows_table(COLUMNS, "schedules", self)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _: self.edit_selected())
         column.addWidget(self.table, 1)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -42,6 +43,15 @@ def table_view(model: QAbstractItemModel, name: str, parent: QWidget) -> QTableV
     table = QTableView(parent)
     table.setModel(model)
     style_rows(table, name)
+    return table
+
+
+def named_rows_table(columns: Sequence[str], name: str, parent: QWidget) -> QTableWidget:
+    """A table of named entries (schedules, phones): the common look, columns stretched."""
+    table = QTableWidget(0, len(columns), parent)
+    table.setHorizontalHeaderLabels(list(columns))
+    style_rows(table, name)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     return table
 
 
