@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from secrets import token_urlsafe
+from typing import TYPE_CHECKING
 
 from shiftbell import __version__
 from shiftbell.core.errors import FeedError, ShiftbellError, StoreError
@@ -46,6 +47,9 @@ from shiftbell.system.logging_setup import setup_logging
 from shiftbell.system.paths import AppPaths
 from shiftbell.system.sleep_watch import SleepWatch
 from shiftbell.system.sound_server import sound_server_socket
+
+if TYPE_CHECKING:
+    from shiftbell.ui.settings_window import SettingsWindow
 
 log = logging.getLogger("shiftbell")
 
@@ -82,9 +86,9 @@ def run_app(args: argparse.Namespace) -> int:
     from shiftbell.ui.login_start import TrayWait, ask_once
     from shiftbell.ui.notifier import Notifier
     from shiftbell.ui.runner import AsyncRunner, MainThreadCaller
-    from shiftbell.ui.settings_window import SettingsWindow
     from shiftbell.ui.shift_tab import ShiftTab
     from shiftbell.ui.signals import install_quit_on_signals
+    from shiftbell.ui.stall_probe import StallProbe, probe_wanted
     from shiftbell.ui.tray import TrayIcon
     from shiftbell.ui.window import MainWindow
 
@@ -216,6 +220,11 @@ def run_app(args: argparse.Namespace) -> int:
     feeds = FeedConfigSync(
         desk, feed_runner, secrets, clock, on_status=show_feed_status, on_removed=drop_feed_status
     )
+    # As soon as what shows their alerts is there: the first poll need not wait for the
+    # receiver, the phones or the schedules.
+    runner.run(feed_runner.start())
+    # Not waited for: a keyring that is slow to answer must not hold up the tray.
+    runner.submit(feeds.apply(settings.enabled_feeds, first=True))
 
     phones = PhoneEscalator(
         desk,
@@ -321,7 +330,7 @@ def run_app(args: argparse.Namespace) -> int:
             ),
             snoozed_until=controller.alert_snoozes.until,
             reload=lambda: caller.call(reload_config),
-            report=controller.report,
+            report=lambda: {**controller.report(), "timings": feed_runner.timings.report()},
             check=lambda: _checked(readiness, "when asked"),
         ),
     )
@@ -341,9 +350,6 @@ def run_app(args: argparse.Namespace) -> int:
         # scripts cannot reach this Shiftbell at all.
         controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
 
-    runner.run(feed_runner.start())
-    # Not waited for: a keyring that is slow to answer must not hold up the tray.
-    runner.submit(feeds.apply(settings.enabled_feeds, first=True))
     controller.set_override(overrides.load())
     runner.submit(schedules.apply(settings.schedules))
     runner.submit(phones.apply(settings.phones))
@@ -361,14 +367,31 @@ def run_app(args: argparse.Namespace) -> int:
     else:
         runner.submit(_watch_sleep(sleep_watch))
 
-    settings_window = SettingsWindow(
-        paths.config_file, secrets, runner.submit, data_dir=paths.data_dir, log_dir=paths.log_dir
-    )
-    settings_window.feeds_changed.connect(reload_config)
-    tray.settings_requested.connect(settings_window.present)
-    window.settings_requested.connect(settings_window.present)
+    settings_windows: list[SettingsWindow] = []
+
+    def present_settings() -> None:
+        # Built when first asked for: its pages and their imports cost a sixth of start-up,
+        # for a window most shifts never open.
+        from shiftbell.ui.settings_window import SettingsWindow
+
+        if not settings_windows:
+            made = SettingsWindow(
+                paths.config_file,
+                secrets,
+                runner.submit,
+                data_dir=paths.data_dir,
+                log_dir=paths.log_dir,
+            )
+            made.feeds_changed.connect(reload_config)
+            settings_windows.append(made)
+        settings_windows[0].present()
+
+    tray.settings_requested.connect(present_settings)
+    window.settings_requested.connect(present_settings)
     controller.quit_requested.connect(app.quit)
     install_quit_on_signals(app)
+    if probe_wanted():
+        stall_probe = StallProbe(feed_runner.timings, parent=app)  # noqa: F841 (kept alive)
     if not headless:
 
         def no_tray() -> None:

@@ -22,9 +22,11 @@ thread yourself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +50,7 @@ from shiftbell.runtime.ack_sender import (
 )
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_down_watch import FeedDownWatch, FeedRun, feed_down_key
+from shiftbell.runtime.timings import Timings
 from shiftbell.runtime.waiting import (
     CANCEL_GRACE_S,
     LoopHome,
@@ -97,8 +100,10 @@ class FeedRunner:
         sleep: Sleep = asyncio.sleep,
         fetch_timeout_s: float = DEFAULT_FETCH_TIMEOUT_S,
         ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S,
+        timings: Timings | None = None,
     ) -> None:
         self._desk = desk
+        self.timings = timings if timings is not None else Timings()
         self._clock = clock
         self._on_status = on_status
         self._on_removed = on_removed
@@ -312,8 +317,10 @@ class FeedRunner:
                     # source dropped the acknowledgement and wake the person. Ask again.
                     self._contact(run, f"polling every {config.interval_s:g} s")
                     continue
+                began = time.perf_counter()
                 with self.acks.feed_changes():
                     self._desk.replace_snapshot(config.name, items, source=config.name)
+                self.timings.merged(config.name, time.perf_counter() - began, len(items))
                 self._contact(run, f"polling every {config.interval_s:g} s")
                 delay = config.interval_s
             await self._sleep(delay)
@@ -422,9 +429,18 @@ class FeedRunner:
 
     def _emit(self, run: FeedRun, status: FeedStatus) -> None:
         with self._lock:
-            if self._statuses.get(run.name) == status or run.name not in self._configured:
+            before = self._statuses.get(run.name)
+            if before == status or run.name not in self._configured:
                 return
             self._statuses[run.name] = status
+        if (
+            status.ok
+            and before is not None
+            and before == dataclasses.replace(status, last_contact=before.last_contact)
+        ):
+            # Another good poll: only the contact time moved, which no working feed's line
+            # shows. Telling the window would redraw it at every poll, for nothing.
+            return
         try:
             self._on_status(status)
         except Exception:

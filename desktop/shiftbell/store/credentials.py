@@ -22,17 +22,16 @@ import logging
 import os
 import secrets as random_names
 import stat
+import threading
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
+from typing import TYPE_CHECKING, Any
 
 from shiftbell.core.errors import ShiftbellError
 from shiftbell.settings.feed_rules import name_problem
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +78,8 @@ def username(name: str, scope: str = "feed") -> str:
 
 def keyring_usable(backend: KeyringBackend) -> bool:
     """False for keyring's stand-ins that store nothing (fail, null, an empty chain)."""
+    from keyring.backends import chainer, fail, null
+
     if isinstance(backend, fail.Keyring | null.Keyring):
         return False
     if isinstance(backend, chainer.ChainerBackend):
@@ -104,7 +105,19 @@ class SecretStore:
     ) -> None:
         self.file_path = data_dir / SECRETS_FILE_NAME
         self.allow_file = allow_file
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        self._chosen = backend
+        self._choosing = threading.Lock()
+
+    @property
+    def _backend(self) -> KeyringBackend:
+        # Found at the first use, not when the app starts: finding it loads every keyring
+        # plug-in (cryptography among them), a sixth of the app's start-up.
+        with self._choosing:
+            if self._chosen is None:
+                import keyring
+
+                self._chosen = keyring.get_keyring()
+            return self._chosen
 
     @property
     def keyring_usable(self) -> bool:
@@ -201,6 +214,8 @@ class SecretStore:
 
     def _call(self, verb: str, name: str, method: Any, *args: str) -> Any:
         """Call the keyring, turning its many failure types into ours, secret-free."""
+        import keyring.errors
+
         try:
             return method(*args)
         except keyring.errors.NoKeyringError:

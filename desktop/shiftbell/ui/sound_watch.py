@@ -29,7 +29,12 @@ from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 log = logging.getLogger(__name__)
 
 PROBE_MS = 1000
-OUTPUT_RECHECK_PROBES = 10
+# While `pactl subscribe` runs, its end tells at once that the server went: the probe is
+# then only a safety net, and waking the app every second for it cost most of its idle CPU.
+SUBSCRIBED_PROBE_MS = 5000
+# A safety net under the events: an output muted by a route pactl does not report (a
+# missed event) is found within this long. Each look runs pactl twice.
+OUTPUT_RECHECK_MS = 60_000
 # `pactl subscribe` prints nothing once it listens, so its start cannot be waited on: a
 # mute in its first moments is found by a look this long after it started.
 SUBSCRIBED_LOOK_MS = 2000
@@ -60,7 +65,9 @@ class SoundServerWatch(QObject):
         self._probe = QTimer(self)
         self._probe.setInterval(PROBE_MS)
         self._probe.timeout.connect(self._on_probe)
-        self._probes = 0
+        self._recheck = QTimer(self)
+        self._recheck.setInterval(OUTPUT_RECHECK_MS)
+        self._recheck.timeout.connect(self._look_again)
         self._looks = 0  # the output checks started; only the latest one's answer counts
         # Bursts of events (one plug-in is several) make one restart of the player.
         self._settle = QTimer(self)
@@ -75,9 +82,11 @@ class SoundServerWatch(QObject):
     def start(self) -> None:
         self.check()
         self._probe.start()
+        self._recheck.start()
 
     def stop(self) -> None:
         self._probe.stop()
+        self._recheck.stop()
         self._settle.stop()
         self._subscribed_look.stop()
         self._stop_subscriber()
@@ -92,11 +101,6 @@ class SoundServerWatch(QObject):
 
     def _on_probe(self) -> None:
         self.check()
-        self._probes += 1
-        if self._up and self._probes % OUTPUT_RECHECK_PROBES == 0:
-            # A safety net under the events: an output muted by a route pactl does not
-            # report (a missed event) is found within this many seconds.
-            self._check_output()
 
     def check(self) -> None:
         """Probe the socket now (also called when `pactl subscribe` ends)."""
@@ -151,9 +155,11 @@ class SoundServerWatch(QObject):
         process.started.connect(self._subscribed_look.start)
         process.start()
         self._subscriber = process
+        self._probe.setInterval(SUBSCRIBED_PROBE_MS)
 
     def _stop_subscriber(self) -> None:
         process, self._subscriber = self._subscriber, None
+        self._probe.setInterval(PROBE_MS)
         if process is not None:
             process.kill()
             process.waitForFinished(1000)
@@ -163,6 +169,7 @@ class SoundServerWatch(QObject):
         if process is self._subscriber:
             # pactl ends when the server does: find out now, not at the next probe.
             self._subscriber = None
+            self._probe.setInterval(PROBE_MS)
             process.deleteLater()
             self._inode = None  # so the next check starts a subscriber again if it is up
             QTimer.singleShot(0, self.check)

@@ -45,8 +45,14 @@ def test_polling_merges_each_snapshot_and_resolves_what_left_it() -> None:
         await until(lambda: len(rig.alerts("prod")) == 1, "cpu resolved")
         assert [a.key.source_id for a in rig.alerts("prod")] == ["disk"]
         assert feed.fetched_at == [T0, T0 + timedelta(seconds=15)]
-        assert rig.status("prod").last_contact == T0 + timedelta(seconds=15)
-        assert rig.status("prod").since == T0  # ok all along
+        polled = next(s for s in rig.feed_runner.statuses() if s.name == "prod")
+        assert polled.last_contact == T0 + timedelta(seconds=15)
+        assert polled.since == T0  # ok all along
+        # The window was not told: nothing it shows of a working feed changed.
+        assert [s for s in rig.statuses if s.name == "prod"][-2:] == [
+            FeedStatus("prod", True, "connecting", T0, None),
+            FeedStatus("prod", True, "polling every 15 s", T0, T0),
+        ]
         await rig.feed_runner.stop()
         assert feed.closed
 
@@ -119,7 +125,7 @@ def test_a_feed_down_longer_than_its_limit_raises_an_alert_that_resolves_on_reco
         assert [a.id for a in rig.desk.active()] == [rig.alerts("prod")[0].id]
 
         # Down again after having worked: the summary names the last contact.
-        last_contact = rig.status("prod").last_contact
+        last_contact = next(s for s in rig.feed_runner.statuses() if s.name == "prod").last_contact
         assert last_contact is not None
         feed.alerts = FeedUnreachableError("Alertmanager server error 502 (prod)")
         await rig.time.advance(15 + 120)
