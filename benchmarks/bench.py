@@ -14,6 +14,7 @@ has a pass mark here; the README's Performance section holds the goals.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -111,9 +112,11 @@ def measure_all(runs: int, quick: bool, only: set[str]) -> dict[str, list[float]
     return figures
 
 
-def previous(here: dict[str, Any], quick: bool, before: str) -> dict[str, Any] | None:
-    """The newest earlier result of this machine and kind of run."""
-    for path in sorted(RESULTS.glob("*.json"), reverse=True):
+def previous(
+    results: Path, here: dict[str, Any], quick: bool, before: str
+) -> dict[str, Any] | None:
+    """The newest result in `results` older than `before`, of this machine and kind of run."""
+    for path in sorted(results.glob("*.json"), reverse=True):
         if path.stem >= before:
             continue
         try:
@@ -129,6 +132,17 @@ def previous(here: dict[str, Any], quick: bool, before: str) -> dict[str, Any] |
         if bool(old.get("quick")) == quick:
             return dict(old)
     return None
+
+
+def compare(result: dict[str, Any], earlier: dict[str, Any] | None) -> None:
+    """Each figure's median over `earlier`'s, as `ratio` (above 1: slower or bigger)."""
+    if earlier is None:
+        return
+    result["previous"] = earlier["when"]
+    for name, figure in result["figures"].items():
+        old = earlier.get("figures", {}).get(name, {}).get("median")
+        if old:
+            figure["ratio"] = round(figure["median"] / old, 3)
 
 
 def table(result: dict[str, Any]) -> str:
@@ -159,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", default="desktop,cli,scale")
     args = parser.parse_args(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    # As installed (pip and the bundle compile the bytecode): a start must not count the
+    # compiling of a checkout where PYTHONDONTWRITEBYTECODE kept it from being saved.
+    compileall.compile_dir(REPO / "desktop", quiet=1)
     figures = measure_all(args.runs, args.quick, set(args.only.split(",")))
     here = machine()
     result: dict[str, Any] = {
@@ -168,13 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": here,
         "figures": {name: summary(values) for name, values in sorted(figures.items())},
     }
-    earlier = previous(here, args.quick, stamp)
-    if earlier is not None:
-        result["previous"] = earlier["when"]
-        for name, figure in result["figures"].items():
-            old = earlier.get("figures", {}).get(name, {}).get("median")
-            if old:
-                figure["ratio"] = round(figure["median"] / old, 3)
+    compare(result, previous(RESULTS, here, args.quick, stamp))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{stamp}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")

@@ -23,7 +23,6 @@ from shiftbell.core.schedule import Override
 from shiftbell.core.snooze import AlertSnoozes, Snooze
 from shiftbell.receiver.address import LOCAL_FEED_ID, ports_to_try
 from shiftbell.receiver.port_file import read_port, write_port
-from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 from shiftbell.receiver.token import load_or_create_token
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.feed_config_sync import FeedConfigSync
@@ -49,6 +48,7 @@ from shiftbell.system.sleep_watch import SleepWatch
 from shiftbell.system.sound_server import sound_server_socket
 
 if TYPE_CHECKING:
+    from shiftbell.receiver.server import LocalReceiver
     from shiftbell.ui.settings_window import SettingsWindow
 
 log = logging.getLogger("shiftbell")
@@ -299,57 +299,6 @@ def run_app(args: argparse.Namespace) -> int:
         runner.submit(schedules.apply(settings.schedules))
         runner.submit(phones.apply(settings.phones))
 
-    try:
-        token = load_or_create_token(paths.token_file)
-    except (ShiftbellError, OSError) as exc:
-        # A read-only or missing data dir must not stop the alarm: the receiver still
-        # runs for feeds and webhooks, on a token only this process knows.
-        token = token_urlsafe(32)
-        controller.set_problem(
-            "token",
-            f"Cannot keep the receiver token in {paths.token_file} ({exc}): the shiftbell "
-            "command cannot reach this Shiftbell until the data folder is writable.",
-        )
-    ports = ports_to_try(settings.receiver.port, read_port(paths.port_file))
-    receiver = LocalReceiver(
-        desk,
-        token,
-        ports[0],
-        fallback_ports=ports[1:],
-        config_path=paths.config_file,
-        level_of=controller.level_of,
-        why_no_unack=abilities.why_no_unack,
-        why_no_silence=abilities.why_no_silence,
-        why_no_resolve=abilities.why_no_resolve,
-        commands=ReceiverCommands(
-            show_window=lambda: caller.call(controller.show_window),
-            test_alarm=lambda: caller.call(controller.test_alarm),
-            snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
-            snooze_alert=lambda alert_id, seconds: caller.call(
-                lambda: controller.snooze_alert(alert_id, seconds)
-            ),
-            snoozed_until=controller.alert_snoozes.until,
-            reload=lambda: caller.call(reload_config),
-            report=lambda: {**controller.report(), "timings": feed_runner.timings.report()},
-            check=lambda: _checked(readiness, "when asked"),
-        ),
-    )
-    try:
-        runner.run(receiver.start())
-        controller.set_feed_status(
-            FeedStatus(
-                RECEIVER_FEED_NAME, True, f"listening on {receiver.url}", clock.now(), clock.now()
-            )
-        )
-        _note_port(paths, receiver.port, controller.set_problem)
-    except FeedError as exc:
-        controller.set_feed_status(
-            FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
-        )
-        # Loud, not only a feed line: without it the CLI, Alertmanager's webhook and
-        # scripts cannot reach this Shiftbell at all.
-        controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
-
     controller.set_override(overrides.load())
     runner.submit(schedules.apply(settings.schedules))
     runner.submit(phones.apply(settings.phones))
@@ -413,6 +362,69 @@ def run_app(args: argparse.Namespace) -> int:
             controller.show_window()
         if not at_login:
             ask_once(paths.data_dir, window)
+
+    def start_receiver() -> LocalReceiver:
+        # After the tray and the feeds: the web server's imports are a fifth of start-up,
+        # and what it serves (the CLI, webhooks, which retry) can wait that long.
+        from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
+
+        try:
+            token = load_or_create_token(paths.token_file)
+        except (ShiftbellError, OSError) as exc:
+            # A read-only or missing data dir must not stop the alarm: the receiver still
+            # runs for feeds and webhooks, on a token only this process knows.
+            token = token_urlsafe(32)
+            controller.set_problem(
+                "token",
+                f"Cannot keep the receiver token in {paths.token_file} ({exc}): the shiftbell "
+                "command cannot reach this Shiftbell until the data folder is writable.",
+            )
+        ports = ports_to_try(settings.receiver.port, read_port(paths.port_file))
+        receiver = LocalReceiver(
+            desk,
+            token,
+            ports[0],
+            fallback_ports=ports[1:],
+            config_path=paths.config_file,
+            level_of=controller.level_of,
+            why_no_unack=abilities.why_no_unack,
+            why_no_silence=abilities.why_no_silence,
+            why_no_resolve=abilities.why_no_resolve,
+            commands=ReceiverCommands(
+                show_window=lambda: caller.call(controller.show_window),
+                test_alarm=lambda: caller.call(controller.test_alarm),
+                snooze=lambda minutes: caller.call(lambda: controller.snooze(minutes)),
+                snooze_alert=lambda alert_id, seconds: caller.call(
+                    lambda: controller.snooze_alert(alert_id, seconds)
+                ),
+                snoozed_until=controller.alert_snoozes.until,
+                reload=lambda: caller.call(reload_config),
+                report=lambda: {**controller.report(), "timings": feed_runner.timings.report()},
+                check=lambda: _checked(readiness, "when asked"),
+            ),
+        )
+        try:
+            runner.run(receiver.start())
+            controller.set_feed_status(
+                FeedStatus(
+                    RECEIVER_FEED_NAME,
+                    True,
+                    f"listening on {receiver.url}",
+                    clock.now(),
+                    clock.now(),
+                )
+            )
+            _note_port(paths, receiver.port, controller.set_problem)
+        except FeedError as exc:
+            controller.set_feed_status(
+                FeedStatus(RECEIVER_FEED_NAME, False, str(exc), clock.now(), None)
+            )
+            # Loud, not only a feed line: without it the CLI, Alertmanager's webhook and
+            # scripts cannot reach this Shiftbell at all.
+            controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
+        return receiver
+
+    receiver = start_receiver()
     log.info("ready")
     try:
         code = app.exec()

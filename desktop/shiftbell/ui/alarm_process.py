@@ -26,13 +26,19 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 
 from shiftbell.core.escalation import SILENT, AlarmState
 from shiftbell.system.own_command import module_command
+from shiftbell.ui.alarm_wire import state_to_json
 from shiftbell.ui.output_override import OutputOverride
 from shiftbell.ui.sound_watch import SoundServerWatch
-from shiftbell.ui.sound_worker import state_to_json
 
 log = logging.getLogger(__name__)
 
 RESTART_DELAY_MS = 1000
+# The player holds Qt Multimedia and a connection to the sound server, about 70 MB for a
+# process that is silent nearly all of a shift. So it runs while something sounds, and when
+# the sound server or its outputs change (to find out at once whether the alarm can sound
+# there), and ends this long after the last sound. Starting it again costs the next alarm's
+# first beep under half a second, against a ramp of a minute.
+IDLE_EXIT_MS = 10_000
 MAX_RESTARTS_PER_MINUTE = 5
 
 
@@ -67,6 +73,11 @@ class AlarmProcess(QObject):
         self._restart_timer.setSingleShot(True)
         self._restart_timer.setInterval(RESTART_DELAY_MS)
         self._restart_timer.timeout.connect(self._start)
+        self._test_asked = False
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(IDLE_EXIT_MS)
+        self._idle.timeout.connect(self._retire)
         self._watch: SoundServerWatch | None = None
         if sound_server is not None:
             self._watch = SoundServerWatch(sound_server, parent=self)
@@ -88,16 +99,29 @@ class AlarmProcess(QObject):
         """Make the speakers match `state` (called at 4 Hz; only changes are sent)."""
         self._state = state
         self.output_override.follow(state)
+        if state != SILENT:
+            self._idle.stop()
+            if self._process is None and not self._restart_timer.isActive():
+                self._start()
+        elif self._process is not None and not self._idle.isActive():
+            self._idle.start()
         self._send_state()
 
     def test_alarm(self) -> None:
-        self._write({"test": True})
+        self._idle.start()  # (again): the test sounds for seconds, then the player may go
+        if self._process is None:
+            self._test_asked = True  # sent once the new player is ready
+            self._start()
+            self._test_asked = self._process is not None  # no sound server: no test later
+        else:
+            self._write({"test": True})
 
     def shutdown(self) -> None:
         """End the player process (at quit): nothing sounds after this."""
         self._stopping = True
         self.output_override.restore()
         self._restart_timer.stop()
+        self._idle.stop()
         if self._watch is not None:
             self._watch.stop()
         self._kill()
@@ -139,6 +163,11 @@ class AlarmProcess(QObject):
         self._process = process
         process.start()
         log.info("alarm sound player started")
+
+    def _retire(self) -> None:
+        if self._state == SILENT and self._process is not None:
+            log.info("alarm sound player ended: nothing to sound (started again when needed)")
+            self._kill()
 
     def _kill(self) -> None:
         process, self._process = self._process, None
@@ -184,6 +213,11 @@ class AlarmProcess(QObject):
                 self._ready = True
                 log.info("alarm sound player ready on %s", message["ready"] or "no output")
                 self._send_state()
+                if self._test_asked:
+                    self._test_asked = False
+                    self._write({"test": True})
+                if self._state == SILENT and not self._idle.isActive():
+                    self._idle.start()
             if "problem" in message:
                 self._set_worker_problem(str(message["problem"] or ""))
 

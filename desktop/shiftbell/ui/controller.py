@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -26,17 +27,11 @@ from shiftbell.core.escalation import (
     level_for,
 )
 from shiftbell.core.feed_status import RECEIVER_FEED_NAME
-from shiftbell.core.schedule import (
-    OnCallSchedule,
-    OnCallState,
-    Override,
-    on_call_state,
-)
+from shiftbell.core.schedule import OnCallSchedule, OnCallState, Override, on_call_state
 from shiftbell.core.snooze import AlertSnoozes, Snooze
 from shiftbell.runtime.desk import AlertDesk
 from shiftbell.runtime.phone_escalator import PhoneEscalator
 from shiftbell.runtime.schedule_cache import ScheduleCopy
-from shiftbell.ui.alarm import AlarmPlayer
 from shiftbell.ui.alarm_process import AlarmProcess
 from shiftbell.ui.alert_actions import AlertActions
 from shiftbell.ui.alert_notices import AlertNotices
@@ -48,6 +43,9 @@ from shiftbell.ui.shift_notices import ShiftNotices
 from shiftbell.ui.tray import TrayIcon
 from shiftbell.ui.tray_state import FeedStatus, snooze_text, tray_state
 from shiftbell.ui.window import MainWindow
+
+if TYPE_CHECKING:  # the player itself lives in its own process: Qt Multimedia stays out
+    from shiftbell.ui.alarm import AlarmPlayer
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +254,7 @@ class UiController(QObject):
     def show_window(self, alert_id: str = "") -> None:
         """The window in front; on alert `alert_id` when it is given and still active."""
         self._refresh_window()
+        self._refresh_schedule()
         if alert_id and self._window.show_alert(alert_id):
             log.info("window shown on alert %s", alert_id)
         else:
@@ -464,9 +463,10 @@ class UiController(QObject):
         self._window.set_snooze(snooze_text(snooze, held, self._tz) if snooze and held else "")
 
     def _on_age_timer(self) -> None:
-        # Ages and the schedule's "in 2 h" count down; the on-call answer may have changed.
-        self._refresh_window()
-        self._refresh_schedule()
+        # Ages count down where seen (show_window redraws); the on-call answer may change.
+        if self._window.isVisible():
+            self._refresh_window()
+            self._refresh_schedule()
         self._update_tray()
         self.remind_of_shift()
 
