@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from app_figures import listening
 from measure import cpu_seconds, tree, wait_for
 from tests.alertmanager_process import AlertmanagerProcess
 from tests.desktop import PulseSink
@@ -75,7 +76,7 @@ def measure(
     window_s: float,
 ) -> dict[str, float]:
     token_file = home.root / "data" / "shiftbell" / "receiver-token"
-    wait_for(token_file.exists, 30, "the receiver token")
+    wait_for(lambda: listening(home.port) and token_file.exists(), 30, "the receiver")
     client = httpx.Client(
         base_url=f"http://127.0.0.1:{home.port}/api/v1",
         headers={"Authorization": f"Bearer {token_file.read_text().strip()}"},

@@ -123,7 +123,8 @@ class AlertBoard:
         for item in incoming:
             key = AlertKey(feed_id, item.source_id)
             seen.add(key)
-            parts.append(self._merge_one(key, item, now, source))
+            if changed := self._merge_one(key, item, now, source):
+                parts.append(changed)
         gone = [k for k in self._by_key if k.feed_id == feed_id and k not in seen]
         parts.append(Changes(resolved=tuple(self._resolve(key, now) for key in sorted(gone))))
         return Changes.join(parts)
@@ -158,6 +159,8 @@ class AlertBoard:
             )
             self._put(alert)
             return Changes(new=(alert,))
+        if _as_before(current, item, source):
+            return Changes()  # most of every poll: a copy to compare would cost 16 µs each
         merged = replace(
             current,
             title=item.title,
@@ -292,3 +295,26 @@ class AlertBoard:
         updated = replace(alert, ack_delivery=delivery, ack_error=error, updated_at=now)
         self._put(updated)
         return Changes(updated=(updated,))
+
+
+def _as_before(current: Alert, item: Incoming, source: str) -> bool:
+    """Whether `item` tells nothing new of `current`: the same text and labels, and no change
+    of acknowledgement (by the source, or dropped by it) for the merge to make."""
+    if current.status is Status.FIRING and item.acknowledged:
+        return False
+    if (
+        current.status is Status.ACKNOWLEDGED
+        and current.ack_delivery is AckDelivery.CONFIRMED
+        and not item.acknowledged
+    ):
+        return False
+    return (
+        item.title == current.title
+        and item.severity is current.severity
+        and item.summary == current.summary
+        and item.url == current.url
+        and item.labels == current.labels
+        and item.links == current.links
+        and item.ack_info == current.ack_info
+        and (source or current.source) == current.source
+    )

@@ -118,6 +118,8 @@ class AlertSnoozes:
         self, active: Sequence[Alert], now: datetime, steady: datetime | None = None
     ) -> list[str]:
         """Forget the snoozes that hold nothing back any more; returns their alert ids."""
+        if not self.by_id:
+            return []  # asked at every tick: no index of 10,000 alerts for nothing
         by_id = {a.id: a for a in active}
         over = [
             alert_id

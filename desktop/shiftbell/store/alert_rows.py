@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from shiftbell.core.alert import AckDelivery, AckInfo, Alert, AlertKey, Link, Severity, Status
-from shiftbell.core.board import Changes
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +45,14 @@ class AlertEvent:
     via: str
 
 
-def event_kinds(alert: Alert, changes: Changes) -> list[EventKind]:
-    """Which events one alert in `changes` stands for.
+def event_kinds(alert: Alert, new: bool) -> list[EventKind]:
+    """Which events one alert in a Changes stands for (`new`: one of its `new` alerts).
 
     The board stamps `acknowledged_at` and `updated_at` with the same instant when it
     acknowledges, and `alarm_since` and `updated_at` when an acknowledged alert fires
     again, so equal times tell those apart from ordinary updates.
     """
-    if any(a is alert for a in changes.new):
+    if new:
         if alert.status is Status.ACKNOWLEDGED:  # arrived already acknowledged at its source
             return [EventKind.FIRED, EventKind.ACKNOWLEDGED]
         return [EventKind.FIRED]

@@ -26,14 +26,21 @@ class StallProbe(QObject):
         super().__init__(parent)
         self._timings = timings
         timings.stall_probe = True
-        self._due = time.monotonic() + PERIOD_S
+        # Counted from its first beat: until the event loop runs, start-up is not a stall.
+        self._due: float | None = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(round(PERIOD_S * 1000))
         self._timer.timeout.connect(self._beat)
         self._timer.start()
 
+    @property
+    def counting(self) -> bool:
+        """Whether it has beaten once (what happens before that does not count)."""
+        return self._due is not None
+
     def _beat(self) -> None:
         now = time.monotonic()
-        self._timings.stalled(max(0.0, now - self._due))
+        if self._due is not None:
+            self._timings.stalled(max(0.0, now - self._due))
         self._due = now + PERIOD_S

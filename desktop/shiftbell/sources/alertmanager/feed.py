@@ -125,6 +125,7 @@ class AlertmanagerFeed(VendorFeed):
         # Alerts whose silence request got no answer: it may exist all the same, so the
         # next try looks for it first and one alert never gets two silences.
         self._unanswered: set[str] = set()
+        self._seen: dict[str, tuple[object, Incoming]] = {}  # the last poll's (parse_alerts)
 
     # -- PollingFeed -------------------------------------------------------------------------
 
@@ -145,7 +146,7 @@ class AlertmanagerFeed(VendorFeed):
                 f"{_detail(body)}: check them in {where_to_fix(self.config)}"
             )
         try:
-            alerts = parse_alerts(body, base_url_of(self.config))
+            alerts = parse_alerts(body, base_url_of(self.config), self._seen)
         except PayloadError as exc:
             raise FeedPayloadError(
                 f"{VENDOR} at {self._client.base_url} sent an alert list we cannot read "

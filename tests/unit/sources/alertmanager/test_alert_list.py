@@ -1,11 +1,17 @@
 """An Alertmanager alert's links: annotations that are web links, the rule's graph and the
 alert in Alertmanager's own UI; nothing but http(s) links."""
 
+import copy
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from shiftbell.core.alert import AckInfo
-from shiftbell.sources.alertmanager.alert_list import ack_info_of, parse_alert, silencing
+from shiftbell.core.alert import AckInfo, Incoming
+from shiftbell.sources.alertmanager.alert_list import (
+    ack_info_of,
+    parse_alert,
+    parse_alerts,
+    silencing,
+)
 
 
 def alert(annotations: dict[str, str], **fields: object) -> dict[str, object]:
@@ -82,3 +88,24 @@ def test_who_silenced_an_alert_is_the_silence_that_ends_last() -> None:
         "alex", "I'm on it", datetime(2026, 3, 1, 13, tzinfo=UTC)
     )
     assert ack_info_of(["expired"], silences) == AckInfo()
+
+
+def test_an_alert_as_it_was_last_poll_is_not_read_again_and_a_changed_one_is() -> None:
+    seen: dict[str, tuple[object, Incoming]] = {}
+    first = [alert({"summary": "Disk full"}), alert({"summary": "CPU hot"}, fingerprint="def")]
+    before = parse_alerts(first, "http://am.test:9093", seen)
+    assert set(seen) == {"abc123", "def"}
+
+    # The same alerts again, as new objects from a new answer: the same reading comes back.
+    again = parse_alerts(copy.deepcopy(first), "http://am.test:9093", seen)
+    assert again[0] is before[0] and again[1] is before[1]
+
+    changed = [alert({"summary": "Disk full on /var"})]
+    [now] = parse_alerts(changed, "http://am.test:9093", seen)
+    assert now.title == "Disk full on /var"
+    assert set(seen) == {"abc123"}  # the gone one is forgotten
+
+    silenced = alert({"summary": "Disk full on /var"})
+    silenced["status"] = {"state": "suppressed", "silencedBy": ["s1"], "inhibitedBy": []}
+    [later] = parse_alerts([silenced], "http://am.test:9093", seen)
+    assert later.acknowledged and not now.acknowledged
