@@ -19,7 +19,6 @@ from shiftbell.core.errors import ConfigError
 from shiftbell.receiver.address import RECEIVER_HOST
 from shiftbell.receiver.client import NotRunningError, ReceiverClientError
 from shiftbell.receiver.token import load_or_create_token
-from shiftbell.system import autostart as login_start
 from shiftbell.system.instance_lock import InstanceLock
 from shiftbell.system.paths import AppPaths
 from shiftbell.system.terminal import one_line
@@ -287,6 +286,9 @@ def token(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def autostart(args: argparse.Namespace, paths: AppPaths) -> int:
+    # Here, not at the top: every other command would import plistlib and subprocess for it.
+    from shiftbell.system import autostart as login_start
+
     entry = login_start.for_this_platform()
     if args.state in ("on", "off"):
         login_start.set_start_at_login(entry, args.state == "on", paths.data_dir)

@@ -1,15 +1,17 @@
 """Talks to a running Shiftbell through its local receiver; what the `shiftbell` command uses.
 
-The standard library's http.client with short timeouts: a command-line call should answer
-or fail within seconds, and `shiftbell ack` should not spend a fifth of a second importing an
-HTTP stack to send one request on loopback. Every failure becomes a `ReceiverClientError`
-whose message a person can act on; the CLI prints it as it is.
+One HTTP/1.1 request per connection over a plain socket, with short timeouts: a command-line
+call should answer or fail within seconds, and `shiftbell ack` should not spend a fifth of a
+second importing an HTTP stack (even http.client costs a third of the command's imports) to
+send one request on loopback. An https:// receiver (SHIFTBELL_URL) goes through http.client.
+Every failure becomes a `ReceiverClientError` whose message a person can act on; the CLI
+prints it as it is.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
+import socket
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -174,10 +176,60 @@ class ReceiverClient:
         headers = dict(self._headers)
         if payload is not None:
             headers["Content-Type"] = "application/json"
-        connection_class = (
-            http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        )
-        connection = connection_class(self._host, self._port, timeout=self._timeout)
+        exchange = self._exchange_https if self._https else self._exchange
+        status, raw = exchange(method, self._prefix + path, payload, headers)
+        data = _json_or_none(raw)
+        if status == 401:
+            detail = data.get("error", "") if data else ""
+            raise TokenRejectedError(
+                f"the receiver at {self.base_url} rejected the token ({detail or 'HTTP 401'}): "
+                "another program, or a Shiftbell with another data dir, may be on that port"
+            )
+        if status >= 400:
+            message = data.get("error") if data else None
+            text = raw[:200].decode("utf-8", "replace")
+            raise ReceiverError(status, str(message or text))
+        if data is None:
+            raise ReceiverClientError(
+                f"{self.base_url} answered something that is not Shiftbell's JSON: "
+                "is another program on that port?"
+            )
+        return data
+
+    def _exchange(
+        self, method: str, target: str, payload: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        """Send one request, read the answer to the end; (status, body)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host  # an IPv6 address
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{self._port or 80}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines += [f"Content-Length: {len(payload or b'')}", "Connection: close", "", ""]
+        request = "\r\n".join(lines).encode("latin-1") + (payload or b"")
+        try:
+            sock = socket.create_connection((self._host, self._port or 80), self._timeout)
+        except TimeoutError:
+            raise self._no_answer() from None
+        except OSError:
+            raise NotRunningError(self.base_url) from None
+        try:
+            with sock:
+                sock.sendall(request)
+                raw = _read_answer(sock)
+        except TimeoutError:
+            raise self._no_answer() from None
+        except OSError as exc:
+            raise ReceiverClientError(f"cannot talk to {self.base_url}: {exc}") from None
+        try:
+            return parse_answer(raw)
+        except ValueError as exc:
+            raise ReceiverClientError(f"cannot talk to {self.base_url}: {exc}") from None
+
+    def _exchange_https(
+        self, method: str, target: str, payload: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        import http.client
+
+        connection = http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout)
         try:
             try:
                 connection.connect()
@@ -186,32 +238,15 @@ class ReceiverClient:
             except OSError:
                 raise NotRunningError(self.base_url) from None
             try:
-                connection.request(method, self._prefix + path, body=payload, headers=headers)
+                connection.request(method, target, body=payload, headers=headers)
                 response = connection.getresponse()
-                raw = response.read()
+                return response.status, response.read()
             except TimeoutError:
                 raise self._no_answer() from None
             except (OSError, http.client.HTTPException) as exc:
                 raise ReceiverClientError(f"cannot talk to {self.base_url}: {exc}") from None
         finally:
             connection.close()
-        data = _json_or_none(raw)
-        if response.status == 401:
-            detail = data.get("error", "") if data else ""
-            raise TokenRejectedError(
-                f"the receiver at {self.base_url} rejected the token ({detail or 'HTTP 401'}): "
-                "another program, or a Shiftbell with another data dir, may be on that port"
-            )
-        if response.status >= 400:
-            message = data.get("error") if data else None
-            text = raw[:200].decode("utf-8", "replace")
-            raise ReceiverError(response.status, str(message or text))
-        if data is None:
-            raise ReceiverClientError(
-                f"{self.base_url} answered something that is not Shiftbell's JSON: "
-                "is another program on that port?"
-            )
-        return data
 
     def _no_answer(self) -> ReceiverClientError:
         return ReceiverClientError(
@@ -226,3 +261,65 @@ def _json_or_none(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def parse_answer(raw: bytes) -> tuple[int, bytes]:
+    """(status, body) of a whole HTTP/1.1 answer read until the server closed; ValueError
+    if it is not one. The body is cut at Content-Length, or put together from chunks."""
+    head, found, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    version, _, rest = status_line.partition(" ")
+    if not found or not version.startswith("HTTP/1.") or not rest[:3].isdigit():
+        raise ValueError("the answer is not HTTP")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        return int(rest[:3]), _unchunked(body)
+    length = headers.get("content-length")
+    if length is not None:
+        if not length.isdigit() or len(body) < int(length):
+            raise ValueError("the answer ended early")
+        body = body[: int(length)]
+    return int(rest[:3]), body
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    """Until the server closes, or as soon as Content-Length says the answer is whole: a
+    server that keeps the connection open despite `Connection: close` must not cost the
+    timeout."""
+    buffer = bytearray()
+    expected: int | None = None
+    while expected is None or len(buffer) < expected:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buffer += chunk
+        if expected is None:
+            expected = _expected_length(buffer)
+    return bytes(buffer)
+
+
+def _expected_length(buffer: bytearray) -> int | None:
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    for line in bytes(buffer[:end]).split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return end + 4 + int(value.strip())
+    return None  # chunked, or no length: to the end
+
+
+def _unchunked(body: bytes) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size_line, found, body = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0].strip() or b"x", 16)  # ValueError when garbled
+        if not found or size == 0:
+            return b"".join(parts)
+        if len(body) < size + 2:
+            raise ValueError("the answer ended early")
+        parts.append(body[:size])
+        body = body[size + 2 :]
