@@ -1,7 +1,8 @@
 """The alarm as the app uses it: an AlarmPlayer in a process that is started anew when needed.
 
 Why a process: see ui/sound_worker.py. This side keeps what should sound (the last
-AlarmState), starts the player process, hands it every change, and starts it again
+AlarmState), starts the player process when something is to sound (and ends it
+IDLE_EXIT_MS after the last sound), hands it every change, and starts it again
 
 - when the sound server comes back, restarts, or its outputs change (SoundServerWatch),
 - when the player process dies (at most a few times a minute; then it says so).
