@@ -595,9 +595,15 @@ def test_an_alert_without_an_id_is_skipped(og: FakeOpsgenie) -> None:
     assert [a.source_id for a in fetch(opsgenie(og))] == [DANGER]
 
 
-def test_a_dropped_connection_is_unreachable(og: FakeOpsgenie) -> None:
+def test_a_connection_dropped_once_is_sent_again_and_twice_is_unreachable(
+    og: FakeOpsgenie,
+) -> None:
+    # Once: what a kept-alive connection the server closed as it was reused looks like.
     og.server.drop_next()
+    sent_again = fetch(opsgenie(og))
+    assert sent_again and sent_again == fetch(opsgenie(og))
 
+    og.server.drop_next(times=2)
     with pytest.raises(FeedUnreachableError) as caught:
         fetch(opsgenie(og))
 

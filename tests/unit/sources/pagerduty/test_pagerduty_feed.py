@@ -535,9 +535,15 @@ def test_an_incident_without_an_id_is_skipped(pd: FakePagerDuty) -> None:
     assert [i.source_id for i in incidents] == ["PT4KHLK"]
 
 
-def test_a_dropped_connection_is_unreachable(pd: FakePagerDuty) -> None:
+def test_a_connection_dropped_once_is_sent_again_and_twice_is_unreachable(
+    pd: FakePagerDuty,
+) -> None:
+    # Once: what a kept-alive connection the server closed as it was reused looks like.
     pd.server.drop_next()
+    sent_again = fetch(PagerDutyFeed(config(pd.url, scope="all"), pd.token))
+    assert sent_again and sent_again == fetch(PagerDutyFeed(config(pd.url, scope="all"), pd.token))
 
+    pd.server.drop_next(times=2)
     with pytest.raises(FeedUnreachableError) as caught:
         fetch(PagerDutyFeed(config(pd.url, scope="all"), pd.token))
 
