@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shiftbell")
 
+RECEIVER_WAIT_MS = 1000  # at the latest this long after the tray, the receiver listens
+
 
 def display_available() -> bool:
     """Whether a GUI session is there to draw on; Qt would abort without one."""
@@ -76,6 +78,7 @@ def run_app(args: argparse.Namespace) -> int:
         )
 
     # Qt is imported only here, after QT_QPA_PLATFORM is settled.
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -220,11 +223,10 @@ def run_app(args: argparse.Namespace) -> int:
     feeds = FeedConfigSync(
         desk, feed_runner, secrets, clock, on_status=show_feed_status, on_removed=drop_feed_status
     )
-    # As soon as what shows their alerts is there: the first poll need not wait for the
-    # receiver, the phones or the schedules.
+    # As soon as what shows their alerts is there: not after the receiver or the phones.
     runner.run(feed_runner.start())
     # Not waited for: a keyring that is slow to answer must not hold up the tray.
-    runner.submit(feeds.apply(settings.enabled_feeds, first=True))
+    first_feeds = runner.submit(feeds.apply(settings.enabled_feeds, first=True))
 
     phones = PhoneEscalator(
         desk,
@@ -363,9 +365,13 @@ def run_app(args: argparse.Namespace) -> int:
         if not at_login:
             ask_once(paths.data_dir, window)
 
-    def start_receiver() -> LocalReceiver:
-        # After the tray and the feeds: the web server's imports are a fifth of start-up,
-        # and what it serves (the CLI, webhooks, which retry) can wait that long.
+    receivers: list[LocalReceiver] = []
+
+    def start_receiver() -> None:
+        # Once the feeds are set up, or at RECEIVER_WAIT_MS: the web server's imports (a fifth
+        # of start-up) would hold the interpreter from their first polls.
+        if receivers:
+            return
         from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 
         try:
@@ -422,9 +428,10 @@ def run_app(args: argparse.Namespace) -> int:
             # Loud, not only a feed line: without it the CLI, Alertmanager's webhook and
             # scripts cannot reach this Shiftbell at all.
             controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
-        return receiver
+        receivers.append(receiver)
 
-    receiver = start_receiver()
+    first_feeds.add_done_callback(lambda _done: caller.call(start_receiver))
+    QTimer.singleShot(RECEIVER_WAIT_MS, start_receiver)
     log.info("ready")
     try:
         code = app.exec()
@@ -434,7 +441,7 @@ def run_app(args: argparse.Namespace) -> int:
         alarm.shutdown()
         tray.hide()
         for name, stopping in (
-            ("receiver", receiver.stop()),
+            *(("receiver", receiver.stop()) for receiver in receivers),
             ("feeds", feed_runner.stop()),
             ("schedules", schedules.stop()),
             ("phones", phones.stop()),

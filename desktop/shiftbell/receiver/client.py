@@ -203,7 +203,10 @@ class ReceiverClient:
         host = f"[{self._host}]" if ":" in self._host else self._host  # an IPv6 address
         lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{self._port or 80}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        lines += [f"Content-Length: {len(payload or b'')}", "Connection: close", "", ""]
+        # No `Connection: close`: the side that closes first keeps the port in TIME_WAIT, and
+        # that must be this end's passing port, not the receiver's (another program could
+        # not take the port for a minute after Shiftbell stopped).
+        lines += [f"Content-Length: {len(payload or b'')}", "", ""]
         request = "\r\n".join(lines).encode("latin-1") + (payload or b"")
         try:
             sock = socket.create_connection((self._host, self._port or 80), self._timeout)
@@ -286,40 +289,61 @@ def parse_answer(raw: bytes) -> tuple[int, bytes]:
 
 
 def _read_answer(sock: socket.socket) -> bytes:
-    """Until the server closes, or as soon as Content-Length says the answer is whole: a
-    server that keeps the connection open despite `Connection: close` must not cost the
+    """As soon as the answer is whole (its Content-Length, or its last chunk), else until the
+    server closes: the connection is kept open, so waiting for the close would cost the
     timeout."""
     buffer = bytearray()
     expected: int | None = None
-    while expected is None or len(buffer) < expected:
+    chunked = False
+    while True:
         chunk = sock.recv(65536)
         if not chunk:
             break
         buffer += chunk
-        if expected is None:
-            expected = _expected_length(buffer)
+        if expected is None and not chunked:
+            expected, chunked = _framing(buffer)
+        if expected is not None and len(buffer) >= expected:
+            break
+        if chunked and _whole_chunks(bytes(buffer)):
+            break
     return bytes(buffer)
 
 
-def _expected_length(buffer: bytearray) -> int | None:
+def _framing(buffer: bytearray) -> tuple[int | None, bool]:
+    """(the answer's whole length, whether it is chunked), from its head once it is in."""
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
-        return None
+        return None, False
     for line in bytes(buffer[:end]).split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length" and value.strip().isdigit():
-            return end + 4 + int(value.strip())
-    return None  # chunked, or no length: to the end
+        name, value = name.strip().lower(), value.strip()
+        if name == b"content-length" and value.isdigit():
+            return end + 4 + int(value), False
+        if name == b"transfer-encoding" and value.lower() == b"chunked":
+            return None, True
+    return None, False  # no length: to the end
+
+
+def _whole_chunks(raw: bytes) -> bool:
+    try:
+        _unchunked(raw.partition(b"\r\n\r\n")[2])
+    except ValueError:
+        return False
+    return True
 
 
 def _unchunked(body: bytes) -> bytes:
     parts: list[bytes] = []
     while True:
         size_line, found, body = body.partition(b"\r\n")
+        if not found:
+            raise ValueError("the answer ended early")
         size = int(size_line.split(b";")[0].strip() or b"x", 16)  # ValueError when garbled
-        if not found or size == 0:
+        if size == 0:
             return b"".join(parts)
         if len(body) < size + 2:
             raise ValueError("the answer ended early")
+        if body[size : size + 2] != b"\r\n":
+            raise ValueError("a chunk of the answer is garbled")
         parts.append(body[:size])
         body = body[size + 2 :]

@@ -46,7 +46,7 @@ def test_what_is_not_a_whole_http_answer_is_refused(raw: bytes) -> None:
 @pytest.fixture
 def server() -> Iterator[tuple[int, list[bytes]]]:
     """A one-connection-at-a-time server answering each request with the next of `answers`
-    and then keeping the connection open for 30 s (as a server ignoring Connection: close)."""
+    and then keeping the connection open for 30 s, as the receiver does (kept alive)."""
     answers: list[bytes] = []
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
@@ -68,6 +68,19 @@ def server() -> Iterator[tuple[int, list[bytes]]]:
     stop.set()
     listener.close()
     thread.join(5)
+
+
+def test_a_chunked_answer_is_read_to_its_last_chunk_without_waiting_for_the_close(
+    server: tuple[int, list[bytes]],
+) -> None:
+    port, answers = server
+    answers.append(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        # The middle chunk's data looks like the last chunk: it must not end the reading.
+        b'7\r\n{"a": 1\r\n5\r\n0\r\n\r\n\r\n1\r\n}\r\n0\r\n\r\n'
+    )
+    client = ReceiverClient(f"http://127.0.0.1:{port}", "token", timeout=10)
+    assert client.health() == {"a": 10}
 
 
 def test_an_answer_with_its_length_is_read_without_waiting_for_the_close(
