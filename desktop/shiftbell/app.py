@@ -53,8 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shiftbell")
 
-RECEIVER_WAIT_MS = 1000  # at the latest this long after the tray, the receiver listens
-
 
 def display_available() -> bool:
     """Whether a GUI session is there to draw on; Qt would abort without one."""
@@ -78,7 +76,6 @@ def run_app(args: argparse.Namespace) -> int:
         )
 
     # Qt is imported only here, after QT_QPA_PLATFORM is settled.
-    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -226,7 +223,7 @@ def run_app(args: argparse.Namespace) -> int:
     # As soon as what shows their alerts is there: not after the receiver or the phones.
     runner.run(feed_runner.start())
     # Not waited for: a keyring that is slow to answer must not hold up the tray.
-    first_feeds = runner.submit(feeds.apply(settings.enabled_feeds, first=True))
+    runner.submit(feeds.apply(settings.enabled_feeds, first=True))
 
     phones = PhoneEscalator(
         desk,
@@ -368,10 +365,8 @@ def run_app(args: argparse.Namespace) -> int:
     receivers: list[LocalReceiver] = []
 
     def start_receiver() -> None:
-        # Once the feeds are set up, or at RECEIVER_WAIT_MS: the web server's imports (a fifth
-        # of start-up) would hold the interpreter from their first polls.
-        if receivers:
-            return
+        # After the tray and the feeds: the web server's imports are a fifth of start-up,
+        # and what it serves (the CLI, webhooks, which retry) can wait that long.
         from shiftbell.receiver.server import LocalReceiver, ReceiverCommands
 
         try:
@@ -430,8 +425,7 @@ def run_app(args: argparse.Namespace) -> int:
             controller.set_problem("receiver", f"The local receiver is not listening: {exc}")
         receivers.append(receiver)
 
-    first_feeds.add_done_callback(lambda _done: caller.call(start_receiver))
-    QTimer.singleShot(RECEIVER_WAIT_MS, start_receiver)
+    start_receiver()
     log.info("ready")
     try:
         code = app.exec()

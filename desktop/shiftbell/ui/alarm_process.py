@@ -166,9 +166,13 @@ class AlarmProcess(QObject):
         log.info("alarm sound player started")
 
     def _retire(self) -> None:
-        if self._state == SILENT and self._process is not None:
+        process = self._process
+        if self._state == SILENT and process is not None:
             log.info("alarm sound player ended: nothing to sound (started again when needed)")
-            self._kill()
+            # Not _kill: nothing waits for it to go (that would hold the main thread).
+            self._process, self._ready = None, False
+            process.finished.connect(process.deleteLater)
+            process.kill()
 
     def _kill(self) -> None:
         process, self._process = self._process, None
