@@ -14,7 +14,7 @@ import json
 import socket
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from shiftbell import __version__
 from shiftbell.core.errors import ShiftbellError
@@ -201,6 +201,9 @@ class ReceiverClient:
     ) -> tuple[int, bytes]:
         """Send one request, read the answer to the end; (status, body)."""
         host = f"[{self._host}]" if ":" in self._host else self._host  # an IPv6 address
+        # An alert id typed by hand may hold anything: a space or a line break must not
+        # break (or add to) the request line.
+        target = quote(target, safe="/?=&%:@-._~+,")
         lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{self._port or 80}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         # No `Connection: close`: the side that closes first keeps the port in TIME_WAIT, and
