@@ -152,3 +152,38 @@ def wait_for_reader(fifo: Path, qtbot: QtBot) -> int:
 
     qtbot.waitUntil(open_it, timeout=5000)
     return opened[0]
+
+
+def test_a_mute_no_event_told_of_is_found_by_looking_again(
+    qtbot: QtBot, tmp_path: Path, socket_path: Path
+) -> None:
+    # The app looks again every OUTPUT_RECHECK_MS and whenever an alarm begins
+    # (AlarmProcess.apply): a mute pactl never reported is said before the alarm is needed.
+    tool = tmp_path / "pactl"
+    tool.write_text(FAKE_PACTL)
+    tool.chmod(0o755)
+    os.mkfifo(tmp_path / "events")
+    (tmp_path / "mute").write_text("no\n")
+    watch = SoundServerWatch(socket_path, pactl=str(tool))
+    with listener(socket_path):
+        try:
+            watch.start()
+            events = wait_for_reader(tmp_path / "events", qtbot)
+            # The looks at the start, as pactl subscribes, and SUBSCRIBED_LOOK_MS later (the
+            # first one superseded by the second: it asks no volume).
+            qtbot.waitUntil(
+                lambda: (
+                    calls(tmp_path).count("get-sink-mute") == 3
+                    and calls(tmp_path).count("done") == 2
+                ),
+                timeout=10_000,
+            )
+            (tmp_path / "mute").write_text("yes\n")  # and no event
+            assert watch.problem_text == ""
+            watch.look_again()
+            qtbot.waitUntil(lambda: "muted" in watch.problem_text, timeout=5000)
+            os.close(events)
+        finally:
+            watch.stop()
+            watch.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

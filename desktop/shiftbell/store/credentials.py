@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from shiftbell.core.errors import ShiftbellError
 from shiftbell.settings.feed_rules import name_problem
+from shiftbell.store.secret_hints import SecretHints
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -107,6 +108,7 @@ class SecretStore:
         self.allow_file = allow_file
         self._chosen = backend
         self._choosing = threading.Lock()
+        self._hints = SecretHints(data_dir)
 
     @property
     def _backend(self) -> KeyringBackend:
@@ -135,12 +137,29 @@ class SecretStore:
         stored = self._file_secrets().get(username(name, scope))
         if stored is not None:
             return stored
-        if not self.keyring_usable:
-            return ""
-        found = self._call(
-            "read", f"{scope} {name}", self._backend.get_password, SERVICE, username(name, scope)
-        )
-        return found if isinstance(found, str) else ""
+        found = ""
+        if self.keyring_usable:
+            answer = self._call(
+                "read",
+                f"{scope} {name}",
+                self._backend.get_password,
+                SERVICE,
+                username(name, scope),
+            )
+            found = answer if isinstance(answer, str) else ""
+        self._hints.note(username(name, scope), bool(found))
+        return found
+
+    def last_seen_without(self, name: str, *, scope: str = "feed") -> bool:
+        """True if the last look found no secret for `name` (store/secret_hints.py): a hint,
+        answered without loading the keyring, that `get` may still contradict."""
+        _check_name(name, scope)
+        try:
+            if username(name, scope) in self._file_secrets():
+                return False
+        except SecretStoreError:
+            return False  # `get` says what is wrong with the file
+        return self._hints.known_absent(username(name, scope))
 
     def where(self, name: str, *, scope: str = "feed") -> SecretLocation:
         """Where feed `name`'s secret is kept; NONE if nowhere."""
@@ -176,6 +195,7 @@ class SecretStore:
                     raise
             else:
                 self._drop_from_file(name, scope)
+                self._hints.note(username(name, scope), True)
                 log.info("stored the token for feed %s in the OS keyring", name)
                 return SecretLocation.KEYRING
         if not self.allow_file:
@@ -205,6 +225,7 @@ class SecretStore:
                 SERVICE,
                 username(name, scope),
             )
+            self._hints.note(username(name, scope), False)
             removed = True
         if removed:
             log.info("deleted the token for feed %s", name)

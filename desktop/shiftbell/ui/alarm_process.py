@@ -98,6 +98,8 @@ class AlarmProcess(QObject):
 
     def apply(self, state: AlarmState) -> None:
         """Make the speakers match `state` (called at 4 Hz; only changes are sent)."""
+        if state != SILENT and self._state == SILENT and self._watch is not None:
+            self._watch.look_again()  # a mute the events missed is said as the alarm begins
         self._state = state
         self.output_override.follow(state)
         if state != SILENT:

@@ -2,10 +2,11 @@
 
 Where the server speaks the PulseAudio protocol (PulseAudio, or PipeWire's
 pipewire-pulse), its socket tells whether it runs: a probe connects to it once a
-second, and a new socket file (another inode) means a restarted server. `pactl
-subscribe`, where pactl is installed, adds what the probe cannot see at once: an
-output added or removed, the default output changed, and (through `pactl
-get-sink-mute` / `get-sink-volume`) an output muted or turned all the way down.
+second (every 5 s while `pactl subscribe` runs), and a new socket file (another inode)
+means a restarted server. `pactl subscribe`, where pactl is installed, adds what the
+probe cannot see at once: an output added or removed, the default output changed, and
+(through `pactl get-sink-mute` / `get-sink-volume`) an output muted or turned all the
+way down.
 
 Signals:
     changed(): the server came (back), restarted, or its outputs changed: the player
@@ -33,8 +34,9 @@ PROBE_MS = 1000
 # then only a safety net, and waking the app every second for it cost most of its idle CPU.
 SUBSCRIBED_PROBE_MS = 5000
 # A safety net under the events: an output muted by a route pactl does not report (a
-# missed event) is found within this long. Each look runs pactl twice.
-OUTPUT_RECHECK_MS = 60_000
+# missed event) is found within this long, or when an alarm begins (AlarmProcess.apply).
+# Each look runs pactl twice: once a minute, that was a quarter of the app's idle CPU.
+OUTPUT_RECHECK_MS = 300_000
 # `pactl subscribe` prints nothing once it listens, so its start cannot be waited on: a
 # mute in its first moments is found by a look this long after it started.
 SUBSCRIBED_LOOK_MS = 2000
@@ -67,7 +69,7 @@ class SoundServerWatch(QObject):
         self._probe.timeout.connect(self._on_probe)
         self._recheck = QTimer(self)
         self._recheck.setInterval(OUTPUT_RECHECK_MS)
-        self._recheck.timeout.connect(self._look_again)
+        self._recheck.timeout.connect(self.look_again)
         self._looks = 0  # the output checks started; only the latest one's answer counts
         # Bursts of events (one plug-in is several) make one restart of the player.
         self._settle = QTimer(self)
@@ -77,7 +79,7 @@ class SoundServerWatch(QObject):
         self._subscribed_look = QTimer(self)
         self._subscribed_look.setSingleShot(True)
         self._subscribed_look.setInterval(SUBSCRIBED_LOOK_MS)
-        self._subscribed_look.timeout.connect(self._look_again)
+        self._subscribed_look.timeout.connect(self.look_again)
 
     def start(self) -> None:
         self.check()
@@ -174,7 +176,8 @@ class SoundServerWatch(QObject):
             self._inode = None  # so the next check starts a subscriber again if it is up
             QTimer.singleShot(0, self.check)
 
-    def _look_again(self) -> None:
+    def look_again(self) -> None:
+        """Ask now whether the output is muted or turned down (where pactl runs)."""
         if self._subscriber is not None:
             self._check_output()
 

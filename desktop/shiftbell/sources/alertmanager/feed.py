@@ -116,7 +116,8 @@ class AlertmanagerFeed(VendorFeed):
         elif self.options.auth is AuthMode.BASIC:
             user, _, password = secret.partition(":")
             auth = (user, password)
-        self._client = make_client(base_url_of(config), headers, transport, auth)
+        self._base_url = base_url_of(config)  # parsed once, not at every poll
+        self._client = make_client(self._base_url, headers, transport, auth)
         self._client.event_hooks["response"].append(self._note_server_time)
         # The server's clock minus ours, from its Date headers: a silence must start at a
         # time the server already considers past, or it is "pending" and silences nothing
@@ -126,19 +127,15 @@ class AlertmanagerFeed(VendorFeed):
         # next try looks for it first and one alert never gets two silences.
         self._unanswered: set[str] = set()
         self._seen: dict[str, tuple[object, Incoming]] = {}  # the last poll's (parse_alerts)
+        self._list_params = [("active", "true"), ("silenced", "true"), ("inhibited", "false")]
+        self._list_params += [("filter", matcher) for matcher in self.options.matchers]
+        if self.options.receiver:
+            self._list_params.append(("receiver", self.options.receiver))
 
     # -- PollingFeed -------------------------------------------------------------------------
 
     async def fetch(self) -> list[Incoming]:
-        params: list[tuple[str, str]] = [
-            ("active", "true"),
-            ("silenced", "true"),
-            ("inhibited", "false"),
-        ]
-        params += [("filter", matcher) for matcher in self.options.matchers]
-        if self.options.receiver:
-            params.append(("receiver", self.options.receiver))
-        status, body = await self._request("GET", ALERTS_PATH, params=params, ok=(400,))
+        status, body = await self._request("GET", ALERTS_PATH, params=self._list_params, ok=(400,))
         if status == 400:
             # Alertmanager answers a bad matcher or receiver regex with a bare JSON string.
             raise FeedConfigError(
@@ -146,7 +143,7 @@ class AlertmanagerFeed(VendorFeed):
                 f"{_detail(body)}: check them in {where_to_fix(self.config)}"
             )
         try:
-            alerts = parse_alerts(body, base_url_of(self.config), self._seen)
+            alerts = parse_alerts(body, self._base_url, self._seen)
         except PayloadError as exc:
             raise FeedPayloadError(
                 f"{VENDOR} at {self._client.base_url} sent an alert list we cannot read "
