@@ -32,7 +32,7 @@ REPO = BENCH.parent
 sys.path[:0] = [str(BENCH), str(REPO)]
 
 from app_figures import Durations, desktop_figures  # noqa: E402
-from measure import summary  # noqa: E402
+from measure import percentile, summary  # noqa: E402
 from scale_figures import scale_run  # noqa: E402
 from tests.alertmanager_process import AlertmanagerProcess  # noqa: E402
 from tests.desktop import PulseSink, VirtualDesktop  # noqa: E402
@@ -107,8 +107,7 @@ def measure_all(runs: int, quick: bool, only: set[str]) -> dict[str, list[float]
                     add(scale_run(sink, count, 12 if quick else 30))
                 print(f"{count} alerts done", file=sys.stderr)
     if "post_to_notify_s" in figures:
-        pushes = sorted(figures["post_to_notify_s"])
-        figures["post_to_notify_p99_s"] = [pushes[max(0, round(len(pushes) * 0.99) - 1)]]
+        figures["post_to_notify_p99_s"] = [percentile(figures["post_to_notify_s"], 0.99)]
     return figures
 
 

@@ -45,6 +45,13 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / TICKS
 
 
+def timed(action: Callable[[], object]) -> float:
+    """Seconds `action()` took, on the monotonic clock."""
+    began = time.monotonic()
+    action()
+    return time.monotonic() - began
+
+
 def memory_mb(pids: Iterable[int], field: str = "Rss") -> float:
     """The sum of `field` ("Rss" or "Pss", from smaps_rollup) over `pids`, in MB."""
     total = 0

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from app_figures import listening
-from measure import cpu_seconds, tree, wait_for
+from measure import cpu_seconds, timed, tree, wait_for
 from tests.alertmanager_process import AlertmanagerProcess
 from tests.desktop import PulseSink
 from tests.e2e.shiftbell_app import HeadlessHost, ShiftbellHome, shiftbell_command
@@ -105,11 +105,11 @@ def measure(
             last = merge
     cpu = (cpu_seconds(tree(proc.pid)) - cpu_before) / (time.monotonic() - began)
     stall = max(stall_since_start, timings()["longest_stall_ms"])
-    started = time.monotonic()
-    subprocess.run(
-        [*shiftbell_command(), "status", "--json"], env=env, check=True, capture_output=True
+    status_s = timed(
+        lambda: subprocess.run(
+            [*shiftbell_command(), "status", "--json"], env=env, check=True, capture_output=True
+        )
     )
-    status_s = time.monotonic() - started
     client.close()
     return {
         f"alerts_{count}_merge_ms": statistics.median(merges),

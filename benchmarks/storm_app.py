@@ -13,7 +13,6 @@ min / median / max over the runs and exits 1 when a median misses its target.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -21,24 +20,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO / "benchmarks"), str(REPO)]
 
+from measure import cpu_seconds, timed  # noqa: E402
 from tests.desktop import PulseSink  # noqa: E402
 from tests.e2e.shiftbell_app import HeadlessHost, RunningApp, ShiftbellHome  # noqa: E402
 
 TARGETS = {"cpu_percent": 10.0, "status_json_s": 2.0, "ack_all_s": 2.0, "start_ratio": 1.5}
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def timed(action) -> float:  # type: ignore[no-untyped-def]
-    begin = time.monotonic()
-    action()
-    return time.monotonic() - begin
 
 
 def one_run(count: int, root: Path, sink: PulseSink) -> dict[str, float]:
@@ -58,9 +46,9 @@ def one_run(count: int, root: Path, sink: PulseSink) -> dict[str, float]:
             app.api("POST", "alerts", batch).raise_for_status()
         assert app.proc is not None
         time.sleep(5)  # the first notifications and the window catch up
-        before, began = cpu_seconds(app.proc.pid), time.monotonic()
+        before, began = cpu_seconds([app.proc.pid]), time.monotonic()
         time.sleep(10)
-        cpu = 100 * (cpu_seconds(app.proc.pid) - before) / (time.monotonic() - began)
+        cpu = 100 * (cpu_seconds([app.proc.pid]) - before) / (time.monotonic() - began)
         status_s = timed(lambda: app.cli("status", "--json"))
         ack_s = timed(lambda: app.cli("ack", "--all"))
         app.stop()
