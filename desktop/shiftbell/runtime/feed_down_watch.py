@@ -140,6 +140,12 @@ class FeedDownWatch:
         with self.own_changes():
             self.desk.ingest(SHIFTBELL_FEED_ID, [gone], source=SHIFTBELL_SOURCE)
 
+    def passed(self, run: FeedRun) -> bool:
+        """True once the feed's deadline is past (or it has none): the watch waits for it no
+        longer, so a contact must wake it."""
+        deadline = self._deadline(run)
+        return deadline is None or self.clock.steady() >= deadline
+
     def _deadline(self, run: FeedRun) -> datetime | None:
         """When the feed is down, on the steady clock; None while a stream is connected."""
         if run.connected:

@@ -399,6 +399,10 @@ class FeedRunner:
 
     def _contact(self, run: FeedRun, message: str) -> None:
         now = self._clock.now()
+        # A working feed's answer only moves a deadline the watch still sleeps towards later,
+        # which it sees when it wakes: waking it at every poll was a tenth of a poll's CPU.
+        # A deadline already passed is no longer waited on: the watch must hear of it.
+        moved_later_only = not run.error and not self.down_watch.passed(run)
         run.last_contact = now
         run.heard_at = self._clock.steady()
         if run.error:
@@ -408,7 +412,8 @@ class FeedRunner:
             run.logged_error = ""
         self.down_watch.resolve(run)
         self._emit(run, FeedStatus(run.name, True, message, run.state_since, now))
-        self.down_watch.wake()
+        if not moved_later_only:
+            self.down_watch.wake()
 
     def _failed(self, run: FeedRun, error: BaseException | str) -> None:
         now = self._clock.now()
