@@ -144,6 +144,8 @@ def test_a_keyring_that_cannot_answer_leaves_a_token_less_feed_polling(
             keyring.opened.set()
             await applying
             assert keyring.reads == ["feed:am"]
+            # The answer taken in, so the runner sleeps (on virtual time) towards the next.
+            await until(lambda: started.rig.status("am").last_contact is not None, "an answer")
             await started.rig.time.advance(15)
             await until(lambda: polls(server) == ["", ""], "the next poll")
             assert started.rig.status("am").ok
